@@ -1,0 +1,89 @@
+/**
+ * The dtype table: one row per dtype, with the typed array that stores it and its place in
+ * PyTorch's type promotion lattice.
+ */
+export type DTypeName =
+  | "bool" | "uint8" | "int8" | "int32" | "int64"
+  | "float16" | "bfloat16" | "float32" | "float64";
+
+/** Typed arrays that back a Storage. float16/bfloat16 keep their raw bits in a Uint16Array. */
+export type TypedArray =
+  | Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array | Int8Array | Uint16Array;
+
+type Kind = "bool" | "int" | "float";
+
+/** A dtype, compared by identity: `t.dtype === torch.float32`. Prints as PyTorch does. */
+export class DType {
+  private constructor(
+    readonly name: DTypeName,
+    readonly kind: Kind,
+    /** bytes per element */
+    readonly itemsize: number,
+    /** position in the promotion order within its kind (higher wins) */
+    readonly rank: number,
+    /** false for storage-only dtypes (float16, bfloat16, int8, uint8): convert with `.to()` to compute */
+    readonly computable: boolean,
+  ) {}
+
+  get isFloatingPoint(): boolean { return this.kind === "float"; }
+  get isInteger(): boolean { return this.kind === "int"; }
+  toString(): string { return `torch.${this.name}`; }
+
+  /** Allocates zero-filled storage for n elements. */
+  alloc(n: number): TypedArray {
+    switch (this.name) {
+      case "float32": return new Float32Array(n);
+      case "float64": return new Float64Array(n);
+      case "int32": return new Int32Array(n);
+      case "int64": return new BigInt64Array(n);
+      case "bool": case "uint8": return new Uint8Array(n);
+      case "int8": return new Int8Array(n);
+      case "float16": case "bfloat16": return new Uint16Array(n);
+    }
+  }
+
+  static readonly bool = new DType("bool", "bool", 1, 0, true);
+  static readonly uint8 = new DType("uint8", "int", 1, 1, false);
+  static readonly int8 = new DType("int8", "int", 1, 1, false);
+  static readonly int32 = new DType("int32", "int", 4, 3, true);
+  static readonly int64 = new DType("int64", "int", 8, 4, true);
+  static readonly float16 = new DType("float16", "float", 2, 1, false);
+  static readonly bfloat16 = new DType("bfloat16", "float", 2, 1, false);
+  static readonly float32 = new DType("float32", "float", 4, 2, true);
+  static readonly float64 = new DType("float64", "float", 8, 3, true);
+}
+
+export const { bool, uint8, int8, int32, int64, float16, bfloat16, float32, float64 } = DType;
+
+/** Every dtype by name, e.g. for file headers. */
+export const dtypes: Readonly<Record<DTypeName, DType>> = {
+  bool, uint8, int8, int32, int64, float16, bfloat16, float32, float64,
+};
+
+/** The default dtype of floating-point tensors, as torch.get_default_dtype(). */
+export const defaultFloat = float32;
+
+/**
+ * PyTorch's promotion of two tensor dtypes: the higher kind wins (bool < int < float), and
+ * within a kind the wider type. Storage-only half types promote to float32 here.
+ */
+export function promoteTypes(a: DType, b: DType): DType {
+  if (a === b) return a;
+  const order: Record<Kind, number> = { bool: 0, int: 1, float: 2 };
+  if (order[a.kind] !== order[b.kind]) return order[a.kind] > order[b.kind] ? a : b;
+  return a.rank >= b.rank ? a : b;
+}
+
+/**
+ * Promotion of a tensor dtype with a JavaScript scalar, following PyTorch's rule that a
+ * "wrapped number" only changes the result's kind, never its width: int tensor + 1.5 is
+ * float32 (the default float), float64 tensor + 1.5 stays float64, bool + 2 is int64.
+ */
+export function promoteWithScalar(t: DType, s: number | boolean | bigint): DType {
+  if (typeof s === "boolean") return t;
+  const scalarIsFloat = typeof s === "number" && !Number.isInteger(s);
+  if (scalarIsFloat || (typeof s === "number" && !Number.isFinite(s))) {
+    return t.kind === "float" ? t : defaultFloat;
+  }
+  return t.kind === "bool" ? int64 : t;
+}
