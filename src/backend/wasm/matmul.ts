@@ -1,0 +1,211 @@
+// float32 matmul and fused linear on the WebAssembly SIMD kernels. Operands are copied into one
+// wasm memory (an arena that only grows), the kernel runs there, and C is copied out. When a helper
+// thread is registered (threads-node.ts in Node) large products are split in two halves of C.
+import { ShapeError } from "../../errors.ts";
+import { createSgemmInstance, type SgemmInstance } from "./module.ts";
+
+/** Options of `wasmMatmul`. */
+export interface WasmMatmulOptions {
+  /** `a` holds A^T: a k x m row-major matrix. */
+  transA?: boolean;
+  /** `b` holds B^T: an n x k row-major matrix. */
+  transB?: boolean;
+  /** Where to write C (length >= m * n); a new array when absent. */
+  out?: Float32Array;
+  /** C += A @ B instead of C = A @ B (needs `out`). */
+  accumulate?: boolean;
+}
+
+/** Options of `wasmLinear`. */
+export interface WasmLinearOptions {
+  /** Apply ReLU after adding the bias. */
+  relu?: boolean;
+  /** Where to write Y (length >= m * n); a new array when absent. */
+  out?: Float32Array;
+}
+
+/** A second thread sharing the kernel's memory; see threads-node.ts. */
+export interface GemmHelper {
+  /** The shared-memory instance both threads run on. */
+  readonly instance: SgemmInstance;
+  /** Starts `sgemm(...args)` on the helper thread and returns at once. */
+  start(args: readonly number[]): void;
+  /** Blocks until the call passed to `start` has finished. */
+  wait(): void;
+}
+
+const MR = 6;
+const NR = 8;
+const ACCUMULATE = 1;
+const RELU = 2;
+const BIAS = 4;
+/** Bytes kept free at address 0 so that 0 can mean "no bias". */
+const RESERVED = 64;
+const PAGE = 65536;
+
+/** Below this many multiply-adds (m * n * k) one thread is faster: waking the helper costs ~30 µs. */
+let threadThreshold = 1 << 20;
+let helper: GemmHelper | null = null;
+let local: SgemmInstance | null = null;
+let view: Float32Array | null = null;
+
+/** Registers (or with null removes) the helper thread used for large products. */
+export function setGemmHelper(next: GemmHelper | null): void {
+  helper = next;
+  view = null;
+}
+
+/** Sets the size (m * n * k multiply-adds) from which products are split across both threads. */
+export function setWasmThreadThreshold(macs: number): void {
+  threadThreshold = macs;
+}
+
+function instance(): SgemmInstance {
+  if (helper !== null) return helper.instance;
+  return (local ??= createSgemmInstance());
+}
+
+function align(bytes: number): number {
+  return Math.ceil(bytes / 64) * 64;
+}
+
+/** Grows memory to hold `bytes` and returns a float view over it, re-made if growth detached it. */
+function reserve(inst: SgemmInstance, bytes: number): Float32Array {
+  const have = inst.memory.buffer.byteLength;
+  if (bytes > have) inst.memory.grow(Math.ceil((bytes - have) / PAGE));
+  if (view === null || view.buffer !== inst.memory.buffer || view.byteLength === 0) {
+    view = new Float32Array(inst.memory.buffer);
+  }
+  return view;
+}
+
+interface Gemm {
+  m: number; n: number; k: number;
+  a: number; lda: number; transA: boolean;
+  b: number; ldb: number; transB: boolean;
+  c: number; ldc: number; flags: number; bias: number;
+}
+
+function args(g: Gemm, scratch: number, packA: number): number[] {
+  return [
+    g.m, g.n, g.k, g.a, g.lda, g.transA ? 1 : 0, g.b, g.ldb, g.transB ? 1 : 0,
+    g.c, g.ldc, g.flags, g.bias, scratch, scratch + packA,
+  ];
+}
+
+/** The second half of C: rows from i0 (when m >= n) or columns from j0, as an independent GEMM. */
+function secondHalf(g: Gemm): [Gemm, Gemm] {
+  if (g.m >= g.n) {
+    const i0 = Math.ceil(g.m / 2 / MR) * MR;
+    const rowA = g.transA ? 4 * i0 : 4 * i0 * g.lda;
+    return [{ ...g, m: i0 }, { ...g, m: g.m - i0, a: g.a + rowA, c: g.c + 4 * i0 * g.ldc }];
+  }
+  const j0 = Math.ceil(g.n / 2 / NR) * NR;
+  const colB = g.transB ? 4 * j0 * g.ldb : 4 * j0;
+  const bias = g.bias === 0 ? 0 : g.bias + 4 * j0;
+  return [{ ...g, n: j0 }, { ...g, n: g.n - j0, b: g.b + colB, c: g.c + 4 * j0, bias }];
+}
+
+function run(inst: SgemmInstance, g: Gemm, scratch: number, packA: number, slot: number): void {
+  const ex = inst.exports;
+  const split = helper !== null && g.m * g.n * g.k >= threadThreshold && Math.max(g.m / MR, g.n / NR) >= 2;
+  if (!split) {
+    (ex.sgemm as (...x: number[]) => void)(...args(g, scratch, packA));
+    return;
+  }
+  const [first, second] = secondHalf(g);
+  helper!.start(args(second, scratch + slot, packA));
+  (ex.sgemm as (...x: number[]) => void)(...args(first, scratch, packA));
+  helper!.wait();
+}
+
+/** Lays out scratch and operands in wasm memory, copies the inputs in, runs, and copies C out. */
+function execute(
+  a: Float32Array, b: Float32Array, bias: Float32Array | null, out: Float32Array,
+  shape: { m: number; k: number; n: number; transA: boolean; transB: boolean; flags: number },
+): Float32Array {
+  const { m, k, n, transA, transB, flags } = shape;
+  const inst = instance();
+  const packA = inst.exports.packASize();
+  const slot = align(packA + inst.exports.packBSize());
+  const scratch = RESERVED;
+  const aPtr = scratch + 2 * slot;
+  const bPtr = aPtr + align(4 * m * k);
+  const biasPtr = bPtr + align(4 * k * n);
+  const cPtr = biasPtr + align(4 * n);
+  const mem = reserve(inst, cPtr + 4 * m * n);
+  mem.set(a.subarray(0, m * k), aPtr / 4);
+  mem.set(b.subarray(0, k * n), bPtr / 4);
+  if (bias !== null) mem.set(bias.subarray(0, n), biasPtr / 4);
+  if (flags & ACCUMULATE) mem.set(out.subarray(0, m * n), cPtr / 4);
+  const g: Gemm = {
+    m, n, k, a: aPtr, lda: transA ? m : k, transA, b: bPtr, ldb: transB ? k : n, transB,
+    c: cPtr, ldc: n, flags, bias: bias === null ? 0 : biasPtr,
+  };
+  run(inst, g, scratch, packA, slot);
+  const result = reserve(inst, 0);
+  out.set(result.subarray(cPtr / 4, cPtr / 4 + m * n));
+  return out;
+}
+
+function checkSizes(op: string, a: Float32Array, b: Float32Array, m: number, k: number, n: number, o: WasmMatmulOptions): void {
+  for (const [name, v] of [["m", m], ["k", k], ["n", n]] as const) {
+    if (!Number.isInteger(v) || v < 0) throw new ShapeError(`${op}: ${name} must be a non-negative integer, got ${v}`);
+  }
+  const aShape = o.transA ? `${k}x${m}` : `${m}x${k}`;
+  const bShape = o.transB ? `${n}x${k}` : `${k}x${n}`;
+  if (a.length < m * k) throw new ShapeError(`${op}: mat1 holds ${a.length} elements but its ${aShape} shape needs ${m * k}`);
+  if (b.length < k * n) throw new ShapeError(`${op}: mat2 holds ${b.length} elements but its ${bShape} shape needs ${k * n}`);
+  if (o.out !== undefined && o.out.length < m * n) {
+    throw new ShapeError(`${op}: out holds ${o.out.length} elements but the ${m}x${n} result needs ${m * n}`);
+  }
+  if (o.accumulate && o.out === undefined) throw new ShapeError(`${op}: accumulate needs an out array to add into`);
+}
+
+/**
+ * C = op(A) @ op(B) (or C += ... with `accumulate`), float32 row-major, on the WebAssembly SIMD kernel.
+ * @example wasmMatmul(x, w, 2, 3, 4, { transB: true }) // x (2x3) @ w^T where w is 4x3
+ */
+export function wasmMatmul(
+  a: Float32Array, b: Float32Array, m: number, k: number, n: number, opts: WasmMatmulOptions = {},
+): Float32Array {
+  checkSizes("matmul", a, b, m, k, n, opts);
+  const out = opts.out ?? new Float32Array(m * n);
+  const shape = { m, k, n, transA: !!opts.transA, transB: !!opts.transB, flags: opts.accumulate ? ACCUMULATE : 0 };
+  return execute(a, b, null, out, shape);
+}
+
+/**
+ * Y = X @ W^T + bias, then ReLU when asked: torch.nn.functional.linear with X m x k, W n x k, bias n.
+ * @example wasmLinear(x, w, b, batch, inFeatures, outFeatures, { relu: true })
+ */
+export function wasmLinear(
+  x: Float32Array, w: Float32Array, bias: Float32Array | null, m: number, k: number, n: number,
+  opts: WasmLinearOptions = {},
+): Float32Array {
+  checkSizes("linear", x, w, m, k, n, { transB: true, out: opts.out });
+  if (bias !== null && bias.length < n) {
+    throw new ShapeError(`linear: bias holds ${bias.length} elements but the ${n} output features need ${n}`);
+  }
+  const out = opts.out ?? new Float32Array(m * n);
+  const flags = (bias !== null ? BIAS : 0) | (opts.relu ? RELU : 0);
+  return execute(x, w, bias, out, { m, k, n, transA: false, transB: true, flags });
+}
+
+/**
+ * Batched C[i] = op(A[i]) @ op(B[i]) over `batch` contiguous matrices (torch.bmm); a batch stride of
+ * 0 for B (`broadcastB`) reuses one B for every batch, as torch.matmul broadcasting does.
+ */
+export function wasmBmm(
+  a: Float32Array, b: Float32Array, batch: number, m: number, k: number, n: number,
+  opts: WasmMatmulOptions & { broadcastB?: boolean } = {},
+): Float32Array {
+  const out = opts.out ?? new Float32Array(batch * m * n);
+  const bStride = opts.broadcastB ? 0 : k * n;
+  for (let i = 0; i < batch; i++) {
+    wasmMatmul(a.subarray(i * m * k), b.subarray(i * bStride), m, k, n, {
+      ...opts, out: out.subarray(i * m * n, (i + 1) * m * n),
+    });
+  }
+  return out;
+}

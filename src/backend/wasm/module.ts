@@ -1,0 +1,93 @@
+// Compiles the embedded SGEMM WebAssembly and instantiates it over a memory the caller owns.
+// Compilation is lazy (no import-time work). Browsers refuse synchronous compilation of modules
+// over 4 KB on the main thread, so they must `await initWasm()` once first; Node compiles on demand.
+import { SGEMM_SHARED_WASM, SGEMM_WASM } from "./kernels.generated.ts";
+
+/** The functions exported by the AssemblyScript SGEMM module (pointers are byte offsets). */
+export interface SgemmExports {
+  /** Runs one GEMM; see src/backend/wasm/assembly/sgemm.ts for the argument order. */
+  sgemm(
+    m: number, n: number, k: number,
+    a: number, lda: number, transA: number,
+    b: number, ldb: number, transB: number,
+    c: number, ldc: number, flags: number, bias: number,
+    packedA: number, packedB: number,
+  ): void;
+  /** Scratch bytes one thread needs for packed A. */
+  packASize(): number;
+  /** Scratch bytes one thread needs for packed B and the edge tile. */
+  packBSize(): number;
+}
+
+/** A kernel instance bound to its memory. */
+export interface SgemmInstance {
+  /** The linear memory holding operands, results and packing scratch. */
+  readonly memory: WebAssembly.Memory;
+  /** The compiled module, kept so workers can instantiate it over the same shared memory. */
+  readonly module: WebAssembly.Module;
+  /** The exported kernels. */
+  readonly exports: SgemmExports;
+  /** Whether memory is backed by a SharedArrayBuffer. */
+  readonly shared: boolean;
+}
+
+/** Largest memory, in 64 KiB pages, the shared build declares (4 GiB: wasm32's limit). */
+export const MAX_PAGES = 65536;
+
+const compiled: { plain?: WebAssembly.Module; shared?: WebAssembly.Module } = {};
+
+function decode(base64: string): Uint8Array {
+  const text = atob(base64);
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  return bytes;
+}
+
+function source(shared: boolean): string {
+  return shared ? SGEMM_SHARED_WASM : SGEMM_WASM;
+}
+
+/** Whether this runtime can run the WebAssembly SIMD kernels at all. */
+export function wasmSimdSupported(): boolean {
+  if (typeof WebAssembly !== "object") return false;
+  try {
+    return WebAssembly.validate(decode(SGEMM_WASM));
+  } catch {
+    return false;
+  }
+}
+
+/** Whether shared memory (and so the two-thread path) is available here. */
+export function sharedMemorySupported(): boolean {
+  if (typeof SharedArrayBuffer !== "function") return false;
+  try {
+    return new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }).buffer instanceof SharedArrayBuffer;
+  } catch {
+    return false;
+  }
+}
+
+/** Compiles the kernels asynchronously: required once before use on a browser's main thread. */
+export async function initWasm(opts: { shared?: boolean } = {}): Promise<void> {
+  const shared = opts.shared ?? false;
+  const key = shared ? "shared" : "plain";
+  compiled[key] ??= await WebAssembly.compile(decode(source(shared)));
+}
+
+/** The compiled module, compiling synchronously if `initWasm` has not run. */
+export function sgemmModule(shared: boolean): WebAssembly.Module {
+  const key = shared ? "shared" : "plain";
+  return (compiled[key] ??= new WebAssembly.Module(decode(source(shared))));
+}
+
+/** Instantiates the kernels over a fresh memory of `pages` pages (shared when asked). */
+export function createSgemmInstance(opts: { shared?: boolean; pages?: number } = {}): SgemmInstance {
+  const shared = opts.shared ?? false;
+  const pages = opts.pages ?? 1;
+  const memory = shared
+    ? new WebAssembly.Memory({ initial: pages, maximum: MAX_PAGES, shared: true })
+    : new WebAssembly.Memory({ initial: pages });
+  const module = sgemmModule(shared);
+  const instance = new WebAssembly.Instance(module, { env: { memory } });
+  return { memory, module, exports: instance.exports as unknown as SgemmExports, shared };
+}
