@@ -96,6 +96,9 @@ describe("setPrintOptions", () => {
 
   test("rejects bad values and unknown profiles with a ValueError naming the option", () => {
     assert.throws(() => setPrintOptions({ precision: -1 }), ValueError);
+    assert.throws(() => setPrintOptions({ precision: 101 }), /precision must be an integer from 0 to 100, got 101/);
+    assert.throws(() => formatTensor({ shape: [], dtype: dtypes.float32, get: () => 1 }, { edgeitems: 1.5 }),
+      /edgeitems must be a non-negative integer/);
     assert.throws(() => setPrintOptions({ profile: "long" as PrintProfile }), /unknown profile 'long'/);
     assert.equal(getPrintOptions().precision, 4);
   });

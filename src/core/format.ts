@@ -62,13 +62,16 @@ function defined<T extends object>(o: T): Partial<T> {
 }
 
 function checkOptions(o: PrintOptions): PrintOptions {
-  const bad = (name: string, v: number): never => {
-    throw new ValueError(`set_printoptions: ${name} must be a non-negative integer, got ${v}`);
+  const bad = (name: string, v: number, range: string): never => {
+    throw new ValueError(`set_printoptions: ${name} must be ${range}, got ${v}`);
   };
-  if (!Number.isInteger(o.precision) || o.precision < 0 || o.precision > 100) bad("precision", o.precision);
-  if (!Number.isInteger(o.edgeitems) || o.edgeitems < 0) bad("edgeitems", o.edgeitems);
-  if (!Number.isInteger(o.linewidth) || o.linewidth < 0) bad("linewidth", o.linewidth);
-  if (Number.isNaN(o.threshold) || o.threshold < 0) bad("threshold", o.threshold);
+  // toFixed and toExponential stop at 100 digits
+  if (!Number.isInteger(o.precision) || o.precision < 0 || o.precision > 100) {
+    bad("precision", o.precision, "an integer from 0 to 100");
+  }
+  if (!Number.isInteger(o.edgeitems) || o.edgeitems < 0) bad("edgeitems", o.edgeitems, "a non-negative integer");
+  if (!Number.isInteger(o.linewidth) || o.linewidth < 0) bad("linewidth", o.linewidth, "a non-negative integer");
+  if (Number.isNaN(o.threshold) || o.threshold < 0) bad("threshold", o.threshold, "a non-negative number");
   return o;
 }
 
