@@ -36,7 +36,7 @@ export const MAX_PAGES = 65536;
 
 const compiled: { plain?: WebAssembly.Module; shared?: WebAssembly.Module } = {};
 
-function decode(base64: string): Uint8Array {
+function decode(base64: string): Uint8Array<ArrayBuffer> {
   const text = atob(base64);
   const bytes = new Uint8Array(text.length);
   for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
