@@ -1,0 +1,87 @@
+/**
+ * One derivative per op: given the output's gradient `g`, the gradient of each input. Engine
+ * sums broadcast gradients back to each input's shape, so rules here ignore broadcasting.
+ * Reading an input or the output checks its version (see Node.apply).
+ */
+import { Tensor } from "../core/tensor.ts";
+import { Layout } from "../core/layout.ts";
+import { wrap } from "../ops/elementwise.ts";
+import { int64 } from "../core/dtype.ts";
+import type { Derivative, OpArgs } from "./node.ts";
+
+const zerosOf = (shape: readonly number[], like: Tensor): Tensor => wrap(like.dtype.alloc(shape.reduce((p, s) => p * s, 1)), shape, like.dtype);
+
+/** A zero tensor of `shape` with `g` written into the region a view op selected. */
+function scatter(g: Tensor, shape: readonly number[], region: (l: Layout) => Layout): Tensor {
+  const z = zerosOf(shape, g);
+  new Tensor(z.storage, region(z.layout)).copy_(g);
+  return z;
+}
+
+/** Puts reduced dims back (size 1) so `g` broadcasts over the input. */
+function unreduce(g: Tensor, a: OpArgs): Tensor {
+  if (a.keepdim) return g;
+  let out = g;
+  for (const d of a.dims!) out = out.unsqueeze(d);
+  return out;
+}
+
+const half = (g: Tensor, a: Tensor, b: Tensor) => g.mul(a.eq(b).to(g.dtype).mul(-0.5).add(1));
+
+/** The derivative table, keyed by op. */
+export const derivatives = {
+  identity: (g) => [g],
+  neg: (g) => [g.neg()],
+  exp: (g, _, out) => [g.mul(out)],
+  log: (g, [a]) => [g.div(a!)],
+  sqrt: (g, _, out) => [g.div(out.mul(2))],
+  abs: (g, [a]) => [g.mul(a!.sign())],
+  sign: (g) => [g.mul(0)],
+  relu: (g, _, out) => [g.mul(out.gt(0))],
+  sigmoid: (g, _, out) => [g.mul(out.neg().add(1).mul(out))],
+  tanh: (g, _, out) => [g.mul(out.mul(out).neg().add(1))],
+  sin: (g, [a]) => [g.mul(a!.cos())],
+  cos: (g, [a]) => [g.mul(a!.sin().neg())],
+  add: (g) => [g, g],
+  sub: (g) => [g, g.neg()],
+  mul: (g, [a, b]) => [g.mul(b!), g.mul(a!)],
+  div: (g, [a, b]) => [g.div(b!), g.neg().mul(a!).div(b!.mul(b!))],
+  maximum: (g, [a, b]) => [half(g, a!, b!).mul(a!.ge(b!)), half(g, a!, b!).mul(b!.ge(a!))],
+  minimum: (g, [a, b]) => [half(g, a!, b!).mul(a!.le(b!)), half(g, a!, b!).mul(b!.le(a!))],
+  pow: (g, [a, b], out) => [
+    g.mul(b!).mul(a!.pow(b!.sub(1))).mul(b!.ne(0)),
+    g.mul(out.mul(a!.log()).mul(a!.ne(0).logicalOr(b!.lt(0)))),
+  ],
+  powScalar: (g, [a], _, { min: e }) => [e === 0 ? g.mul(0) : g.mul(e!).mul(a!.pow(e! - 1))],
+  clamp: (g, [a], _, { min, max }) => [g.mul(a!.ge(min!).logicalAnd(a!.le(max!)))],
+  where: (g, [c]) => [null, g.mul(c!), g.mul(c!.logicalNot())],
+  select: (g, [a], _, { dim, index }) => [scatter(g, a!.shape, (l) => l.select(dim!, index!))],
+  slice: (g, [a], _, { dim, start, end, step }) => [scatter(g, a!.shape, (l) => l.slice(dim!, start, end, step))],
+  transpose: (g, _, __, { dims }) => [g.transpose(dims![0]!, dims![1]!)],
+  permute: (g, _, __, { perm }) => [g.permute(perm!.map((_, i) => perm!.indexOf(i)))],
+  view: (g, _, __, { shape }) => [g.reshape(shape!)],
+  expand: (g) => [g],
+  cat: (g, _, __, { dim, sizes }) => g.split(sizes!, dim!),
+  sum: (g, [a], _, args) => [unreduce(g, args).expand(a!.shape)],
+  prod: (g, [a], out, args) => {
+    const x = a!, isZero = x.eq(0), zeroCount = unreduce(isZero.sum({ dim: args.dims!, keepdim: args.keepdim! }), args);
+    const others = unreduce(x.where(isZero.logicalNot(), 1).prod(args.dims!.length === x.ndim ? undefined : args.dims![0]!, args.keepdim), args);
+    const full = unreduce(out, args).div(x.where(isZero.logicalNot(), 1));
+    return [unreduce(g, args).mul(full.where(zeroCount.eq(0), 0).add(others.where(isZero.logicalAnd(zeroCount.eq(1)), 0)))];
+  },
+  extremeAll: (g, [a], out) => {
+    const mask = a!.eq(out).to(g.dtype);
+    return [mask.mul(g.div(mask.sum()))];
+  },
+  extremeDim: (g, [a], _, { dim, keepdim, indices }) => {
+    const size = a!.shape[dim!]!;
+    const range = wrap(BigInt64Array.from({ length: size }, (_, i) => BigInt(i)), [size], int64);
+    const shape = a!.shape.map((s, d) => (d === dim ? s : 1));
+    const idx = keepdim ? indices! : indices!.unsqueeze(dim!);
+    return [range.reshape(shape).eq(idx).mul(keepdim ? g : g.unsqueeze(dim!))];
+  },
+  matmul: (g, [a, b]) => [g.matmul(b!.mT), a!.mT.matmul(g)],
+} satisfies Record<string, Derivative>;
+
+/** The ops that have a derivative. */
+export type DerivativeKey = keyof typeof derivatives;

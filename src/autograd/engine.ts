@@ -1,0 +1,99 @@
+/**
+ * The backward pass: order the graph topologically from the root, walk it in reverse, apply
+ * one derivative per node and accumulate into the leaves' `.grad`.
+ */
+import { AutogradError } from "../errors.ts";
+import { sameShape, type Shape } from "../core/shape.ts";
+import type { Tensor } from "../core/tensor.ts";
+import { noGrad } from "./grad-mode.ts";
+import { Node, type GradHook } from "./node.ts";
+
+/** Options of `backward`. */
+export interface BackwardOptions {
+  /** keep the saved tensors so backward can run through this graph again */
+  retainGraph?: boolean;
+}
+
+/** Sums a broadcast gradient back to the shape of the input it flows into. */
+export function sumToShape(g: Tensor, shape: Shape): Tensor {
+  if (sameShape(g.shape, shape)) return g;
+  const lead = g.ndim - shape.length;
+  const dims: number[] = [];
+  for (let d = 0; d < g.ndim; d++) {
+    if (d < lead || (shape[d - lead] === 1 && g.shape[d] !== 1)) dims.push(d);
+  }
+  const summed = dims.length ? g.sum({ dim: dims, keepdim: true }) : g;
+  return summed.reshape(shape);
+}
+
+function runHooks(hooks: readonly GradHook[], g: Tensor): Tensor {
+  for (const hook of hooks) g = hook(g) ?? g;
+  return g;
+}
+
+/** Nodes reachable from `root`, each after every node that feeds gradient into it. */
+function topoOrder(root: Node): Node[] {
+  const order: Node[] = [], seen = new Set<Node>([root]);
+  const stack: [Node, number][] = [[root, 0]];
+  while (stack.length) {
+    const top = stack[stack.length - 1]!;
+    const [node, i] = top;
+    if (i < node.edges.length) {
+      top[1]++;
+      const e = node.edges[i];
+      if (e instanceof Node && !seen.has(e)) { seen.add(e); stack.push([e, 0]); }
+    } else {
+      stack.pop();
+      order.push(node);
+    }
+  }
+  return order.reverse();
+}
+
+function accumulate(leaf: Tensor, g: Tensor): void {
+  g = runHooks(leaf._hooks, g);
+  if (leaf.grad === null) leaf.grad = g.detach().clone();
+  else leaf.grad.add_(g);
+}
+
+/** Computes gradients of `root` with respect to every leaf that requires grad. */
+export function runBackward(root: Tensor, gradient: Tensor | null, options: BackwardOptions = {}): void {
+  if (!root.requiresGrad) {
+    throw new AutogradError("element 0 of tensors does not require grad and does not have a grad_fn");
+  }
+  if (gradient === null && root.numel() !== 1) {
+    throw new AutogradError("grad can be implicitly created only for scalar outputs");
+  }
+  noGrad(() => {
+    const g0 = gradient ?? root.onesLike();
+    if (gradient !== null && !sameShape(gradient.shape, root.shape)) {
+      throw new AutogradError(
+        `Mismatch in shape: grad_output[0] has a shape of [${gradient.shape.join(", ")}] and output[0] has a shape of [${root.shape.join(", ")}].`,
+      );
+    }
+    const rootNode = root.gradFn;
+    if (rootNode === null) { accumulate(root, g0); return; }
+    const order = topoOrder(rootNode);
+    const grads = new Map<Node, Tensor>([[rootNode, g0]]);
+    for (const node of order) {
+      let g = grads.get(node);
+      if (g === undefined) continue;
+      grads.delete(node);
+      g = runHooks(node.hooks, g);
+      if (node.retained) node.retained.grad = g.detach().clone();
+      const inputGrads = node.apply(g);
+      node.edges.forEach((edge, i) => {
+        const gi = inputGrads[i];
+        if (edge === null || gi === null || gi === undefined) return;
+        const shaped = sumToShape(gi, node.inputShapes[i]!).to(node.inputDtypes[i]!);
+        if (edge instanceof Node) {
+          const prev = grads.get(edge);
+          grads.set(edge, prev === undefined ? shaped : prev.add(shaped));
+        } else {
+          accumulate(edge, shaped);
+        }
+      });
+      if (!options.retainGraph) node.free();
+    }
+  });
+}

@@ -1,0 +1,107 @@
+/**
+ * A node of the autograd graph: which op made a tensor, the edges to its inputs, and the
+ * tensors its derivative needs, guarded by version checks as PyTorch's SavedVariable is.
+ */
+import { AutogradError } from "../errors.ts";
+import type { Shape } from "../core/shape.ts";
+import type { Tensor } from "../core/tensor.ts";
+import type { DType } from "../core/dtype.ts";
+
+/** Non-tensor arguments an op's derivative needs. */
+export interface OpArgs {
+  dims?: readonly number[];
+  dim?: number;
+  keepdim?: boolean;
+  shape?: Shape;
+  perm?: readonly number[];
+  index?: number;
+  start?: number;
+  end?: number;
+  step?: number;
+  sizes?: readonly number[];
+  indices?: Tensor;
+  min?: number;
+  max?: number;
+}
+
+/** An op's derivative: the gradient of each input given the output's gradient `g`. */
+export type Derivative = (
+  g: Tensor, inputs: readonly Tensor[], out: Tensor, args: OpArgs,
+) => readonly (Tensor | null)[];
+
+/** Where an input's gradient goes: the node that made it, or the leaf that accumulates it. */
+export type Edge = Node | Tensor | null;
+
+/** A function called with a gradient; returning a tensor replaces it. */
+export type GradHook = (grad: Tensor) => Tensor | void;
+
+const FREED =
+  "Trying to backward through the graph a second time (or directly access saved tensors after they have already been freed). Saved intermediate values of the graph are freed when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time or if you need to access saved tensors after calling backward.";
+
+/** One recorded op (PyTorch's grad_fn). */
+export class Node {
+  /** Gradient hooks of the tensor this node made (registerHook on a non-leaf). */
+  readonly hooks: GradHook[] = [];
+  /** Set by retainGrad(): the non-leaf tensor whose .grad keeps this node's gradient. */
+  retained: Tensor | null = null;
+  readonly inputShapes: Shape[];
+  readonly inputDtypes: DType[];
+  #inputs: readonly Tensor[] | null;
+  #out: Tensor | null;
+  readonly #versions: number[];
+
+  constructor(
+    /** PyTorch's name, as printed in `grad_fn=<MulBackward0>` */
+    readonly name: string,
+    readonly derivative: Derivative,
+    inputs: readonly Tensor[],
+    out: Tensor,
+    readonly args: OpArgs,
+    readonly edges: readonly Edge[],
+  ) {
+    this.#inputs = inputs;
+    this.#out = out;
+    this.#versions = [...inputs.map((t) => t._version.value), out._version.value];
+    this.inputShapes = inputs.map((t) => t.shape);
+    this.inputDtypes = inputs.map((t) => t.dtype);
+  }
+
+  /** Runs the derivative; reading a saved tensor checks that nothing modified it in place. */
+  apply(g: Tensor): readonly (Tensor | null)[] {
+    const inputs = this.#inputs, out = this.#out;
+    if (inputs === null || out === null) throw new AutogradError(FREED);
+    const checked: Tensor[] = [];
+    inputs.forEach((t, i) => {
+      Object.defineProperty(checked, i, { get: () => this.#check(t, i, "input"), enumerable: true });
+    });
+    checked.length = inputs.length;
+    const outChecked = new Proxy(out, {
+      get: (target, key) => {
+        this.#check(target, inputs.length, "output");
+        const v = Reflect.get(target, key, target) as unknown;
+        return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    return this.derivative(g, checked, outChecked, this.args);
+  }
+
+  #check(t: Tensor, i: number, role: string): Tensor {
+    const expected = this.#versions[i]!;
+    if (t._version.value !== expected) {
+      throw new AutogradError(
+        `one of the variables needed for gradient computation has been modified by an inplace operation: [${t.typeName()} [${t.shape.join(", ")}]], which is ${role} ${role === "output" ? 0 : i} of ${this.name}, is at version ${t._version.value}; expected version ${expected} instead. Hint: the backtrace further above can help find the operation that failed to compute its gradient.`,
+      );
+    }
+    return t;
+  }
+
+  /** Drops the saved tensors after a backward pass without retainGraph. */
+  free(): void {
+    this.#inputs = null;
+    this.#out = null;
+  }
+
+  toString(): string {
+    return `<${this.name}>`;
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * The backend contract: typed arrays and layouts in, fresh contiguous typed arrays out.
+ * Tensor and autograd never loop over elements themselves; every numeric loop is behind
+ * this interface, so a faster backend replaces kernels without touching them.
+ */
+import type { DType, TypedArray } from "../core/dtype.ts";
+import type { Layout } from "../core/layout.ts";
+import type { Shape } from "../core/shape.ts";
+
+/** Elementwise ops of one operand. `cast` converts dtype (and compacts a strided view). */
+export type UnaryOp =
+  | "cast" | "neg" | "exp" | "log" | "sqrt" | "abs" | "relu" | "sigmoid" | "tanh" | "sign"
+  | "sin" | "cos" | "not" | "isnan" | "isinf";
+
+/** Elementwise ops of two broadcast operands. Comparisons produce bool. */
+export type BinaryOp =
+  | "add" | "sub" | "mul" | "div" | "pow" | "maximum" | "minimum"
+  | "eq" | "ne" | "lt" | "le" | "gt" | "ge" | "and" | "or";
+
+/** Reductions over a set of dims. */
+export type ReduceOp = "sum" | "prod" | "max" | "min" | "any" | "all";
+
+/** Reductions that return the index of the winner along one dim. */
+export type ArgReduceOp = "argmax" | "argmin";
+
+/** The kernels a backend provides. Outputs are contiguous and freshly allocated. */
+export interface Backend {
+  readonly name: string;
+  /** `op(x)` elementwise, computed in `x`'s dtype (or `out` for cast), stored as `out`. */
+  unary(op: UnaryOp, x: TypedArray, layout: Layout, out: DType): TypedArray;
+  /** `op(a, b)` with `a` and `b` already of the compute dtype and expanded to `shape`. */
+  binary(op: BinaryOp, a: TypedArray, la: Layout, b: TypedArray, lb: Layout, out: DType): TypedArray;
+  /** `cond ? a : b`, all three expanded to one shape. */
+  where(cond: TypedArray, lc: Layout, a: TypedArray, la: Layout, b: TypedArray, lb: Layout, out: DType): TypedArray;
+  /** Reduces `dims` (sorted, unique) to size 1; the result has x's shape with those dims = 1. */
+  reduce(op: ReduceOp, x: TypedArray, layout: Layout, dims: readonly number[], out: DType): TypedArray;
+  /** Index of the max/min along `dim` (first one on ties, NaN wins), as int64; shape with dim = 1. */
+  argReduce(op: ArgReduceOp, x: TypedArray, layout: Layout, dim: number): BigInt64Array;
+  /**
+   * Batched matrix product: `a` is [...batch, m, k], `b` is [...batch, k, n], with equal batch
+   * dims (already broadcast; strides may be 0 or transposed). Result [...batch, m, n].
+   */
+  matmul(a: TypedArray, la: Layout, b: TypedArray, lb: Layout, out: DType): TypedArray;
+  /** Writes `src` (contiguous, `dst`'s element count) through the strided `dstLayout`, casting. */
+  write(dst: TypedArray, dstLayout: Layout, src: TypedArray): void;
+  /** Fills the strided region with one value. */
+  fill(dst: TypedArray, dstLayout: Layout, value: number | bigint): void;
+}
+
+/** Used where a switch over an op union must be exhaustive: a new op is a compile error. */
+export function assertNever(x: never): never {
+  throw new Error(`unhandled case: ${String(x)}`);
+}
+
+export type { Shape };

@@ -1,0 +1,169 @@
+/** Elementwise CPU kernels: a contiguous fast path, else the layout's stride walker. */
+import type { DType, TypedArray } from "../../core/dtype.ts";
+import type { Layout } from "../../core/layout.ts";
+import { assertNever, type BinaryOp, type UnaryOp } from "../backend.ts";
+
+type Num = (x: number) => number;
+type Num2 = (a: number, b: number) => number;
+type Big = (x: bigint) => bigint;
+type Big2 = (a: bigint, b: bigint) => bigint | boolean;
+
+function unaryNumber(op: UnaryOp): Num {
+  switch (op) {
+    case "cast": return (x) => x;
+    case "neg": return (x) => -x;
+    case "exp": return Math.exp;
+    case "log": return Math.log;
+    case "sqrt": return Math.sqrt;
+    case "abs": return Math.abs;
+    case "relu": return (x) => (x > 0 || Number.isNaN(x) ? x : 0);
+    case "sigmoid": return (x) => 1 / (1 + Math.exp(-x));
+    case "tanh": return Math.tanh;
+    case "sign": return (x) => (x > 0 ? 1 : x < 0 ? -1 : x);
+    case "sin": return Math.sin;
+    case "cos": return Math.cos;
+    case "not": return (x) => (x ? 0 : 1);
+    case "isnan": return (x) => (Number.isNaN(x) ? 1 : 0);
+    case "isinf": return (x) => (x === Infinity || x === -Infinity ? 1 : 0);
+    default: return assertNever(op);
+  }
+}
+
+function unaryBig(op: UnaryOp): Big {
+  switch (op) {
+    case "cast": return (x) => x;
+    case "neg": return (x) => -x;
+    case "abs": return (x) => (x < 0n ? -x : x);
+    case "relu": return (x) => (x > 0n ? x : 0n);
+    case "sign": return (x) => (x > 0n ? 1n : x < 0n ? -1n : 0n);
+    case "not": return (x) => (x ? 0n : 1n);
+    case "isnan": case "isinf": return () => 0n;
+    case "exp": case "log": case "sqrt": case "sigmoid": case "tanh": case "sin": case "cos":
+      throw new Error(`${op} on int64 must be promoted to float before the kernel`);
+    default: return assertNever(op);
+  }
+}
+
+function binaryNumber(op: BinaryOp, intMath: boolean): Num2 {
+  switch (op) {
+    case "add": return (a, b) => a + b;
+    case "sub": return (a, b) => a - b;
+    case "mul": return intMath ? Math.imul : (a, b) => a * b;
+    case "div": return (a, b) => a / b;
+    case "pow": return Math.pow;
+    // NaN propagates, as torch.maximum does
+    case "maximum": return (a, b) => (a !== a || b !== b ? NaN : a > b ? a : b);
+    case "minimum": return (a, b) => (a !== a || b !== b ? NaN : a < b ? a : b);
+    case "eq": return (a, b) => +(a === b);
+    case "ne": return (a, b) => +(a !== b);
+    case "lt": return (a, b) => +(a < b);
+    case "le": return (a, b) => +(a <= b);
+    case "gt": return (a, b) => +(a > b);
+    case "ge": return (a, b) => +(a >= b);
+    case "and": return (a, b) => +(a !== 0 && b !== 0);
+    case "or": return (a, b) => +(a !== 0 || b !== 0);
+    default: return assertNever(op);
+  }
+}
+
+function binaryBig(op: BinaryOp): Big2 {
+  switch (op) {
+    case "add": return (a, b) => a + b;
+    case "sub": return (a, b) => a - b;
+    case "mul": return (a, b) => a * b;
+    case "div": return (a, b) => a / b;
+    case "pow": return (a, b) => (b < 0n ? (a === 1n ? 1n : 0n) : a ** b);
+    case "maximum": return (a, b) => (a > b ? a : b);
+    case "minimum": return (a, b) => (a < b ? a : b);
+    case "eq": return (a, b) => a === b;
+    case "ne": return (a, b) => a !== b;
+    case "lt": return (a, b) => a < b;
+    case "le": return (a, b) => a <= b;
+    case "gt": return (a, b) => a > b;
+    case "ge": return (a, b) => a >= b;
+    case "and": return (a, b) => a !== 0n && b !== 0n;
+    case "or": return (a, b) => a !== 0n || b !== 0n;
+    default: return assertNever(op);
+  }
+}
+
+/** Storage positions of a layout's elements, or null when they are 0..n-1 shifted by offset. */
+function positions(layout: Layout): Int32Array | Float64Array | null {
+  return layout.isContiguous ? null : layout.indices();
+}
+
+/** Converts one stored element to what a destination array accepts. */
+export function convert(v: number | bigint, toBig: boolean): number | bigint {
+  if (toBig) return typeof v === "bigint" ? v : BigInt(Math.trunc(Number.isFinite(v) ? v : 0));
+  return typeof v === "bigint" ? Number(v) : v;
+}
+
+/** `op(x)` elementwise into a new array of dtype `out`. */
+export function unaryKernel(op: UnaryOp, x: TypedArray, layout: Layout, out: DType): TypedArray {
+  const n = layout.numel, res = out.alloc(n), pos = positions(layout), off = layout.offset;
+  const srcBig = x instanceof BigInt64Array, dstBig = res instanceof BigInt64Array;
+  if (!srcBig && !dstBig) {
+    const f = unaryNumber(op), xs = x as Float64Array, r = res as Float64Array;
+    if (pos === null) for (let i = 0; i < n; i++) r[i] = f(xs[off + i]!);
+    else for (let i = 0; i < n; i++) r[i] = f(xs[pos[i]!]!);
+    return res;
+  }
+  if (srcBig && op !== "cast") {
+    const f = unaryBig(op), xs = x as BigInt64Array;
+    for (let i = 0; i < n; i++) {
+      const v = f(xs[pos === null ? off + i : pos[i]!]!);
+      res[i] = dstBig ? v : Number(v);
+    }
+    return res;
+  }
+  for (let i = 0; i < n; i++) res[i] = convert(x[pos === null ? off + i : pos[i]!]!, dstBig);
+  return res;
+}
+
+/** `op(a, b)` elementwise; both operands are laid out over the output's shape. */
+export function binaryKernel(
+  op: BinaryOp, a: TypedArray, la: Layout, b: TypedArray, lb: Layout, out: DType,
+): TypedArray {
+  const n = la.numel, res = out.alloc(n);
+  const pa = positions(la), pb = positions(lb), oa = la.offset, ob = lb.offset;
+  if (a instanceof BigInt64Array && b instanceof BigInt64Array) {
+    const f = binaryBig(op), dstBig = res instanceof BigInt64Array;
+    for (let i = 0; i < n; i++) {
+      const v = f(a[pa === null ? oa + i : pa[i]!]!, b[pb === null ? ob + i : pb[i]!]!);
+      res[i] = typeof v === "boolean" ? +v : dstBig ? v : Number(v);
+    }
+    return res;
+  }
+  const intMath = a instanceof Int32Array && op === "mul";
+  const f = binaryNumber(op, intMath), xa = a as Float64Array, xb = b as Float64Array, r = res as Float64Array;
+  if (pa === null && pb === null) for (let i = 0; i < n; i++) r[i] = f(xa[oa + i]!, xb[ob + i]!);
+  else for (let i = 0; i < n; i++) r[i] = f(xa[pa === null ? oa + i : pa[i]!]!, xb[pb === null ? ob + i : pb[i]!]!);
+  return res;
+}
+
+/** `cond ? a : b` elementwise over one shape. */
+export function whereKernel(
+  cond: TypedArray, lc: Layout, a: TypedArray, la: Layout, b: TypedArray, lb: Layout, out: DType,
+): TypedArray {
+  const n = lc.numel, res = out.alloc(n);
+  const ic = lc.indices(), ia = la.indices(), ib = lb.indices();
+  for (let i = 0; i < n; i++) res[i] = cond[ic[i]!] ? a[ia[i]!]! : b[ib[i]!]!;
+  return res;
+}
+
+/** Writes a contiguous `src` through a strided destination, converting element types. */
+export function writeKernel(dst: TypedArray, layout: Layout, src: TypedArray): void {
+  const n = layout.numel, pos = positions(layout), off = layout.offset;
+  const same = (dst instanceof BigInt64Array) === (src instanceof BigInt64Array);
+  if (pos === null && same) { (dst as Float64Array).set(src as Float64Array, off); return; }
+  const toBig = dst instanceof BigInt64Array;
+  for (let i = 0; i < n; i++) dst[pos === null ? off + i : pos[i]!] = convert(src[i]!, toBig);
+}
+
+/** Fills a strided region with one value. */
+export function fillKernel(dst: TypedArray, layout: Layout, value: number | bigint): void {
+  const v = convert(value, dst instanceof BigInt64Array);
+  if (layout.isContiguous) { (dst as Float64Array).fill(v as number, layout.offset, layout.offset + layout.numel); return; }
+  const pos = layout.indices();
+  for (let i = 0; i < pos.length; i++) dst[pos[i]!] = v;
+}

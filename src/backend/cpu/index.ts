@@ -1,0 +1,18 @@
+/** The reference TypeScript backend: plain loops over typed arrays, runs everywhere. */
+import type { Backend } from "../backend.ts";
+import { binaryKernel, fillKernel, unaryKernel, whereKernel, writeKernel } from "./elementwise.ts";
+import { matmulKernel } from "./matmul.ts";
+import { argReduceKernel, reduceKernel } from "./reduce.ts";
+
+/** The CPU backend. */
+export const cpuBackend: Backend = {
+  name: "cpu",
+  unary: unaryKernel,
+  binary: binaryKernel,
+  where: whereKernel,
+  reduce: reduceKernel,
+  argReduce: argReduceKernel,
+  matmul: matmulKernel,
+  write: writeKernel,
+  fill: fillKernel,
+};

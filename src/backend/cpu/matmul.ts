@@ -1,0 +1,32 @@
+/** Batched matrix product on the CPU: strides in, contiguous result out. */
+import type { DType, TypedArray } from "../../core/dtype.ts";
+import { Layout } from "../../core/layout.ts";
+
+/** a: [...batch, m, k], b: [...batch, k, n] with equal batch dims; returns [...batch, m, n]. */
+export function matmulKernel(a: TypedArray, la: Layout, b: TypedArray, lb: Layout, out: DType): TypedArray {
+  const nd = la.ndim;
+  const m = la.shape[nd - 2]!, k = la.shape[nd - 1]!, n = lb.shape[nd - 1]!;
+  const batchShape = la.shape.slice(0, nd - 2);
+  const aBatch = new Layout(batchShape, la.strides.slice(0, nd - 2), la.offset).indices();
+  const bBatch = new Layout(batchShape, lb.strides.slice(0, nd - 2), lb.offset).indices();
+  const res = out.alloc(aBatch.length * m * n) as Float64Array;
+  const acc = new Float64Array(n);
+  const [ars, acs] = [la.strides[nd - 2]!, la.strides[nd - 1]!];
+  const [brs, bcs] = [lb.strides[nd - 2]!, lb.strides[nd - 1]!];
+  const xa = a as Float64Array, xb = b as Float64Array;
+  for (let t = 0; t < aBatch.length; t++) {
+    const ao = aBatch[t]!, bo = bBatch[t]!, ro = t * m * n;
+    for (let i = 0; i < m; i++) {
+      // i-p-j order keeps the inner loop on a row of b; accumulate in float64
+      acc.fill(0);
+      for (let p = 0; p < k; p++) {
+        const av = xa[ao + i * ars + p * acs]!;
+        const brow = bo + p * brs;
+        if (bcs === 1) for (let j = 0; j < n; j++) acc[j]! += av * xb[brow + j]!;
+        else for (let j = 0; j < n; j++) acc[j]! += av * xb[brow + j * bcs]!;
+      }
+      for (let j = 0; j < n; j++) res[ro + i * n + j] = acc[j]!;
+    }
+  }
+  return res;
+}

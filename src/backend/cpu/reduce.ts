@@ -1,0 +1,92 @@
+/** Reduction CPU kernels: every input element folds into the output cell its index maps to. */
+import type { DType, TypedArray } from "../../core/dtype.ts";
+import { Layout } from "../../core/layout.ts";
+import { contiguousStrides } from "../../core/shape.ts";
+import { assertNever, type ArgReduceOp, type ReduceOp } from "../backend.ts";
+
+/** For each input element (row-major), the output cell it reduces into. */
+function outputCells(layout: Layout, dims: readonly number[]): Int32Array | Float64Array {
+  const outShape = layout.shape.map((s, d) => (dims.includes(d) ? 1 : s));
+  const strides = contiguousStrides(outShape).map((s, d) => (dims.includes(d) ? 0 : s));
+  return new Layout(layout.shape, strides, 0).indices();
+}
+
+function reduceShapeNumel(layout: Layout, dims: readonly number[]): number {
+  return layout.shape.reduce((p, s, d) => (dims.includes(d) ? p : p * s), 1);
+}
+
+const identity: Record<ReduceOp, number> = { sum: 0, prod: 1, max: -Infinity, min: Infinity, any: 0, all: 1 };
+
+function foldNumber(op: ReduceOp): (acc: number, x: number) => number {
+  switch (op) {
+    case "sum": return (a, x) => a + x;
+    case "prod": return (a, x) => a * x;
+    // NaN wins, as PyTorch's max/min reductions propagate it
+    case "max": return (a, x) => (a !== a || x !== x ? NaN : x > a ? x : a);
+    case "min": return (a, x) => (a !== a || x !== x ? NaN : x < a ? x : a);
+    case "any": return (a, x) => (a || x ? 1 : 0);
+    case "all": return (a, x) => (a && x ? 1 : 0);
+    default: return assertNever(op);
+  }
+}
+
+function foldBig(op: ReduceOp): (acc: bigint, x: bigint) => bigint {
+  switch (op) {
+    case "sum": return (a, x) => a + x;
+    case "prod": return (a, x) => a * x;
+    case "max": return (a, x) => (x > a ? x : a);
+    case "min": return (a, x) => (x < a ? x : a);
+    case "any": return (a, x) => (a || x ? 1n : 0n);
+    case "all": return (a, x) => (a && x ? 1n : 0n);
+    default: return assertNever(op);
+  }
+}
+
+/** Reduces `dims` of x; accumulates in float64 (or bigint for int64 results). */
+export function reduceKernel(
+  op: ReduceOp, x: TypedArray, layout: Layout, dims: readonly number[], out: DType,
+): TypedArray {
+  const m = reduceShapeNumel(layout, dims), n = layout.numel;
+  const res = out.alloc(m);
+  const pos = layout.indices();
+  if (res instanceof BigInt64Array) {
+    const f = foldBig(op), acc = new Array<bigint | null>(m).fill(null);
+    const cells = outputCells(layout, dims);
+    for (let i = 0; i < n; i++) {
+      const v = BigInt(x[pos[i]!]!), c = cells[i]!, a = acc[c]!;
+      acc[c] = a === null ? v : f(a, v);
+    }
+    for (let c = 0; c < m; c++) res[c] = acc[c] ?? BigInt(identity[op]);
+    return res;
+  }
+  const f = foldNumber(op), acc = new Float64Array(m).fill(identity[op]);
+  const xs = x as Float64Array;
+  if (dims.length === layout.ndim) {
+    let a = identity[op];
+    for (let i = 0; i < n; i++) a = f(a, Number(xs[pos[i]!]!));
+    acc[0] = a;
+  } else {
+    const cells = outputCells(layout, dims);
+    for (let i = 0; i < n; i++) acc[cells[i]!] = f(acc[cells[i]!]!, Number(xs[pos[i]!]!));
+  }
+  (res as Float64Array).set(acc);
+  return res;
+}
+
+/** First index of the max/min along `dim`; a NaN counts as the extreme, as in PyTorch. */
+export function argReduceKernel(op: ArgReduceOp, x: TypedArray, layout: Layout, dim: number): BigInt64Array {
+  const size = layout.shape[dim]!;
+  const m = reduceShapeNumel(layout, [dim]);
+  const res = new BigInt64Array(m);
+  const best = new Array<number | bigint>(m);
+  const pos = layout.indices(), cells = outputCells(layout, [dim]);
+  const inner = layout.shape.slice(dim + 1).reduce((p, s) => p * s, 1);
+  const better = op === "argmax"
+    ? (v: number | bigint, b: number | bigint) => v > b || (v !== v && b === b)
+    : (v: number | bigint, b: number | bigint) => v < b || (v !== v && b === b);
+  for (let i = 0; i < layout.numel; i++) {
+    const c = cells[i]!, v = x[pos[i]!]!, k = Math.floor(i / inner) % size;
+    if (k === 0 || better(v, best[c]!)) { best[c] = v; res[c] = BigInt(k); }
+  }
+  return res;
+}

@@ -1,0 +1,240 @@
+// AssemblyScript, not TypeScript: compiled to WebAssembly by scripts/build-wasm.ts. It shares the .ts
+// extension because asc only reads .ts files, so tsc is told to skip it (the types f32, v128, usize
+// and the builtins exist only in AssemblyScript).
+// eslint-disable-next-line @typescript-eslint/ban-ts-comment
+// @ts-nocheck
+
+// Goto/BLIS-style SGEMM: C = op(A) @ op(B) (+ C) (+ bias) (then ReLU), all row-major, f32.
+// Panels of A (MR rows) and B (NR columns) are packed into contiguous, zero-padded buffers so the
+// micro-kernel reads both with unit stride and never checks bounds; only its store is edge-aware.
+// Every pointer is a byte offset into linear memory chosen by the TypeScript caller (no allocator).
+
+/** Rows of the register tile: 6 rows x 8 columns = 12 f32x4 accumulators, + 2 B vectors + 1 A splat = 15 of x64's 16 xmm registers. */
+const MR: i32 = 8;
+/** Columns of the register tile (two f32x4 lanes). */
+const NR: i32 = 8;
+/** Depth of a packed block: a KC x NR panel of B (8 KiB) stays in L1 across all row panels. */
+const KC: i32 = 256;
+/** Rows of a packed A block: MC x KC floats (120 KiB) stays in L2. */
+const MC: i32 = 128;
+/** Columns of a packed B block: KC x NC floats (1 MiB) stays in L2/L3. */
+const NC: i32 = 1024;
+
+const ACCUMULATE: i32 = 1;
+const RELU: i32 = 2;
+const BIAS: i32 = 4;
+
+/** Bytes of scratch the caller must reserve for packed A: one MC x KC block. */
+export function packASize(): i32 {
+  return MC * KC * 4;
+}
+
+/** Bytes of scratch the caller must reserve for packed B plus the edge tile. */
+export function packBSize(): i32 {
+  return KC * NC * 4 + MR * NR * 4;
+}
+
+/** Packs op(A)[i0 : i0+mc, p0 : p0+kc] into MR-row panels, each laid out k-major (MR floats per k). */
+function packA(mc: i32, kc: i32, a: usize, lda: i32, transA: bool, i0: i32, p0: i32, dst: usize): void {
+  for (let ir = 0; ir < mc; ir += MR) {
+    const rows = min(MR, mc - ir);
+    const panel = dst + <usize>(ir * kc) * 4;
+    if (transA) {
+      // op(A)(i, p) = a[p * lda + i]: the MR values for one k are contiguous in the source.
+      for (let p = 0; p < kc; p++) {
+        const src = a + (<usize>(p0 + p) * lda + <usize>(i0 + ir)) * 4;
+        const out = panel + <usize>(p * MR) * 4;
+        for (let r = 0; r < MR; r++) store<f32>(out + r * 4, r < rows ? load<f32>(src + r * 4) : 0);
+      }
+    } else {
+      for (let r = 0; r < MR; r++) {
+        if (r < rows) {
+          const src = a + (<usize>(i0 + ir + r) * lda + <usize>p0) * 4;
+          for (let p = 0; p < kc; p++) store<f32>(panel + <usize>(p * MR + r) * 4, load<f32>(src + p * 4));
+        } else {
+          for (let p = 0; p < kc; p++) store<f32>(panel + <usize>(p * MR + r) * 4, 0);
+        }
+      }
+    }
+  }
+}
+
+/** Packs op(B)[p0 : p0+kc, j0 : j0+nc] into NR-column panels, each laid out k-major (NR floats per k). */
+function packB(kc: i32, nc: i32, b: usize, ldb: i32, transB: bool, p0: i32, j0: i32, dst: usize): void {
+  for (let jr = 0; jr < nc; jr += NR) {
+    const cols = min(NR, nc - jr);
+    const panel = dst + <usize>(jr * kc) * 4;
+    if (transB) {
+      // op(B)(p, j) = b[j * ldb + p]: each column is contiguous in the source.
+      for (let c = 0; c < NR; c++) {
+        if (c < cols) {
+          const src = b + (<usize>(j0 + jr + c) * ldb + <usize>p0) * 4;
+          for (let p = 0; p < kc; p++) store<f32>(panel + <usize>(p * NR + c) * 4, load<f32>(src + p * 4));
+        } else {
+          for (let p = 0; p < kc; p++) store<f32>(panel + <usize>(p * NR + c) * 4, 0);
+        }
+      }
+    } else if (cols == NR) {
+      for (let p = 0; p < kc; p++) {
+        const src = b + (<usize>(p0 + p) * ldb + <usize>(j0 + jr)) * 4;
+        const out = panel + <usize>(p * NR) * 4;
+        v128.store(out, v128.load(src));
+        v128.store(out, v128.load(src, 16), 16);
+      }
+    } else {
+      for (let p = 0; p < kc; p++) {
+        const src = b + (<usize>(p0 + p) * ldb + <usize>(j0 + jr)) * 4;
+        const out = panel + <usize>(p * NR) * 4;
+        for (let c = 0; c < NR; c++) store<f32>(out + c * 4, c < cols ? load<f32>(src + c * 4) : 0);
+      }
+    }
+  }
+}
+
+/** Applies the epilogue (add old C, add bias, ReLU) to one 8-wide row segment and stores it. */
+function storeRow(dst: usize, lo: v128, hi: v128, flags: i32, bias: usize): void {
+  if (flags & ACCUMULATE) {
+    lo = f32x4.add(lo, v128.load(dst));
+    hi = f32x4.add(hi, v128.load(dst, 16));
+  }
+  if (flags & BIAS) {
+    lo = f32x4.add(lo, v128.load(bias));
+    hi = f32x4.add(hi, v128.load(bias, 16));
+  }
+  if (flags & RELU) {
+    const zero = f32x4.splat(0);
+    lo = f32x4.max(lo, zero);
+    hi = f32x4.max(hi, zero);
+  }
+  v128.store(dst, lo);
+  v128.store(dst, hi, 16);
+}
+
+/** Copies an mr x nr corner of the edge tile into C, applying the same epilogue one float at a time. */
+function storeEdge(tile: usize, c: usize, ldc: i32, mr: i32, nr: i32, flags: i32, bias: usize): void {
+  for (let i = 0; i < mr; i++) {
+    const row = c + <usize>(i * ldc) * 4;
+    for (let j = 0; j < nr; j++) {
+      let v = load<f32>(tile + <usize>(i * NR + j) * 4);
+      if (flags & ACCUMULATE) v += load<f32>(row + j * 4);
+      if (flags & BIAS) v += load<f32>(bias + j * 4);
+      if (flags & RELU) v = max<f32>(v, 0);
+      store<f32>(row + j * 4, v);
+    }
+  }
+}
+
+/** The register-blocked micro-kernel: a 6x8 tile of C from a packed A panel and a packed B panel. */
+function kernel(kc: i32, ap: usize, bp: usize, c: usize, ldc: i32, mr: i32, nr: i32, flags: i32, bias: usize, tile: usize): void {
+  let c0l = f32x4.splat(0), c0h = f32x4.splat(0);
+  let c1l = f32x4.splat(0), c1h = f32x4.splat(0);
+  let c2l = f32x4.splat(0), c2h = f32x4.splat(0);
+  let c3l = f32x4.splat(0), c3h = f32x4.splat(0);
+  let c4l = f32x4.splat(0), c4h = f32x4.splat(0);
+  let c5l = f32x4.splat(0), c5h = f32x4.splat(0);
+  let c6l = f32x4.splat(0), c6h = f32x4.splat(0);
+  let c7l = f32x4.splat(0), c7h = f32x4.splat(0);
+  const bend = bp + <usize>kc * 32;
+  while (bp < bend) {
+    { const bl = v128.load(bp, 0); const bh = v128.load(bp, 16);
+      const q0 = v128.load(ap, 0);
+      let a = v128.shuffle<f32>(q0, q0, 0, 0, 0, 0);
+      c0l = f32x4.add(c0l, f32x4.mul(a, bl)); c0h = f32x4.add(c0h, f32x4.mul(a, bh));
+      a = v128.shuffle<f32>(q0, q0, 1, 1, 1, 1);
+      c1l = f32x4.add(c1l, f32x4.mul(a, bl)); c1h = f32x4.add(c1h, f32x4.mul(a, bh));
+      a = v128.shuffle<f32>(q0, q0, 2, 2, 2, 2);
+      c2l = f32x4.add(c2l, f32x4.mul(a, bl)); c2h = f32x4.add(c2h, f32x4.mul(a, bh));
+      a = v128.shuffle<f32>(q0, q0, 3, 3, 3, 3);
+      c3l = f32x4.add(c3l, f32x4.mul(a, bl)); c3h = f32x4.add(c3h, f32x4.mul(a, bh));
+      const q1 = v128.load(ap, 16);
+      a = v128.shuffle<f32>(q1, q1, 0, 0, 0, 0);
+      c4l = f32x4.add(c4l, f32x4.mul(a, bl)); c4h = f32x4.add(c4h, f32x4.mul(a, bh));
+      a = v128.shuffle<f32>(q1, q1, 1, 1, 1, 1);
+      c5l = f32x4.add(c5l, f32x4.mul(a, bl)); c5h = f32x4.add(c5h, f32x4.mul(a, bh));
+      a = v128.shuffle<f32>(q1, q1, 2, 2, 2, 2);
+      c6l = f32x4.add(c6l, f32x4.mul(a, bl)); c6h = f32x4.add(c6h, f32x4.mul(a, bh));
+      a = v128.shuffle<f32>(q1, q1, 3, 3, 3, 3);
+      c7l = f32x4.add(c7l, f32x4.mul(a, bl)); c7h = f32x4.add(c7h, f32x4.mul(a, bh));
+    }
+    ap += 32; bp += 32;
+  }
+  const full = mr == MR && nr == NR;
+  const ldcBytes = <usize>ldc * 4;
+  const out = full ? c : tile;
+  const stride: usize = full ? ldcBytes : NR * 4;
+  const f = full ? flags : 0;
+  storeRow(out + 0 * stride, c0l, c0h, f, bias);
+  storeRow(out + 1 * stride, c1l, c1h, f, bias);
+  storeRow(out + 2 * stride, c2l, c2h, f, bias);
+  storeRow(out + 3 * stride, c3l, c3h, f, bias);
+  storeRow(out + 4 * stride, c4l, c4h, f, bias);
+  storeRow(out + 5 * stride, c5l, c5h, f, bias);
+  storeRow(out + 6 * stride, c6l, c6h, f, bias);
+  storeRow(out + 7 * stride, c7l, c7h, f, bias);
+  if (!full) storeEdge(tile, c, ldc, mr, nr, flags, bias);
+}
+
+/** Runs the micro-kernel over one packed MC x KC block of A against one packed KC x NC block of B. */
+function macroKernel(mc: i32, nc: i32, kc: i32, packedA: usize, packedB: usize, c: usize, ldc: i32, flags: i32, bias: usize, tile: usize): void {
+  for (let jr = 0; jr < nc; jr += NR) {
+    const nr = min(NR, nc - jr);
+    const bp = packedB + <usize>(jr * kc) * 4;
+    const biasJ = bias + <usize>jr * 4;
+    for (let ir = 0; ir < mc; ir += MR) {
+      const mr = min(MR, mc - ir);
+      const cp = c + (<usize>ir * ldc + <usize>jr) * 4;
+      kernel(kc, packedA + <usize>(ir * kc) * 4, bp, cp, ldc, mr, nr, flags, biasJ, tile);
+    }
+  }
+}
+
+/** C with no depth: C = (accumulate ? C : 0) + bias, then ReLU. */
+function epilogueOnly(m: i32, n: i32, c: usize, ldc: i32, flags: i32, bias: usize): void {
+  for (let i = 0; i < m; i++) {
+    const row = c + <usize>(i * ldc) * 4;
+    for (let j = 0; j < n; j++) {
+      let v: f32 = flags & ACCUMULATE ? load<f32>(row + j * 4) : 0;
+      if (flags & BIAS) v += load<f32>(bias + j * 4);
+      if (flags & RELU) v = max<f32>(v, 0);
+      store<f32>(row + j * 4, v);
+    }
+  }
+}
+
+/**
+ * C[m x n] = op(A)[m x k] @ op(B)[k x n], row-major with leading dimensions in floats.
+ * flags: 1 = accumulate into C, 2 = ReLU, 4 = add bias[n] (both applied after the full sum).
+ * Scratch: packA bytes >= packASize(), packB bytes >= packBSize().
+ */
+export function sgemm(
+  m: i32, n: i32, k: i32,
+  a: usize, lda: i32, transA: bool,
+  b: usize, ldb: i32, transB: bool,
+  c: usize, ldc: i32, flags: i32, bias: usize,
+  packedA: usize, packedB: usize,
+): void {
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0) {
+    epilogueOnly(m, n, c, ldc, flags, bias);
+    return;
+  }
+  const tile = packedB + <usize>(KC * NC) * 4;
+  for (let jc = 0; jc < n; jc += NC) {
+    const nc = min(NC, n - jc);
+    for (let pc = 0; pc < k; pc += KC) {
+      const kc = min(KC, k - pc);
+      packB(kc, nc, b, ldb, transB, pc, jc, packedB);
+      const last = pc + kc >= k;
+      // Earlier depth blocks leave partial sums in C: later ones always accumulate, and only the
+      // last adds the bias and applies ReLU.
+      let f = pc > 0 ? flags | ACCUMULATE : flags;
+      if (!last) f &= ACCUMULATE;
+      for (let ic = 0; ic < m; ic += MC) {
+        const mc = min(MC, m - ic);
+        packA(mc, kc, a, lda, transA, ic, pc, packedA);
+        const cp = c + (<usize>ic * ldc + <usize>jc) * 4;
+        macroKernel(mc, nc, kc, packedA, packedB, cp, ldc, f, bias + <usize>jc * 4, tile);
+      }
+    }
+  }
+}

@@ -1,0 +1,195 @@
+/**
+ * Layout: how a tensor's elements sit in its storage (shape, strides, offset). Every movement
+ * op is a method here that returns a new Layout over the same storage; nothing is copied.
+ */
+import { IndexError, ShapeError } from "../errors.ts";
+import { contiguousStrides, normalizeDim, numelOf, showShape, type Shape } from "./shape.ts";
+
+/** Shape, strides and storage offset of a strided view. */
+export class Layout {
+  readonly numel: number;
+  constructor(
+    readonly shape: Shape,
+    readonly strides: readonly number[],
+    readonly offset: number = 0,
+  ) {
+    this.numel = numelOf(shape);
+  }
+
+  /** A row-major layout starting at offset 0. */
+  static contiguous(shape: Shape): Layout {
+    return new Layout(shape, contiguousStrides(shape), 0);
+  }
+
+  get ndim(): number { return this.shape.length; }
+
+  /** True when the elements are in row-major order with no gaps (size-1 dims ignored). */
+  get isContiguous(): boolean {
+    let expected = 1;
+    for (let i = this.shape.length - 1; i >= 0; i--) {
+      const size = this.shape[i]!;
+      if (size === 1) continue;
+      if (this.strides[i] !== expected) return false;
+      expected *= size;
+    }
+    return true;
+  }
+
+  /** Swaps two dims. */
+  transpose(d0: number, d1: number): Layout {
+    const a = normalizeDim(d0, this.ndim), b = normalizeDim(d1, this.ndim);
+    const perm = this.shape.map((_, i) => i);
+    perm[a] = b; perm[b] = a;
+    return this.permute(perm);
+  }
+
+  /** Reorders dims; `perm` must be a permutation of 0..ndim-1. */
+  permute(perm: readonly number[]): Layout {
+    const dims = perm.map((d) => normalizeDim(d, this.ndim));
+    if (dims.length !== this.ndim || new Set(dims).size !== dims.length) {
+      throw new ShapeError(
+        `permute(): number of dims don't match in permute (tensor has ${this.ndim} dims, got ${showShape(perm)})`,
+      );
+    }
+    return new Layout(dims.map((d) => this.shape[d]!), dims.map((d) => this.strides[d]!), this.offset);
+  }
+
+  /** PyTorch's `t[i]` along one dim: drops the dim. */
+  select(dim: number, index: number): Layout {
+    const d = normalizeDim(dim, this.ndim);
+    const size = this.shape[d]!;
+    if (index < -size || index >= size || !Number.isInteger(index)) {
+      throw new IndexError(`index ${index} is out of bounds for dimension ${d} with size ${size}`);
+    }
+    const i = index < 0 ? index + size : index;
+    return new Layout(
+      this.shape.filter((_, k) => k !== d),
+      this.strides.filter((_, k) => k !== d),
+      this.offset + i * this.strides[d]!,
+    );
+  }
+
+  /** PyTorch's `t[start:end:step]` along one dim, with Python's clamping of start and end. */
+  slice(dim: number, start = 0, end = Infinity, step = 1): Layout {
+    const d = normalizeDim(dim, this.ndim);
+    if (!(step > 0) || !Number.isInteger(step)) throw new ShapeError("slice step must be positive");
+    const size = this.shape[d]!;
+    const clampIdx = (i: number) => Math.min(Math.max(i < 0 ? i + size : i, 0), size);
+    const s = clampIdx(start), e = Math.max(clampIdx(end), s);
+    const shape = [...this.shape], strides = [...this.strides];
+    shape[d] = Math.ceil((e - s) / step);
+    strides[d] = this.strides[d]! * step;
+    return new Layout(shape, strides, this.offset + s * this.strides[d]!);
+  }
+
+  /** Inserts a size-1 dim at `dim` (which may equal ndim). */
+  unsqueeze(dim: number): Layout {
+    const d = normalizeDim(dim, this.ndim + 1);
+    const shape = [...this.shape], strides = [...this.strides];
+    const stride = d < this.ndim ? this.shape[d]! * this.strides[d]! : 1;
+    shape.splice(d, 0, 1);
+    strides.splice(d, 0, stride);
+    return new Layout(shape, strides, this.offset);
+  }
+
+  /** Removes size-1 dims (all of them, or the given one if it has size 1). */
+  squeeze(dim?: number): Layout {
+    const d = dim === undefined ? -1 : normalizeDim(dim, this.ndim);
+    const keep = (size: number, k: number) => (d === -1 ? size !== 1 : k !== d || size !== 1);
+    return new Layout(
+      this.shape.filter(keep),
+      this.strides.filter((_, k) => keep(this.shape[k]!, k)),
+      this.offset,
+    );
+  }
+
+  /** Broadcasts size-1 dims (stride 0) and prepends new ones; -1 keeps a size. */
+  expand(shape: Shape): Layout {
+    const lead = shape.length - this.ndim;
+    if (lead < 0) {
+      throw new ShapeError(
+        `expand: the number of sizes provided (${shape.length}) must be greater or equal to the number of dimensions in the tensor (${this.ndim})`,
+      );
+    }
+    const outShape: number[] = [], outStrides: number[] = [];
+    for (let i = 0; i < shape.length; i++) {
+      const want = shape[i]!;
+      if (i < lead) { outShape.push(want); outStrides.push(0); continue; }
+      const have = this.shape[i - lead]!;
+      if (want === -1 || want === have) { outShape.push(have); outStrides.push(this.strides[i - lead]!); continue; }
+      if (have !== 1) {
+        throw new ShapeError(
+          `The expanded size of the tensor (${want}) must match the existing size (${have}) at non-singleton dimension ${i}.  Target sizes: ${showShape(shape)}.  Tensor sizes: ${showShape(this.shape)}`,
+        );
+      }
+      outShape.push(want); outStrides.push(0);
+    }
+    return new Layout(outShape, outStrides, this.offset);
+  }
+
+  /**
+   * A view with a new shape, or null when the strides cannot express it without a copy
+   * (PyTorch's computeStride: dims may merge only where memory is contiguous).
+   */
+  view(shape: Shape): Layout | null {
+    if (this.isContiguous) return new Layout(shape, contiguousStrides(shape), this.offset);
+    const newStrides = new Array<number>(shape.length);
+    let viewD = shape.length - 1;
+    let chunkBase = this.strides[this.ndim - 1] ?? 1;
+    let tensorNumel = 1, viewNumel = 1;
+    for (let d = this.ndim - 1; d >= 0; d--) {
+      tensorNumel *= this.shape[d]!;
+      if (d === 0 || (this.shape[d - 1] !== 1 && this.strides[d - 1] !== tensorNumel * chunkBase)) {
+        while (viewD >= 0 && (viewNumel < tensorNumel || shape[viewD] === 1)) {
+          newStrides[viewD] = viewNumel * chunkBase;
+          viewNumel *= shape[viewD]!;
+          viewD--;
+        }
+        if (viewNumel !== tensorNumel) return null;
+        if (d > 0) { chunkBase = this.strides[d - 1]!; tensorNumel = 1; viewNumel = 1; }
+      }
+    }
+    if (viewD !== -1) return null;
+    return new Layout(shape, newStrides, this.offset);
+  }
+
+  /** Resolves one -1 in a requested shape against this layout's element count. */
+  inferShape(shape: Shape): number[] {
+    const out = [...shape];
+    const unknown = out.indexOf(-1);
+    const known = out.reduce((p, d) => (d === -1 ? p : p * d), 1);
+    if (unknown >= 0 && out.indexOf(-1, unknown + 1) >= 0) throw new ShapeError("only one dimension can be inferred");
+    if (unknown >= 0 && known !== 0 && this.numel % known === 0) out[unknown] = this.numel / known;
+    if (out.some((d) => d < 0 || !Number.isInteger(d)) || numelOf(out) !== this.numel) {
+      throw new ShapeError(`shape '${showShape(shape)}' is invalid for input of size ${this.numel}`);
+    }
+    return out;
+  }
+
+  /** Storage index of every element in row-major order (the one stride walker). */
+  indices(): Int32Array | Float64Array {
+    const n = this.numel;
+    const out = n < 2 ** 31 ? new Int32Array(n) : new Float64Array(n);
+    const nd = this.ndim;
+    if (nd === 0) { if (n) out[0] = this.offset; return out; }
+    const shape = this.shape, strides = this.strides;
+    const idx = new Array<number>(nd).fill(0);
+    let pos = this.offset;
+    const last = nd - 1, lastSize = shape[last]!, lastStride = strides[last]!;
+    for (let i = 0; i < n; ) {
+      for (let j = 0; j < lastSize; j++) out[i++] = pos + j * lastStride;
+      // carry into the outer dims
+      let d = last - 1;
+      while (d >= 0) {
+        idx[d]!++;
+        pos += strides[d]!;
+        if (idx[d]! < shape[d]!) break;
+        pos -= strides[d]! * shape[d]!;
+        idx[d] = 0;
+        d--;
+      }
+      if (d < 0) break;
+    }
+    return out;
+  }
+}

@@ -1,0 +1,276 @@
+/**
+ * Tensor: a dtype, a Layout and a shared Storage, plus autograd state. Methods are thin: each
+ * delegates to an op family in src/ops, which checks inputs, runs a backend kernel and
+ * records the graph.
+ */
+import { DTypeError } from "../errors.ts";
+import { dtypes, type DType, type TypedArray } from "./dtype.ts";
+import { Layout } from "./layout.ts";
+import { numelOf, type Shape } from "./shape.ts";
+import type { GradHook, Node } from "../autograd/node.ts";
+import { runBackward, type BackwardOptions } from "../autograd/engine.ts";
+import { formatTensor } from "./format.ts";
+import * as ew from "../ops/elementwise.ts";
+import * as mv from "../ops/movement.ts";
+import * as rd from "../ops/reduce.ts";
+import * as ip from "../ops/inplace.ts";
+import { matmul } from "../ops/linalg.ts";
+import type { Generator } from "./generator.ts";
+
+/** Typed array storage shared by a tensor and all its views. */
+export interface Storage {
+  data: TypedArray;
+  readonly dtype: DType;
+}
+
+/** A JavaScript value usable wherever a tensor is: numbers, booleans and bigints. */
+export type Scalar = number | boolean | bigint;
+/** A tensor or a scalar operand. */
+export type TensorLike = Tensor | Scalar;
+/** Nested arrays as `tolist()` returns them. */
+export type NestedList = number | boolean | bigint | NestedList[];
+/** `{ dim, keepdim }` for reductions; `dim` may be one dim or several. */
+export interface ReduceOptions { dim?: number | readonly number[]; keepdim?: boolean }
+/** The values and indices of `max`/`min` along a dim. */
+export interface ValuesIndices { values: Tensor; indices: Tensor }
+
+const inspectSymbol = Symbol.for("nodejs.util.inspect.custom");
+
+/** A multi-dimensional array with autograd, as torch.Tensor. */
+export class Tensor {
+  /** Storage shared with views; replaced only by the `.data` setter. */
+  _storage: Storage;
+  _layout: Layout;
+  /** Bumped by every in-place write; shared with views, as PyTorch's version counter. */
+  _version: { value: number };
+  /** True for tensors made by a movement op from another tensor. */
+  _isView: boolean;
+  /** Gradient hooks of a leaf (non-leaves keep theirs on their gradFn). */
+  _hooks: GradHook[] = [];
+  /** Whether autograd tracks this tensor. */
+  requiresGrad = false;
+  /** Accumulated gradient of a leaf; null until backward reaches it. */
+  grad: Tensor | null = null;
+  /** The op that produced this tensor (null for leaves). */
+  gradFn: Node | null = null;
+
+  constructor(storage: Storage, layout: Layout, options: { version?: { value: number }; isView?: boolean } = {}) {
+    this._storage = storage;
+    this._layout = layout;
+    this._version = options.version ?? { value: 0 };
+    this._isView = options.isView ?? false;
+  }
+
+  /** A tensor over a fresh contiguous array. */
+  static fromArray(data: TypedArray, shape: Shape, dtype: DType): Tensor {
+    if (data.length !== numelOf(shape)) {
+      throw new DTypeError(`fromArray: ${data.length} values cannot fill shape [${shape.join(", ")}]`);
+    }
+    return new Tensor({ data, dtype }, Layout.contiguous(shape));
+  }
+
+  /** A tensor over existing storage with explicit strides and offset (views, files). */
+  static fromStorage(storage: Storage, shape: Shape, strides: readonly number[], offset = 0): Tensor {
+    return new Tensor(storage, new Layout(shape, strides, offset));
+  }
+
+  get layout(): Layout { return this._layout; }
+  get storage(): Storage { return this._storage; }
+  get dtype(): DType { return this._storage.dtype; }
+  get shape(): readonly number[] { return this.layout.shape; }
+  get ndim(): number { return this.layout.shape.length; }
+  get isLeaf(): boolean { return this.gradFn === null; }
+  /** Number of elements. */
+  numel(): number { return this.layout.numel; }
+  /** Size of one dim, or the whole shape (as PyTorch's `size()`). */
+  size(dim?: number): number | readonly number[] {
+    return dim === undefined ? this.shape : this.shape[dim < 0 ? dim + this.ndim : dim]!;
+  }
+  /** Strides in elements. */
+  stride(): readonly number[] { return this.layout.strides; }
+  /** Offset of the first element in the storage, in elements. */
+  storageOffset(): number { return this.layout.offset; }
+  /** True when the elements are in row-major order without gaps. */
+  isContiguous(): boolean { return this.layout.isContiguous; }
+  /** PyTorch's legacy type name, as in error messages: `torch.FloatTensor`. */
+  typeName(): string { return legacyTypeNames[this.dtype.name]; }
+
+  /** A tensor sharing storage but outside the graph; in-place changes to it are not tracked. */
+  get data(): Tensor { return new Tensor(this._storage, this.layout); }
+  set data(t: Tensor) {
+    this._storage = t._storage;
+    this._layout = t.layout;
+  }
+
+  // ---- autograd ----
+  /** Computes gradients of this tensor with respect to the graph's leaves. */
+  backward(gradient: Tensor | null = null, options: BackwardOptions = {}): void {
+    runBackward(this, gradient, options);
+  }
+  /** Sets requiresGrad in place (leaves only); returns this. */
+  requiresGrad_(flag = true): this {
+    ip.setRequiresGrad(this, flag);
+    return this;
+  }
+  /** A view sharing storage and version counter, cut from the graph. */
+  detach(): Tensor { return new Tensor(this._storage, this.layout, { version: this._version }); }
+  /** Registers a gradient hook; returns a handle whose remove() detaches it. */
+  registerHook(hook: GradHook): { remove(): void } {
+    const list = this.gradFn ? this.gradFn.hooks : this._hooks;
+    list.push(hook);
+    return { remove: () => { const i = list.indexOf(hook); if (i >= 0) list.splice(i, 1); } };
+  }
+  /** Keeps `.grad` for this non-leaf tensor after backward. */
+  retainGrad(): void { if (this.gradFn) this.gradFn.retained = this; }
+
+  // ---- conversion ----
+  /** The single value of a one-element tensor. */
+  item(): number | boolean | bigint { return ew.item(this); }
+  /** Nested arrays of the values (int64 as bigint beyond 2^53, bool as booleans). */
+  tolist(): NestedList { return ew.tolist(this); }
+  /** A copy in another dtype (this tensor itself when the dtype already matches). */
+  to(dtype: DType): Tensor { return ew.cast(this, dtype); }
+  /** A contiguous copy, tracked by autograd. */
+  clone(): Tensor { return ew.cloneOp(this); }
+  /** This tensor if contiguous, else a contiguous copy. */
+  contiguous(): Tensor { return this.isContiguous() ? this : this.clone(); }
+  float(): Tensor { return this.to(dtypes.float32); }
+  double(): Tensor { return this.to(dtypes.float64); }
+  long(): Tensor { return this.to(dtypes.int64); }
+  int(): Tensor { return this.to(dtypes.int32); }
+  bool(): Tensor { return this.to(dtypes.bool); }
+
+  // ---- movement (views) ----
+  /** PyTorch's `t[i]`, `t[i, j]`: selects along leading dims; negative indices count from the end. */
+  at(...indices: number[]): Tensor { return mv.at(this, indices); }
+  /** PyTorch's `t[start:end:step]` along `dim`. */
+  slice(dim: number, start?: number, end?: number, step?: number): Tensor { return mv.slice(this, dim, start, end, step); }
+  narrow(dim: number, start: number, length: number): Tensor { return mv.slice(this, dim, start, start + length); }
+  select(dim: number, index: number): Tensor { return mv.select(this, dim, index); }
+  transpose(dim0: number, dim1: number): Tensor { return mv.transpose(this, dim0, dim1); }
+  permute(...dims: number[] | [readonly number[]]): Tensor { return mv.permute(this, flat(dims)); }
+  /** Transpose of a 2-D tensor (reversed dims otherwise, as PyTorch's deprecated `.T`). */
+  get T(): Tensor { return mv.permute(this, this.shape.map((_, i) => this.ndim - 1 - i)); }
+  /** Transpose of the last two dims. */
+  get mT(): Tensor { return mv.transpose(this, -2, -1); }
+  t(): Tensor { return mv.transpose(this, 0, Math.min(1, this.ndim - 1)); }
+  view(...shape: number[] | [readonly number[]]): Tensor { return mv.view(this, flat(shape)); }
+  reshape(...shape: number[] | [readonly number[]]): Tensor { return mv.reshape(this, flat(shape)); }
+  unsqueeze(dim: number): Tensor { return mv.unsqueeze(this, dim); }
+  squeeze(dim?: number): Tensor { return mv.squeeze(this, dim); }
+  expand(...shape: number[] | [readonly number[]]): Tensor { return mv.expand(this, flat(shape)); }
+  expandAs(other: Tensor): Tensor { return mv.expand(this, other.shape); }
+  flatten(startDim = 0, endDim = -1): Tensor { return mv.flatten(this, startDim, endDim); }
+  split(size: number | readonly number[], dim = 0): Tensor[] { return mv.split(this, size, dim); }
+  chunk(chunks: number, dim = 0): Tensor[] { return mv.chunk(this, chunks, dim); }
+  unbind(dim = 0): Tensor[] { return mv.unbind(this, dim); }
+
+  // ---- elementwise ----
+  add(other: TensorLike, options?: { alpha?: number }): Tensor { return ew.add(this, other, options?.alpha); }
+  sub(other: TensorLike, options?: { alpha?: number }): Tensor { return ew.sub(this, other, options?.alpha); }
+  mul(other: TensorLike): Tensor { return ew.binary("mul", this, other); }
+  div(other: TensorLike): Tensor { return ew.binary("div", this, other); }
+  pow(exponent: TensorLike): Tensor { return ew.pow(this, exponent); }
+  maximum(other: TensorLike): Tensor { return ew.binary("maximum", this, other); }
+  minimum(other: TensorLike): Tensor { return ew.binary("minimum", this, other); }
+  eq(other: TensorLike): Tensor { return ew.binary("eq", this, other); }
+  ne(other: TensorLike): Tensor { return ew.binary("ne", this, other); }
+  lt(other: TensorLike): Tensor { return ew.binary("lt", this, other); }
+  le(other: TensorLike): Tensor { return ew.binary("le", this, other); }
+  gt(other: TensorLike): Tensor { return ew.binary("gt", this, other); }
+  ge(other: TensorLike): Tensor { return ew.binary("ge", this, other); }
+  logicalAnd(other: TensorLike): Tensor { return ew.binary("and", this, other); }
+  logicalOr(other: TensorLike): Tensor { return ew.binary("or", this, other); }
+  logicalNot(): Tensor { return ew.unary("not", this); }
+  neg(): Tensor { return ew.unary("neg", this); }
+  exp(): Tensor { return ew.unary("exp", this); }
+  log(): Tensor { return ew.unary("log", this); }
+  sqrt(): Tensor { return ew.unary("sqrt", this); }
+  abs(): Tensor { return ew.unary("abs", this); }
+  sign(): Tensor { return ew.unary("sign", this); }
+  sin(): Tensor { return ew.unary("sin", this); }
+  cos(): Tensor { return ew.unary("cos", this); }
+  relu(): Tensor { return ew.unary("relu", this); }
+  sigmoid(): Tensor { return ew.unary("sigmoid", this); }
+  tanh(): Tensor { return ew.unary("tanh", this); }
+  isnan(): Tensor { return ew.unary("isnan", this); }
+  isinf(): Tensor { return ew.unary("isinf", this); }
+  square(): Tensor { return ew.binary("mul", this, this); }
+  clamp(options: { min?: number; max?: number }): Tensor { return ew.clamp(this, options.min, options.max); }
+  softmax(dim: number): Tensor { return rd.softmax(this, dim); }
+  logSoftmax(dim: number): Tensor { return rd.logSoftmax(this, dim); }
+  matmul(other: Tensor): Tensor { return matmul(this, other); }
+  /** `condition ? this : other`, as PyTorch's `x.where(condition, y)`. */
+  where(condition: Tensor, other: TensorLike): Tensor { return ew.where(condition, this, other); }
+
+  // ---- reductions ----
+  sum(dim?: number | readonly number[] | ReduceOptions, keepdim?: boolean): Tensor { return rd.sum(this, rd.opts(dim, keepdim)); }
+  mean(dim?: number | readonly number[] | ReduceOptions, keepdim?: boolean): Tensor { return rd.mean(this, rd.opts(dim, keepdim)); }
+  prod(dim?: number | ReduceOptions, keepdim?: boolean): Tensor { return rd.prod(this, rd.opts(dim, keepdim)); }
+  var(dim?: number | readonly number[] | (ReduceOptions & { correction?: number }), keepdim?: boolean): Tensor { return rd.variance(this, rd.opts(dim, keepdim)); }
+  std(dim?: number | readonly number[] | (ReduceOptions & { correction?: number }), keepdim?: boolean): Tensor { return rd.variance(this, rd.opts(dim, keepdim)).sqrt(); }
+  /** Max of all elements; with a dim, `{ values, indices }`; with a tensor, `maximum`. */
+  max(): Tensor;
+  max(dim: number | { dim: number; keepdim?: boolean }, keepdim?: boolean): ValuesIndices;
+  max(other: Tensor): Tensor;
+  max(dim?: number | Tensor | { dim: number; keepdim?: boolean }, keepdim?: boolean): Tensor | ValuesIndices {
+    return rd.extreme("max", this, dim, keepdim);
+  }
+  /** Min of all elements; with a dim, `{ values, indices }`; with a tensor, `minimum`. */
+  min(): Tensor;
+  min(dim: number | { dim: number; keepdim?: boolean }, keepdim?: boolean): ValuesIndices;
+  min(other: Tensor): Tensor;
+  min(dim?: number | Tensor | { dim: number; keepdim?: boolean }, keepdim?: boolean): Tensor | ValuesIndices {
+    return rd.extreme("min", this, dim, keepdim);
+  }
+  argmax(dim?: number | { dim?: number; keepdim?: boolean }, keepdim?: boolean): Tensor { return rd.argReduce("argmax", this, dim, keepdim); }
+  argmin(dim?: number | { dim?: number; keepdim?: boolean }, keepdim?: boolean): Tensor { return rd.argReduce("argmin", this, dim, keepdim); }
+  any(): Tensor { return rd.logical("any", this); }
+  all(): Tensor { return rd.logical("all", this); }
+
+  // ---- in place (write through views into shared storage) ----
+  fill_(value: Scalar): this { return ip.fill_(this, value); }
+  zero_(): this { return ip.fill_(this, 0); }
+  copy_(src: TensorLike): this { return ip.assign_(this, () => ip.broadcastTo(src, this), true); }
+  add_(other: TensorLike, options?: { alpha?: number }): this { return ip.assign_(this, () => ew.add(this, other, options?.alpha)); }
+  sub_(other: TensorLike, options?: { alpha?: number }): this { return ip.assign_(this, () => ew.sub(this, other, options?.alpha)); }
+  mul_(other: TensorLike): this { return ip.assign_(this, () => ew.binary("mul", this, other)); }
+  div_(other: TensorLike): this { return ip.assign_(this, () => ew.binary("div", this, other)); }
+  clamp_(options: { min?: number; max?: number }): this { return ip.assign_(this, () => ew.clamp(this, options.min, options.max)); }
+  relu_(): this { return ip.assign_(this, () => ew.unary("relu", this)); }
+  /** Fills with U(from, to) from the generator, as PyTorch's uniform_. */
+  uniform_(from = 0, to = 1, generator?: Generator): this { return ip.uniform_(this, from, to, generator); }
+  /** Fills with N(mean, std²) from the generator, as PyTorch's normal_. */
+  normal_(mean = 0, std = 1, generator?: Generator): this { return ip.normal_(this, mean, std, generator); }
+
+  // ---- creation helpers used by ops and autograd ----
+  onesLike(): Tensor { return ip.full(this.shape, 1, this.dtype); }
+  zerosLike(): Tensor { return ip.full(this.shape, 0, this.dtype); }
+
+  // ---- printing ----
+  /** PyTorch's repr of this tensor. */
+  toString(): string {
+    const data = this.contiguousData();
+    return formatTensor({
+      shape: this.shape,
+      dtype: this.dtype,
+      get: (i) => data[i]!,
+      requiresGrad: this.requiresGrad && this.gradFn === null,
+      gradFn: this.gradFn?.name ?? null,
+    });
+  }
+  [inspectSymbol](): string { return this.toString(); }
+
+  /** The elements in row-major order (the storage itself when already contiguous and whole). */
+  contiguousData(): TypedArray { return ew.contiguousData(this); }
+}
+
+function flat(args: number[] | [readonly number[]]): readonly number[] {
+  return args.length === 1 && Array.isArray(args[0]) ? (args[0] as readonly number[]) : (args as number[]);
+}
+
+const legacyTypeNames: Record<string, string> = {
+  float32: "torch.FloatTensor", float64: "torch.DoubleTensor", int32: "torch.IntTensor",
+  int64: "torch.LongTensor", bool: "torch.BoolTensor", uint8: "torch.ByteTensor", int8: "torch.CharTensor",
+  float16: "torch.HalfTensor", bfloat16: "torch.BFloat16Tensor",
+};

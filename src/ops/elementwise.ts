@@ -1,0 +1,175 @@
+/** Elementwise ops: dtype and shape checks, one backend kernel, one graph node. */
+import { DTypeError } from "../errors.ts";
+import { bool, defaultFloat, int64, type DType, type TypedArray } from "../core/dtype.ts";
+import { broadcastShapes } from "../core/shape.ts";
+import { Layout } from "../core/layout.ts";
+import { Tensor, type NestedList, type Scalar, type TensorLike } from "../core/tensor.ts";
+import { backend } from "../backend/active.ts";
+import type { BinaryOp, UnaryOp } from "../backend/backend.ts";
+import { record } from "../autograd/record.ts";
+import { resultType } from "./result-type.ts";
+
+/** Type guard for tensor operands. */
+export function isTensor(x: TensorLike): x is Tensor {
+  return x instanceof Tensor;
+}
+
+/** A 0-dim tensor holding a scalar in the given dtype. */
+export function scalarTensor(value: Scalar, dtype: DType): Tensor {
+  const data = dtype.alloc(1);
+  data[0] = (dtype === int64 ? BigInt(typeof value === "boolean" ? +value : value) : Number(value)) as never;
+  return Tensor.fromArray(data, [], dtype);
+}
+
+/** Wraps a result array as a new contiguous tensor. */
+export function wrap(data: TypedArray, shape: readonly number[], dtype: DType): Tensor {
+  return new Tensor({ data, dtype }, Layout.contiguous(shape));
+}
+
+/** The elements in row-major order; the storage itself when it is exactly that. */
+export function contiguousData(t: Tensor): TypedArray {
+  const l = t.layout, data = t.storage.data;
+  if (l.isContiguous && l.offset === 0 && data.length === l.numel) return data;
+  return backend().unary("cast", data, l, t.dtype);
+}
+
+/** Casts to another dtype; autograd passes gradients back in the source dtype. */
+export function cast(t: Tensor, dtype: DType): Tensor {
+  if (t.dtype === dtype) return t;
+  if (!dtype.computable && !t.dtype.computable) throw new DTypeError(`to(): cannot convert ${t.dtype} to ${dtype}`);
+  const out = wrap(backend().unary("cast", t.storage.data, t.layout, dtype), t.shape, dtype);
+  return record("identity", "ToCopyBackward0", [t], out);
+}
+
+/** A contiguous copy that autograd tracks. */
+export function cloneOp(t: Tensor): Tensor {
+  const out = wrap(backend().unary("cast", t.storage.data, t.layout, t.dtype), t.shape, t.dtype);
+  return record("identity", "CloneBackward0", [t], out);
+}
+
+const floatOnly = new Set<UnaryOp>(["exp", "log", "sqrt", "sigmoid", "tanh", "sin", "cos"]);
+const boolOut = new Set<UnaryOp>(["not", "isnan", "isinf"]);
+const unaryNames: Partial<Record<UnaryOp, string>> = {
+  neg: "NegBackward0", exp: "ExpBackward0", log: "LogBackward0", sqrt: "SqrtBackward0", abs: "AbsBackward0",
+  relu: "ReluBackward0", sigmoid: "SigmoidBackward0", tanh: "TanhBackward0", sign: "SignBackward0",
+  sin: "SinBackward0", cos: "CosBackward0",
+};
+
+/** `op(x)` elementwise. Float functions of integer tensors compute in the default float dtype. */
+export function unary(op: UnaryOp, x: Tensor): Tensor {
+  checkComputable(op, x.dtype);
+  if (op === "neg" && x.dtype === bool) {
+    throw new DTypeError("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.");
+  }
+  const compute = floatOnly.has(op) && x.dtype.kind !== "float" ? defaultFloat : x.dtype;
+  const src = compute === x.dtype ? x : cast(x, compute);
+  const outType = boolOut.has(op) ? bool : compute;
+  const out = wrap(backend().unary(op, src.storage.data, src.layout, outType), x.shape, outType);
+  const name = unaryNames[op];
+  return name && outType.kind === "float" ? record(op as never, name, [x], out) : out;
+}
+
+const comparisons = new Set<BinaryOp>(["eq", "ne", "lt", "le", "gt", "ge", "and", "or"]);
+const binaryNames: Partial<Record<BinaryOp, string>> = {
+  add: "AddBackward0", sub: "SubBackward0", mul: "MulBackward0", div: "DivBackward0",
+  maximum: "MaximumBackward0", minimum: "MinimumBackward0", pow: "PowBackward1",
+};
+
+/** Promotes, broadcasts and runs a binary kernel; records the graph for differentiable ops. */
+export function binary(op: BinaryOp, a: TensorLike, b: TensorLike): Tensor {
+  let compute = resultType([a, b], isTensor);
+  if (op === "div" && compute.kind !== "float") compute = defaultFloat;
+  checkComputable(op, compute);
+  const ta = isTensor(a) ? a : scalarTensor(a, compute);
+  const tb = isTensor(b) ? b : scalarTensor(b, compute);
+  const shape = broadcastShapes(ta.shape, tb.shape);
+  const ca = cast(ta, compute), cb = cast(tb, compute);
+  const outType = comparisons.has(op) ? bool : compute;
+  const data = backend().binary(op, ca.storage.data, ca.layout.expand(shape), cb.storage.data, cb.layout.expand(shape), outType);
+  const out = wrap(data, shape, outType);
+  const name = binaryNames[op];
+  return name && outType.kind === "float" ? record(op as never, name, [ta, tb], out) : out;
+}
+
+/** a + alpha * b */
+export function add(a: Tensor, b: TensorLike, alpha?: number): Tensor {
+  return binary("add", a, alpha === undefined || alpha === 1 ? b : binary("mul", b as Tensor, alpha));
+}
+
+/** a - alpha * b */
+export function sub(a: Tensor, b: TensorLike, alpha?: number): Tensor {
+  return binary("sub", a, alpha === undefined || alpha === 1 ? b : binary("mul", b as Tensor, alpha));
+}
+
+/** a ** exponent; a scalar exponent keeps PowBackward0's simpler derivative. */
+export function pow(a: Tensor, exponent: TensorLike): Tensor {
+  if (isTensor(exponent)) return binary("pow", a, exponent);
+  const compute = resultType([a, exponent], isTensor);
+  const src = cast(a, compute);
+  const e = scalarTensor(exponent, compute);
+  const data = backend().binary("pow", src.storage.data, src.layout, e.storage.data, e.layout.expand(a.shape), compute);
+  const out = wrap(data, a.shape, compute);
+  return compute.kind === "float" ? record("powScalar", "PowBackward0", [a], out, { min: Number(exponent) }) : out;
+}
+
+/** Clamps into [min, max]; the gradient passes where min <= x <= max, as PyTorch's. */
+export function clamp(x: Tensor, min?: number, max?: number): Tensor {
+  if (min === undefined && max === undefined) throw new DTypeError("torch.clamp: At least one of 'min' or 'max' must not be None");
+  let out = x;
+  const lo = min, hi = max;
+  if (lo !== undefined) out = binaryNoGrad("maximum", out, lo);
+  if (hi !== undefined) out = binaryNoGrad("minimum", out, hi);
+  if (out === x) return x;
+  return record("clamp", "ClampBackward1", [x], out, { min: lo ?? -Infinity, max: hi ?? Infinity });
+}
+
+function binaryNoGrad(op: BinaryOp, a: Tensor, s: number): Tensor {
+  const compute = resultType([a, s], isTensor);
+  const ca = cast(a, compute), e = scalarTensor(s, compute);
+  return wrap(backend().binary(op, ca.storage.data, ca.layout, e.storage.data, e.layout.expand(a.shape), compute), a.shape, compute);
+}
+
+/** `cond ? a : b` with broadcasting and promotion of a and b. */
+export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
+  if (cond.dtype !== bool) throw new DTypeError(`where expected condition to be a boolean tensor, but got a tensor with dtype ${cond.dtype.name}`);
+  const compute = resultType([a, b], isTensor);
+  const ta = isTensor(a) ? a : scalarTensor(a, compute), tb = isTensor(b) ? b : scalarTensor(b, compute);
+  const shape = broadcastShapes(cond.shape, broadcastShapes(ta.shape, tb.shape));
+  const ca = cast(ta, compute), cb = cast(tb, compute);
+  const data = backend().where(cond.storage.data, cond.layout.expand(shape), ca.storage.data, ca.layout.expand(shape), cb.storage.data, cb.layout.expand(shape), compute);
+  return record("where", "WhereBackward0", [cond, ta, tb], wrap(data, shape, compute));
+}
+
+function checkComputable(op: string, dtype: DType): void {
+  if (!dtype.computable) {
+    throw new DTypeError(`${op}: dtype ${dtype} is storage-only in torchlet; convert first with .to(torch.float32)`);
+  }
+}
+
+/** The value of a one-element tensor. */
+export function item(t: Tensor): Scalar {
+  if (t.numel() !== 1) {
+    throw new DTypeError(`a Tensor with ${t.numel()} elements cannot be converted to Scalar`);
+  }
+  const v = t.storage.data[t.layout.offset]!;
+  return t.dtype === bool ? v !== 0 : t.dtype === int64 ? toNumberIfSafe(v as bigint) : (v as number);
+}
+
+function toNumberIfSafe(v: bigint): number | bigint {
+  return v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(v) : v;
+}
+
+/** Nested arrays of the values, as PyTorch's tolist(). */
+export function tolist(t: Tensor): NestedList {
+  const data = contiguousData(t);
+  const read = (i: number): NestedList => {
+    const v = data[i]!;
+    return t.dtype === bool ? v !== 0 : typeof v === "bigint" ? toNumberIfSafe(v) : v;
+  };
+  const build = (dim: number, offset: number): NestedList => {
+    if (dim === t.ndim) return read(offset);
+    const size = t.shape[dim]!, inner = t.shape.slice(dim + 1).reduce((p, s) => p * s, 1);
+    return Array.from({ length: size }, (_, i) => build(dim + 1, offset + i * inner));
+  };
+  return build(0, 0);
+}

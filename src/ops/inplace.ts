@@ -1,0 +1,110 @@
+/**
+ * In-place ops: compute out of place, then write through this tensor's layout into the shared
+ * storage, bump the version counter, and move the tensor's history onto the new node.
+ */
+import { AutogradError, DTypeError, ShapeError } from "../errors.ts";
+import { bool, int64, type DType } from "../core/dtype.ts";
+import { sameShape, showShape, type Shape } from "../core/shape.ts";
+import { Tensor, type Scalar, type TensorLike } from "../core/tensor.ts";
+import { defaultGenerator, fillNormal, fillUniform, type Generator } from "../core/generator.ts";
+import { backend } from "../backend/active.ts";
+import { isGradEnabled } from "../autograd/grad-mode.ts";
+import { cast, isTensor, scalarTensor, wrap } from "./elementwise.ts";
+import { expand } from "./movement.ts";
+import { canCast } from "./result-type.ts";
+
+/** A new tensor of `shape` filled with `value`. */
+export function full(shape: Shape, value: Scalar, dtype: DType): Tensor {
+  const data = dtype.alloc(shape.reduce((p, s) => p * s, 1));
+  const t = wrap(data, shape, dtype);
+  if (value !== 0 && value !== false && value !== 0n) backend().fill(data, t.layout, toStored(value, dtype));
+  return t;
+}
+
+function toStored(value: Scalar, dtype: DType): number | bigint {
+  if (dtype === int64) return BigInt(typeof value === "boolean" ? +value : typeof value === "number" ? Math.trunc(value) : value);
+  return dtype === bool ? +Boolean(value) : Number(value);
+}
+
+function checkInPlace(t: Tensor, op: string): void {
+  if (isGradEnabled() && t.requiresGrad && t.isLeaf) {
+    throw new AutogradError(`a leaf Variable that requires grad is being used in an in-place operation. (${op}: wrap it in torch.noGrad(() => ...) or use .data)`);
+  }
+}
+
+/** `src` broadcast to `self`'s shape, for copy_. */
+export function broadcastTo(src: TensorLike, self: Tensor): Tensor {
+  return isTensor(src) ? expand(src, self.shape) : scalarTensor(src, self.dtype);
+}
+
+/** Writes `compute()` into `self`; the failing call changes nothing. */
+export function assign_<T extends Tensor>(self: T, compute: () => Tensor, anyCast = false): T {
+  checkInPlace(self, "in-place op");
+  const r = compute();
+  if (!anyCast && !canCast(r.dtype, self.dtype)) {
+    throw new DTypeError(`result type ${typeWord(r.dtype)} can't be cast to the desired output type ${typeWord(self.dtype)}`);
+  }
+  if (!sameShape(r.shape, self.shape) && !(r.ndim === 0)) {
+    throw new ShapeError(`output with shape ${showShape(self.shape)} doesn't match the broadcast shape ${showShape(r.shape)}`);
+  }
+  const tracked = isGradEnabled() && (r.requiresGrad || self.requiresGrad);
+  if (tracked && self._isView && r.requiresGrad) {
+    throw new AutogradError("torchlet does not yet track in-place ops on views of tensors that require grad; use an out-of-place op, or wrap it in torch.noGrad(() => ...)");
+  }
+  const full = r.ndim === 0 && self.ndim > 0 ? expand(r, self.shape) : r;
+  const src = cast(full, self.dtype).contiguousData();
+  backend().write(self.storage.data, self.layout, src);
+  self._version.value++;
+  if (tracked) {
+    self.gradFn = r.gradFn;
+    self.requiresGrad = r.requiresGrad;
+  }
+  return self;
+}
+
+/** Fills every element with one value. */
+export function fill_<T extends Tensor>(self: T, value: Scalar): T {
+  checkInPlace(self, "fill_");
+  backend().fill(self.storage.data, self.layout, toStored(value, self.dtype));
+  self._version.value++;
+  if (isGradEnabled() && self.gradFn) { self.gradFn = null; self.requiresGrad = false; }
+  return self;
+}
+
+function fillRandom<T extends Tensor>(self: T, op: string, fill: (out: Float32Array | Float64Array) => void): T {
+  checkInPlace(self, op);
+  if (self.dtype.kind !== "float" || !self.dtype.computable) {
+    throw new DTypeError(`${op} expects a floating point tensor (float32 or float64), but got ${self.dtype}`);
+  }
+  const values = self.dtype.alloc(self.numel()) as Float32Array | Float64Array;
+  fill(values);
+  backend().write(self.storage.data, self.layout, values);
+  self._version.value++;
+  return self;
+}
+
+/** In-place U(from, to), consuming the generator as PyTorch does. */
+export function uniform_<T extends Tensor>(self: T, from: number, to: number, gen: Generator = defaultGenerator): T {
+  return fillRandom(self, "uniform_", (v) => fillUniform(v, from, to, gen));
+}
+
+/** In-place N(mean, std²), consuming the generator as PyTorch does. */
+export function normal_<T extends Tensor>(self: T, mean: number, std: number, gen: Generator = defaultGenerator): T {
+  if (std < 0) throw new DTypeError(`normal expects std >= 0.0, but found std ${std}`);
+  return fillRandom(self, "normal_", (v) => fillNormal(v, mean, std, gen));
+}
+
+/** Sets requiresGrad on a leaf, as requires_grad_(). */
+export function setRequiresGrad(t: Tensor, flag: boolean): void {
+  if (!t.isLeaf && !flag) {
+    throw new AutogradError("you can only change requires_grad flags of leaf variables. If you want to use a computed variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach().");
+  }
+  if (flag && t.dtype.kind !== "float") {
+    throw new AutogradError("only Tensors of floating point dtype can require gradients");
+  }
+  t.requiresGrad = flag;
+}
+
+function typeWord(d: DType): string {
+  return ({ float32: "Float", float64: "Double", int32: "Int", int64: "Long", bool: "Bool" } as Record<string, string>)[d.name] ?? d.name;
+}

@@ -1,0 +1,48 @@
+/** Matrix products. 1-D operands become matrices through views, so autograd needs one rule. */
+import { DTypeError, ShapeError } from "../errors.ts";
+import { broadcastShapes } from "../core/shape.ts";
+import type { Tensor } from "../core/tensor.ts";
+import { backend } from "../backend/active.ts";
+import { named, record } from "../autograd/record.ts";
+import { isTensor, wrap } from "./elementwise.ts";
+import { expand, squeeze, unsqueeze } from "./movement.ts";
+import { resultType } from "./result-type.ts";
+
+const shapeText = (t: Tensor) => t.shape.join("x");
+
+/** torch.matmul: dot, matrix-vector, matrix-matrix and batched products with broadcasting. */
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  if (a.ndim === 0 || b.ndim === 0) {
+    throw new ShapeError(`both arguments to matmul need to be at least 1D, but they are ${a.ndim}D and ${b.ndim}D`);
+  }
+  const dtype = resultType([a, b], isTensor);
+  if (a.dtype !== b.dtype) {
+    throw new DTypeError(`expected scalar type ${a.dtype.name} but found ${b.dtype.name} (matmul needs both operands of one dtype; convert with .to())`);
+  }
+  if (dtype.kind === "bool") throw new DTypeError(`"addmm_impl_cpu_" not implemented for 'Bool'`);
+  const a2 = a.ndim === 1 ? unsqueeze(a, 0) : a;
+  const b2 = b.ndim === 1 ? unsqueeze(b, 1) : b;
+  const k = a2.shape[a2.ndim - 1]!, kb = b2.shape[b2.ndim - 2]!;
+  if (k !== kb) {
+    if (a.ndim === 1 && b.ndim === 1) throw new ShapeError(`inconsistent tensor size, expected tensor [${a.shape[0]}] and src [${b.shape[0]}] to have the same number of elements, but got ${a.shape[0]} and ${b.shape[0]} elements respectively`);
+    if (a.ndim <= 2 && b.ndim <= 2) throw new ShapeError(`mat1 and mat2 shapes cannot be multiplied (${a2.ndim === 2 ? shapeText(a2) : shapeText(a)} and ${shapeText(b2)})`);
+    throw new ShapeError(`Expected size for first two dimensions of batch2 tensor to be: [${a2.shape.slice(0, -2).join(", ")}, ${k}] but got: [${b2.shape.slice(0, -2).join(", ")}, ${kb}].`);
+  }
+  const batch = broadcastShapes(a2.shape.slice(0, -2), b2.shape.slice(0, -2));
+  const m = a2.shape[a2.ndim - 2]!, n = b2.shape[b2.ndim - 1]!;
+  const ea = expand(a2, [...batch, m, k]), eb = expand(b2, [...batch, k, n]);
+  const data = backend().matmul(ea.storage.data, ea.layout, eb.storage.data, eb.layout, dtype);
+  let out = record("matmul", batch.length ? "BmmBackward0" : "MmBackward0", [ea, eb], wrap(data, [...batch, m, n], dtype));
+  if (a.ndim === 1) out = squeeze(out, -2);
+  if (b.ndim === 1) out = squeeze(out, -1);
+  if (a.ndim === 1 && b.ndim === 1) return named(out, "DotBackward0");
+  return a.ndim === 1 || b.ndim === 1 ? named(out, "MvBackward0") : out;
+}
+
+/** y = x Wᵀ + b, composed from matmul and add (PyTorch names its node AddmmBackward0). */
+export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
+  const y = matmul(x, weight.T);
+  if (bias === null) return y;
+  const out = y.add(bias);
+  return x.ndim === 2 ? named(out, "AddmmBackward0") : out;
+}

@@ -1,0 +1,135 @@
+/** Reductions. sum, prod, max, min and arg-reductions are kernels; mean, var, softmax compose them. */
+import { DTypeError, IndexError } from "../errors.ts";
+import { bool, int64, type DType } from "../core/dtype.ts";
+import { normalizeDim } from "../core/shape.ts";
+import { Tensor, type ReduceOptions, type ValuesIndices } from "../core/tensor.ts";
+import { backend } from "../backend/active.ts";
+import type { ReduceOp } from "../backend/backend.ts";
+import { noGrad } from "../autograd/grad-mode.ts";
+import { named, record } from "../autograd/record.ts";
+import { binary, cast, wrap } from "./elementwise.ts";
+import { reshape } from "./movement.ts";
+
+/** Normalized reduction options: sorted unique dims (all dims when none given). */
+export interface Reduction { dims: number[]; keepdim: boolean; all: boolean; correction?: number }
+
+/** Reads `sum(1)`, `sum([0, 1], true)` and `sum({ dim, keepdim })` alike. */
+export function opts(
+  dim?: number | readonly number[] | (ReduceOptions & { correction?: number }), keepdim?: boolean,
+): ReduceOptions & { correction?: number } {
+  if (typeof dim === "number" || Array.isArray(dim)) return { dim: dim as number | number[], keepdim: keepdim ?? false };
+  return (dim as ReduceOptions | undefined) ?? {};
+}
+
+function normalize(t: Tensor, o: ReduceOptions & { correction?: number }): Reduction {
+  const raw = o.dim === undefined ? null : typeof o.dim === "number" ? [o.dim] : [...o.dim];
+  const dims = raw === null || raw.length === 0 ? t.shape.map((_, i) => i) : [...new Set(raw.map((d) => normalizeDim(d, t.ndim)))].sort((a, b) => a - b);
+  const r: Reduction = { dims, keepdim: o.keepdim ?? false, all: raw === null || raw.length === 0 };
+  if (o.correction !== undefined) r.correction = o.correction;
+  return r;
+}
+
+function outShape(t: Tensor, r: Reduction): number[] {
+  return r.keepdim ? t.shape.map((s, d) => (r.dims.includes(d) ? 1 : s)) : t.shape.filter((_, d) => !r.dims.includes(d));
+}
+
+function runReduce(op: ReduceOp, t: Tensor, r: Reduction, dtype: DType): Tensor {
+  const src = cast(t, t.dtype === bool && op !== "any" && op !== "all" ? dtype : t.dtype);
+  const data = backend().reduce(op, src.storage.data, src.layout, r.dims, dtype);
+  return wrap(data, outShape(t, r), dtype);
+}
+
+/** Integer and bool sums are int64, as in PyTorch. */
+function accType(t: Tensor): DType {
+  return t.dtype.kind === "float" ? t.dtype : int64;
+}
+
+/** Sum over all elements or the given dims. */
+export function sum(t: Tensor, o: ReduceOptions): Tensor {
+  const r = normalize(t, o);
+  const out = runReduce("sum", t, r, accType(t));
+  return record("sum", r.all && !r.keepdim ? "SumBackward0" : "SumBackward1", [t], out, { dims: r.dims, keepdim: r.keepdim });
+}
+
+/** Mean over all elements or the given dims (floating point only, as in PyTorch). */
+export function mean(t: Tensor, o: ReduceOptions): Tensor {
+  if (t.dtype.kind !== "float") {
+    throw new DTypeError(`mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: ${dtypeWord(t.dtype)}`);
+  }
+  const r = normalize(t, o);
+  const n = r.dims.reduce((p, d) => p * t.shape[d]!, 1);
+  return named(binary("div", sum(t, o), n), r.all && !r.keepdim ? "MeanBackward0" : "MeanBackward1");
+}
+
+/** Product over all elements or one dim. */
+export function prod(t: Tensor, o: ReduceOptions): Tensor {
+  const r = normalize(t, o);
+  const out = runReduce("prod", t, r, accType(t));
+  return record("prod", r.all ? "ProdBackward0" : "ProdBackward1", [t], out, { dims: r.dims, keepdim: r.keepdim });
+}
+
+/** Variance with Bessel's correction by default (correction = 1). */
+export function variance(t: Tensor, o: ReduceOptions & { correction?: number }): Tensor {
+  const r = normalize(t, o);
+  const n = r.dims.reduce((p, d) => p * t.shape[d]!, 1);
+  const centered = binary("sub", t, mean(t, { dim: r.dims, keepdim: true }));
+  const ss = sum(binary("mul", centered, centered), { dim: r.dims, keepdim: r.keepdim });
+  return named(binary("div", ss, Math.max(0, n - (r.correction ?? 1))), "VarBackward0");
+}
+
+/** max/min overloads: all elements, along a dim (values and indices), or against a tensor. */
+export function extreme(
+  op: "max" | "min", t: Tensor, dim?: number | Tensor | { dim: number; keepdim?: boolean }, keepdim?: boolean,
+): Tensor | ValuesIndices {
+  if (dim instanceof Tensor) return binary(op === "max" ? "maximum" : "minimum", t, dim);
+  if (dim === undefined) {
+    if (t.numel() === 0) throw new IndexError(`${op}(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.`);
+    const r = normalize(t, {});
+    return record("extremeAll", op === "max" ? "MaxBackward1" : "MinBackward1", [t], runReduce(op, t, r, t.dtype));
+  }
+  const o = typeof dim === "number" ? { dim, keepdim: keepdim ?? false } : dim;
+  const r = normalize(t, { dim: o.dim, keepdim: o.keepdim ?? false });
+  const d = r.dims[0]!;
+  const indices = wrap(backend().argReduce(op === "max" ? "argmax" : "argmin", t.storage.data, t.layout, d), outShape(t, r), int64);
+  const values = record("extremeDim", op === "max" ? "MaxBackward0" : "MinBackward0", [t], runReduce(op, t, r, t.dtype), { dim: d, keepdim: r.keepdim, indices });
+  return { values, indices };
+}
+
+/** Index of the max/min, over the flattened tensor or along a dim. */
+export function argReduce(
+  op: "argmax" | "argmin", t: Tensor, dim?: number | { dim?: number; keepdim?: boolean }, keepdim?: boolean,
+): Tensor {
+  const o = typeof dim === "number" ? { dim, keepdim } : (dim ?? {});
+  if (o.dim === undefined) {
+    const flat = reshape(t, [t.numel()]);
+    const data = backend().argReduce(op, flat.storage.data, flat.layout, 0);
+    return wrap(data, o.keepdim ? t.shape.map(() => 1) : [], int64);
+  }
+  const r = normalize(t, { dim: o.dim, keepdim: o.keepdim ?? false });
+  return wrap(backend().argReduce(op, t.storage.data, t.layout, r.dims[0]!), outShape(t, r), int64);
+}
+
+/** any()/all() over every element, as bool. */
+export function logical(op: "any" | "all", t: Tensor): Tensor {
+  return runReduce(op, t, normalize(t, {}), bool);
+}
+
+/** Softmax along `dim`, shifted by the max for stability as PyTorch's kernel is. */
+export function softmax(t: Tensor, dim: number): Tensor {
+  const e = binary("sub", t, shiftOf(t, dim)).exp();
+  return named(binary("div", e, sum(e, { dim, keepdim: true })), "SoftmaxBackward0");
+}
+
+/** log(softmax(x)) computed as x - max - log(sum(exp(x - max))). */
+export function logSoftmax(t: Tensor, dim: number): Tensor {
+  const shifted = binary("sub", t, shiftOf(t, dim));
+  return named(binary("sub", shifted, sum(shifted.exp(), { dim, keepdim: true }).log()), "LogSoftmaxBackward0");
+}
+
+function shiftOf(t: Tensor, dim: number): Tensor {
+  return noGrad(() => (extreme("max", t, { dim, keepdim: true }) as ValuesIndices).values);
+}
+
+function dtypeWord(d: DType): string {
+  return ({ int32: "Int", int64: "Long", bool: "Bool", uint8: "Byte", int8: "Char" } as Record<string, string>)[d.name] ?? d.name;
+}
