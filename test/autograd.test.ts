@@ -1,0 +1,190 @@
+/**
+ * Autograd semantics that golden values cannot show: accumulation, reuse, freed graphs, version
+ * checks, grad mode, detach and hooks. Error messages are PyTorch's, recorded by
+ * scripts/fixtures/ops.py in test/fixtures/ops-promotion.json.
+ */
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import * as torch from "../src/index.ts";
+import { AutogradError, DTypeError } from "../src/errors.ts";
+import type { Tensor } from "../src/index.ts";
+
+const messages = (JSON.parse(readFileSync(new URL("./fixtures/ops-promotion.json", import.meta.url), "utf8")) as {
+  autograd: Record<"nonScalar" | "secondBackward" | "inplace" | "noGradFn" | "leafInplace", string>;
+}).autograd;
+
+const f64 = (values: number[], requiresGrad = true): Tensor => torch.tensor(values, { dtype: torch.float64, requiresGrad });
+const values = (t: Tensor | null): unknown => t?.tolist();
+
+function throwsAutograd(call: () => unknown, message: string): void {
+  assert.throws(call, (err: unknown) => {
+    assert.ok(err instanceof AutogradError, `threw ${String(err)}, not an AutogradError`);
+    assert.ok(err.message.includes(message), `message\n  ${err.message}\nshould contain PyTorch's\n  ${message}`);
+    return true;
+  });
+}
+
+describe("backward", () => {
+  test(".grad is null before backward", () => {
+    const x = f64([1, 2]);
+    assert.equal(x.grad, null);
+    x.mul(2);
+    assert.equal(x.grad, null);
+  });
+
+  test("gradients accumulate across two backward calls", () => {
+    const x = f64([1, 2, 3]);
+    x.mul(x).sum().backward();
+    assert.deepEqual(values(x.grad), [2, 4, 6]);
+    x.mul(x).sum().backward();
+    assert.deepEqual(values(x.grad), [4, 8, 12]);
+  });
+
+  test("a tensor used twice gets the sum of both gradients", () => {
+    const x = f64([1, 2, 3]);
+    x.mul(x).add(x).sum().backward();
+    assert.deepEqual(values(x.grad), [3, 5, 7]);
+  });
+
+  test("a tensor reached along two paths of different length gets both contributions", () => {
+    const x = f64([2]);
+    const y = x.mul(3);
+    y.mul(y).add(x).sum().backward(); // d/dx (9x² + x) = 18x + 1
+    assert.deepEqual(values(x.grad), [37]);
+  });
+
+  test("backward with an explicit gradient on a non-scalar output", () => {
+    const x = f64([1, 2]);
+    x.mul(3).backward(torch.tensor([1, 10], { dtype: torch.float64 }));
+    assert.deepEqual(values(x.grad), [3, 30]);
+  });
+
+  test("backward on a non-scalar output without a gradient throws", () => {
+    const x = f64([1, 2]);
+    throwsAutograd(() => x.mul(2).backward(), messages.nonScalar);
+  });
+
+  test("backward on a tensor outside the graph throws", () => {
+    throwsAutograd(() => f64([1, 2], false).sum().backward(), messages.noGradFn);
+  });
+
+  test("a second backward through a freed graph throws", () => {
+    const x = f64([1, 2]);
+    const y = x.mul(x).sum();
+    y.backward();
+    throwsAutograd(() => y.backward(), messages.secondBackward);
+  });
+
+  test("retainGraph allows a second backward", () => {
+    const x = f64([1, 2]);
+    const y = x.mul(x).sum();
+    y.backward(null, { retainGraph: true });
+    y.backward();
+    assert.deepEqual(values(x.grad), [4, 8]);
+  });
+
+  test("an in-place change to a tensor that backward needs throws", () => {
+    const a = f64([1, 2]);
+    const b = a.mul(1);
+    const c = b.mul(b);
+    b.add_(1);
+    throwsAutograd(() => c.sum().backward(), messages.inplace);
+  });
+
+  test("an in-place change through a view is seen by the version check", () => {
+    const a = f64([1, 2, 3, 4]);
+    const b = a.mul(1);
+    const c = b.log(); // log saves its input
+    b.at(0).fill_(5);
+    throwsAutograd(() => c.sum().backward(), messages.inplace);
+  });
+
+  test("an in-place change to a tensor that backward does not need is allowed", () => {
+    const a = f64([1, 2]);
+    const b = a.mul(1);
+    const c = b.add(1); // add saves nothing
+    b.mul_(3);
+    c.sum().backward();
+    assert.deepEqual(values(a.grad), [1, 1]);
+  });
+
+  test("an in-place op on a leaf that requires grad throws", () => {
+    throwsAutograd(() => f64([1, 2]).add_(1), messages.leafInplace);
+  });
+
+  test("only floating point tensors can require grad", () => {
+    assert.throws(() => torch.tensor([1n, 2n], { requiresGrad: true }), DTypeError);
+  });
+});
+
+describe("grad mode and detach", () => {
+  test("noGrad produces no graph and returns the function's value", () => {
+    const x = f64([1, 2]);
+    const y = torch.noGrad(() => x.mul(2));
+    assert.equal(y.requiresGrad, false);
+    assert.equal(y.gradFn, null);
+    assert.deepEqual(values(y), [2, 4]);
+    const z = x.mul(2);
+    assert.equal(z.requiresGrad, true, "grad mode is restored after noGrad");
+  });
+
+  test("noGrad restores grad mode when the function throws", () => {
+    const x = f64([1, 2]);
+    assert.throws(() => torch.noGrad(() => { throw new Error("boom"); }), /boom/);
+    assert.equal(x.mul(2).requiresGrad, true);
+  });
+
+  test("results of ops on tensors that require grad record their op", () => {
+    const x = f64([1, 2]);
+    const y = x.mul(2);
+    assert.equal(y.requiresGrad, true);
+    assert.notEqual(y.gradFn, null);
+    assert.equal(f64([1], false).mul(2).gradFn, null);
+  });
+
+  for (const how of ["detach", "data"] as const) {
+    test(`${how} shares storage but not the graph`, () => {
+      const x = f64([1, 2, 3]);
+      const d = how === "detach" ? x.detach() : x.data;
+      assert.equal(d.requiresGrad, false);
+      assert.equal(d.gradFn, null);
+      d.at(0).fill_(10);
+      assert.deepEqual(values(x), [10, 2, 3]);
+      const y = d.mul(2);
+      assert.equal(y.gradFn, null);
+      x.mul(d).sum().backward(); // d is a constant: grad is d, not 2x
+      assert.deepEqual(values(x.grad), [10, 2, 3]);
+    });
+  }
+});
+
+describe("hooks", () => {
+  test("a hook on a leaf replaces its gradient", () => {
+    const x = f64([1, 2]);
+    x.registerHook((g) => g.mul(2));
+    x.mul(3).sum().backward();
+    assert.deepEqual(values(x.grad), [6, 6]);
+  });
+
+  test("a hook on an intermediate tensor changes the gradient flowing past it", () => {
+    const x = f64([1, 2]);
+    const y = x.mul(3);
+    const seen: unknown[] = [];
+    y.registerHook((g) => { seen.push(g.tolist()); return g.mul(10); });
+    y.mul(y).sum().backward(); // dL/dy = 2y = [6, 12]
+    assert.deepEqual(seen, [[6, 12]]);
+    assert.deepEqual(values(x.grad), [180, 360]);
+  });
+
+  test("a hook that returns nothing leaves the gradient unchanged, and remove() detaches it", () => {
+    const x = f64([1, 2]);
+    let calls = 0;
+    const handle = x.registerHook(() => { calls++; });
+    x.sum().backward();
+    handle.remove();
+    x.sum().backward();
+    assert.equal(calls, 1);
+    assert.deepEqual(values(x.grad), [2, 2]);
+  });
+});

@@ -1,0 +1,178 @@
+/**
+ * Numerical gradient checks: every key of the derivative table, and every differentiable public op
+ * (including those composed from others), against central differences in float64.
+ */
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import * as torch from "../src/index.ts";
+import type { Tensor } from "../src/index.ts";
+import { AutogradError, DTypeError, ValueError } from "../src/errors.ts";
+import { gradcheck, type GradcheckFn } from "../src/autograd/gradcheck.ts";
+import { derivatives, type DerivativeKey } from "../src/autograd/derivatives.ts";
+import type { Derivative, Node } from "../src/autograd/node.ts";
+
+/** Deterministic values in [lo, hi): a small LCG, so the checks never depend on the generator under test. */
+function values(n: number, lo: number, hi: number, seed: number): number[] {
+  let s = seed >>> 0;
+  return Array.from({ length: n }, () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return lo + ((s / 2 ** 32) * (hi - lo));
+  });
+}
+
+let seed = 1;
+/** A float64 leaf that requires grad; values stay away from kinks and domain edges by the range given. */
+function x(shape: number[], lo = -2, hi = 2): Tensor {
+  const n = shape.reduce((p, s) => p * s, 1);
+  return torch.tensor(values(n, lo, hi, seed++), { dtype: torch.float64 }).reshape(shape).requiresGrad_();
+}
+const mask = (pattern: boolean[]): Tensor => torch.tensor(pattern);
+
+interface Check { name: string; fn: GradcheckFn; inputs: () => Tensor[] }
+const c = (name: string, fn: GradcheckFn, inputs: () => Tensor[]): Check => ({ name, fn, inputs });
+
+/** One or more checks per public op; together they reach every derivative in the table. */
+const OPS: Record<string, Check[]> = {
+  add: [c("broadcast", (a, b) => a!.add(b!), () => [x([2, 3]), x([3])]), c("scalar", (a) => a!.add(2.5), () => [x([3])])],
+  sub: [c("broadcast", (a, b) => a!.sub(b!), () => [x([2, 1]), x([1, 4])])],
+  mul: [c("broadcast", (a, b) => a!.mul(b!), () => [x([4, 1, 3]), x([2, 1])]), c("self", (a) => a!.mul(a!), () => [x([3])])],
+  div: [c("broadcast", (a, b) => a!.div(b!), () => [x([2, 3]), x([3], 0.5, 2)])],
+  pow: [
+    c("scalar", (a) => a!.pow(3), () => [x([2, 3])]),
+    c("scalar_fraction", (a) => a!.pow(0.5), () => [x([4], 0.5, 2)]),
+    c("tensor", (a, b) => a!.pow(b!), () => [x([2, 3], 0.5, 2), x([3])]),
+  ],
+  maximum: [c("broadcast", (a, b) => a!.maximum(b!), () => [x([2, 3]), x([3])])],
+  minimum: [c("broadcast", (a, b) => a!.minimum(b!), () => [x([2, 1]), x([1, 3])])],
+  neg: [c("2x3", (a) => a!.neg(), () => [x([2, 3])])],
+  exp: [c("2x3", (a) => a!.exp(), () => [x([2, 3])])],
+  log: [c("2x3", (a) => a!.log(), () => [x([2, 3], 0.2, 3)])],
+  sqrt: [c("2x3", (a) => a!.sqrt(), () => [x([2, 3], 0.2, 3)])],
+  abs: [c("2x3", (a) => a!.abs(), () => [x([2, 3])])],
+  relu: [c("2x3", (a) => a!.relu(), () => [x([2, 3])])],
+  sigmoid: [c("2x3", (a) => a!.sigmoid(), () => [x([2, 3])])],
+  tanh: [c("2x3", (a) => a!.tanh(), () => [x([2, 3])])],
+  sign: [c("2x3", (a) => a!.sign(), () => [x([2, 3])])],
+  sin: [c("2x3", (a) => a!.sin(), () => [x([2, 3])])],
+  cos: [c("2x3", (a) => a!.cos(), () => [x([2, 3])])],
+  clamp: [
+    c("both", (a) => a!.clamp({ min: -0.5, max: 0.5 }), () => [x([3, 4])]),
+    c("min_only", (a) => a!.clamp({ min: 0.1 }), () => [x([5])]),
+  ],
+  softmax: [c("dim0", (a) => a!.softmax(0), () => [x([3, 4])]), c("dim_neg1", (a) => a!.softmax(-1), () => [x([2, 3, 4])])],
+  logSoftmax: [c("dim1", (a) => a!.logSoftmax(1), () => [x([3, 4])])],
+  matmul: [
+    c("2d_2d", (a, b) => a!.matmul(b!), () => [x([2, 4]), x([4, 3])]),
+    c("1d_1d", (a, b) => a!.matmul(b!), () => [x([4]), x([4])]),
+    c("1d_2d", (a, b) => a!.matmul(b!), () => [x([3]), x([3, 2])]),
+    c("batched_broadcast", (a, b) => a!.matmul(b!), () => [x([2, 1, 2, 3]), x([3, 3, 2])]),
+  ],
+  where: [c("broadcast", (a, b) => torch.where(mask([true, false, true]), a!, b!), () => [x([2, 3]), x([3])])],
+  sum: [c("all", (a) => a!.sum(), () => [x([2, 3])]), c("dims_keepdim", (a) => a!.sum({ dim: [0, 2], keepdim: true }), () => [x([2, 3, 2])])],
+  mean: [c("dim", (a) => a!.mean({ dim: 1 }), () => [x([2, 3])]), c("all", (a) => a!.mean(), () => [x([4])])],
+  prod: [c("all", (a) => a!.prod(), () => [x([2, 3], 0.5, 1.5)]), c("dim", (a) => a!.prod({ dim: 1, keepdim: true }), () => [x([3, 4])])],
+  var: [c("all", (a) => a!.var(), () => [x([2, 3])]), c("dim", (a) => a!.var({ dim: 0, keepdim: true }), () => [x([3, 2])])],
+  std: [c("dim", (a) => a!.std({ dim: 1 }), () => [x([2, 4])])],
+  max: [c("all", (a) => a!.max(), () => [x([2, 3])]), c("dim", (a) => a!.max({ dim: 1 }).values, () => [x([3, 4])])],
+  min: [c("all", (a) => a!.min(), () => [x([2, 3])]), c("dim", (a) => a!.min({ dim: 0, keepdim: true }).values, () => [x([3, 4])])],
+  at: [c("two_indices", (a) => a!.at(1, -1), () => [x([2, 3, 4])])],
+  slice: [c("step", (a) => a!.slice(1, 0, 5, 2), () => [x([2, 5])])],
+  narrow: [c("dim1", (a) => a!.narrow(1, 1, 2), () => [x([2, 4])])],
+  transpose: [c("0_2", (a) => a!.transpose(0, 2), () => [x([2, 3, 4])])],
+  permute: [c("2_0_1", (a) => a!.permute(2, 0, 1), () => [x([2, 3, 4])])],
+  T: [c("2d", (a) => a!.T, () => [x([2, 3])])],
+  mT: [c("3d", (a) => a!.mT, () => [x([2, 3, 4])])],
+  view: [c("infer", (a) => a!.view(3, -1), () => [x([2, 3])])],
+  reshape: [c("noncontiguous", (a) => a!.T.reshape(6), () => [x([2, 3])])],
+  unsqueeze: [c("middle", (a) => a!.unsqueeze(1), () => [x([2, 3])])],
+  squeeze: [c("all", (a) => a!.squeeze(), () => [x([1, 3, 1])]), c("dim", (a) => a!.squeeze(0), () => [x([1, 3])])],
+  expand: [c("broadcast", (a) => a!.expand(2, 3, 4), () => [x([3, 1])])],
+  flatten: [c("start1", (a) => a!.flatten(1), () => [x([2, 3, 2])])],
+  contiguous: [c("transposed", (a) => a!.T.contiguous(), () => [x([2, 3])])],
+  clone: [c("2x3", (a) => a!.clone(), () => [x([2, 3])])],
+  to: [c("same_dtype_copy", (a) => a!.mul(2).to(torch.float32).to(torch.float64), () => [x([3])])],
+  cat: [c("dim1", (a, b) => torch.cat([a!, b!], 1), () => [x([2, 3]), x([2, 1])])],
+  stack: [c("dim_neg1", (a, b) => torch.stack([a!, b!], -1), () => [x([2, 3]), x([2, 3])])],
+  split: [c("uneven", (a) => a!.split(2, 1), () => [x([2, 5])]), c("sections", (a) => a!.split([1, 3], 0), () => [x([4, 2])])],
+  chunk: [c("3", (a) => a!.chunk(3, 0), () => [x([5, 2])])],
+};
+
+/** Every derivative a graph uses, found by walking its nodes. */
+function derivativesUsed(out: Tensor | readonly Tensor[]): Set<Derivative> {
+  const used = new Set<Derivative>();
+  const stack: Node[] = (out instanceof torch.Tensor ? [out] : [...out]).flatMap((t) => (t.gradFn ? [t.gradFn] : []));
+  const seen = new Set<Node>();
+  while (stack.length) {
+    const node = stack.pop()!;
+    if (seen.has(node)) continue;
+    seen.add(node);
+    used.add(node.derivative);
+    for (const e of node.edges) if (e !== null && !(e instanceof torch.Tensor)) stack.push(e);
+  }
+  return used;
+}
+
+describe("gradcheck of every differentiable op", () => {
+  for (const [op, checks] of Object.entries(OPS)) {
+    for (const check of checks) {
+      test(`${op}/${check.name}`, () => {
+        assert.equal(gradcheck(check.fn, check.inputs()), true);
+      });
+    }
+  }
+
+  test("every key of the derivative table is exercised by some check", () => {
+    const reached = new Set<Derivative>();
+    for (const checks of Object.values(OPS)) {
+      for (const check of checks) for (const d of derivativesUsed(check.fn(...check.inputs()))) reached.add(d);
+    }
+    const missing = (Object.keys(derivatives) as DerivativeKey[]).filter((k) => !reached.has(derivatives[k]));
+    assert.deepEqual(missing, [], `add a gradcheck in test/gradcheck.test.ts for: ${missing.join(", ")}`);
+  });
+});
+
+describe("gradcheck", () => {
+  const wrongGrad: GradcheckFn = (a) => {
+    const y = a!.mul(2);
+    y.registerHook((g) => g.mul(1.5));
+    return y;
+  };
+
+  test("finds a wrong derivative and names the output and input", () => {
+    assert.throws(() => gradcheck(wrongGrad, [x([3])]), (err: unknown) => {
+      assert.ok(err instanceof AutogradError);
+      assert.match(err.message, /^Jacobian mismatch for output 0 with respect to input 0,\nnumerical:/);
+      return true;
+    });
+  });
+
+  test("returns false instead of throwing when raiseException is false", () => {
+    assert.equal(gradcheck(wrongGrad, [x([3])], { raiseException: false }), false);
+  });
+
+  test("checks only the inputs that require grad", () => {
+    const b = torch.tensor([1, 2, 3], { dtype: torch.float64 });
+    assert.equal(gradcheck((a, k) => a!.mul(k!), [x([3]), b]), true);
+  });
+
+  test("checks every output of a function with several outputs", () => {
+    assert.equal(gradcheck((a) => [a!.exp(), a!.sum()], [x([2, 2])]), true);
+  });
+
+  test("does not change the inputs or their .grad", () => {
+    const a = x([3]);
+    const before = a.tolist();
+    gradcheck((t) => t!.mul(t!), [a]);
+    assert.deepEqual(a.tolist(), before);
+    assert.equal(a.grad, null);
+  });
+
+  test("rejects float32 inputs, whose central differences lose every digit", () => {
+    const a = torch.tensor([1, 2], { requiresGrad: true });
+    assert.throws(() => gradcheck((t) => t!.exp(), [a]), DTypeError);
+  });
+
+  test("needs at least one input that requires grad", () => {
+    assert.throws(() => gradcheck((t) => t!.exp(), [torch.tensor([1, 2], { dtype: torch.float64 })]), ValueError);
+  });
+});

@@ -1,0 +1,248 @@
+/**
+ * Every tensor op against PyTorch 1.13: forward values, result dtype and shape, and the gradient of
+ * sum(out * w) for a fixed random w (a full vector-Jacobian product), from
+ * test/fixtures/ops.json (written by scripts/fixtures/ops.py). Error messages come from
+ * test/fixtures/ops-promotion.json.
+ */
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import * as torch from "../src/index.ts";
+import { TorchletError } from "../src/errors.ts";
+import type { Tensor } from "../src/index.ts";
+
+type Value = number | string | boolean | Value[];
+interface Enc { data: Value; shape: number[]; dtype: string }
+type Arg =
+  | { tensor: Enc; requiresGrad: boolean; grad?: Enc | null; pre?: [string, ...unknown[]][] }
+  | { scalar: number | string | boolean; type: "int" | "float" | "bool" }
+  | { list: Arg[] }
+  | { raw: unknown }
+  | { sameAs: number };
+interface Case { name: string; op: string; args: Arg[]; kwargs: Record<string, unknown>; out: Enc[]; w: (Enc | null)[] }
+interface ErrorCase { name: string; class: string; message: string }
+
+const fixtures = new URL("./fixtures/", import.meta.url);
+const cases = (JSON.parse(readFileSync(new URL("ops.json", fixtures), "utf8")) as { cases: Case[] }).cases;
+const errors = (JSON.parse(readFileSync(new URL("ops-promotion.json", fixtures), "utf8")) as { errors: ErrorCase[] }).errors;
+
+type Method = (...args: unknown[]) => unknown;
+/** Calls a Tensor method by the fixture's op name, so one table drives every case. */
+function m(t: unknown, name: string, ...args: unknown[]): unknown {
+  const f = (t as Record<string, Method | undefined>)[name];
+  if (typeof f !== "function") throw new Error(`Tensor has no method ${name}`);
+  return f.apply(t, args);
+}
+const fn = (name: string): Method => {
+  const f = (torch as unknown as Record<string, Method | undefined>)[name];
+  if (typeof f !== "function") throw new Error(`torch.${name} is not a function`);
+  return f;
+};
+
+const DTYPES: Record<string, torch.DType> = {
+  bool: torch.bool, int32: torch.int32, int64: torch.int64, float32: torch.float32, float64: torch.float64,
+};
+
+function decodeScalar(v: Value): number | bigint | boolean {
+  if (typeof v === "string") {
+    if (v === "nan") return NaN;
+    if (v === "inf") return Infinity;
+    if (v === "-inf") return -Infinity;
+    return BigInt(v);
+  }
+  return v as number | boolean;
+}
+
+function hasBig(v: Value): boolean {
+  return Array.isArray(v) ? v.some(hasBig) : typeof v === "string" && /^-?\d+$/.test(v);
+}
+
+/** Nested fixture data as torch.tensor input; int64 beyond 2^53 makes every element a bigint. */
+function decodeNested(v: Value, big: boolean): unknown {
+  if (Array.isArray(v)) return v.map((e) => decodeNested(e, big));
+  const s = decodeScalar(v);
+  return big && typeof s === "number" ? BigInt(s) : s;
+}
+
+function makeTensor(e: Enc, requiresGrad = false): Tensor {
+  return torch.tensor(decodeNested(e.data, hasBig(e.data)) as never, { dtype: DTYPES[e.dtype]!, requiresGrad });
+}
+
+function applyPre(t: Tensor, pre: [string, ...unknown[]][] | undefined): Tensor {
+  for (const [name, ...a] of pre ?? []) {
+    if (name === "expand") t = m(t, "expand", ...(a[0] as number[])) as Tensor;
+    else t = m(t, name, ...a) as Tensor;
+  }
+  return t;
+}
+
+interface Built { values: unknown[]; leaves: { leaf: Tensor; grad: Enc | null }[] }
+
+function decodeArgs(args: Arg[]): Built {
+  const built: Built = { values: [], leaves: [] };
+  const seen: Tensor[] = [];
+  const one = (a: Arg): unknown => {
+    if ("sameAs" in a) return seen[a.sameAs];
+    if ("raw" in a) return a.raw;
+    if ("list" in a) return a.list.map(one);
+    if ("scalar" in a) return decodeScalar(a.scalar);
+    const leaf = makeTensor(a.tensor, a.requiresGrad);
+    if (a.requiresGrad) built.leaves.push({ leaf, grad: a.grad ?? null });
+    const view = applyPre(leaf, a.pre);
+    seen.push(view);
+    return view;
+  };
+  built.values = args.map(one);
+  return built;
+}
+
+function defined(o: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== null));
+}
+
+/** Reductions take an options object; with no options they reduce over every element. */
+const reduce = (op: string) => (v: unknown[], kw: Record<string, unknown>): unknown =>
+  Object.keys(kw).length === 0 ? m(v[0], op) : m(v[0], op, defined(kw));
+const spreadShape = (op: string) => (v: unknown[]): unknown => {
+  const shape = v[1] as number[];
+  return shape.length === 0 ? m(v[0], op, []) : m(v[0], op, ...shape);
+};
+
+const OPS: Record<string, (v: unknown[], kw: Record<string, unknown>) => unknown> = {
+  clamp: (v, kw) => m(v[0], "clamp", defined(kw)),
+  softmax: (v, kw) => m(v[0], "softmax", kw.dim),
+  logSoftmax: (v, kw) => m(v[0], "logSoftmax", kw.dim),
+  where: (v) => fn("where")(...v),
+  sum: reduce("sum"), mean: reduce("mean"), prod: reduce("prod"), var: reduce("var"), std: reduce("std"),
+  argmax: reduce("argmax"), argmin: reduce("argmin"), max: reduce("max"), min: reduce("min"),
+  T: (v) => (v[0] as Tensor).T,
+  mT: (v) => (v[0] as Tensor).mT,
+  view: spreadShape("view"), reshape: spreadShape("reshape"), expand: spreadShape("expand"),
+  permute: (v) => m(v[0], "permute", ...(v[1] as number[])),
+  cat: (v) => fn("cat")(...v), stack: (v) => fn("stack")(...v),
+  split: (v) => m(v[0], "split", ...v.slice(1)), chunk: (v) => m(v[0], "chunk", ...v.slice(1)),
+};
+
+function runOp(c: Case, values: unknown[]): Tensor[] {
+  const special = OPS[c.op];
+  const out = special ? special(values, c.kwargs) : m(values[0], c.op, ...values.slice(1));
+  if (out instanceof torch.Tensor) return [out];
+  if (Array.isArray(out)) return out as Tensor[];
+  const { values: vals, indices } = out as { values: Tensor; indices: Tensor };
+  return [vals, indices];
+}
+
+function flat(v: unknown): unknown[] {
+  return Array.isArray(v) ? v.flatMap(flat) : [v];
+}
+
+/** Asserts dtype, shape and values; floats within tol * (1 + |expected|), ints and bools exactly. */
+function assertMatches(actual: Tensor | null, expected: Enc, tol: number, what: string): void {
+  assert.ok(actual, `${what}: expected a tensor, got null`);
+  assert.equal(String(actual.dtype), `torch.${expected.dtype}`, `${what}: dtype`);
+  assert.deepEqual([...actual.shape], expected.shape, `${what}: shape`);
+  const got = flat(actual.tolist());
+  const want = flat(expected.data as Value).map((x) => decodeScalar(x as Value));
+  assert.equal(got.length, want.length, `${what}: number of elements`);
+  for (let i = 0; i < want.length; i++) {
+    const [g, w] = [got[i], want[i]];
+    if (typeof w === "boolean" || expected.dtype === "bool") {
+      assert.equal(g, w, `${what}: element ${i}`);
+    } else if (expected.dtype.startsWith("int")) {
+      assert.equal(BigInt(g as number | bigint), BigInt(w as number | bigint), `${what}: element ${i}`);
+    } else {
+      const [a, b] = [g as number, w as number];
+      const ok = Number.isNaN(b) ? Number.isNaN(a) : a === b || Math.abs(a - b) <= tol * (1 + Math.abs(b));
+      assert.ok(ok, `${what}: element ${i} is ${a}, PyTorch gives ${b}`);
+    }
+  }
+}
+
+const tolFor = (dtype: string): number => (dtype === "float32" ? 1e-6 : 1e-10);
+
+function checkGradients(c: Case, built: Built, outs: Tensor[]): void {
+  let loss: Tensor | null = null;
+  c.w.forEach((w, i) => {
+    if (!w) return;
+    const term = outs[i]!.mul(makeTensor(w)).sum();
+    loss = loss === null ? term : loss.add(term);
+  });
+  if (loss === null) return;
+  (loss as Tensor).backward();
+  built.leaves.forEach(({ leaf, grad }, i) => {
+    const what = `${c.name}: grad of input ${i}`;
+    if (grad === null) {
+      const g = leaf.grad;
+      if (g !== null) assert.ok(flat(g.tolist()).every((x) => x === 0), `${what}: PyTorch gives none`);
+      return;
+    }
+    assertMatches(leaf.grad, grad, tolFor(grad.dtype), what);
+  });
+}
+
+describe("ops against PyTorch", () => {
+  const byOp = new Map<string, Case[]>();
+  for (const c of cases) byOp.set(c.op, [...(byOp.get(c.op) ?? []), c]);
+  for (const [op, list] of byOp) {
+    describe(op, () => {
+      for (const c of list) {
+        test(c.name, () => {
+          const built = decodeArgs(c.args);
+          const outs = runOp(c, built.values);
+          assert.equal(outs.length, c.out.length, `${c.name}: number of outputs`);
+          c.out.forEach((e, i) => assertMatches(outs[i]!, e, tolFor(e.dtype), `${c.name}: output ${i}`));
+          checkGradients(c, built, outs);
+        });
+      }
+    });
+  }
+});
+
+const z = (...shape: number[]): Tensor => torch.zeros(shape);
+const zt = (dtype: torch.DType, ...shape: number[]): Tensor => torch.zeros(shape, { dtype });
+
+/** Each entry mirrors the lambda of the same name in scripts/fixtures/ops.py. */
+const ERROR_CALLS: Record<string, () => unknown> = {
+  matmul_2d: () => z(2, 4).matmul(z(5, 8)),
+  matmul_1d: () => z(3).matmul(z(4)),
+  matmul_batched: () => z(2, 3, 4).matmul(z(2, 5, 3)),
+  broadcast: () => z(2, 3).add(z(2, 4)),
+  broadcast_3d: () => z(4, 3, 2).mul(z(5, 1)),
+  sum_dim_out_of_range: () => z(2, 3).sum(2),
+  softmax_dim_out_of_range: () => z(2, 3).softmax(-3),
+  transpose_dim_out_of_range: () => z(2, 3).transpose(0, 2),
+  unsqueeze_dim_out_of_range: () => z(2, 3).unsqueeze(3),
+  view_noncontiguous: () => z(2, 3).T.view(6),
+  view_bad_numel: () => z(2, 3).view(4, 2),
+  reshape_bad_numel: () => z(2, 3).reshape(5),
+  at_out_of_range: () => z(2, 3).at(5),
+  at_too_many_indices: () => z(2, 3).at(0, 0, 0),
+  cat_mismatch: () => torch.cat([z(2, 3), z(2, 4)], 0),
+  stack_mismatch: () => torch.stack([z(2, 3), z(3, 2)]),
+  expand_mismatch: () => z(2, 3).expand(2, 4),
+  permute_wrong_len: () => z(2, 3).permute(0, 1, 2),
+  narrow_out_of_range: () => z(2, 3).narrow(1, 2, 2),
+  bool_sub: () => zt(torch.bool, 2).sub(zt(torch.bool, 2)),
+  bool_neg: () => zt(torch.bool, 2).neg(),
+  mean_int: () => zt(torch.int64, 2).mean(),
+  requires_grad_int: () => torch.tensor([1n, 2n], { requiresGrad: true }),
+  item_many: () => z(2).item(),
+};
+
+describe("op errors use PyTorch's words", () => {
+  test("every fixture error has a call", () => {
+    assert.deepEqual(errors.map((e) => e.name).filter((n) => !(n in ERROR_CALLS)), []);
+  });
+  for (const e of errors) {
+    test(e.name, () => {
+      const call = ERROR_CALLS[e.name];
+      if (!call) return;
+      assert.throws(call, (err: unknown) => {
+        assert.ok(err instanceof TorchletError, `${e.name}: threw ${String(err)}, not a TorchletError`);
+        assert.ok(e.class.split("|").includes(err.name), `${e.name}: ${err.name}, expected ${e.class}`);
+        assert.ok(err.message.includes(e.message), `${e.name}: message\n  ${err.message}\nshould contain PyTorch's\n  ${e.message}`);
+        return true;
+      });
+    });
+  }
+});
