@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import * as torch from "../src/index.ts";
 import type { Tensor } from "../src/index.ts";
 import { AutogradError, DTypeError, ValueError } from "../src/errors.ts";
-import { gradcheck, type GradcheckFn } from "../src/autograd/gradcheck.ts";
+import { gradcheck, type GradcheckFn, type GradcheckOptions } from "../src/autograd/gradcheck.ts";
 import { derivatives, type DerivativeKey } from "../src/autograd/derivatives.ts";
 import type { Derivative, Node } from "../src/autograd/node.ts";
 
@@ -28,8 +28,8 @@ function x(shape: number[], lo = -2, hi = 2): Tensor {
 }
 const mask = (pattern: boolean[]): Tensor => torch.tensor(pattern);
 
-interface Check { name: string; fn: GradcheckFn; inputs: () => Tensor[] }
-const c = (name: string, fn: GradcheckFn, inputs: () => Tensor[]): Check => ({ name, fn, inputs });
+interface Check { name: string; fn: GradcheckFn; inputs: () => Tensor[]; options?: GradcheckOptions }
+const c = (name: string, fn: GradcheckFn, inputs: () => Tensor[], options?: GradcheckOptions): Check => ({ name, fn, inputs, options });
 
 /** One or more checks per public op; together they reach every derivative in the table. */
 const OPS: Record<string, Check[]> = {
@@ -90,7 +90,8 @@ const OPS: Record<string, Check[]> = {
   flatten: [c("start1", (a) => a!.flatten(1), () => [x([2, 3, 2])])],
   contiguous: [c("transposed", (a) => a!.T.contiguous(), () => [x([2, 3])])],
   clone: [c("2x3", (a) => a!.clone(), () => [x([2, 3])])],
-  to: [c("same_dtype_copy", (a) => a!.mul(2).to(torch.float32).to(torch.float64), () => [x([3])])],
+  // a float32 round trip: central differences only resolve float32's 7 digits with a larger step
+  to: [c("float32_round_trip", (a) => a!.mul(2).to(torch.float32).to(torch.float64), () => [x([3])], { eps: 1e-2, atol: 1e-4 })],
   cat: [c("dim1", (a, b) => torch.cat([a!, b!], 1), () => [x([2, 3]), x([2, 1])])],
   stack: [c("dim_neg1", (a, b) => torch.stack([a!, b!], -1), () => [x([2, 3]), x([2, 3])])],
   split: [c("uneven", (a) => a!.split(2, 1), () => [x([2, 5])]), c("sections", (a) => a!.split([1, 3], 0), () => [x([4, 2])])],
@@ -116,7 +117,7 @@ describe("gradcheck of every differentiable op", () => {
   for (const [op, checks] of Object.entries(OPS)) {
     for (const check of checks) {
       test(`${op}/${check.name}`, () => {
-        assert.equal(gradcheck(check.fn, check.inputs()), true);
+        assert.equal(gradcheck(check.fn, check.inputs(), check.options), true);
       });
     }
   }

@@ -50,7 +50,7 @@ export const derivatives = {
   minimum: (g, [a, b]) => [half(g, a!, b!).mul(a!.le(b!)), half(g, a!, b!).mul(b!.le(a!))],
   pow: (g, [a, b], out) => [
     g.mul(b!).mul(a!.pow(b!.sub(1))).mul(b!.ne(0)),
-    g.mul(out.mul(a!.log()).mul(a!.ne(0).logicalOr(b!.lt(0)))),
+    g.mul(out.mul(a!.log()).where(a!.ne(0).logicalOr(b!.lt(0)), 0)),
   ],
   powScalar: (g, [a], _, { min: e }) => [e === 0 ? g.mul(0) : g.mul(e!).mul(a!.pow(e! - 1))],
   clamp: (g, [a], _, { min, max }) => [g.mul(a!.ge(min!).logicalAnd(a!.le(max!)))],
