@@ -49,7 +49,7 @@ export const derivatives = {
   maximum: (g, [a, b]) => [half(g, a!, b!).mul(a!.ge(b!)), half(g, a!, b!).mul(b!.ge(a!))],
   minimum: (g, [a, b]) => [half(g, a!, b!).mul(a!.le(b!)), half(g, a!, b!).mul(b!.le(a!))],
   pow: (g, [a, b], out) => [
-    g.mul(b!).mul(a!.pow(b!.sub(1))).mul(b!.ne(0)),
+    g.mul(b!).mul(a!.pow(b!.sub(1))).where(b!.ne(0), 0),
     g.mul(out.mul(a!.log()).where(a!.ne(0).logicalOr(b!.lt(0)), 0)),
   ],
   powScalar: (g, [a], _, { min: e }) => [e === 0 ? g.mul(0) : g.mul(e!).mul(a!.pow(e! - 1))],
