@@ -109,6 +109,45 @@ describe("backward", () => {
     assert.deepEqual(values(a.grad), [1, 1]);
   });
 
+  // expected values below are what PyTorch 1.13 prints for the same lines
+  test("add_ on a non-leaf is differentiated", () => {
+    const a = f64([1, 2, 3]);
+    const b = a.mul(3);
+    b.add_(1);
+    b.mul(b).sum().backward();
+    assert.deepEqual(values(a.grad), [24, 42, 60]);
+  });
+
+  test("mul_ by a scalar on a non-leaf is differentiated (its saved input is not the overwritten tensor)", () => {
+    const a = f64([1, 2, 3]);
+    const b = a.mul(1);
+    b.mul_(2);
+    b.sum().backward();
+    assert.deepEqual(values(a.grad), [2, 2, 2]);
+  });
+
+  test("an in-place op on a result that its own op saved throws", () => {
+    const a = f64([1, 2, 3]);
+    const b = a.exp(); // exp saves its output
+    b.mul_(2);
+    throwsAutograd(() => b.sum().backward(), messages.inplace);
+  });
+
+  test("fill_ through a view of a non-leaf gives PyTorch's gradient or throws, never a silently wrong one", () => {
+    const a = f64([1, 2, 3]);
+    const b = a.mul(2);
+    let filled = true;
+    try {
+      b.at(0).fill_(0);
+    } catch (err) {
+      assert.ok(err instanceof AutogradError, String(err));
+      filled = false;
+    }
+    if (!filled) return;
+    b.sum().backward();
+    assert.deepEqual(values(a.grad), [0, 2, 2]);
+  });
+
   test("an in-place op on a leaf that requires grad throws", () => {
     throwsAutograd(() => f64([1, 2]).add_(1), messages.leafInplace);
   });

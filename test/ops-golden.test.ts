@@ -19,7 +19,11 @@ type Arg =
   | { list: Arg[] }
   | { raw: unknown }
   | { sameAs: number };
-interface Case { name: string; op: string; args: Arg[]; kwargs: Record<string, unknown>; out: Enc[]; w: (Enc | null)[] }
+interface Case {
+  name: string; op: string; args: Arg[]; kwargs: Record<string, unknown>; out: Enc[]; w: (Enc | null)[];
+  /** PyTorch's grad_fn name of each output, as printed in `grad_fn=<...>` */
+  gradFn: (string | null)[];
+}
 interface ErrorCase { name: string; class: string; message: string }
 
 const fixtures = new URL("./fixtures/", import.meta.url);
@@ -120,6 +124,7 @@ const OPS: Record<string, (v: unknown[], kw: Record<string, unknown>) => unknown
   view: spreadShape("view"), reshape: spreadShape("reshape"), expand: spreadShape("expand"),
   permute: (v) => m(v[0], "permute", ...(v[1] as number[])),
   cat: (v) => fn("cat")(...v), stack: (v) => fn("stack")(...v),
+  slice: (v) => m(v[0], "slice", ...v.slice(1)),
   split: (v) => m(v[0], "split", ...v.slice(1)), chunk: (v) => m(v[0], "chunk", ...v.slice(1)),
 };
 
@@ -194,6 +199,17 @@ describe("ops against PyTorch", () => {
           checkGradients(c, built, outs);
         });
       }
+    });
+  }
+});
+
+describe("grad_fn names match PyTorch's", () => {
+  for (const c of cases.filter((k) => k.gradFn.some((n) => n !== null))) {
+    test(c.name, () => {
+      const outs = runOp(c, decodeArgs(c.args).values);
+      c.gradFn.forEach((name, i) => {
+        if (name !== null) assert.equal(outs[i]!.gradFn?.name ?? null, name, `${c.name}: grad_fn of output ${i}`);
+      });
     });
   }
 });
