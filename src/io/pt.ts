@@ -165,7 +165,7 @@ function rebuildTensor(args: readonly unknown[], name: string): RawTensor {
   const shape = intList(size, `${name}: tensor size`);
   const strides = intList(stride, `${name}: tensor stride`);
   if (typeof offset !== "number") throw new FormatError(`${name}: tensor storage offset is not an int`);
-  checkViewFits(shape, strides, offset, st.data.length, `${name}: tensor`);
+  checkViewFits(shape, strides, offset, st.data.length, `${name}: tensor (the file is corrupt)`);
   return { dtype: st.dtype, shape, strides, offset, storage: st, requiresGrad: requiresGrad === true };
 }
 
@@ -265,7 +265,7 @@ class PtWriter {
     const p = this.pickler;
     const cls = storageName.get(t.dtype);
     if (cls === undefined || t.storage.dtype !== t.dtype) throw new ValueError(`torch.save: a ${t.dtype} tensor over ${t.storage.dtype} storage cannot be saved`);
-    checkViewFits(t.shape, t.strides, t.offset, t.storage.data.length, "torch.save: tensor");
+    checkViewFits(t.shape, t.strides, t.offset, t.storage.data.length, "torch.save: tensor", ValueError);
     let key = this.storageKeys.get(t.storage);
     if (key === undefined) this.storageKeys.set(t.storage, (key = String(this.storageKeys.size)));
     p.mark();

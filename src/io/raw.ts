@@ -79,21 +79,22 @@ export function coversStorage(t: RawTensor): boolean {
  */
 export function checkViewFits(
   shape: readonly number[], strides: readonly number[], offset: number, storageNumel: number, where: string,
+  Err: new (message: string) => Error = FormatError,
 ): void {
   if (shape.length !== strides.length) {
-    throw new FormatError(`${where}: shape [${shape}] and stride [${strides}] have different lengths`);
+    throw new Err(`${where}: shape [${shape}] and stride [${strides}] have different lengths`);
   }
   const ints = [...shape, ...strides, offset];
   if (!ints.every((v) => Number.isSafeInteger(v) && v >= 0)) {
-    throw new FormatError(`${where}: shape [${shape}], stride [${strides}] and offset ${offset} must be non-negative integers`);
+    throw new Err(`${where}: shape [${shape}], stride [${strides}] and offset ${offset} must be non-negative integers`);
   }
   if (shape.includes(0)) return;
   let last = offset;
   for (let i = 0; i < shape.length; i++) last += (shape[i]! - 1) * strides[i]!;
   if (!(last < storageNumel)) {
-    throw new FormatError(
+    throw new Err(
       `${where}: a view of shape [${shape}], stride [${strides}] and offset ${offset} reaches element ${last} ` +
-      `of a storage of ${storageNumel} elements; the file is corrupt or truncated`);
+      `of a storage of ${storageNumel} elements`);
   }
 }
 

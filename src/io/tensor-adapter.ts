@@ -1,0 +1,134 @@
+/**
+ * Converts between the byte layer's RawTensor records and Tensors. A RawStorage already has the
+ * shape of a Tensor's Storage, so views keep sharing the very same storage object both ways:
+ * tied parameters save as one storage and load as views of one storage.
+ */
+import { DType } from "../core/dtype.ts";
+import type { Storage } from "../core/tensor.ts";
+import { Tensor } from "../core/tensor.ts";
+import { ValueError } from "../errors.ts";
+import type { PtValue } from "./pt.ts";
+import type { RawStorage, RawTensor } from "./raw.ts";
+import { isRawTensor } from "./raw.ts";
+
+/** What `save`/`serialize` accept: tensors, Maps (saved as OrderedDict), plain objects, arrays, scalars, nested. */
+export type SaveValue =
+  | Tensor | ReadonlyMap<string | number | bigint | boolean | null, SaveValue> | { readonly [key: string]: SaveValue }
+  | readonly SaveValue[] | number | string | boolean | null | bigint;
+
+/** What `load`/`deserialize` return: dicts as Maps, lists and tuples as arrays. */
+export type LoadValue =
+  | Tensor | Map<string | number | bigint | boolean | null, LoadValue> | LoadValue[]
+  | number | string | boolean | null | bigint | Uint8Array;
+
+/** Options of the loaders. */
+export interface LoadOptions {
+  /** Convert float16 and bfloat16 tensors to float32 (storage-wise, so shared views stay shared). */
+  halfToFloat?: boolean;
+}
+
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+
+/** IEEE half bits to a number (subnormals, infinities and NaN included). */
+export function halfToNumber(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1, exp = (h >> 10) & 0x1f, frac = h & 0x3ff;
+  if (exp === 0) return sign * frac * 2 ** -24;
+  if (exp === 0x1f) return frac ? NaN : sign * Infinity;
+  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
+}
+
+/** bfloat16 bits to a number: the top half of a float32. */
+export function bfloat16ToNumber(h: number): number {
+  u32[0] = h << 16;
+  return f32[0]!;
+}
+
+function widenStorage(s: RawStorage | Storage): Storage {
+  const bits = s.data as Uint16Array;
+  const out = new Float32Array(bits.length);
+  const f = s.dtype === DType.float16 ? halfToNumber : bfloat16ToNumber;
+  for (let i = 0; i < bits.length; i++) out[i] = f(bits[i]!);
+  return { data: out, dtype: DType.float32 };
+}
+
+/** Rebuilds Tensors from a loaded tree; walks each object once, so shared and cyclic trees are fine. */
+export function toTensors(value: PtValue, options: LoadOptions = {}): LoadValue {
+  const done = new Map<object, LoadValue>();
+  const storages = new Map<RawStorage, Storage>();
+  const storageOf = (s: RawStorage): Storage => {
+    if (!options.halfToFloat || (s.dtype !== DType.float16 && s.dtype !== DType.bfloat16)) return s;
+    if (!storages.has(s)) storages.set(s, widenStorage(s));
+    return storages.get(s)!;
+  };
+  const walk = (v: unknown): LoadValue => {
+    if (typeof v !== "object" || v === null || v instanceof Uint8Array) return v as LoadValue;
+    const seen = done.get(v);
+    if (seen !== undefined) return seen;
+    if (isRawTensor(v)) {
+      const t = Tensor.fromStorage(storageOf(v.storage), v.shape, v.strides, v.offset);
+      if (v.requiresGrad) t.requiresGrad = true;
+      done.set(v, t);
+      return t;
+    }
+    if (Array.isArray(v)) {
+      const out: LoadValue[] = [];
+      done.set(v, out);
+      for (const item of v) out.push(walk(item));
+      return out;
+    }
+    const out = new Map<string | number | bigint | boolean | null, LoadValue>();
+    done.set(v, out);
+    const entries = v instanceof Map ? [...v.entries()] : Object.entries(v);
+    for (const [k, item] of entries) out.set(k as string, walk(item));
+    return out;
+  };
+  return walk(value);
+}
+
+/** The byte layer's record of a tensor: the same storage object, so sharing survives saving. */
+export function toRaw(t: Tensor): RawTensor {
+  if (t.storage.dtype !== t.dtype) throw new ValueError(`save: tensor dtype ${t.dtype} differs from its storage's ${t.storage.dtype}`);
+  return {
+    dtype: t.dtype, shape: [...t.shape], strides: [...t.stride()], offset: t.storageOffset(),
+    storage: t.storage, requiresGrad: t.requiresGrad, parameter: isParameter(t),
+  };
+}
+
+// nn.Parameter lives in src/nn, which depends on core; io only recognises it by name to stay below nn
+function isParameter(t: Tensor): boolean {
+  return t.constructor.name === "Parameter";
+}
+
+/** Replaces Tensors by RawTensors in a tree, keeping shared objects shared. */
+export function toRawTree(value: SaveValue): PtValue {
+  const done = new Map<object, PtValue>();
+  const walk = (v: SaveValue): PtValue => {
+    if (typeof v !== "object" || v === null) return v;
+    const seen = done.get(v);
+    if (seen !== undefined) return seen;
+    if (v instanceof Tensor) {
+      const raw = toRaw(v);
+      done.set(v, raw);
+      return raw;
+    }
+    if (isRawTensor(v)) return v as PtValue;
+    if (Array.isArray(v)) {
+      const out: PtValue[] = [];
+      done.set(v, out);
+      for (const item of v as readonly SaveValue[]) out.push(walk(item));
+      return out;
+    }
+    if (v instanceof Map) {
+      const out = new Map<string | number | bigint | boolean | null, PtValue>();
+      done.set(v, out);
+      for (const [k, item] of v) out.set(k, walk(item));
+      return out;
+    }
+    const out: Record<string, PtValue> = {};
+    done.set(v, out);
+    for (const [k, item] of Object.entries(v)) Object.defineProperty(out, k, { value: walk(item), enumerable: true, writable: true });
+    return out;
+  };
+  return walk(value);
+}
