@@ -3,16 +3,16 @@ import { describe, test } from "node:test";
 import { DType } from "../src/core/dtype.ts";
 import { FormatError } from "../src/errors.ts";
 import { Pickler } from "../src/io/pickle.ts";
-import type { PtValue } from "../src/io/pt.ts";
+import type { PtKey, PtValue } from "../src/io/pt.ts";
 import { readPt, writePt } from "../src/io/pt.ts";
 import type { RawTensor } from "../src/io/raw.ts";
 import { rawFromData } from "../src/io/raw.ts";
 import { openZip, writeZip } from "../src/io/zip.ts";
 import { assertRawMatches, expected, fixture } from "./io-helpers.ts";
 
-const asMap = (v: PtValue): Map<unknown, PtValue> => {
+const asMap = (v: PtValue): Map<PtKey, PtValue> => {
   assert.ok(v instanceof Map);
-  return v as Map<unknown, PtValue>;
+  return v as Map<PtKey, PtValue>;
 };
 
 /** A torch.save-shaped archive around hand-written pickle bytes, for hostile-input tests. */
@@ -54,11 +54,11 @@ describe("readPt", () => {
   test("loads nested dicts, lists, tuples, scalars, big ints, strings and parameters", () => {
     const d = asMap(readPt(fixture("nested.pt")));
     const list = d.get("list") as PtValue[];
-    assert.deepEqual(Array.from((list[0] as RawTensor).storage.data), [1, 2]);
+    assert.deepEqual(Array.from((list[0] as RawTensor).storage.data as ArrayLike<number | bigint>), [1, 2]);
     assert.deepEqual(list.slice(1), [2, "x", null, true, 1.5]);
     const tuple = d.get("tuple") as PtValue[];
     assert.equal(tuple[0], 1);
-    assert.deepEqual(Array.from((tuple[1] as RawTensor).storage.data), [3n]);
+    assert.deepEqual(Array.from((tuple[1] as RawTensor).storage.data as ArrayLike<number | bigint>), [3n]);
     const inner = asMap(asMap(d.get("dict")!).get("a")!).get("b") as RawTensor;
     assert.equal(inner.dtype, DType.int32);
     assert.equal(d.get("big"), 2n ** 70n);
@@ -80,7 +80,7 @@ describe("readPt", () => {
   test("loads a bare tensor", () => {
     const t = readPt(fixture("tensor.pt")) as RawTensor;
     assert.deepEqual(t.shape, [1, 3]);
-    assert.deepEqual(Array.from(t.storage.data), [1, 2, 3]);
+    assert.deepEqual(Array.from(t.storage.data as ArrayLike<number | bigint>), [1, 2, 3]);
   });
 
   test("refuses the legacy (pre-1.6, non-zip) format and says how to convert", () => {
