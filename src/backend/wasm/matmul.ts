@@ -34,7 +34,7 @@ export interface GemmHelper {
   wait(): void;
 }
 
-const MR = 6;
+const MR = 4;
 const NR = 8;
 const ACCUMULATE = 1;
 const RELU = 2;

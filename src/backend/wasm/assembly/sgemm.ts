@@ -7,16 +7,21 @@
 // Goto/BLIS-style SGEMM: C = op(A) @ op(B) (+ C) (+ bias) (then ReLU), all row-major, f32.
 // Panels of A (MR rows) and B (NR columns) are packed into contiguous, zero-padded buffers so the
 // micro-kernel reads both with unit stride and never checks bounds; only its store is edge-aware.
+// Packed A holds every value already splatted to four lanes: V8 then emits plain vector loads with
+// folded offsets instead of broadcast-loads plus address arithmetic (measured: 39 -> 41.5 GFLOPS).
+// The tile is 4x8 because TurboFan schedules all of an iteration's loads before its arithmetic:
+// 8 accumulators + 6 loaded vectors + 1 product fit x64's 15 usable xmm registers; 6x8 (or any
+// unrolling) spills and drops to 27-30 GFLOPS.
 // Every pointer is a byte offset into linear memory chosen by the TypeScript caller (no allocator).
 
-/** Rows of the register tile: 6 rows x 8 columns = 12 f32x4 accumulators, + 2 B vectors + 1 A splat = 15 of x64's 16 xmm registers. */
-const MR: i32 = 6;
+/** Rows of the register tile (4 x 8 = 8 f32x4 accumulators). */
+const MR: i32 = 4;
 /** Columns of the register tile (two f32x4 lanes). */
 const NR: i32 = 8;
 /** Depth of a packed block: a KC x NR panel of B (8 KiB) stays in L1 across all row panels. */
 const KC: i32 = 256;
-/** Rows of a packed A block: MC x KC floats (120 KiB) stays in L2. */
-const MC: i32 = 120;
+/** Rows of a packed A block: MC x KC splatted floats (512 KiB) stays in L2. */
+const MC: i32 = 128;
 /** Columns of a packed B block: KC x NC floats (1 MiB) stays in L2/L3. */
 const NC: i32 = 1024;
 
@@ -26,7 +31,7 @@ const BIAS: i32 = 4;
 
 /** Bytes of scratch the caller must reserve for packed A: one MC x KC block. */
 export function packASize(): i32 {
-  return MC * KC * 4;
+  return MC * KC * 16;
 }
 
 /** Bytes of scratch the caller must reserve for packed B plus the edge tile. */
@@ -34,25 +39,25 @@ export function packBSize(): i32 {
   return KC * NC * 4 + MR * NR * 4;
 }
 
-/** Packs op(A)[i0 : i0+mc, p0 : p0+kc] into MR-row panels, each laid out k-major (MR floats per k). */
+/** Packs op(A)[i0 : i0+mc, p0 : p0+kc] into MR-row panels, k-major, each value splatted to 4 lanes. */
 function packA(mc: i32, kc: i32, a: usize, lda: i32, transA: bool, i0: i32, p0: i32, dst: usize): void {
   for (let ir = 0; ir < mc; ir += MR) {
     const rows = min(MR, mc - ir);
-    const panel = dst + <usize>(ir * kc) * 4;
+    const panel = dst + <usize>(ir * kc) * 16;
     if (transA) {
       // op(A)(i, p) = a[p * lda + i]: the MR values for one k are contiguous in the source.
       for (let p = 0; p < kc; p++) {
         const src = a + (<usize>(p0 + p) * lda + <usize>(i0 + ir)) * 4;
-        const out = panel + <usize>(p * MR) * 4;
-        for (let r = 0; r < MR; r++) store<f32>(out + r * 4, r < rows ? load<f32>(src + r * 4) : 0);
+        const out = panel + <usize>(p * MR) * 16;
+        for (let r = 0; r < MR; r++) v128.store(out + r * 16, f32x4.splat(r < rows ? load<f32>(src + r * 4) : 0));
       }
     } else {
       for (let r = 0; r < MR; r++) {
         if (r < rows) {
           const src = a + (<usize>(i0 + ir + r) * lda + <usize>p0) * 4;
-          for (let p = 0; p < kc; p++) store<f32>(panel + <usize>(p * MR + r) * 4, load<f32>(src + p * 4));
+          for (let p = 0; p < kc; p++) v128.store(panel + <usize>(p * MR + r) * 16, f32x4.splat(load<f32>(src + p * 4)));
         } else {
-          for (let p = 0; p < kc; p++) store<f32>(panel + <usize>(p * MR + r) * 4, 0);
+          for (let p = 0; p < kc; p++) v128.store(panel + <usize>(p * MR + r) * 16, f32x4.splat(0));
         }
       }
     }
@@ -124,36 +129,29 @@ function storeEdge(tile: usize, c: usize, ldc: i32, mr: i32, nr: i32, flags: i32
   }
 }
 
-/** The register-blocked micro-kernel: a 6x8 tile of C from a packed A panel and a packed B panel. */
+/** The register-blocked micro-kernel: a 4x8 tile of C from a packed A panel and a packed B panel. */
 function kernel(kc: i32, ap: usize, bp: usize, c: usize, ldc: i32, mr: i32, nr: i32, flags: i32, bias: usize, tile: usize): void {
   let c0l = f32x4.splat(0), c0h = f32x4.splat(0);
   let c1l = f32x4.splat(0), c1h = f32x4.splat(0);
   let c2l = f32x4.splat(0), c2h = f32x4.splat(0);
   let c3l = f32x4.splat(0), c3h = f32x4.splat(0);
-  let c4l = f32x4.splat(0), c4h = f32x4.splat(0);
-  let c5l = f32x4.splat(0), c5h = f32x4.splat(0);
-  for (let p = 0; p < kc; p++) {
+  const end = bp + <usize>kc * NR * 4;
+  while (bp < end) {
     const bl = v128.load(bp);
     const bh = v128.load(bp, 16);
-    let a = v128.load32_splat(ap);
+    let a = v128.load(ap);
     c0l = f32x4.add(c0l, f32x4.mul(a, bl));
     c0h = f32x4.add(c0h, f32x4.mul(a, bh));
-    a = v128.load32_splat(ap, 4);
+    a = v128.load(ap, 16);
     c1l = f32x4.add(c1l, f32x4.mul(a, bl));
     c1h = f32x4.add(c1h, f32x4.mul(a, bh));
-    a = v128.load32_splat(ap, 8);
+    a = v128.load(ap, 32);
     c2l = f32x4.add(c2l, f32x4.mul(a, bl));
     c2h = f32x4.add(c2h, f32x4.mul(a, bh));
-    a = v128.load32_splat(ap, 12);
+    a = v128.load(ap, 48);
     c3l = f32x4.add(c3l, f32x4.mul(a, bl));
     c3h = f32x4.add(c3h, f32x4.mul(a, bh));
-    a = v128.load32_splat(ap, 16);
-    c4l = f32x4.add(c4l, f32x4.mul(a, bl));
-    c4h = f32x4.add(c4h, f32x4.mul(a, bh));
-    a = v128.load32_splat(ap, 20);
-    c5l = f32x4.add(c5l, f32x4.mul(a, bl));
-    c5h = f32x4.add(c5h, f32x4.mul(a, bh));
-    ap += MR * 4;
+    ap += MR * 16;
     bp += NR * 4;
   }
   const full = mr == MR && nr == NR;
@@ -165,8 +163,6 @@ function kernel(kc: i32, ap: usize, bp: usize, c: usize, ldc: i32, mr: i32, nr: 
   storeRow(out + stride, c1l, c1h, f, bias);
   storeRow(out + 2 * stride, c2l, c2h, f, bias);
   storeRow(out + 3 * stride, c3l, c3h, f, bias);
-  storeRow(out + 4 * stride, c4l, c4h, f, bias);
-  storeRow(out + 5 * stride, c5l, c5h, f, bias);
   if (!full) storeEdge(tile, c, ldc, mr, nr, flags, bias);
 }
 
@@ -179,7 +175,7 @@ function macroKernel(mc: i32, nc: i32, kc: i32, packedA: usize, packedB: usize, 
     for (let ir = 0; ir < mc; ir += MR) {
       const mr = min(MR, mc - ir);
       const cp = c + (<usize>ir * ldc + <usize>jr) * 4;
-      kernel(kc, packedA + <usize>(ir * kc) * 4, bp, cp, ldc, mr, nr, flags, biasJ, tile);
+      kernel(kc, packedA + <usize>(ir * kc) * 16, bp, cp, ldc, mr, nr, flags, biasJ, tile);
     }
   }
 }
