@@ -25,9 +25,12 @@ interface Case {
   gradFn: (string | null)[];
 }
 interface ErrorCase { name: string; class: string; message: string }
+interface InplaceCase {
+  name: string; op: string; base: Enc; pre: [string, ...unknown[]][]; args: Arg[]; kwargs: Record<string, unknown>; out: Enc;
+}
 
 const fixtures = new URL("./fixtures/", import.meta.url);
-const cases = (JSON.parse(readFileSync(new URL("ops.json", fixtures), "utf8")) as { cases: Case[] }).cases;
+const { cases, inplace } = JSON.parse(readFileSync(new URL("ops.json", fixtures), "utf8")) as { cases: Case[]; inplace: InplaceCase[] };
 const errors = (JSON.parse(readFileSync(new URL("ops-promotion.json", fixtures), "utf8")) as { errors: ErrorCase[] }).errors;
 
 type Method = (...args: unknown[]) => unknown;
@@ -75,6 +78,7 @@ function makeTensor(e: Enc, requiresGrad = false): Tensor {
 function applyPre(t: Tensor, pre: [string, ...unknown[]][] | undefined): Tensor {
   for (const [name, ...a] of pre ?? []) {
     if (name === "expand") t = m(t, "expand", ...(a[0] as number[])) as Tensor;
+    else if (name === "slice") t = t.slice(...(a as [number, number, number, number]));
     else t = m(t, name, ...a) as Tensor;
   }
   return t;
@@ -203,6 +207,19 @@ describe("ops against PyTorch", () => {
   }
 });
 
+describe("in-place ops write through views into the shared storage", () => {
+  for (const c of inplace) {
+    test(c.name, () => {
+      const base = makeTensor(c.base);
+      const view = applyPre(base, c.pre);
+      const args = decodeArgs(c.args).values;
+      const ret = Object.keys(c.kwargs).length ? m(view, c.op, c.kwargs) : m(view, c.op, ...args);
+      assert.equal(ret, view, `${c.name}: returns the tensor it changed`);
+      assertMatches(base, c.out, tolFor(c.out.dtype), `${c.name}: base tensor`);
+    });
+  }
+});
+
 describe("grad_fn names match PyTorch's", () => {
   for (const c of cases.filter((k) => k.gradFn.some((n) => n !== null))) {
     test(c.name, () => {
@@ -243,7 +260,24 @@ const ERROR_CALLS: Record<string, () => unknown> = {
   mean_int: () => zt(torch.int64, 2).mean(),
   requires_grad_int: () => torch.tensor([1n, 2n], { requiresGrad: true }),
   item_many: () => z(2).item(),
+  inplace_float_into_int: () => zt(torch.int64, 2).add_(1.5),
+  inplace_broadcast_self: () => z(3).add_(z(2, 3)),
+  div_inplace_int: () => zt(torch.int64, 2).div_(2),
 };
+
+describe("a failing in-place call changes nothing", () => {
+  test("add_ whose result cannot be cast back", () => {
+    const t = torch.tensor([1n, 2n]);
+    assert.throws(() => t.add_(1.5));
+    assert.deepEqual(t.tolist(), [1, 2]);
+    assert.equal(t._version.value, 0);
+  });
+  test("copy_ from a tensor that does not broadcast", () => {
+    const t = torch.tensor([1, 2, 3], { dtype: torch.float64 });
+    assert.throws(() => t.copy_(torch.zeros([2])));
+    assert.deepEqual(t.tolist(), [1, 2, 3]);
+  });
+});
 
 describe("op errors use PyTorch's words", () => {
   test("every fixture error has a call", () => {
