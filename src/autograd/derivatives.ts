@@ -42,6 +42,7 @@ export const derivatives = {
   tanh: (g, _, out) => [g.mul(out.mul(out).neg().add(1))],
   sin: (g, [a]) => [g.mul(a!.cos())],
   cos: (g, [a]) => [g.mul(a!.sin().neg())],
+  erf: (g, [a]) => [g.mul(a!.square().neg().exp().mul(2 / Math.sqrt(Math.PI)))],
   add: (g) => [g, g],
   sub: (g) => [g, g.neg()],
   mul: (g, [a, b]) => [g.mul(b!), g.mul(a!)],

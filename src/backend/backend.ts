@@ -10,7 +10,7 @@ import type { Shape } from "../core/shape.ts";
 /** Elementwise ops of one operand. `cast` converts dtype (and compacts a strided view). */
 export type UnaryOp =
   | "cast" | "neg" | "exp" | "log" | "sqrt" | "abs" | "relu" | "sigmoid" | "tanh" | "sign"
-  | "sin" | "cos" | "not" | "isnan" | "isinf";
+  | "sin" | "cos" | "erf" | "not" | "isnan" | "isinf";
 
 /** Elementwise ops of two broadcast operands. Comparisons produce bool. */
 export type BinaryOp =

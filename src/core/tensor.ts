@@ -190,6 +190,8 @@ export class Tensor {
   sign(): Tensor { return ew.unary("sign", this); }
   sin(): Tensor { return ew.unary("sin", this); }
   cos(): Tensor { return ew.unary("cos", this); }
+  /** The error function, elementwise. */
+  erf(): Tensor { return ew.unary("erf", this); }
   relu(): Tensor { return ew.unary("relu", this); }
   sigmoid(): Tensor { return ew.unary("sigmoid", this); }
   tanh(): Tensor { return ew.unary("tanh", this); }

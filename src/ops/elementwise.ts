@@ -47,12 +47,12 @@ export function cloneOp(t: Tensor): Tensor {
   return record("identity", "CloneBackward0", [t], out);
 }
 
-const floatOnly = new Set<UnaryOp>(["exp", "log", "sqrt", "sigmoid", "tanh", "sin", "cos"]);
+const floatOnly = new Set<UnaryOp>(["exp", "log", "sqrt", "sigmoid", "tanh", "sin", "cos", "erf"]);
 const boolOut = new Set<UnaryOp>(["not", "isnan", "isinf"]);
 const unaryNames: Partial<Record<UnaryOp, string>> = {
   neg: "NegBackward0", exp: "ExpBackward0", log: "LogBackward0", sqrt: "SqrtBackward0", abs: "AbsBackward0",
   relu: "ReluBackward0", sigmoid: "SigmoidBackward0", tanh: "TanhBackward0", sign: "SignBackward0",
-  sin: "SinBackward0", cos: "CosBackward0",
+  sin: "SinBackward0", cos: "CosBackward0", erf: "ErfBackward0",
 };
 
 /** `op(x)` elementwise. Float functions of integer tensors compute in the default float dtype. */

@@ -2,6 +2,7 @@
 import type { DType, TypedArray } from "../../core/dtype.ts";
 import type { Layout } from "../../core/layout.ts";
 import { assertNever, type BinaryOp, type UnaryOp } from "../backend.ts";
+import { erf } from "./erf.ts";
 
 type Num = (x: number) => number;
 type Num2 = (a: number, b: number) => number;
@@ -22,6 +23,7 @@ function unaryNumber(op: UnaryOp): Num {
     case "sign": return (x) => (x > 0 ? 1 : x < 0 ? -1 : x);
     case "sin": return Math.sin;
     case "cos": return Math.cos;
+    case "erf": return erf;
     case "not": return (x) => (x ? 0 : 1);
     case "isnan": return (x) => (Number.isNaN(x) ? 1 : 0);
     case "isinf": return (x) => (x === Infinity || x === -Infinity ? 1 : 0);
@@ -38,7 +40,7 @@ function unaryBig(op: UnaryOp): Big {
     case "sign": return (x) => (x > 0n ? 1n : x < 0n ? -1n : 0n);
     case "not": return (x) => (x ? 0n : 1n);
     case "isnan": case "isinf": return () => 0n;
-    case "exp": case "log": case "sqrt": case "sigmoid": case "tanh": case "sin": case "cos":
+    case "exp": case "log": case "sqrt": case "sigmoid": case "tanh": case "sin": case "cos": case "erf":
       throw new Error(`${op} on int64 must be promoted to float before the kernel`);
     default: return assertNever(op);
   }
