@@ -280,6 +280,12 @@ export class Pickler {
     this.#u32(b.length);
     this.#raw(b);
   }
+  /** BINBYTES (a protocol-3 opcode: full torch.load reads it, weights_only in 1.13 does not). */
+  bytes(v: Uint8Array): void {
+    this.#bytes(op("B"));
+    this.#u32(v.length);
+    this.#raw(v);
+  }
   /** Closes a MARK group into a tuple (TUPLE1-3 would need no MARK; callers keep it simple). */
   tuple(): void { this.#bytes(op("t")); }
   emptyTuple(): void { this.#bytes(op(")")); }

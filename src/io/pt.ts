@@ -16,7 +16,7 @@ import { looksLikeZip, openZip, writeZip } from "./zip.ts";
 /** A value torch.save can hold: tensors, dicts (Map = OrderedDict), lists, scalars, nested. */
 export type PtValue =
   | RawTensor | Map<PtKey, PtValue> | { [key: string]: PtValue } | PtValue[] | readonly PtValue[]
-  | number | string | boolean | null | bigint;
+  | number | string | boolean | null | bigint | Uint8Array;
 /** A dict key in a saved tree. */
 export type PtKey = string | number | bigint | boolean | null;
 
@@ -204,12 +204,13 @@ class PtWriter {
     const seen = this.#memo.get(v);
     if (seen !== undefined) return p.get(seen);
     if (isRawTensor(v)) return this.tensor(v);
+    if (v instanceof Uint8Array) return this.pickler.bytes(v);
     if (v instanceof Map) return this.dict(v, true);
     if (Array.isArray(v)) return this.list(v);
     const proto: unknown = Object.getPrototypeOf(v);
     if (proto === Object.prototype || proto === null) return this.dict(new Map(Object.entries(v)), false, v);
     throw new ValueError(`torch.save: cannot save a ${(proto as { constructor?: { name?: string } })?.constructor?.name ?? typeof v}; ` +
-      "save tensors, Maps, plain objects, arrays, numbers, strings, booleans, null or bigints");
+      "save tensors, Maps, plain objects, arrays, numbers, strings, booleans, null, bigints or Uint8Arrays");
   }
 
   list(v: readonly PtValue[]): void {

@@ -14,7 +14,7 @@ import { isRawTensor } from "./raw.ts";
 /** What `save`/`serialize` accept: tensors, Maps (saved as OrderedDict), plain objects, arrays, scalars, nested. */
 export type SaveValue =
   | Tensor | ReadonlyMap<string | number | bigint | boolean | null, SaveValue> | { readonly [key: string]: SaveValue }
-  | readonly SaveValue[] | number | string | boolean | null | bigint;
+  | readonly SaveValue[] | number | string | boolean | null | bigint | Uint8Array;
 
 /** What `load`/`deserialize` return: dicts as Maps, lists and tuples as arrays. */
 export type LoadValue =
@@ -104,7 +104,7 @@ function isParameter(t: Tensor): boolean {
 export function toRawTree(value: SaveValue): PtValue {
   const done = new Map<object, PtValue>();
   const walk = (v: SaveValue): PtValue => {
-    if (typeof v !== "object" || v === null) return v;
+    if (typeof v !== "object" || v === null || v instanceof Uint8Array) return v;
     const seen = done.get(v);
     if (seen !== undefined) return seen;
     if (v instanceof Tensor) {
