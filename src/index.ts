@@ -20,3 +20,4 @@ export { setPrintOptions, getPrintOptions } from "./core/format.ts";
 export * from "./errors.ts";
 export { backend, setBackend } from "./backend/active.ts";
 export type { Backend } from "./backend/backend.ts";
+export * as nn from "./nn/index.ts";

@@ -1,0 +1,318 @@
+/**
+ * Module: the base of every layer and model. Instances are callable (`net(X)` runs the hooks and
+ * `forward`); assigning a Parameter, Module or registered buffer to a property registers it in
+ * assignment order, as PyTorch's __setattr__ does. The one place that does both is `createModule`.
+ */
+import { StateDictError, TorchletError } from "../errors.ts";
+import type { DType } from "../core/dtype.ts";
+import { Tensor } from "../core/tensor.ts";
+import { noGrad } from "../autograd/grad-mode.ts";
+import { Parameter, UninitializedParameter } from "./parameter.ts";
+import * as walk from "./module-walk.ts";
+
+/** Runs before forward; may return replacement arguments. */
+export type ForwardPreHook<M extends Module = Module> = (module: M, args: unknown[]) => unknown[] | unknown | void;
+/** Runs after forward; may return a replacement output. */
+export type ForwardHook<M extends Module = Module> = (module: M, args: unknown[], output: unknown) => unknown | void;
+/** What `registerForwardHook` and `registerHook` return. */
+export interface RemovableHandle { remove(): void }
+/** A state dict: names to tensors, in registration order. */
+export type StateDict = Map<string, Tensor>;
+
+/** The registries behind a module's properties (PyTorch's _parameters, _buffers, _modules). */
+export interface ModuleState {
+  parameters: Map<string, Parameter | null>;
+  buffers: Map<string, Tensor | null>;
+  nonPersistent: Set<string>;
+  modules: Map<string, Module | null>;
+  preHooks: Set<ForwardPreHook>;
+  hooks: Set<ForwardHook>;
+}
+
+const STATE = Symbol("torchlet.module");
+
+/** Every Module is callable with the arguments of its own forward. */
+export interface Module {
+  (...args: Parameters<this["forward"]>): ReturnType<this["forward"]>;
+}
+
+/** Base class for all neural network modules, as torch.nn.Module. */
+export abstract class Module {
+  /** Whether the module is in training mode (Dropout reads this). */
+  declare training: boolean;
+  declare readonly [STATE]: ModuleState;
+
+  constructor() {
+    // A function object so instances are callable; its prototype is the subclass's, and its
+    // own `name`/`length` are removed so subclasses may use those names for their own state.
+    const target = ((...args: unknown[]) => Module.prototype.callWithHooks.apply(proxy, args)) as unknown as Module;
+    delete (target as { name?: unknown }).name;
+    delete (target as { length?: unknown }).length;
+    Object.setPrototypeOf(target, new.target.prototype);
+    const state: ModuleState = {
+      parameters: new Map(), buffers: new Map(), nonPersistent: new Set(), modules: new Map(),
+      preHooks: new Set(), hooks: new Set(),
+    };
+    Object.defineProperty(target, STATE, { value: state });
+    Object.defineProperty(target, "training", { value: true, writable: true, enumerable: true, configurable: true });
+    const proxy: Module = new Proxy(target, {
+      defineProperty: (t, key, desc) => assign(t, proxy, key, desc),
+      deleteProperty: (t, key) => {
+        if (typeof key === "string") for (const reg of registries(t)) reg.delete(key);
+        return Reflect.deleteProperty(t, key);
+      },
+    });
+    return proxy;
+  }
+
+  /** The computation of this module. Call the module itself (`net(X)`) to run hooks as well. */
+  abstract forward(...args: never[]): unknown;
+
+  /** Runs forward pre-hooks, forward, then forward hooks. */
+  callWithHooks(...args: unknown[]): unknown {
+    const st = this[STATE];
+    for (const hook of st.preHooks) {
+      const r = hook(this, args);
+      if (r !== undefined) args = Array.isArray(r) ? r : [r];
+    }
+    let out = (this.forward as (...a: unknown[]) => unknown)(...args);
+    for (const hook of st.hooks) {
+      const r = hook(this, args, out);
+      if (r !== undefined) out = r;
+    }
+    return out;
+  }
+
+  /** The registries (read-only use: parameters, buffers, children). */
+  get _state(): ModuleState { return this[STATE]; }
+
+  /** Registers (or, with null, reserves) a parameter under a dynamic name. */
+  registerParameter(name: string, param: Parameter | null): void {
+    checkName(this, name, "parameter");
+    (this as unknown as Record<string, unknown>)[name] = param;
+    if (param === null) setRegistered(this, name, "parameters", null);
+  }
+
+  /** Registers a child module under a dynamic name (addModule in PyTorch). */
+  registerModule(name: string, module: Module | null): void {
+    checkName(this, name, "module");
+    if (module === null) setRegistered(this, name, "modules", null);
+    else (this as unknown as Record<string, unknown>)[name] = module;
+  }
+
+  /** Registers non-parameter state; persistent buffers appear in the state dict. */
+  registerBuffer(name: string, tensor: Tensor | null, options: { persistent?: boolean } = {}): void {
+    checkName(this, name, "buffer");
+    setRegistered(this, name, "buffers", tensor);
+    if (options.persistent === false) this[STATE].nonPersistent.add(name);
+    else this[STATE].nonPersistent.delete(name);
+  }
+
+  /** Parameters of this module and its descendants, each shared one once. */
+  *parameters(options: { recurse?: boolean } = {}): IterableIterator<Parameter> {
+    for (const [, p] of this.namedParameters(options)) yield p;
+  }
+  /** `[dottedName, parameter]` pairs; a shared parameter is listed once unless removeDuplicate is false. */
+  namedParameters(options: walk.NamedOptions = {}): IterableIterator<[string, Parameter]> {
+    return walk.namedMembers(this, (m) => m[STATE].parameters, options);
+  }
+  /** Buffers of this module and its descendants. */
+  *buffers(options: { recurse?: boolean } = {}): IterableIterator<Tensor> {
+    for (const [, b] of this.namedBuffers(options)) yield b;
+  }
+  /** `[dottedName, buffer]` pairs. */
+  namedBuffers(options: walk.NamedOptions = {}): IterableIterator<[string, Tensor]> {
+    return walk.namedMembers(this, (m) => m[STATE].buffers, options);
+  }
+  /** Immediate children, each once. */
+  *children(): IterableIterator<Module> {
+    for (const [, m] of this.namedChildren()) yield m;
+  }
+  /** `[name, child]` pairs of immediate children, each once. */
+  *namedChildren(): IterableIterator<[string, Module]> {
+    const seen = new Set<Module>();
+    for (const [name, m] of this[STATE].modules) {
+      if (m !== null && !seen.has(m)) { seen.add(m); yield [name, m]; }
+    }
+  }
+  /** This module and all descendants, each once. */
+  *modules(): IterableIterator<Module> {
+    for (const [, m] of this.namedModules()) yield m;
+  }
+  /** `[dottedName, module]` pairs, this module first with name "". */
+  namedModules(options: { prefix?: string; removeDuplicate?: boolean } = {}): IterableIterator<[string, Module]> {
+    return walk.namedModules(this, options.prefix ?? "", options.removeDuplicate ?? true, new Set());
+  }
+
+  /** Calls `fn` on every descendant, children first, then on this module; returns this. */
+  apply(fn: (m: Module) => void): this {
+    for (const child of this.children()) child.apply(fn);
+    fn(this);
+    return this;
+  }
+
+  /** Sets training mode here and below. */
+  train(mode = true): this {
+    for (const m of this.modules()) m.training = mode;
+    return this;
+  }
+  /** Sets evaluation mode (train(false)). */
+  eval(): this { return this.train(false); }
+
+  /** Resets gradients: in place to zero (PyTorch 1.13's default), or to null. */
+  zeroGrad(options: { setToNone?: boolean } = {}): void {
+    for (const p of this.parameters()) {
+      if (p.grad === null) continue;
+      if (options.setToNone) p.grad = null;
+      else noGrad(() => p.grad!.zero_());
+    }
+  }
+
+  /** Turns gradient tracking of every parameter on or off. */
+  requiresGrad_(flag = true): this {
+    for (const p of this.parameters()) p.requiresGrad_(flag);
+    return this;
+  }
+
+  /** Converts floating-point parameters and buffers to `dtype`, in place. */
+  to(dtype: DType): this {
+    if (dtype.kind !== "float") throw new TorchletError(`nn.Module.to only accepts floating point dtypes, but got desired dtype=${dtype}`);
+    for (const m of this.modules()) {
+      for (const t of [...m[STATE].parameters.values(), ...m[STATE].buffers.values()]) {
+        if (t && !(t instanceof UninitializedParameter) && t.dtype.kind === "float") t.data = t.data.to(dtype);
+      }
+    }
+    return this;
+  }
+
+  /** Registers a hook that runs before forward. */
+  registerForwardPreHook(hook: ForwardPreHook<this>): RemovableHandle {
+    return addHook(this[STATE].preHooks, hook as ForwardPreHook);
+  }
+  /** Registers a hook that runs after forward. */
+  registerForwardHook(hook: ForwardHook<this>): RemovableHandle {
+    return addHook(this[STATE].hooks, hook as ForwardHook);
+  }
+
+  /** Every parameter and persistent buffer under its dotted path (shared ones under each path). */
+  stateDict(options: { prefix?: string; keepVars?: boolean } = {}): StateDict {
+    const out: StateDict = new Map();
+    for (const e of walk.stateEntries(this, options.prefix ?? "")) {
+      const t = e.tensor;
+      out.set(e.key, options.keepVars || t instanceof UninitializedParameter ? t : t.detach());
+    }
+    return out;
+  }
+
+  /**
+   * Copies tensors from a state dict. Every problem (missing, unexpected, size mismatch) is
+   * collected and reported in one error, and nothing is changed when it throws.
+   */
+  loadStateDict(
+    stateDict: ReadonlyMap<string, Tensor> | Readonly<Record<string, Tensor>>, options: { strict?: boolean } = {},
+  ): { missingKeys: string[]; unexpectedKeys: string[] } {
+    const source = stateDict instanceof Map ? stateDict : new Map(Object.entries(stateDict));
+    const plan = walk.planLoad(this, source);
+    const errors = [...plan.errors];
+    if (options.strict ?? true) {
+      if (plan.unexpectedKeys.length) errors.unshift(`Unexpected key(s) in state_dict: ${plan.unexpectedKeys.map((k) => `"${k}"`).join(", ")}. `);
+      if (plan.missingKeys.length) errors.unshift(`Missing key(s) in state_dict: ${plan.missingKeys.map((k) => `"${k}"`).join(", ")}. `);
+    }
+    if (errors.length) {
+      throw new StateDictError(`Error(s) in loading state_dict for ${this.getName()}:\n\t${errors.join("\n\t")}`);
+    }
+    noGrad(() => {
+      for (const { owner, name, kind, value } of plan.copies) {
+        const current = owner[STATE][kind].get(name);
+        if (current instanceof UninitializedParameter) {
+          setRegistered(owner, name, "parameters", current.materialize(value.shape));
+        }
+        owner[STATE][kind].get(name)!.copy_(value);
+      }
+    });
+    return { missingKeys: plan.missingKeys, unexpectedKeys: plan.unexpectedKeys };
+  }
+
+  /** Extra text inside this module's parentheses when printed (e.g. `in_features=4, ...`). */
+  extraRepr(): string { return ""; }
+  /** The name printed for this module: its class name. */
+  getName(): string { return Object.getPrototypeOf(this).constructor.name; }
+
+  /** The module tree as PyTorch prints it. */
+  toString(): string {
+    const extra = this.extraRepr() ? this.extraRepr().split("\n") : [];
+    const children = [...this[STATE].modules].map(([key, m]) => `(${key}): ${indent(m === null ? "None" : m.toString(), 2)}`);
+    const lines = [...extra, ...children];
+    let main = `${this.getName()}(`;
+    if (lines.length) main += extra.length === 1 && !children.length ? extra[0] : `\n  ${lines.join("\n  ")}\n`;
+    return `${main})`;
+  }
+  [Symbol.for("nodejs.util.inspect.custom")](): string { return this.toString(); }
+}
+
+function indent(s: string, n: number): string {
+  const [first, ...rest] = s.split("\n");
+  return rest.length ? [first, ...rest.map((l) => " ".repeat(n) + l)].join("\n") : s;
+}
+
+function addHook<H>(set: Set<H>, hook: H): RemovableHandle {
+  const wrapper = ((...a: unknown[]) => (hook as (...x: unknown[]) => unknown)(...a)) as H;
+  set.add(wrapper);
+  return { remove: () => { set.delete(wrapper); } };
+}
+
+function registries(m: Module): Map<string, unknown>[] {
+  const st = m[STATE];
+  return [st.parameters, st.buffers, st.modules];
+}
+
+function checkName(m: Module, name: string, kind: string): void {
+  if (name === "" || name.includes(".")) {
+    throw new TorchletError(`${kind} name can't contain "." and can't be empty string, got "${name}"`);
+  }
+  void m;
+}
+
+/** Puts `value` in one registry (removing the name from the others) behind an accessor. */
+function setRegistered(target: Module, name: string, kind: "parameters" | "buffers" | "modules", value: unknown): void {
+  const st = target[STATE];
+  for (const reg of registries(target)) if (reg !== st[kind]) reg.delete(name);
+  (st[kind] as Map<string, unknown>).set(name, value);
+  Reflect.defineProperty(target, name, {
+    get: () => st[kind].get(name),
+    set: (v: unknown) => { assignValue(target, name, v); },
+    enumerable: true, configurable: true,
+  });
+}
+
+function assign(target: Module, _proxy: Module, key: string | symbol, desc: PropertyDescriptor): boolean {
+  if (typeof key === "symbol" || !("value" in desc)) return Reflect.defineProperty(target, key, desc);
+  assignValue(target, key, desc.value);
+  return true;
+}
+
+// PyTorch's __setattr__: parameters and modules register; registered names keep their kind
+function assignValue(target: Module, name: string, value: unknown): void {
+  const st = target[STATE];
+  if (value instanceof Parameter) return setRegistered(target, name, "parameters", value);
+  if (value instanceof Module) return setRegistered(target, name, "modules", value);
+  if (st.parameters.has(name)) {
+    if (value !== null) throw new TorchletError(`cannot assign '${typeOf(value)}' as parameter '${name}' (torch.nn.Parameter or None expected)`);
+    return setRegistered(target, name, "parameters", null);
+  }
+  if (st.modules.has(name)) {
+    if (value !== null) throw new TorchletError(`cannot assign '${typeOf(value)}' as child module '${name}' (torch.nn.Module or None expected)`);
+    return setRegistered(target, name, "modules", null);
+  }
+  if (st.buffers.has(name)) {
+    if (value !== null && !(value instanceof Tensor)) throw new TorchletError(`cannot assign '${typeOf(value)}' as buffer '${name}' (torch.Tensor or None expected)`);
+    return setRegistered(target, name, "buffers", value);
+  }
+  Reflect.defineProperty(target, name, { value, writable: true, enumerable: true, configurable: true });
+}
+
+function typeOf(v: unknown): string {
+  return v instanceof Tensor ? v.typeName() : typeof v;
+}
+
+export { STATE };
