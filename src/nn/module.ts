@@ -32,11 +32,15 @@ export interface ModuleState {
 const STATE = Symbol("torchlet.module");
 
 /** Every Module is callable with the arguments of its own forward. */
+// Merging is the point here: the constructor returns a callable object, and this interface
+// gives it the call signature of the subclass's own forward.
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export interface Module {
   (...args: Parameters<this["forward"]>): ReturnType<this["forward"]>;
 }
 
 /** Base class for all neural network modules, as torch.nn.Module. */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export abstract class Module {
   /** Whether the module is in training mode (Dropout reads this). */
   declare training: boolean;
