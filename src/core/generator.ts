@@ -38,6 +38,15 @@ export interface GeneratorState {
   readonly nextFloatNormal: number | null;
 }
 
+/** mt19937's output tempering. */
+function temper(y: number): number {
+  y ^= y >>> 11;
+  y ^= (y << 7) & 0x9d2c5680;
+  y ^= (y << 15) & 0xefc60000;
+  y ^= y >>> 18;
+  return y >>> 0;
+}
+
 /** PyTorch's seed argument: any integer in [-2^63, 2^64), stored as a uint64. */
 function toSeed(seed: number | bigint): bigint {
   if (typeof seed === "number" && !Number.isInteger(seed)) {
@@ -93,12 +102,25 @@ export class Generator {
   /** One 32-bit draw, as an unsigned integer. */
   random(): number {
     if (--this.#left === 0) this.#twist();
-    let y = this.#mt[this.#next++]!;
-    y ^= y >>> 11;
-    y ^= (y << 7) & 0x9d2c5680;
-    y ^= (y << 15) & 0xefc60000;
-    y ^= y >>> 18;
-    return y >>> 0;
+    return temper(this.#mt[this.#next++]!);
+  }
+
+  /** Writes the next `count` draws into `out`: the same stream as `count` calls of random(), faster. */
+  randomInto(out: Uint32Array, count = out.length): Uint32Array {
+    const mt = this.#mt;
+    let left = this.#left;
+    let next = this.#next;
+    for (let i = 0; i < count; i++) {
+      if (--left === 0) {
+        this.#twist();
+        left = N;
+        next = 0;
+      }
+      out[i] = temper(mt[next++]!);
+    }
+    this.#left = left;
+    this.#next = next;
+    return out;
   }
 
   /** Two draws as one uint64, the first draw in the high 32 bits. */
@@ -196,6 +218,21 @@ type FloatArray = Float32Array | Float64Array;
 const f32 = Math.fround;
 const FLOAT32_MAX = 3.4028234663852886e38;
 
+// Fills draw in chunks through randomInto: a third of the cost of one random() call per element.
+const CHUNK = 1024;
+const words = new Uint32Array(2 * CHUNK);
+const raw53 = new Float64Array(CHUNK);
+
+/** The next m draws (m <= CHUNK). */
+const draw32 = (gen: Generator, m: number): Uint32Array => gen.randomInto(words, m);
+
+/** The next m values of `random64() & (2^53 - 1)`, two draws each (m <= CHUNK). */
+function draw53(gen: Generator, m: number): Float64Array {
+  gen.randomInto(words, 2 * m);
+  for (let i = 0; i < m; i++) raw53[i] = (words[2 * i]! & 0x1fffff) * TWO_POW_32 + words[2 * i + 1]!;
+  return raw53;
+}
+
 /**
  * fmaf(a, b, c) for float32 a, b, c: a*b + c rounded once, as the FMA instructions PyTorch's
  * AVX2 kernels compile to. a*b is exact in a double; the fix-up only matters when the double
@@ -205,12 +242,14 @@ function fmaf(a: number, b: number, c: number): number {
   const p = a * b;
   const s = p + c;
   const r = f32(s);
-  const bb = s - p;
-  const err = (p - (s - bb)) + (c - bb);
   const d = s - r;
-  if (err === 0 || d === 0) return r;
+  if (d === 0) return r;
   const other = r + 2 * d;
   if (f32(other) !== other) return r;
+  // s sits on a tie between r and other: the sum's rounding error decides.
+  const bb = s - p;
+  const err = (p - (s - bb)) + (c - bb);
+  if (err === 0) return r;
   return (err > 0) === (d > 0) ? other : r;
 }
 
@@ -259,10 +298,18 @@ export function fillUniform(out: FloatArray, from = 0, to = 1, gen: Generator = 
   if (out instanceof Float32Array) {
     const lo = f32(from);
     const range = f32(f32(to) - lo);
-    for (let i = 0; i < n; i++) out[i] = fmaf((gen.random() & 0xffffff) * TWO_POW_NEG_24, range, lo);
+    for (let at = 0; at < n; at += CHUNK) {
+      const m = Math.min(CHUNK, n - at);
+      const w = draw32(gen, m);
+      for (let i = 0; i < m; i++) out[at + i] = fmaf((w[i]! & 0xffffff) * TWO_POW_NEG_24, range, lo);
+    }
   } else {
     const range = to - from;
-    for (let i = 0; i < n; i++) out[i] = fma64(gen.random53() * TWO_POW_NEG_53, range, from);
+    for (let at = 0; at < n; at += CHUNK) {
+      const m = Math.min(CHUNK, n - at);
+      const w = draw53(gen, m);
+      for (let i = 0; i < m; i++) out[at + i] = fma64(w[i]! * TWO_POW_NEG_53, range, from);
+    }
   }
 }
 
@@ -470,7 +517,11 @@ export function fillRandint(
   } else if (from >= -(1n << 52n) && from <= 1n << 52n) {
     // Exact in doubles; the typed array store does the int32 wrap or float rounding.
     const base = Number(from);
-    for (let i = 0; i < n; i++) out[i] = (gen.random() % r) + base;
+    for (let at = 0; at < n; at += CHUNK) {
+      const m = Math.min(CHUNK, n - at);
+      const w = draw32(gen, m);
+      for (let i = 0; i < m; i++) out[at + i] = (w[i]! % r) + base;
+    }
   } else {
     for (let i = 0; i < n; i++) storeInt(out, i, BigInt(gen.random() % r) + from);
   }
@@ -493,10 +544,11 @@ export function fillBernoulli(
 ): void {
   if (!(p >= 0 && p <= 1)) throw new ValueError(`bernoulli_ expects p to be in [0, 1], but got p=${p}`);
   const n = out.length;
-  if (out instanceof BigInt64Array) {
-    for (let i = 0; i < n; i++) out[i] = gen.random53() * TWO_POW_NEG_53 < p ? 1n : 0n;
-  } else {
-    for (let i = 0; i < n; i++) out[i] = gen.random53() * TWO_POW_NEG_53 < p ? 1 : 0;
+  for (let at = 0; at < n; at += CHUNK) {
+    const m = Math.min(CHUNK, n - at);
+    const w = draw53(gen, m);
+    if (out instanceof BigInt64Array) for (let i = 0; i < m; i++) out[at + i] = w[i]! * TWO_POW_NEG_53 < p ? 1n : 0n;
+    else for (let i = 0; i < m; i++) out[at + i] = w[i]! * TWO_POW_NEG_53 < p ? 1 : 0;
   }
 }
 
