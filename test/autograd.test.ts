@@ -11,7 +11,7 @@ import { AutogradError, DTypeError } from "../src/errors.ts";
 import type { Tensor } from "../src/index.ts";
 
 const messages = (JSON.parse(readFileSync(new URL("./fixtures/ops-promotion.json", import.meta.url), "utf8")) as {
-  autograd: Record<"nonScalar" | "secondBackward" | "inplace" | "noGradFn" | "leafInplace" | "floatOnly", string>;
+  autograd: Record<"nonScalar" | "secondBackward" | "inplace" | "noGradFn" | "leafInplace" | "floatOnly" | "nonLeafFlag", string>;
 }).autograd;
 
 const f64 = (values: number[], requiresGrad = true): Tensor => torch.tensor(values, { dtype: torch.float64, requiresGrad });
@@ -52,6 +52,17 @@ describe("backward", () => {
     const y = x.mul(3);
     y.mul(y).add(x).sum().backward(); // d/dx (9x² + x) = 18x + 1
     assert.deepEqual(values(x.grad), [37]);
+  });
+
+  test("a non-leaf keeps no .grad unless retainGrad() asks for it", () => {
+    const x = f64([1, 2]);
+    const y = x.mul(2);
+    y.sum().backward();
+    assert.equal(y.grad, null);
+    const z = x.mul(2);
+    z.retainGrad();
+    z.mul(z).sum().backward();
+    assert.deepEqual(values(z.grad), [4, 8]);
   });
 
   test("backward with an explicit gradient on a non-scalar output", () => {
@@ -152,6 +163,26 @@ describe("backward", () => {
     throwsAutograd(() => f64([1, 2]).add_(1), messages.leafInplace);
   });
 
+  test("requiresGrad_ on a non-leaf throws", () => {
+    throwsAutograd(() => f64([1, 2]).mul(2).requiresGrad_(false), messages.nonLeafFlag);
+  });
+
+  test("setting .grad to null starts accumulation afresh", () => {
+    const x = f64([1, 2]);
+    x.mul(2).sum().backward();
+    x.grad = null;
+    x.mul(3).sum().backward();
+    assert.deepEqual(values(x.grad), [3, 3]);
+  });
+
+  test("a detached tensor made to require grad is a new leaf", () => {
+    const x = f64([1, 2]);
+    const y = x.detach().requiresGrad_();
+    y.mul(2).sum().backward();
+    assert.equal(x.grad, null);
+    assert.deepEqual(values(y.grad), [2, 2]);
+  });
+
   test("only floating point tensors can require grad", () => {
     assert.throws(() => torch.tensor([1n, 2n], { requiresGrad: true }), (err: unknown) => {
       assert.ok(err instanceof DTypeError || err instanceof AutogradError, `threw ${String(err)}`);
@@ -218,6 +249,22 @@ describe("hooks", () => {
     y.mul(y).sum().backward(); // dL/dy = 2y = [6, 12]
     assert.deepEqual(seen, [[6, 12]]);
     assert.deepEqual(values(x.grad), [180, 360]);
+  });
+
+  // PyTorch runs a leaf's hooks once per backward, on the sum of every path's gradient
+  test("a hook on a leaf used twice runs once, on the summed gradient", () => {
+    const x = f64([1, 2]);
+    const seen: unknown[] = [];
+    x.registerHook((g) => { seen.push(g.tolist()); });
+    x.mul(x).add(x.mul(3)).sum().backward();
+    assert.deepEqual(seen, [[5, 7]]);
+  });
+
+  test("a non-linear hook on a leaf used twice sees the total (PyTorch: [9, 9])", () => {
+    const x = f64([1, 2]);
+    x.registerHook((g) => g.mul(g));
+    x.mul(1).add(x.mul(2)).sum().backward();
+    assert.deepEqual(values(x.grad), [9, 9]);
   });
 
   test("a hook that returns nothing leaves the gradient unchanged, and remove() detaches it", () => {
