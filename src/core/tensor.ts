@@ -145,7 +145,7 @@ export class Tensor {
   at(...indices: number[]): Tensor { return mv.at(this, indices); }
   /** PyTorch's `t[start:end:step]` along `dim`. */
   slice(dim: number, start?: number, end?: number, step?: number): Tensor { return mv.slice(this, dim, start, end, step); }
-  narrow(dim: number, start: number, length: number): Tensor { return mv.slice(this, dim, start, start + length); }
+  narrow(dim: number, start: number, length: number): Tensor { return mv.narrow(this, dim, start, length); }
   select(dim: number, index: number): Tensor { return mv.select(this, dim, index); }
   transpose(dim0: number, dim1: number): Tensor { return mv.transpose(this, dim0, dim1); }
   permute(...dims: number[] | [readonly number[]]): Tensor { return mv.permute(this, flat(dims)); }
@@ -210,7 +210,7 @@ export class Tensor {
   mean(dim?: number | readonly number[] | ReduceOptions, keepdim?: boolean): Tensor { return rd.mean(this, rd.opts(dim, keepdim)); }
   prod(dim?: number | ReduceOptions, keepdim?: boolean): Tensor { return rd.prod(this, rd.opts(dim, keepdim)); }
   var(dim?: number | readonly number[] | (ReduceOptions & { correction?: number }), keepdim?: boolean): Tensor { return rd.variance(this, rd.opts(dim, keepdim)); }
-  std(dim?: number | readonly number[] | (ReduceOptions & { correction?: number }), keepdim?: boolean): Tensor { return rd.variance(this, rd.opts(dim, keepdim)).sqrt(); }
+  std(dim?: number | readonly number[] | (ReduceOptions & { correction?: number }), keepdim?: boolean): Tensor { return rd.std(this, rd.opts(dim, keepdim)); }
   /** Max of all elements; with a dim, `{ values, indices }`; with a tensor, `maximum`. */
   max(): Tensor;
   max(dim: number | { dim: number; keepdim?: boolean }, keepdim?: boolean): ValuesIndices;

@@ -1,5 +1,5 @@
 /** Elementwise ops: dtype and shape checks, one backend kernel, one graph node. */
-import { DTypeError } from "../errors.ts";
+import { DTypeError, ValueError } from "../errors.ts";
 import { bool, defaultFloat, int64, type DType, type TypedArray } from "../core/dtype.ts";
 import { broadcastShapes } from "../core/shape.ts";
 import { Layout } from "../core/layout.ts";
@@ -77,6 +77,7 @@ const binaryNames: Partial<Record<BinaryOp, string>> = {
 
 /** Promotes, broadcasts and runs a binary kernel; records the graph for differentiable ops. */
 export function binary(op: BinaryOp, a: TensorLike, b: TensorLike): Tensor {
+  if (op === "sub") checkBoolSub(a, b);
   let compute = resultType([a, b], isTensor);
   if (op === "div" && compute.kind !== "float") compute = defaultFloat;
   checkComputable(op, compute);
@@ -89,6 +90,16 @@ export function binary(op: BinaryOp, a: TensorLike, b: TensorLike): Tensor {
   const out = wrap(data, shape, outType);
   const name = binaryNames[op];
   return name && outType.kind === "float" ? record(op as never, name, [ta, tb], out) : out;
+}
+
+function checkBoolSub(a: TensorLike, b: TensorLike): void {
+  const isBool = (x: TensorLike) => (isTensor(x) ? x.dtype === bool : typeof x === "boolean");
+  if (isBool(a) && isBool(b)) {
+    throw new DTypeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead.");
+  }
+  if (isBool(a) || isBool(b)) {
+    throw new DTypeError("Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.");
+  }
 }
 
 /** a + alpha * b */
@@ -149,7 +160,7 @@ function checkComputable(op: string, dtype: DType): void {
 /** The value of a one-element tensor. */
 export function item(t: Tensor): Scalar {
   if (t.numel() !== 1) {
-    throw new DTypeError(`a Tensor with ${t.numel()} elements cannot be converted to Scalar`);
+    throw new ValueError("only one element tensors can be converted to Python scalars");
   }
   const v = t.storage.data[t.layout.offset]!;
   return t.dtype === bool ? v !== 0 : t.dtype === int64 ? toNumberIfSafe(v as bigint) : (v as number);

@@ -32,11 +32,19 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   const m = a2.shape[a2.ndim - 2]!, n = b2.shape[b2.ndim - 1]!;
   const ea = expand(a2, [...batch, m, k]), eb = expand(b2, [...batch, k, n]);
   const data = backend().matmul(ea.storage.data, ea.layout, eb.storage.data, eb.layout, dtype);
-  let out = record("matmul", batch.length ? "BmmBackward0" : "MmBackward0", [ea, eb], wrap(data, [...batch, m, n], dtype));
+  let out = record("matmul", "MmBackward0", [ea, eb], wrap(data, [...batch, m, n], dtype));
   if (a.ndim === 1) out = squeeze(out, -2);
   if (b.ndim === 1) out = squeeze(out, -1);
-  if (a.ndim === 1 && b.ndim === 1) return named(out, "DotBackward0");
-  return a.ndim === 1 || b.ndim === 1 ? named(out, "MvBackward0") : out;
+  return named(out, matmulNodeName(a.ndim, b.ndim));
+}
+
+// The node PyTorch's matmul ends with: it dispatches to dot, mv, mm or a folded bmm
+function matmulNodeName(da: number, db: number): string {
+  if (da === 1 && db === 1) return "DotBackward0";
+  if (da === 2 && db === 1) return "MvBackward0";
+  if (da === 1 && db === 2) return "SqueezeBackward3";
+  if (da === 2 && db === 2) return "MmBackward0";
+  return da === 2 && db === 3 ? "CloneBackward0" : "UnsafeViewBackward0";
 }
 
 /** y = x Wᵀ + b, composed from matmul and add (PyTorch names its node AddmmBackward0). */

@@ -4,7 +4,7 @@ import { normalizeDim, sameShape, showShape, type Shape } from "../core/shape.ts
 import type { Layout } from "../core/layout.ts";
 import { Tensor } from "../core/tensor.ts";
 import { backend } from "../backend/active.ts";
-import { record } from "../autograd/record.ts";
+import { named, record } from "../autograd/record.ts";
 import { cast, wrap } from "./elementwise.ts";
 import { resultType } from "./result-type.ts";
 import { isTensor } from "./elementwise.ts";
@@ -36,6 +36,15 @@ export function slice(t: Tensor, dim: number, start = 0, end = Infinity, step = 
   return record("slice", "SliceBackward0", [t], viewOf(t, t.layout.slice(d, start, end, step)), { dim: d, start, end, step });
 }
 
+/** `length` elements from `start` along `dim`; unlike slice, out-of-range bounds are an error. */
+export function narrow(t: Tensor, dim: number, start: number, length: number): Tensor {
+  const d = normalizeDim(dim, t.ndim), size = t.shape[d]!;
+  const s = start < 0 ? start + size : start;
+  if (s < 0 || s > size) throw new IndexError(`start out of range (expected to be in range of [${-size}, ${size}], but got ${start})`);
+  if (length < 0 || s + length > size) throw new IndexError(`start (${s}) + length (${length}) exceeds dimension size (${size}).`);
+  return slice(t, d, s, s + length);
+}
+
 /** Swaps two dims. */
 export function transpose(t: Tensor, d0: number, d1: number): Tensor {
   if (t.ndim === 0) return t;
@@ -45,6 +54,9 @@ export function transpose(t: Tensor, d0: number, d1: number): Tensor {
 
 /** Reorders dims. */
 export function permute(t: Tensor, perm: readonly number[]): Tensor {
+  if (perm.length !== t.ndim) {
+    throw new ShapeError(`permute(sparse_coo): number of dimensions in the tensor input does not match the length of the desired ordering of dimensions i.e. input.dim() = ${t.ndim} is not equal to len(dims) = ${perm.length}`);
+  }
   const p = perm.map((d) => normalizeDim(d, t.ndim));
   return record("permute", "PermuteBackward0", [t], viewOf(t, t.layout.permute(p)), { perm: p });
 }
@@ -64,7 +76,7 @@ export function reshape(t: Tensor, shape: Shape): Tensor {
   const target = t.layout.inferShape(shape);
   if (sameShape(target, t.shape)) return t;
   const layout = t.layout.view(target);
-  if (layout !== null) return record("view", "ViewBackward0", [t], viewOf(t, layout), { shape: t.shape });
+  if (layout !== null) return record("view", "ReshapeAliasBackward0", [t], viewOf(t, layout), { shape: t.shape });
   const data = backend().unary("cast", t.storage.data, t.layout, t.dtype);
   return record("view", "UnsafeViewBackward0", [t], wrap(data, target, t.dtype), { shape: t.shape });
 }
@@ -89,7 +101,7 @@ export function expand(t: Tensor, shape: Shape): Tensor {
 
 /** Merges dims startDim..endDim into one. */
 export function flatten(t: Tensor, startDim = 0, endDim = -1): Tensor {
-  if (t.ndim === 0) return reshape(t, [1]);
+  if (t.ndim === 0) return record("view", "ReshapeAliasBackward0", [t], viewOf(t, t.layout.unsqueeze(0)), { shape: t.shape });
   const s = normalizeDim(startDim, t.ndim), e = normalizeDim(endDim, t.ndim);
   if (s > e) throw new ShapeError("flatten() has invalid args: start_dim cannot come after end_dim");
   const merged = t.shape.slice(s, e + 1).reduce((p, d) => p * d, 1);
@@ -104,7 +116,8 @@ export function split(t: Tensor, size: number | readonly number[], dim = 0): Ten
     throw new ShapeError(`split_with_sizes expects split_sizes to sum exactly to ${total} (input tensor's size at dimension ${d}), but got split_sizes=${showShape(sizes)}`);
   }
   let start = 0;
-  return sizes.map((s) => { const piece = slice(t, d, start, start + s); start += s; return piece; });
+  const name = typeof size === "number" ? "SplitBackward0" : "SplitWithSizesBackward0";
+  return sizes.map((s) => { const piece = named(slice(t, d, start, start + s), name); start += s; return piece; });
 }
 
 function splitSizes(total: number, size: number): number[] {
@@ -163,5 +176,5 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
     }
   });
   const d = normalizeDim(dim, first.ndim + 1);
-  return cat(tensors.map((t) => unsqueeze(t, d)), d);
+  return named(cat(tensors.map((t) => unsqueeze(t, d)), d), "StackBackward0");
 }

@@ -77,6 +77,11 @@ export function variance(t: Tensor, o: ReduceOptions & { correction?: number }):
   return named(binary("div", ss, Math.max(0, n - (r.correction ?? 1))), "VarBackward0");
 }
 
+/** Standard deviation: the square root of variance. */
+export function std(t: Tensor, o: ReduceOptions & { correction?: number }): Tensor {
+  return named(variance(t, o).sqrt(), "StdBackward0");
+}
+
 /** max/min overloads: all elements, along a dim (values and indices), or against a tensor. */
 export function extreme(
   op: "max" | "min", t: Tensor, dim?: number | Tensor | { dim: number; keepdim?: boolean }, keepdim?: boolean,
