@@ -1,0 +1,207 @@
+import { after, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { ShapeError } from "../src/errors.ts";
+import { setWasmThreadThreshold, wasmBmm, wasmLinear, wasmMatmul } from "../src/backend/wasm/matmul.ts";
+import { disableWasmThreads, enableWasmThreads } from "../src/backend/wasm/threads-node.ts";
+
+/** Deterministic values in [-1, 1). */
+function values(count: number, seed: number): Float32Array {
+  const out = new Float32Array(count);
+  let s = seed >>> 0;
+  for (let i = 0; i < count; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = s / 2 ** 31 - 1;
+  }
+  return out;
+}
+
+interface Case { m: number; k: number; n: number; transA?: boolean; transB?: boolean }
+
+/** The naive triple loop in float64, plus sum |a||b| per element to scale the tolerance. */
+function reference(a: Float32Array, b: Float32Array, c: Case): { value: Float64Array; scale: Float64Array } {
+  const { m, k, n } = c;
+  const value = new Float64Array(m * n);
+  const scale = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      let abs = 0;
+      for (let p = 0; p < k; p++) {
+        const x = c.transA ? a[p * m + i]! : a[i * k + p]!;
+        const y = c.transB ? b[j * k + p]! : b[p * n + j]!;
+        s += x * y;
+        abs += Math.abs(x * y);
+      }
+      value[i * n + j] = s;
+      scale[i * n + j] = abs;
+    }
+  }
+  return { value, scale };
+}
+
+function assertClose(actual: Float32Array, expected: ArrayLike<number>, scale: ArrayLike<number>, what: string): void {
+  assert.equal(actual.length, expected.length, `${what}: length`);
+  for (let i = 0; i < actual.length; i++) {
+    const tol = 1e-5 * (Math.abs(expected[i]!) + scale[i]!) + 1e-7;
+    if (!(Math.abs(actual[i]! - expected[i]!) <= tol)) {
+      assert.fail(`${what}: element ${i} is ${actual[i]}, expected ${expected[i]} (tolerance ${tol})`);
+    }
+  }
+}
+
+const SIZES: [number, number, number][] = [
+  [1, 1, 1], [3, 7, 17], [17, 3, 7], [7, 17, 3], [5, 9, 1], [2, 5, 3], [1, 300, 2],
+  // past one packed block of depth (256), of rows (128) and of columns (1024)
+  [13, 300, 29], [130, 20, 9], [3, 5, 1030], [64, 64, 64],
+];
+const TRANSPOSES = [
+  { transA: false, transB: false }, { transA: true, transB: false },
+  { transA: false, transB: true }, { transA: true, transB: true },
+];
+
+function checkMatmul(c: Case, label: string): void {
+  const a = values(c.m * c.k, c.m * 31 + c.k);
+  const b = values(c.k * c.n, c.n * 17 + c.k);
+  const ref = reference(a, b, c);
+  assertClose(wasmMatmul(a, b, c.m, c.k, c.n, c), ref.value, ref.scale, label);
+}
+
+function matmulSuite(threads: string): void {
+  for (const [m, k, n] of SIZES) {
+    for (const t of TRANSPOSES) {
+      const label = `${threads} ${m}x${k}x${n} transA=${t.transA} transB=${t.transB}`;
+      test(`matches the float64 triple loop: ${label}`, () => checkMatmul({ m, k, n, ...t }, label));
+    }
+  }
+}
+
+describe("wasmMatmul", () => {
+  matmulSuite("1 thread");
+
+  test("K = 0 gives zeros, or leaves C unchanged when accumulating", () => {
+    const empty = new Float32Array(0);
+    assert.deepEqual(wasmMatmul(empty, empty, 2, 0, 3), new Float32Array(6));
+    const out = Float32Array.from([1, 2, 3, 4, 5, 6]);
+    wasmMatmul(empty, empty, 2, 0, 3, { out, accumulate: true });
+    assert.deepEqual(out, Float32Array.from([1, 2, 3, 4, 5, 6]));
+  });
+
+  test("M = 0 or N = 0 gives an empty result", () => {
+    assert.equal(wasmMatmul(new Float32Array(0), values(12, 1), 0, 3, 4).length, 0);
+    assert.equal(wasmMatmul(values(12, 1), new Float32Array(0), 4, 3, 0).length, 0);
+  });
+
+  test("accumulate adds op(A) @ op(B) into out, for every transposition", () => {
+    for (const t of TRANSPOSES) {
+      const [m, k, n] = [9, 300, 11];
+      const a = values(m * k, 5);
+      const b = values(k * n, 6);
+      const start = values(m * n, 7);
+      const ref = reference(a, b, { m, k, n, ...t });
+      const out = Float32Array.from(start);
+      wasmMatmul(a, b, m, k, n, { ...t, out, accumulate: true });
+      assertClose(out, ref.value.map((v, i) => v + start[i]!), ref.scale, `accumulate ${JSON.stringify(t)}`);
+    }
+  });
+
+  test("writes into an out subarray without touching the elements around it", () => {
+    const a = values(6, 1);
+    const b = values(6, 2);
+    const backing = new Float32Array(8).fill(-7);
+    wasmMatmul(a, b, 2, 3, 2, { out: backing.subarray(2, 6) });
+    const ref = reference(a, b, { m: 2, k: 3, n: 2 });
+    assertClose(backing.subarray(2, 6), ref.value, ref.scale, "subarray");
+    assert.deepEqual([backing[0], backing[1], backing[6], backing[7]], [-7, -7, -7, -7]);
+  });
+
+  test("rejects operands too short for their shapes, naming them", () => {
+    assert.throws(() => wasmMatmul(values(5, 1), values(12, 2), 2, 3, 4), (e: unknown) =>
+      e instanceof ShapeError && /mat1 holds 5 elements but its 2x3 shape needs 6/.test(e.message));
+    assert.throws(() => wasmMatmul(values(6, 1), values(11, 2), 2, 3, 4, { transB: true }), (e: unknown) =>
+      e instanceof ShapeError && /mat2 holds 11 elements but its 4x3 shape needs 12/.test(e.message));
+    assert.throws(() => wasmMatmul(values(6, 1), values(12, 2), 2, 3, 4, { accumulate: true }), ShapeError);
+  });
+});
+
+describe("wasmLinear", () => {
+  for (const [m, k, n] of [[1, 1, 1], [3, 7, 5], [17, 300, 13], [130, 9, 3]] as const) {
+    for (const withBias of [true, false]) {
+      for (const relu of [false, true]) {
+        test(`Y = X @ W^T${withBias ? " + b" : ""}${relu ? ", ReLU" : ""} at ${m}x${k} -> ${n}`, () => {
+          const x = values(m * k, 11);
+          const w = values(n * k, 12);
+          const bias = withBias ? values(n, 13) : null;
+          const ref = reference(x, w, { m, k, n, transB: true });
+          const expected = ref.value.map((v, i) => {
+            const y = v + (bias === null ? 0 : bias[i % n]!);
+            return relu ? Math.max(y, 0) : y;
+          });
+          assertClose(wasmLinear(x, w, bias, m, k, n, { relu }), expected, ref.scale, "linear");
+        });
+      }
+    }
+  }
+
+  test("K = 0 gives the bias, then ReLU", () => {
+    const bias = Float32Array.from([-1, 2, -3]);
+    assert.deepEqual(wasmLinear(new Float32Array(0), new Float32Array(0), bias, 2, 0, 3, { relu: true }),
+      Float32Array.from([0, 2, 0, 0, 2, 0]));
+  });
+
+  test("rejects a bias shorter than the output features", () => {
+    assert.throws(() => wasmLinear(values(6, 1), values(6, 2), values(1, 3), 3, 2, 3), ShapeError);
+  });
+});
+
+describe("wasmBmm", () => {
+  test("multiplies each batch, and broadcasts one B over the batch", () => {
+    const [batch, m, k, n] = [3, 5, 7, 9];
+    const a = values(batch * m * k, 21);
+    const b = values(batch * k * n, 22);
+    const out = wasmBmm(a, b, batch, m, k, n);
+    const shared = wasmBmm(a, b, batch, m, k, n, { broadcastB: true });
+    for (let i = 0; i < batch; i++) {
+      const ai = a.subarray(i * m * k, (i + 1) * m * k);
+      const ref = reference(ai, b.subarray(i * k * n, (i + 1) * k * n), { m, k, n });
+      assertClose(out.subarray(i * m * n, (i + 1) * m * n), ref.value, ref.scale, `batch ${i}`);
+      const refShared = reference(ai, b.subarray(0, k * n), { m, k, n });
+      assertClose(shared.subarray(i * m * n, (i + 1) * m * n), refShared.value, refShared.scale, `broadcast ${i}`);
+    }
+  });
+});
+
+describe("wasmMatmul on two threads", () => {
+  after(async () => {
+    setWasmThreadThreshold(1 << 20);
+    await disableWasmThreads();
+  });
+
+  test("enableWasmThreads starts the helper where shared memory exists", () => {
+    assert.equal(enableWasmThreads(), true);
+    // every product is split, however small, so the split arithmetic is what gets tested
+    setWasmThreadThreshold(0);
+  });
+
+  matmulSuite("2 threads");
+
+  test("linear with bias and ReLU splits by columns when N > M", () => {
+    const [m, k, n] = [3, 70, 41];
+    const x = values(m * k, 31);
+    const w = values(n * k, 32);
+    const bias = values(n, 33);
+    const ref = reference(x, w, { m, k, n, transB: true });
+    const expected = ref.value.map((v, i) => Math.max(v + bias[i % n]!, 0));
+    assertClose(wasmLinear(x, w, bias, m, k, n, { relu: true }), expected, ref.scale, "split linear");
+  });
+
+  test("a large product agrees with the single-threaded result exactly", () => {
+    const [m, k, n] = [200, 300, 150];
+    const a = values(m * k, 41);
+    const b = values(k * n, 42);
+    const two = wasmMatmul(a, b, m, k, n);
+    setWasmThreadThreshold(Infinity);
+    const one = wasmMatmul(a, b, m, k, n);
+    setWasmThreadThreshold(0);
+    assert.deepEqual(two, one);
+  });
+});
