@@ -74,6 +74,8 @@ function decodeNested(v: Value, big: boolean): unknown {
 }
 
 function makeTensor(e: Enc, requiresGrad = false): Tensor {
+  // nested lists cannot say (0, 3) from (0,)
+  if (e.shape.includes(0)) return torch.zeros(e.shape, { dtype: DTYPES[e.dtype]!, requiresGrad });
   return torch.tensor(decodeNested(e.data, hasBig(e.data)) as never, { dtype: DTYPES[e.dtype]!, requiresGrad });
 }
 
@@ -268,6 +270,7 @@ const ERROR_CALLS: Record<string, () => unknown> = {
   mean_int: () => zt(torch.int64, 2).mean(),
   requires_grad_int: () => torch.tensor([1n, 2n], { requiresGrad: true }),
   item_many: () => z(2).item(),
+  max_empty: () => z(0, 3).max(),
   inplace_float_into_int: () => zt(torch.int64, 2).add_(1.5),
   inplace_broadcast_self: () => z(3).add_(z(2, 3)),
   div_inplace_int: () => zt(torch.int64, 2).div_(2),
