@@ -55,6 +55,7 @@ const OPS: Record<string, Check[]> = {
   sign: [c("2x3", (a) => a!.sign(), () => [x([2, 3])])],
   sin: [c("2x3", (a) => a!.sin(), () => [x([2, 3])])],
   cos: [c("2x3", (a) => a!.cos(), () => [x([2, 3])])],
+  erf: [c("2x3", (a) => a!.erf(), () => [x([2, 3])])],
   clamp: [
     c("both", (a) => a!.clamp({ min: -0.5, max: 0.5 }), () => [x([3, 4])]),
     c("min_only", (a) => a!.clamp({ min: 0.1 }), () => [x([5])]),
