@@ -2,6 +2,7 @@
 // test/fixtures/random.json (written by scripts/fixtures/random.py).
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import {
   Generator, fillBernoulli, fillNormal, fillRandint, fillRandperm, fillUniform, stateFromBytes, stateToBytes,
@@ -20,6 +21,7 @@ interface Fixture {
   cases: Case[];
   linear: { seed: number; in: number; out: number; weight: number[]; bias: number[] }[];
   dropout: { seed: number; n: number; p: number; out: number[] }[];
+  digests: (Exclude<Step, { op: "seed" | "state" }> & { name: string; seed: number; sha256: string })[];
 }
 
 const fixture = JSON.parse(readFileSync(new URL("./fixtures/random.json", import.meta.url), "utf8")) as Fixture;
@@ -141,6 +143,17 @@ describe("F.dropout draws bernoulli_(1 - p)", () => {
       fillBernoulli(mask, 1 - d.p, new Generator(d.seed));
       const scale = Math.fround(1 / Math.fround(1 - d.p));
       assert.deepEqual(Array.from(mask, (m) => m * scale), d.out);
+    });
+  }
+});
+
+describe("long streams are bit-identical to PyTorch (SHA-256 of the raw bytes)", () => {
+  for (const d of fixture.digests) {
+    test(d.name, () => {
+      const result = run({ ...d, out: [] } as Step, new Generator(d.seed));
+      const bytes = result!.got as Float32Array | Float64Array | BigInt64Array;
+      const sha = createHash("sha256").update(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      assert.equal(sha.digest("hex"), d.sha256);
     });
   }
 });
