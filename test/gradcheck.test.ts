@@ -148,6 +148,10 @@ describe("gradcheck", () => {
     });
   });
 
+  test("a NaN gradient is a mismatch, as in torch.allclose", () => {
+    assert.equal(gradcheck((a) => a!.sqrt(), [torch.tensor([0, 1], { dtype: torch.float64 }).requiresGrad_()], { raiseException: false }), false);
+  });
+
   test("returns false instead of throwing when raiseException is false", () => {
     assert.equal(gradcheck(wrongGrad, [x([3])], { raiseException: false }), false);
   });

@@ -109,8 +109,9 @@ function formatJacobian(jac: Jacobian): string {
   return "[" + jac.map((row) => "[" + Array.from(row, (v) => v.toPrecision(6)).join(", ") + "]").join(",\n ") + "]";
 }
 
+// torch.allclose without equal_nan: a NaN on either side is a mismatch
 function close(a: number, n: number, atol: number, rtol: number): boolean {
-  return Math.abs(a - n) <= atol + rtol * Math.abs(n) || (Number.isNaN(a) && Number.isNaN(n));
+  return Math.abs(a - n) <= atol + rtol * Math.abs(n);
 }
 
 /**
