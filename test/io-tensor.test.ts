@@ -5,11 +5,12 @@ import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { float16, float32, int64 } from "../src/core/dtype.ts";
 import { Tensor } from "../src/core/tensor.ts";
-import { FormatError } from "../src/errors.ts";
+import { FormatError, ValueError } from "../src/errors.ts";
+import { writeZip } from "../src/io/zip.ts";
 import { load, loadSafetensors, loadSafetensorsFile, save, saveSafetensors } from "../src/io/files-node.ts";
 import { deserialize, deserializeSafetensors, serialize, serializeSafetensors } from "../src/io/serialize.ts";
 import { bfloat16ToNumber, halfToNumber } from "../src/io/tensor-adapter.ts";
-import type { LoadValue } from "../src/io/tensor-adapter.ts";
+import type { LoadValue, SaveValue } from "../src/io/tensor-adapter.ts";
 import { tensor } from "../src/ops/creation.ts";
 import { expected, fixture, fixtureDir, valuesOf } from "./io-helpers.ts";
 
@@ -64,6 +65,16 @@ describe("deserialize", () => {
     const y = h.matmul(w("2.weight").t()).add(w("2.bias"));
     const got = y.tolist() as number[][];
     got.flat().forEach((v, i) => assert.ok(Math.abs(v - expected.mlp_forward.output.flat()[i]!) < 1e-6));
+  });
+
+  test("refuses containers nested deeper than 1000 instead of overflowing the stack", () => {
+    const depth = 100_000;
+    const pickle = new Uint8Array([0x80, 2, ...Array(depth).fill(0x5d), ...Array(depth - 1).fill(0x61), 0x2e]);
+    const bytes = writeZip([["archive/data.pkl", pickle], ["archive/version", new TextEncoder().encode("3\n")]]);
+    assert.throws(() => deserialize(bytes, { name: "deep.pt" }), /deep\.pt: containers are nested more than 1000 deep/);
+    let deep: SaveValue = [];
+    for (let i = 0; i < depth; i++) deep = [deep];
+    assert.throws(() => serialize(deep), ValueError);
   });
 
   test("a parameter loads with requiresGrad", () => {

@@ -9,7 +9,7 @@ import { FormatError, ValueError } from "../errors.ts";
 import type { PickleCallable, PickleHooks } from "./pickle.ts";
 import { Pickler, isTuple, unpickle } from "./pickle.ts";
 import type { RawStorage, RawTensor } from "./raw.ts";
-import { asBytes, checkViewFits, decodeElements, encodeElements, isRawTensor } from "./raw.ts";
+import { asBytes, checkViewFits, decodeElements, encodeElements, isRawTensor, maxDepth } from "./raw.ts";
 import type { ZipReader } from "./zip.ts";
 import { looksLikeZip, openZip, writeZip } from "./zip.ts";
 
@@ -191,8 +191,10 @@ class PtWriter {
   readonly pickler = new Pickler();
   readonly storageKeys = new Map<RawStorage, string>();
   readonly #memo = new Map<object, number>();
+  #depth = 0;
 
   value(v: PtValue | undefined): void {
+    if (this.#depth > maxDepth) throw new ValueError(`torch.save: containers are nested more than ${maxDepth} deep`);
     const p = this.pickler;
     if (v === null || v === undefined) return p.none();
     switch (typeof v) {
@@ -205,10 +207,16 @@ class PtWriter {
     if (seen !== undefined) return p.get(seen);
     if (isRawTensor(v)) return this.tensor(v);
     if (v instanceof Uint8Array) return this.pickler.bytes(v);
-    if (v instanceof Map) return this.dict(v, true);
-    if (Array.isArray(v)) return this.list(v);
+    this.#depth++;
+    try {
+      if (v instanceof Map) return this.dict(v, true);
+      if (Array.isArray(v)) return this.list(v);
+      const proto: unknown = Object.getPrototypeOf(v);
+      if (proto === Object.prototype || proto === null) return this.dict(new Map(Object.entries(v)), false, v);
+    } finally {
+      this.#depth--;
+    }
     const proto: unknown = Object.getPrototypeOf(v);
-    if (proto === Object.prototype || proto === null) return this.dict(new Map(Object.entries(v)), false, v);
     throw new ValueError(`torch.save: cannot save a ${(proto as { constructor?: { name?: string } })?.constructor?.name ?? typeof v}; ` +
       "save tensors, Maps, plain objects, arrays, numbers, strings, booleans, null, bigints or Uint8Arrays");
   }

@@ -25,6 +25,12 @@ export interface RawTensor {
   requiresGrad?: boolean;
 }
 
+/**
+ * Deeper trees are refused: a hostile pickle can nest lists a million deep in a few megabytes,
+ * and walking that recursively would overflow the stack.
+ */
+export const maxDepth = 1000;
+
 /** True for a RawTensor record (as opposed to a plain object in a saved tree). */
 export function isRawTensor(v: unknown): v is RawTensor {
   if (typeof v !== "object" || v === null) return false;
@@ -89,6 +95,7 @@ export function checkViewFits(
     throw new Err(`${where}: shape [${shape}], stride [${strides}] and offset ${offset} must be non-negative integers`);
   }
   if (shape.includes(0)) return;
+  if (!Number.isSafeInteger(numel(shape))) throw new Err(`${where}: shape [${shape}] has more elements than torchlet can index`);
   let last = offset;
   for (let i = 0; i < shape.length; i++) last += (shape[i]! - 1) * strides[i]!;
   if (!(last < storageNumel)) {

@@ -6,10 +6,10 @@
 import { DType } from "../core/dtype.ts";
 import type { Storage } from "../core/tensor.ts";
 import { Tensor } from "../core/tensor.ts";
-import { ValueError } from "../errors.ts";
+import { FormatError, ValueError } from "../errors.ts";
 import type { PtValue } from "./pt.ts";
 import type { RawStorage, RawTensor } from "./raw.ts";
-import { isRawTensor } from "./raw.ts";
+import { isRawTensor, maxDepth } from "./raw.ts";
 
 /** What `save`/`serialize` accept: tensors, Maps (saved as OrderedDict), plain objects, arrays, scalars, nested. */
 export type SaveValue =
@@ -53,7 +53,7 @@ function widenStorage(s: RawStorage | Storage): Storage {
 }
 
 /** Rebuilds Tensors from a loaded tree; walks each object once, so shared and cyclic trees are fine. */
-export function toTensors(value: PtValue, options: LoadOptions = {}): LoadValue {
+export function toTensors(value: PtValue, options: LoadOptions & { name?: string } = {}): LoadValue {
   const done = new Map<object, LoadValue>();
   const storages = new Map<RawStorage, Storage>();
   const storageOf = (s: RawStorage): Storage => {
@@ -61,10 +61,11 @@ export function toTensors(value: PtValue, options: LoadOptions = {}): LoadValue 
     if (!storages.has(s)) storages.set(s, widenStorage(s));
     return storages.get(s)!;
   };
-  const walk = (v: unknown): LoadValue => {
+  const walk = (v: unknown, depth: number): LoadValue => {
     if (typeof v !== "object" || v === null || v instanceof Uint8Array) return v as LoadValue;
     const seen = done.get(v);
     if (seen !== undefined) return seen;
+    if (depth > maxDepth) throw new FormatError(`${options.name ?? "<bytes>"}: containers are nested more than ${maxDepth} deep`);
     if (isRawTensor(v)) {
       const t = Tensor.fromStorage(storageOf(v.storage), v.shape, v.strides, v.offset);
       if (v.requiresGrad) t.requiresGrad = true;
@@ -74,16 +75,16 @@ export function toTensors(value: PtValue, options: LoadOptions = {}): LoadValue 
     if (Array.isArray(v)) {
       const out: LoadValue[] = [];
       done.set(v, out);
-      for (const item of v) out.push(walk(item));
+      for (const item of v) out.push(walk(item, depth + 1));
       return out;
     }
     const out = new Map<string | number | bigint | boolean | null, LoadValue>();
     done.set(v, out);
     const entries = v instanceof Map ? [...v.entries()] : Object.entries(v);
-    for (const [k, item] of entries) out.set(k as string, walk(item));
+    for (const [k, item] of entries) out.set(k as string, walk(item, depth + 1));
     return out;
   };
-  return walk(value);
+  return walk(value, 0);
 }
 
 /** The byte layer's record of a tensor: the same storage object, so sharing survives saving. */
@@ -103,10 +104,11 @@ function isParameter(t: Tensor): boolean {
 /** Replaces Tensors by RawTensors in a tree, keeping shared objects shared. */
 export function toRawTree(value: SaveValue): PtValue {
   const done = new Map<object, PtValue>();
-  const walk = (v: SaveValue): PtValue => {
+  const walk = (v: SaveValue, depth: number): PtValue => {
     if (typeof v !== "object" || v === null || v instanceof Uint8Array) return v;
     const seen = done.get(v);
     if (seen !== undefined) return seen;
+    if (depth > maxDepth) throw new ValueError(`save: containers are nested more than ${maxDepth} deep`);
     if (v instanceof Tensor) {
       const raw = toRaw(v);
       done.set(v, raw);
@@ -116,19 +118,19 @@ export function toRawTree(value: SaveValue): PtValue {
     if (Array.isArray(v)) {
       const out: PtValue[] = [];
       done.set(v, out);
-      for (const item of v as readonly SaveValue[]) out.push(walk(item));
+      for (const item of v as readonly SaveValue[]) out.push(walk(item, depth + 1));
       return out;
     }
     if (v instanceof Map) {
       const out = new Map<string | number | bigint | boolean | null, PtValue>();
       done.set(v, out);
-      for (const [k, item] of v) out.set(k, walk(item));
+      for (const [k, item] of v) out.set(k, walk(item, depth + 1));
       return out;
     }
     const out: Record<string, PtValue> = {};
     done.set(v, out);
-    for (const [k, item] of Object.entries(v)) Object.defineProperty(out, k, { value: walk(item), enumerable: true, writable: true });
+    for (const [k, item] of Object.entries(v)) Object.defineProperty(out, k, { value: walk(item, depth + 1), enumerable: true, writable: true });
     return out;
   };
-  return walk(value);
+  return walk(value, 0);
 }
