@@ -43,8 +43,9 @@ const BIAS = 4;
 const RESERVED = 64;
 const PAGE = 65536;
 
-/** Below this many multiply-adds (m * n * k) one thread is faster: waking the helper costs ~30 µs. */
-let threadThreshold = 1 << 20;
+/** Multiply-adds (m * n * k) from which both threads are used; below it waking the helper costs more than it saves. */
+export const DEFAULT_THREAD_THRESHOLD = 1 << 20;
+let threadThreshold = DEFAULT_THREAD_THRESHOLD;
 let helper: GemmHelper | null = null;
 let local: SgemmInstance | null = null;
 let view: Float32Array | null = null;
@@ -56,7 +57,7 @@ export function setGemmHelper(next: GemmHelper | null): void {
 }
 
 /** Sets the size (m * n * k multiply-adds) from which products are split across both threads. */
-export function setWasmThreadThreshold(macs: number): void {
+export function setWasmThreadThreshold(macs: number = DEFAULT_THREAD_THRESHOLD): void {
   threadThreshold = macs;
 }
 
