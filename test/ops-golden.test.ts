@@ -270,6 +270,8 @@ const ERROR_CALLS: Record<string, () => unknown> = {
   mean_int: () => zt(torch.int64, 2).mean(),
   requires_grad_int: () => torch.tensor([1n, 2n], { requiresGrad: true }),
   item_many: () => z(2).item(),
+  pow_int_negative: () => torch.tensor([2n, 3n]).pow(-1),
+  matmul_dtype_mismatch: () => z(2, 2).matmul(zt(torch.float64, 2, 2)),
   max_empty: () => z(0, 3).max(),
   inplace_float_into_int: () => zt(torch.int64, 2).add_(1.5),
   inplace_broadcast_self: () => z(3).add_(z(2, 3)),
