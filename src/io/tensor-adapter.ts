@@ -127,6 +127,11 @@ export function toRawTree(value: SaveValue): PtValue {
       for (const [k, item] of v) out.set(k, walk(item, depth + 1));
       return out;
     }
+    const proto: unknown = Object.getPrototypeOf(v);
+    if (proto !== Object.prototype && proto !== null) {
+      const kind = (proto as { constructor?: { name?: string } }).constructor?.name ?? "object";
+      throw new ValueError(`save: cannot save a ${kind}; save tensors, Maps, plain objects, arrays, numbers, strings, booleans, null, bigints or Uint8Arrays`);
+    }
     const out: Record<string, PtValue> = {};
     done.set(v, out);
     for (const [k, item] of Object.entries(v)) Object.defineProperty(out, k, { value: walk(item, depth + 1), enumerable: true, writable: true });
