@@ -4,6 +4,7 @@
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import * as torch from "../src/index.ts";
 import type { Tensor } from "../src/index.ts";
 import { AutogradError, DTypeError, ValueError } from "../src/errors.ts";
@@ -131,6 +132,28 @@ describe("gradcheck of every differentiable op", () => {
     const missing = (Object.keys(derivatives) as DerivativeKey[]).filter((k) => !reached.has(derivatives[k]));
     assert.deepEqual(missing, [], `add a gradcheck in test/gradcheck.test.ts for: ${missing.join(", ")}`);
   });
+});
+
+const broadcastRows = (JSON.parse(readFileSync(new URL("./fixtures/ops-promotion.json", import.meta.url), "utf8")) as {
+  broadcast: { a: number[]; b: number[]; result?: number[] }[];
+}).broadcast;
+
+describe("gradcheck of binary ops over PyTorch's broadcast shape pairs", () => {
+  const numel = (s: number[]): number => s.reduce((p, d) => p * d, 1);
+  const binary: Record<string, (a: Tensor, b: Tensor) => Tensor> = {
+    add: (a, b) => a.add(b), sub: (a, b) => a.sub(b), mul: (a, b) => a.mul(b), div: (a, b) => a.div(b),
+    maximum: (a, b) => a.maximum(b), pow: (a, b) => a.pow(b),
+  };
+  // small results keep the Jacobians small; every shape still meets several partners
+  for (const row of broadcastRows.filter((r) => r.result && numel(r.result) <= 24)) {
+    test(`[${row.a.join(", ")}] with [${row.b.join(", ")}]`, () => {
+      for (const [name, f] of Object.entries(binary)) {
+        const positive = name === "pow" || name === "div";
+        const inputs = [x(row.a, positive ? 0.5 : -2, 2), x(row.b, positive ? 0.5 : -2, 2)];
+        assert.equal(gradcheck((a, b) => f(a!, b!), inputs, { raiseException: false }), true, name);
+      }
+    });
+  }
 });
 
 describe("gradcheck", () => {
