@@ -1,7 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  DEFAULT_SEED, Generator, RNG_STATE_BYTES, defaultGenerator, fillBernoulli, fillNormal, fillNormalSerial,
+  DEFAULT_SEED, Generator, RNG_STATE_BYTES, defaultGenerator, fillBernoulli, fillBernoulliTensor, fillExponential, fillNormal, fillNormalSerial,
   fillRandint, fillRandperm, fillUniform, initialSeed, manualSeed, randperm, stateFromBytes, stateToBytes,
 } from "./generator.ts";
 import { ValueError } from "../errors.ts";
@@ -126,6 +126,9 @@ describe("fills", () => {
     assert.throws(() => fillRandint(new Int32Array(2), 0, 2 ** 40, g), /to - 1 is out of bounds for int/);
     assert.throws(() => fillRandint(new Int32Array(2), 0.5, 3, g), ValueError);
     assert.throws(() => randperm(-1, g), ValueError);
+    assert.throws(() => fillExponential(new Float32Array(2), -1, g), /exponential_ expects lambda >= 0.0, but found lambda=-1/);
+    assert.throws(() => fillBernoulliTensor(new Float32Array(2), new Float32Array([0.5, 1.5]), g), /p_in >= 0 && p_in <= 1/);
+    assert.throws(() => fillBernoulliTensor(new Float32Array(2), new Float32Array(3), g), /broadcast p first/);
     assert.deepEqual(g.getState(), before);
   });
 

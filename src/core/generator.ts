@@ -625,3 +625,41 @@ export function stateFromBytes(bytes: Uint8Array): GeneratorState {
     nextFloatNormal: bytes[FLOAT_NORMAL_AT + 4] ? view.getFloat32(FLOAT_NORMAL_AT, true) : null,
   };
 }
+
+/**
+ * Fills `out` with 1 where a uniform falls below the matching p[i]: bernoulli_(p) / torch.bernoulli
+ * with a tensor of probabilities (already broadcast to out's shape). float64 p draws 53-bit
+ * doubles, float32 p 24-bit floats, as PyTorch does.
+ */
+export function fillBernoulliTensor(
+  out: FloatArray | Int32Array | BigInt64Array | Uint8Array, p: FloatArray, gen: Generator = defaultGenerator,
+): void {
+  if (p.length !== out.length) {
+    throw new ValueError(`bernoulli_: p has ${p.length} elements but the output has ${out.length}; broadcast p first`);
+  }
+  if (!p.every((v) => v >= 0 && v <= 1)) {
+    throw new ValueError("bernoulli_: Expected p_in >= 0 && p_in <= 1 to be true, but got false.");
+  }
+  const wide = p instanceof Float64Array;
+  const bigint = out instanceof BigInt64Array;
+  for (let i = 0; i < out.length; i++) {
+    const u = wide ? gen.random53() * TWO_POW_NEG_53 : (gen.random() & 0xffffff) * TWO_POW_NEG_24;
+    const hit = u < p[i]!;
+    out[i] = bigint ? BigInt(hit) : Number(hit);
+  }
+}
+
+/**
+ * Fills `out` with Exp(lambda) samples, -log(1 - u) / lambda on 53-bit doubles: exponential_
+ * (and so torch.multinomial with one sample, which takes argmax(p / q) over q ~ Exp(1)).
+ */
+export function fillExponential(out: FloatArray, lambda = 1, gen: Generator = defaultGenerator): void {
+  if (!(lambda >= 0)) throw new ValueError(`exponential_ expects lambda >= 0.0, but found lambda=${lambda}`);
+  const scale = -1 / lambda;
+  const n = out.length;
+  for (let at = 0; at < n; at += CHUNK) {
+    const m = Math.min(CHUNK, n - at);
+    const w = draw53(gen, m);
+    for (let i = 0; i < m; i++) out[at + i] = scale * Math.log(1 - w[i]! * TWO_POW_NEG_53);
+  }
+}
