@@ -1,10 +1,18 @@
 /**
  * PyTorch 1.13's CPU random number generator (CPUGeneratorImpl), bit for bit: mt19937 seeded
  * from the low 32 bits of the seed, PyTorch's cached normal sample, and the fill kernels that
- * torch.rand, randn, randint, bernoulli_ and randperm run on a contiguous tensor.
+ * torch.rand, randn, randint, bernoulli_, exponential_ and randperm run on a tensor.
  *
- * Every fill writes in element order, as PyTorch's serial CPU kernels do, so the same seed and
- * the same call order give PyTorch's numbers.
+ * Every fill writes `out` front to back, as PyTorch's serial CPU kernels do, so the same seed
+ * and the same call order give PyTorch's numbers. PyTorch visits a non-contiguous tensor in
+ * storage order (TensorIterator sorts dims by stride), and normal_ on one always takes the
+ * per-element path: use fillNormalSerial there.
+ *
+ * Which PyTorch: an x86-64 build running its AVX2 kernels (AVX512 CPUs take the same path),
+ * with GCC's FMA contraction, checked against libtorch_cpu's machine code. float32 results are
+ * bit-identical; float64 normals and exponentials go through libm (V8's fdlibm here, glibc
+ * there) and can differ in the last bit or two. bernoulli_ with a scalar p follows builds
+ * without MKL; builds with MKL draw it from MKL's own stream (VSL_BRNG_MCG31) instead.
  */
 import { ValueError } from "../errors.ts";
 
