@@ -6,6 +6,7 @@
 import { DType } from "../core/dtype.ts";
 import type { Storage } from "../core/tensor.ts";
 import { Tensor } from "../core/tensor.ts";
+import { Parameter } from "../nn/parameter.ts";
 import { FormatError, ValueError } from "../errors.ts";
 import type { PtValue } from "./pt.ts";
 import type { RawStorage, RawTensor } from "./raw.ts";
@@ -67,8 +68,10 @@ export function toTensors(value: PtValue, options: LoadOptions & { name?: string
     if (seen !== undefined) return seen;
     if (depth > maxDepth) throw new FormatError(`${options.name ?? "<bytes>"}: containers are nested more than ${maxDepth} deep`);
     if (isRawTensor(v)) {
-      const t = Tensor.fromStorage(storageOf(v.storage), v.shape, v.strides, v.offset);
-      if (v.requiresGrad) t.requiresGrad = true;
+      let t = Tensor.fromStorage(storageOf(v.storage), v.shape, v.strides, v.offset);
+      // torch.load gives back an nn.Parameter for what was pickled as one
+      if (v.parameter) t = new Parameter(t, v.requiresGrad ?? true);
+      else if (v.requiresGrad) t.requiresGrad = true;
       done.set(v, t);
       return t;
     }
@@ -96,9 +99,8 @@ export function toRaw(t: Tensor): RawTensor {
   };
 }
 
-// nn.Parameter lives in src/nn, which depends on core; io only recognises it by name to stay below nn
 function isParameter(t: Tensor): boolean {
-  return t.constructor.name === "Parameter";
+  return t instanceof Parameter;
 }
 
 /** Replaces Tensors by RawTensors in a tree, keeping shared objects shared. */
