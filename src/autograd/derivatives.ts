@@ -1,13 +1,17 @@
 /**
  * One derivative per op: given the output's gradient `g`, the gradient of each input. Engine
  * sums broadcast gradients back to each input's shape, so rules here ignore broadcasting.
- * Reading an input or the output checks its version (see Node.apply).
+ * Each rule first names what it saves ("a", "b", "c" for inputs, "o" for the output), as
+ * PyTorch's derivatives.yaml does: only those are kept alive and version-checked (Node.apply).
  */
 import { Tensor } from "../core/tensor.ts";
 import { Layout } from "../core/layout.ts";
 import { wrap } from "../ops/elementwise.ts";
 import { int64 } from "../core/dtype.ts";
-import type { Derivative, OpArgs } from "./node.ts";
+import type { Derivative, DerivativeFn, OpArgs } from "./node.ts";
+
+/** A rule that saves the named tensors ("a", "b", "c" inputs; "o" output). */
+const d = (saves: string, fn: DerivativeFn): Derivative => ({ saves, fn });
 
 const zerosOf = (shape: readonly number[], like: Tensor): Tensor => wrap(like.dtype.alloc(shape.reduce((p, s) => p * s, 1)), shape, like.dtype);
 
@@ -30,58 +34,58 @@ const half = (g: Tensor, a: Tensor, b: Tensor) => g.mul(a.eq(b).to(g.dtype).mul(
 
 /** The derivative table, keyed by op. */
 export const derivatives = {
-  identity: (g) => [g],
-  neg: (g) => [g.neg()],
-  exp: (g, _, out) => [g.mul(out)],
-  log: (g, [a]) => [g.div(a!)],
-  sqrt: (g, _, out) => [g.div(out.mul(2))],
-  abs: (g, [a]) => [g.mul(a!.sign())],
-  sign: (g) => [g.mul(0)],
-  relu: (g, _, out) => [g.mul(out.gt(0))],
-  sigmoid: (g, _, out) => [g.mul(out.neg().add(1).mul(out))],
-  tanh: (g, _, out) => [g.mul(out.mul(out).neg().add(1))],
-  sin: (g, [a]) => [g.mul(a!.cos())],
-  cos: (g, [a]) => [g.mul(a!.sin().neg())],
-  erf: (g, [a]) => [g.mul(a!.square().neg().exp().mul(2 / Math.sqrt(Math.PI)))],
-  add: (g) => [g, g],
-  sub: (g) => [g, g.neg()],
-  mul: (g, [a, b]) => [g.mul(b!), g.mul(a!)],
-  div: (g, [a, b]) => [g.div(b!), g.neg().mul(a!).div(b!.mul(b!))],
-  maximum: (g, [a, b]) => [half(g, a!, b!).mul(a!.ge(b!)), half(g, a!, b!).mul(b!.ge(a!))],
-  minimum: (g, [a, b]) => [half(g, a!, b!).mul(a!.le(b!)), half(g, a!, b!).mul(b!.le(a!))],
-  pow: (g, [a, b], out) => [
+  identity: d("", (g) => [g]),
+  neg: d("", (g) => [g.neg()]),
+  exp: d("o", (g, _, out) => [g.mul(out)]),
+  log: d("a", (g, [a]) => [g.div(a!)]),
+  sqrt: d("o", (g, _, out) => [g.div(out.mul(2))]),
+  abs: d("a", (g, [a]) => [g.mul(a!.sign())]),
+  sign: d("", (g) => [g.mul(0)]),
+  relu: d("o", (g, _, out) => [g.mul(out.gt(0))]),
+  sigmoid: d("o", (g, _, out) => [g.mul(out.neg().add(1).mul(out))]),
+  tanh: d("o", (g, _, out) => [g.mul(out.mul(out).neg().add(1))]),
+  sin: d("a", (g, [a]) => [g.mul(a!.cos())]),
+  cos: d("a", (g, [a]) => [g.mul(a!.sin().neg())]),
+  erf: d("a", (g, [a]) => [g.mul(a!.square().neg().exp().mul(2 / Math.sqrt(Math.PI)))]),
+  add: d("", (g) => [g, g]),
+  sub: d("", (g) => [g, g.neg()]),
+  mul: d("ab", (g, [a, b]) => [g.mul(b!), g.mul(a!)]),
+  div: d("ab", (g, [a, b]) => [g.div(b!), g.neg().mul(a!).div(b!.mul(b!))]),
+  maximum: d("ab", (g, [a, b]) => [half(g, a!, b!).mul(a!.ge(b!)), half(g, a!, b!).mul(b!.ge(a!))]),
+  minimum: d("ab", (g, [a, b]) => [half(g, a!, b!).mul(a!.le(b!)), half(g, a!, b!).mul(b!.le(a!))]),
+  pow: d("abo", (g, [a, b], out) => [
     g.mul(b!).mul(a!.pow(b!.sub(1))).where(b!.ne(0), 0),
     g.mul(out.mul(a!.log()).where(a!.ne(0).logicalOr(b!.lt(0)), 0)),
-  ],
-  powScalar: (g, [a], _, { min: e }) => [e === 0 ? g.mul(0) : g.mul(e!).mul(a!.pow(e! - 1))],
-  clamp: (g, [a], _, { min, max }) => [g.mul(a!.ge(min!).logicalAnd(a!.le(max!)))],
-  where: (g, [c]) => [null, g.mul(c!), g.mul(c!.logicalNot())],
-  select: (g, [a], _, { dim, index }) => [scatter(g, a!.shape, (l) => l.select(dim!, index!))],
-  slice: (g, [a], _, { dim, start, end, step }) => [scatter(g, a!.shape, (l) => l.slice(dim!, start, end, step))],
-  transpose: (g, _, __, { dims }) => [g.transpose(dims![0]!, dims![1]!)],
-  permute: (g, _, __, { perm }) => [g.permute(perm!.map((_, i) => perm!.indexOf(i)))],
-  view: (g, _, __, { shape }) => [g.reshape(shape!)],
-  expand: (g) => [g],
-  cat: (g, _, __, { dim, sizes }) => g.split(sizes!, dim!),
-  sum: (g, [a], _, args) => [unreduce(g, args).expand(a!.shape)],
-  prod: (g, [a], out, args) => {
+  ]),
+  powScalar: d("a", (g, [a], _, { min: e }) => [e === 0 ? g.mul(0) : g.mul(e!).mul(a!.pow(e! - 1))]),
+  clamp: d("a", (g, [a], _, { min, max }) => [g.mul(a!.ge(min!).logicalAnd(a!.le(max!)))]),
+  where: d("a", (g, [c]) => [null, g.mul(c!), g.mul(c!.logicalNot())]),
+  select: d("", (g, _, __, { dim, index, shape }) => [scatter(g, shape!, (l) => l.select(dim!, index!))]),
+  slice: d("", (g, _, __, { dim, start, end, step, shape }) => [scatter(g, shape!, (l) => l.slice(dim!, start, end, step))]),
+  transpose: d("", (g, _, __, { dims }) => [g.transpose(dims![0]!, dims![1]!)]),
+  permute: d("", (g, _, __, { perm }) => [g.permute(perm!.map((_, i) => perm!.indexOf(i)))]),
+  view: d("", (g, _, __, { shape }) => [g.reshape(shape!)]),
+  expand: d("", (g) => [g]),
+  cat: d("", (g, _, __, { dim, sizes }) => g.split(sizes!, dim!)),
+  sum: d("", (g, _, __, args) => [unreduce(g, args).expand(args.shape!)]),
+  prod: d("ao", (g, [a], out, args) => {
     const x = a!, isZero = x.eq(0), zeroCount = unreduce(isZero.sum({ dim: args.dims!, keepdim: args.keepdim! }), args);
     const others = unreduce(x.where(isZero.logicalNot(), 1).prod(args.dims!.length === x.ndim ? undefined : args.dims![0]!, args.keepdim), args);
     const full = unreduce(out, args).div(x.where(isZero.logicalNot(), 1));
     return [unreduce(g, args).mul(full.where(zeroCount.eq(0), 0).add(others.where(isZero.logicalAnd(zeroCount.eq(1)), 0)))];
-  },
-  extremeAll: (g, [a], out) => {
+  }),
+  extremeAll: d("ao", (g, [a], out) => {
     const mask = a!.eq(out).to(g.dtype);
     return [mask.mul(g.div(mask.sum()))];
-  },
-  extremeDim: (g, [a], _, { dim, keepdim, indices }) => {
-    const size = a!.shape[dim!]!;
+  }),
+  extremeDim: d("", (g, _, __, { dim, keepdim, indices, shape: inputShape }) => {
+    const size = inputShape![dim!]!;
     const range = wrap(BigInt64Array.from({ length: size }, (_, i) => BigInt(i)), [size], int64);
-    const shape = a!.shape.map((s, d) => (d === dim ? s : 1));
+    const shape = inputShape!.map((s, d) => (d === dim ? s : 1));
     const idx = keepdim ? indices! : indices!.unsqueeze(dim!);
     return [range.reshape(shape).eq(idx).mul(keepdim ? g : g.unsqueeze(dim!))];
-  },
-  matmul: (g, [a, b]) => [g.matmul(b!.mT), a!.mT.matmul(g)],
+  }),
+  matmul: d("ab", (g, [a, b]) => [g.matmul(b!.mT), a!.mT.matmul(g)]),
 } satisfies Record<string, Derivative>;
 
 /** The ops that have a derivative. */

@@ -50,6 +50,7 @@ function topoOrder(root: Node): Node[] {
   return order.reverse();
 }
 
+// AccumulateGrad: hooks see the gradient summed over every use of the leaf, then it is added
 function accumulate(leaf: Tensor, g: Tensor): void {
   g = runHooks(leaf._hooks, g);
   if (leaf.grad === null) leaf.grad = g.detach().clone();
@@ -74,7 +75,8 @@ export function runBackward(root: Tensor, gradient: Tensor | null, options: Back
     const rootNode = root.gradFn;
     if (rootNode === null) { accumulate(root, g0); return; }
     const order = topoOrder(rootNode);
-    const grads = new Map<Node, Tensor>([[rootNode, g0]]);
+    const grads = new Map<Node | Tensor, Tensor>([[rootNode, g0]]);
+    const leaves: Tensor[] = [];
     for (const node of order) {
       let g = grads.get(node);
       if (g === undefined) continue;
@@ -86,14 +88,12 @@ export function runBackward(root: Tensor, gradient: Tensor | null, options: Back
         const gi = inputGrads[i];
         if (edge === null || gi === null || gi === undefined) return;
         const shaped = sumToShape(gi, node.inputShapes[i]!).to(node.inputDtypes[i]!);
-        if (edge instanceof Node) {
-          const prev = grads.get(edge);
-          grads.set(edge, prev === undefined ? shaped : prev.add(shaped));
-        } else {
-          accumulate(edge, shaped);
-        }
+        const prev = grads.get(edge);
+        if (prev === undefined && !(edge instanceof Node)) leaves.push(edge);
+        grads.set(edge, prev === undefined ? shaped : prev.add(shaped));
       });
       if (!options.retainGraph) node.free();
     }
+    for (const leaf of leaves) accumulate(leaf, grads.get(leaf)!);
   });
 }

@@ -24,10 +24,19 @@ export interface OpArgs {
   max?: number;
 }
 
-/** An op's derivative: the gradient of each input given the output's gradient `g`. */
-export type Derivative = (
-  g: Tensor, inputs: readonly Tensor[], out: Tensor, args: OpArgs,
+/**
+ * An op's derivative: the gradient of each input given the output's gradient `g`. Inputs and
+ * output that the rule does not save are passed as undefined.
+ */
+export type DerivativeFn = (
+  g: Tensor, inputs: readonly (Tensor | undefined)[], out: Tensor, args: OpArgs,
 ) => readonly (Tensor | null)[];
+
+/** A derivative rule and the tensors it needs kept: "a", "b", "c" for inputs, "o" for the output. */
+export interface Derivative {
+  saves: string;
+  fn: DerivativeFn;
+}
 
 /** Where an input's gradient goes: the node that made it, or the leaf that accumulates it. */
 export type Edge = Node | Tensor | null;
@@ -46,8 +55,8 @@ export class Node {
   retained: Tensor | null = null;
   readonly inputShapes: Shape[];
   readonly inputDtypes: DType[];
-  #inputs: readonly Tensor[] | null;
-  #out: Tensor | null;
+  /** The saved tensors (undefined where the rule saves nothing), output last; null once freed. */
+  #saved: (Tensor | undefined)[] | null;
   readonly #versions: number[];
 
   constructor(
@@ -59,46 +68,34 @@ export class Node {
     readonly args: OpArgs,
     readonly edges: readonly Edge[],
   ) {
-    this.#inputs = inputs;
-    this.#out = out;
-    this.#versions = [...inputs.map((t) => t._version.value), out._version.value];
+    const saves = derivative.saves;
+    this.#saved = [...inputs.map((t, i) => (saves.includes("abc"[i]!) ? t : undefined)), saves.includes("o") ? out : undefined];
+    this.#versions = this.#saved.map((t) => (t ? t._version.value : 0));
     this.inputShapes = inputs.map((t) => t.shape);
     this.inputDtypes = inputs.map((t) => t.dtype);
   }
 
-  /** Runs the derivative; reading a saved tensor checks that nothing modified it in place. */
+  /** Runs the derivative after checking that no saved tensor was modified in place. */
   apply(g: Tensor): readonly (Tensor | null)[] {
-    const inputs = this.#inputs, out = this.#out;
-    if (inputs === null || out === null) throw new AutogradError(FREED);
-    const checked: Tensor[] = [];
-    inputs.forEach((t, i) => {
-      Object.defineProperty(checked, i, { get: () => this.#check(t, i, "input"), enumerable: true });
-    });
-    checked.length = inputs.length;
-    const outChecked = new Proxy(out, {
-      get: (target, key) => {
-        this.#check(target, inputs.length, "output");
-        const v = Reflect.get(target, key, target) as unknown;
-        return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-      },
-    });
-    return this.derivative(g, checked, outChecked, this.args);
+    const saved = this.#saved;
+    if (saved === null) throw new AutogradError(FREED);
+    const last = saved.length - 1;
+    saved.forEach((t, i) => { if (t) this.#check(t, i, i === last ? "output" : "input"); });
+    return this.derivative.fn(g, saved.slice(0, last), saved[last]!, this.args);
   }
 
-  #check(t: Tensor, i: number, role: string): Tensor {
+  #check(t: Tensor, i: number, role: string): void {
     const expected = this.#versions[i]!;
     if (t._version.value !== expected) {
       throw new AutogradError(
         `one of the variables needed for gradient computation has been modified by an inplace operation: [${t.typeName()} [${t.shape.join(", ")}]], which is ${role} ${role === "output" ? 0 : i} of ${this.name}, is at version ${t._version.value}; expected version ${expected} instead. Hint: the backtrace further above can help find the operation that failed to compute its gradient.`,
       );
     }
-    return t;
   }
 
   /** Drops the saved tensors after a backward pass without retainGraph. */
   free(): void {
-    this.#inputs = null;
-    this.#out = null;
+    if (this.#saved !== null && this.#saved.some((t) => t !== undefined)) this.#saved = null;
   }
 
   toString(): string {

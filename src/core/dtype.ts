@@ -26,6 +26,8 @@ export class DType {
   ) {}
 
   get isFloatingPoint(): boolean { return this.kind === "float"; }
+  /** ATen's scalar type name, as PyTorch's messages spell it: Float, Double, Long, … */
+  get scalarName(): string { return scalarNames[this.name]; }
   get isInteger(): boolean { return this.kind === "int"; }
   toString(): string { return `torch.${this.name}`; }
 
@@ -52,6 +54,11 @@ export class DType {
   static readonly float32 = new DType("float32", "float", 4, 2, true);
   static readonly float64 = new DType("float64", "float", 8, 3, true);
 }
+
+const scalarNames: Record<DTypeName, string> = {
+  bool: "Bool", uint8: "Byte", int8: "Char", int32: "Int", int64: "Long",
+  float16: "Half", bfloat16: "BFloat16", float32: "Float", float64: "Double",
+};
 
 export const { bool, uint8, int8, int32, int64, float16, bfloat16, float32, float64 } = DType;
 

@@ -209,8 +209,8 @@ export class Tensor {
   sum(dim?: number | readonly number[] | ReduceOptions, keepdim?: boolean): Tensor { return rd.sum(this, rd.opts(dim, keepdim)); }
   mean(dim?: number | readonly number[] | ReduceOptions, keepdim?: boolean): Tensor { return rd.mean(this, rd.opts(dim, keepdim)); }
   prod(dim?: number | ReduceOptions, keepdim?: boolean): Tensor { return rd.prod(this, rd.opts(dim, keepdim)); }
-  var(dim?: number | readonly number[] | (ReduceOptions & { correction?: number }), keepdim?: boolean): Tensor { return rd.variance(this, rd.opts(dim, keepdim)); }
-  std(dim?: number | readonly number[] | (ReduceOptions & { correction?: number }), keepdim?: boolean): Tensor { return rd.std(this, rd.opts(dim, keepdim)); }
+  var(dim?: number | readonly number[] | rd.VarianceOptions, keepdim?: boolean): Tensor { return rd.variance(this, rd.opts(dim, keepdim)); }
+  std(dim?: number | readonly number[] | rd.VarianceOptions, keepdim?: boolean): Tensor { return rd.std(this, rd.opts(dim, keepdim)); }
   /** Max of all elements; with a dim, `{ values, indices }`; with a tensor, `maximum`. */
   max(): Tensor;
   max(dim: number | { dim: number; keepdim?: boolean }, keepdim?: boolean): ValuesIndices;
@@ -234,12 +234,12 @@ export class Tensor {
   fill_(value: Scalar): this { return ip.fill_(this, value); }
   zero_(): this { return ip.fill_(this, 0); }
   copy_(src: TensorLike): this { return ip.assign_(this, () => ip.broadcastTo(src, this), true); }
-  add_(other: TensorLike, options?: { alpha?: number }): this { return ip.assign_(this, () => ew.add(this, other, options?.alpha)); }
-  sub_(other: TensorLike, options?: { alpha?: number }): this { return ip.assign_(this, () => ew.sub(this, other, options?.alpha)); }
-  mul_(other: TensorLike): this { return ip.assign_(this, () => ew.binary("mul", this, other)); }
-  div_(other: TensorLike): this { return ip.assign_(this, () => ew.binary("div", this, other)); }
-  clamp_(options: { min?: number; max?: number }): this { return ip.assign_(this, () => ew.clamp(this, options.min, options.max)); }
-  relu_(): this { return ip.assign_(this, () => ew.unary("relu", this)); }
+  add_(other: TensorLike, options?: { alpha?: number }): this { return ip.assign_(this, (s) => ew.add(s, other, options?.alpha)); }
+  sub_(other: TensorLike, options?: { alpha?: number }): this { return ip.assign_(this, (s) => ew.sub(s, other, options?.alpha)); }
+  mul_(other: TensorLike): this { return ip.assign_(this, (s) => ew.binary("mul", s, other)); }
+  div_(other: TensorLike): this { return ip.assign_(this, (s) => ew.binary("div", s, other)); }
+  clamp_(options: { min?: number; max?: number }): this { return ip.assign_(this, (s) => ew.clamp(s, options.min, options.max)); }
+  relu_(): this { return ip.assign_(this, (s) => ew.unary("relu", s)); }
   /** Fills with U(from, to) from the generator, as PyTorch's uniform_. */
   uniform_(from = 0, to = 1, generator?: Generator): this { return ip.uniform_(this, from, to, generator); }
   /** Fills with N(mean, std²) from the generator, as PyTorch's normal_. */

@@ -116,6 +116,9 @@ export function sub(a: Tensor, b: TensorLike, alpha?: number): Tensor {
 export function pow(a: Tensor, exponent: TensorLike): Tensor {
   if (isTensor(exponent)) return binary("pow", a, exponent);
   const compute = resultType([a, exponent], isTensor);
+  if (compute.kind !== "float" && Number(exponent) < 0) {
+    throw new DTypeError("Integers to negative integer powers are not allowed.");
+  }
   const src = cast(a, compute);
   const e = scalarTensor(exponent, compute);
   const data = backend().binary("pow", src.storage.data, src.layout, e.storage.data, e.layout.expand(a.shape), compute);

@@ -37,20 +37,25 @@ export function broadcastTo(src: TensorLike, self: Tensor): Tensor {
   return isTensor(src) ? expand(src, self.shape) : scalarTensor(src, self.dtype);
 }
 
-/** Writes `compute()` into `self`; the failing call changes nothing. */
-export function assign_<T extends Tensor>(self: T, compute: () => Tensor, anyCast = false): T {
+const VIEW_INPLACE =
+  "torchlet does not track in-place ops on views of tensors that require grad; use an out-of-place op, or wrap it in torch.noGrad(() => ...)";
+
+/**
+ * Writes `compute(self)` into `self`; the failing call changes nothing. When autograd tracks
+ * `self`, compute reads a copy, so the graph keeps the values that the write overwrites (as
+ * PyTorch saves the original self of an in-place op).
+ */
+export function assign_<T extends Tensor>(self: T, compute: (src: Tensor) => Tensor, anyCast = false): T {
   checkInPlace(self, "in-place op");
-  const r = compute();
+  const r = compute(isGradEnabled() && self.requiresGrad ? self.clone() : self);
   if (!anyCast && !canCast(r.dtype, self.dtype)) {
-    throw new DTypeError(`result type ${typeWord(r.dtype)} can't be cast to the desired output type ${typeWord(self.dtype)}`);
+    throw new DTypeError(`result type ${r.dtype.scalarName} can't be cast to the desired output type ${self.dtype.scalarName}`);
   }
   if (!sameShape(r.shape, self.shape) && !(r.ndim === 0)) {
     throw new ShapeError(`output with shape ${showShape(self.shape)} doesn't match the broadcast shape ${showShape(r.shape)}`);
   }
   const tracked = isGradEnabled() && (r.requiresGrad || self.requiresGrad);
-  if (tracked && self._isView && r.requiresGrad) {
-    throw new AutogradError("torchlet does not yet track in-place ops on views of tensors that require grad; use an out-of-place op, or wrap it in torch.noGrad(() => ...)");
-  }
+  if (tracked && self._isView) throw new AutogradError(VIEW_INPLACE);
   const full = r.ndim === 0 && self.ndim > 0 ? expand(r, self.shape) : r;
   const src = cast(full, self.dtype).contiguousData();
   backend().write(self.storage.data, self.layout, src);
@@ -65,6 +70,7 @@ export function assign_<T extends Tensor>(self: T, compute: () => Tensor, anyCas
 /** Fills every element with one value. */
 export function fill_<T extends Tensor>(self: T, value: Scalar): T {
   checkInPlace(self, "fill_");
+  if (isGradEnabled() && self._isView && self.requiresGrad) throw new AutogradError(VIEW_INPLACE);
   backend().fill(self.storage.data, self.layout, toStored(value, self.dtype));
   self._version.value++;
   if (isGradEnabled() && self.gradFn) { self.gradFn = null; self.requiresGrad = false; }
@@ -105,6 +111,3 @@ export function setRequiresGrad(t: Tensor, flag: boolean): void {
   t.requiresGrad = flag;
 }
 
-function typeWord(d: DType): string {
-  return ({ float32: "Float", float64: "Double", int32: "Int", int64: "Long", bool: "Bool" } as Record<string, string>)[d.name] ?? d.name;
-}

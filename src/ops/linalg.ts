@@ -17,9 +17,9 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   }
   const dtype = resultType([a, b], isTensor);
   if (a.dtype !== b.dtype) {
-    throw new DTypeError(`expected scalar type ${a.dtype.name} but found ${b.dtype.name} (matmul needs both operands of one dtype; convert with .to())`);
+    throw new DTypeError(`expected scalar type ${a.dtype.scalarName} but found ${b.dtype.scalarName} (matmul needs both operands of one dtype; convert one with .to())`);
   }
-  if (dtype.kind === "bool") throw new DTypeError(`"addmm_impl_cpu_" not implemented for 'Bool'`);
+  if (dtype.kind === "bool") throw new DTypeError(`"addmm_impl_cpu_" not implemented for '${dtype.scalarName}'`);
   const a2 = a.ndim === 1 ? unsqueeze(a, 0) : a;
   const b2 = b.ndim === 1 ? unsqueeze(b, 1) : b;
   const k = a2.shape[a2.ndim - 1]!, kb = b2.shape[b2.ndim - 2]!;

@@ -27,13 +27,13 @@ export function at(t: Tensor, indices: readonly number[]): Tensor {
 /** Selects one index along `dim`, removing the dim. */
 export function select(t: Tensor, dim: number, index: number): Tensor {
   const d = normalizeDim(dim, t.ndim);
-  return record("select", "SelectBackward0", [t], viewOf(t, t.layout.select(d, index)), { dim: d, index });
+  return record("select", "SelectBackward0", [t], viewOf(t, t.layout.select(d, index)), { dim: d, index, shape: t.shape });
 }
 
 /** `t[start:end:step]` along `dim`. */
 export function slice(t: Tensor, dim: number, start = 0, end = Infinity, step = 1): Tensor {
   const d = normalizeDim(dim, t.ndim);
-  return record("slice", "SliceBackward0", [t], viewOf(t, t.layout.slice(d, start, end, step)), { dim: d, start, end, step });
+  return record("slice", "SliceBackward0", [t], viewOf(t, t.layout.slice(d, start, end, step)), { dim: d, start, end, step, shape: t.shape });
 }
 
 /** `length` elements from `start` along `dim`; unlike slice, out-of-range bounds are an error. */

@@ -12,20 +12,23 @@ import { reshape } from "./movement.ts";
 
 /** Normalized reduction options: sorted unique dims (all dims when none given). */
 export interface Reduction { dims: number[]; keepdim: boolean; all: boolean; correction?: number }
+/** Options of var/std: Bessel's correction (1 by default), or PyTorch 1.13's `unbiased` flag. */
+export type VarianceOptions = ReduceOptions & { correction?: number; unbiased?: boolean };
 
 /** Reads `sum(1)`, `sum([0, 1], true)` and `sum({ dim, keepdim })` alike. */
 export function opts(
-  dim?: number | readonly number[] | (ReduceOptions & { correction?: number }), keepdim?: boolean,
-): ReduceOptions & { correction?: number } {
+  dim?: number | readonly number[] | VarianceOptions, keepdim?: boolean,
+): VarianceOptions {
   if (typeof dim === "number" || Array.isArray(dim)) return { dim: dim as number | number[], keepdim: keepdim ?? false };
   return (dim as ReduceOptions | undefined) ?? {};
 }
 
-function normalize(t: Tensor, o: ReduceOptions & { correction?: number }): Reduction {
+function normalize(t: Tensor, o: VarianceOptions): Reduction {
   const raw = o.dim === undefined ? null : typeof o.dim === "number" ? [o.dim] : [...o.dim];
   const dims = raw === null || raw.length === 0 ? t.shape.map((_, i) => i) : [...new Set(raw.map((d) => normalizeDim(d, t.ndim)))].sort((a, b) => a - b);
   const r: Reduction = { dims, keepdim: o.keepdim ?? false, all: raw === null || raw.length === 0 };
   if (o.correction !== undefined) r.correction = o.correction;
+  else if (o.unbiased !== undefined) r.correction = o.unbiased ? 1 : 0;
   return r;
 }
 
@@ -48,13 +51,13 @@ function accType(t: Tensor): DType {
 export function sum(t: Tensor, o: ReduceOptions): Tensor {
   const r = normalize(t, o);
   const out = runReduce("sum", t, r, accType(t));
-  return record("sum", r.all && !r.keepdim ? "SumBackward0" : "SumBackward1", [t], out, { dims: r.dims, keepdim: r.keepdim });
+  return record("sum", r.all && !r.keepdim ? "SumBackward0" : "SumBackward1", [t], out, { dims: r.dims, keepdim: r.keepdim, shape: t.shape });
 }
 
 /** Mean over all elements or the given dims (floating point only, as in PyTorch). */
 export function mean(t: Tensor, o: ReduceOptions): Tensor {
   if (t.dtype.kind !== "float") {
-    throw new DTypeError(`mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: ${dtypeWord(t.dtype)}`);
+    throw new DTypeError(`mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: ${t.dtype.scalarName}`);
   }
   const r = normalize(t, o);
   const n = r.dims.reduce((p, d) => p * t.shape[d]!, 1);
@@ -69,7 +72,7 @@ export function prod(t: Tensor, o: ReduceOptions): Tensor {
 }
 
 /** Variance with Bessel's correction by default (correction = 1). */
-export function variance(t: Tensor, o: ReduceOptions & { correction?: number }): Tensor {
+export function variance(t: Tensor, o: VarianceOptions): Tensor {
   const r = normalize(t, o);
   const n = r.dims.reduce((p, d) => p * t.shape[d]!, 1);
   const centered = binary("sub", t, mean(t, { dim: r.dims, keepdim: true }));
@@ -78,7 +81,7 @@ export function variance(t: Tensor, o: ReduceOptions & { correction?: number }):
 }
 
 /** Standard deviation: the square root of variance. */
-export function std(t: Tensor, o: ReduceOptions & { correction?: number }): Tensor {
+export function std(t: Tensor, o: VarianceOptions): Tensor {
   return named(variance(t, o).sqrt(), "StdBackward0");
 }
 
@@ -96,7 +99,7 @@ export function extreme(
   const r = normalize(t, { dim: o.dim, keepdim: o.keepdim ?? false });
   const d = r.dims[0]!;
   const indices = wrap(backend().argReduce(op === "max" ? "argmax" : "argmin", t.storage.data, t.layout, d), outShape(t, r), int64);
-  const values = record("extremeDim", op === "max" ? "MaxBackward0" : "MinBackward0", [t], runReduce(op, t, r, t.dtype), { dim: d, keepdim: r.keepdim, indices });
+  const values = record("extremeDim", op === "max" ? "MaxBackward0" : "MinBackward0", [t], runReduce(op, t, r, t.dtype), { dim: d, keepdim: r.keepdim, indices, shape: t.shape });
   return { values, indices };
 }
 
@@ -133,8 +136,4 @@ export function logSoftmax(t: Tensor, dim: number): Tensor {
 
 function shiftOf(t: Tensor, dim: number): Tensor {
   return noGrad(() => (extreme("max", t, { dim, keepdim: true }) as ValuesIndices).values);
-}
-
-function dtypeWord(d: DType): string {
-  return ({ int32: "Int", int64: "Long", bool: "Bool", uint8: "Byte", int8: "Char" } as Record<string, string>)[d.name] ?? d.name;
 }
