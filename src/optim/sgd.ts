@@ -1,0 +1,60 @@
+/** Stochastic gradient descent with momentum, dampening, Nesterov and weight decay, as torch.optim.SGD. */
+import { ValueError } from "../errors.ts";
+import type { Tensor } from "../core/tensor.ts";
+import { Optimizer, type OptimizerParams, type ParamGroup, type ParamGroupSpec } from "./optimizer.ts";
+
+/** SGD's hyperparameters. */
+export type SGDHyper = {
+  lr: number;
+  momentum: number;
+  dampening: number;
+  weightDecay: number;
+  nesterov: boolean;
+  maximize: boolean;
+};
+
+/** Options of SGD; `lr` is required unless every group sets its own. */
+export type SGDOptions = Partial<SGDHyper>;
+
+/**
+ * torch.optim.SGD with PyTorch 1.13's single-tensor update: the momentum buffer starts as a copy
+ * of the first gradient, then buf = momentum·buf + (1 - dampening)·g.
+ * @example const opt = new SGD(net.parameters(), { lr: 0.1, momentum: 0.9 });
+ */
+export class SGD extends Optimizer<SGDHyper> {
+  constructor(params: Iterable<Tensor>, options: SGDOptions & { lr: number });
+  constructor(params: Iterable<ParamGroupSpec<SGDHyper>>, options?: SGDOptions);
+  constructor(params: OptimizerParams<SGDHyper>, options: SGDOptions = {}) {
+    const o = options;
+    if (o.lr !== undefined && o.lr < 0) throw new ValueError(`Invalid learning rate: ${o.lr}`);
+    if ((o.momentum ?? 0) < 0) throw new ValueError(`Invalid momentum value: ${o.momentum}`);
+    if ((o.weightDecay ?? 0) < 0) throw new ValueError(`Invalid weight_decay value: ${o.weightDecay}`);
+    if (o.nesterov && ((o.momentum ?? 0) <= 0 || (o.dampening ?? 0) !== 0)) {
+      throw new ValueError("Nesterov momentum requires a momentum and zero dampening");
+    }
+    const defaults = {
+      lr: o.lr as number, momentum: o.momentum ?? 0, dampening: o.dampening ?? 0, weightDecay: o.weightDecay ?? 0,
+      nesterov: o.nesterov ?? false, maximize: o.maximize ?? false,
+    };
+    super(params, defaults, { foreach: null, differentiable: false });
+  }
+
+  protected update(group: ParamGroup<SGDHyper>): void {
+    const { lr, momentum, dampening, weightDecay, nesterov, maximize } = group;
+    for (const p of group.params) {
+      if (p.grad === null) continue;
+      let d = maximize ? p.grad.neg() : p.grad;
+      if (weightDecay !== 0) d = d.add(p, { alpha: weightDecay });
+      const state = this.stateOf(p);
+      if (momentum !== 0) {
+        let buf = state.momentum_buffer ?? null;
+        if (buf === null) buf = state.momentum_buffer = d.clone().detach();
+        else buf.mul_(momentum).add_(d, { alpha: 1 - dampening });
+        d = nesterov ? d.add(buf, { alpha: momentum }) : buf;
+      } else {
+        state.momentum_buffer = null;
+      }
+      p.add_(d, { alpha: -lr });
+    }
+  }
+}
