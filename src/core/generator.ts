@@ -364,8 +364,12 @@ function logAvx2(u: number): number {
   return fmaf(e, LOG_Q2, f32(x + y));
 }
 
-/** sincos256_ps from avx_mathfun.h on one lane, for theta >= 0; writes [sin, cos] into `sc`. */
-function sincosAvx2(theta: number, sc: Float32Array): void {
+// sincosAvx2's results (two outputs without allocating).
+let sinOut = 0;
+let cosOut = 0;
+
+/** sincos256_ps from avx_mathfun.h on one lane, for theta >= 0; sets sinOut and cosOut. */
+function sincosAvx2(theta: number): void {
   let j = Math.trunc(f32(theta * FOPI));
   j = (j + 1) & ~1;
   let x = fmaf(j, DP1, theta);
@@ -381,19 +385,17 @@ function sincosAvx2(theta: number, sc: Float32Array): void {
   const swap = (j & 2) !== 0;
   const sin = swap ? c : s;
   const cos = swap ? s : c;
-  sc[0] = j & 4 ? -sin : sin;
-  sc[1] = ~(j - 2) & 4 ? -cos : cos;
+  sinOut = j & 4 ? -sin : sin;
+  cosOut = ~(j - 2) & 4 ? -cos : cos;
 }
-
-const sincos = new Float32Array(2);
 
 /** normal_fill_16_AVX2: Box-Muller on 16 uniforms in place (first 8 give radii, last 8 angles). */
 function normal16Avx2(data: Float32Array, at: number, mean: number, std: number): void {
   for (let j = at; j < at + 8; j++) {
     const radius = f32(Math.sqrt(-2 * logAvx2(f32(1 - data[j]!))));
-    sincosAvx2(f32(TWO_PI_F32 * data[j + 8]!), sincos);
-    data[j] = fmaf(f32(radius * sincos[1]!), std, mean);
-    data[j + 8] = fmaf(f32(radius * sincos[0]!), std, mean);
+    sincosAvx2(f32(TWO_PI_F32 * data[j + 8]!));
+    data[j] = fmaf(f32(radius * cosOut), std, mean);
+    data[j + 8] = fmaf(f32(radius * sinOut), std, mean);
   }
 }
 
@@ -410,10 +412,10 @@ function normal16(data: Float64Array, at: number, mean: number, std: number): vo
 /** normal_fill: uniforms for every element, Box-Muller per 16, then redo the last 16 when n % 16 != 0. */
 function normalFill(out: FloatArray, mean: number, std: number, gen: Generator): void {
   const n = out.length;
-  const single = out instanceof Float32Array;
-  const block = single
-    ? (at: number) => normal16Avx2(out, at, f32(mean), f32(std))
-    : (at: number) => normal16(out, at, mean, std);
+  const block = (at: number): void => {
+    if (out instanceof Float32Array) normal16Avx2(out, at, f32(mean), f32(std));
+    else normal16(out, at, mean, std);
+  };
   fillUniform(out, 0, 1, gen);
   for (let i = 0; i + 16 <= n; i += 16) block(i);
   if (n % 16 !== 0) {
