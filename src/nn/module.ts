@@ -69,8 +69,13 @@ export abstract class Module {
     return proxy;
   }
 
-  /** The computation of this module. Call the module itself (`net(X)`) to run hooks as well. */
-  abstract forward(...args: never[]): unknown;
+  /**
+   * The computation of this module. Call the module itself (`net(X)`) to run hooks as well.
+   * Subclasses declare precise types; on a plain `Module` (e.g. from `children()`) the call is
+   * as dynamic as in PyTorch.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  abstract forward(...args: any[]): any;
 
   /** Runs forward pre-hooks, forward, then forward hooks. */
   callWithHooks(...args: unknown[]): unknown {
