@@ -99,6 +99,7 @@ describe("readPt", () => {
     assertRefused(archive(bytesOf("\x80\x02ctorch\nFloatStorage\n)R.")), /FloatStorage got invalid arguments/);
     assertRefused(archive(bytesOf("\x80\x02(K\x01")), /ends without STOP/);
     assertRefused(archive(bytesOf("\x80\x02h\x05.")), /memo entry 5 is read before it is written/);
+    assertRefused(archive(bytesOf("\x80\x02ctorch\nShortStorage\n.")), /torch\.ShortStorage have a dtype torchlet does not support/);
   });
 
   test("checks a storage's claimed size against its record before allocating", () => {

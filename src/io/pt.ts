@@ -104,7 +104,14 @@ function torchHooks(zip: ZipReader, prefix: string, name: string, bigEndian: boo
     allowed.set(`torch.${cls}`, st);
   }
   return {
-    resolveGlobal: (module, n) => allowed.get(`${module}.${n}`),
+    resolveGlobal: (module, n) => {
+      const g = allowed.get(`${module}.${n}`);
+      if (g === undefined && module === "torch" && n.endsWith("Storage")) {
+        throw new FormatError(`${name}: tensors stored as torch.${n} have a dtype torchlet does not support; ` +
+          `convert them in PyTorch to one of float32, float64, float16, bfloat16, int64, int32, int8, uint8 or bool before saving`);
+      }
+      return g;
+    },
     persistentLoad: (pid) => loadStorage(pid, { zip, prefix, name, bigEndian, storages }),
     // OrderedDict carries `_metadata` (module versions) as instance state; torchlet has no use for it
     build: (target, state) => target instanceof Map && state instanceof Map,

@@ -2,7 +2,8 @@
  * The zip container of torch.save. Writing goes through fflate. Reading walks the central
  * directory here, because fflate's unzipSync trusts the entry count and offsets it reads (a zip64
  * count of 2^32 would loop for hours): every count, size and offset is checked against the bytes
- * first, and stored entries are returned as views, never copied.
+ * first, and stored entries are returned as views, never copied. CRC-32s are not verified, as in
+ * PyTorch (its miniz is built with MINIZ_DISABLE_ZIP_READER_CRC32_CHECKS).
  */
 import { inflateSync, zipSync } from "fflate";
 import type { Zippable } from "fflate";
