@@ -8,6 +8,9 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import * as torch from "../src/index.ts";
 import * as F from "../src/nn/functional.ts";
+import * as nnCore from "../src/nn/index.ts";
+import * as activation from "../src/nn/activation.ts";
+import * as loss from "../src/nn/loss.ts";
 import { TorchletError } from "../src/errors.ts";
 import type { Tensor } from "../src/index.ts";
 
@@ -19,6 +22,9 @@ interface Case {
   seed: number | null; out: Enc; upstream: Enc | null; grads: (Enc | null)[]; gradFn: string | null;
 }
 interface ErrorCase { name: string; op: string; tensors: Enc[]; args: number[]; options: Options; class: string; message: string }
+
+// the lead re-exports activation.ts and loss.ts from src/nn/index.ts; until then, assemble nn here
+const nn = { ...nnCore, ...activation, ...loss };
 
 const fixture = JSON.parse(readFileSync(new URL("./fixtures/nn_functional.json", import.meta.url), "utf8")) as {
   cases: Case[]; errors: ErrorCase[];
@@ -120,5 +126,56 @@ describe("dropout", () => {
     const kept = flat(y.tolist()).filter((v) => v !== 0);
     assert.ok(Math.abs(kept.length / 10000 - 0.8) < 0.02);
     assert.ok(kept.every((v) => Math.abs(v - 1.25) < 1e-6));
+  });
+});
+
+describe("activation and loss modules", () => {
+  test("print as PyTorch prints them inside a Sequential", () => {
+    const net = new nn.Sequential(
+      new nn.Flatten(), new nn.Linear(4, 8), new nn.ReLU(), new nn.Dropout(0.2), new nn.GELU({ approximate: "tanh" }),
+      new nn.Sigmoid(), new nn.Tanh(), new nn.Identity(), new nn.Softmax(1), new nn.LogSoftmax({ dim: 1 }), new nn.Softmax(),
+    );
+    assert.equal(net.toString(), "Sequential(\n  (0): Flatten(start_dim=1, end_dim=-1)\n  (1): Linear(in_features=4, out_features=8, bias=True)\n  (2): ReLU()\n  (3): Dropout(p=0.2, inplace=False)\n  (4): GELU(approximate='tanh')\n  (5): Sigmoid()\n  (6): Tanh()\n  (7): Identity()\n  (8): Softmax(dim=1)\n  (9): LogSoftmax(dim=1)\n  (10): Softmax(dim=None)\n)");
+  });
+
+  test("loss modules print without options and keep class weights as buffers under PyTorch's names", () => {
+    const cases: [{ toString(): string; stateDict(): Map<string, Tensor> }, string, string[]][] = [
+      [new nn.MSELoss(), "MSELoss()", []],
+      [new nn.L1Loss({ reduction: "sum" }), "L1Loss()", []],
+      [new nn.CrossEntropyLoss({ weight: torch.ones(3) }), "CrossEntropyLoss()", ["weight"]],
+      [new nn.BCEWithLogitsLoss({ posWeight: torch.ones(2) }), "BCEWithLogitsLoss()", ["pos_weight"]],
+      [new nn.NLLLoss(), "NLLLoss()", []],
+      [new nn.Dropout(), "Dropout(p=0.5, inplace=False)", []],
+      [new nn.GELU(), "GELU(approximate='none')", []],
+      [new nn.Flatten(0, 2), "Flatten(start_dim=0, end_dim=2)", []],
+    ];
+    for (const [m, repr, keys] of cases) {
+      assert.equal(m.toString(), repr);
+      assert.deepEqual([...m.stateDict().keys()], keys);
+    }
+  });
+
+  test("modules compute what nn.functional computes", () => {
+    const x = torch.randn(3, 4), t = torch.tensor([0n, 3n, 1n]), y = torch.rand(3, 4);
+    const pairs: [Tensor, Tensor][] = [
+      [new nn.ReLU()(x), F.relu(x)],
+      [new nn.GELU()(x), F.gelu(x)],
+      [new nn.Softmax(1)(x), F.softmax(x, 1)],
+      [new nn.Softmax()(x), F.softmax(x, 1)],
+      [new nn.Flatten()(torch.zeros(2, 3, 4)), torch.zeros(2, 12)],
+      [new nn.MSELoss({ reduction: "sum" })(x, y), F.mseLoss(x, y, { reduction: "sum" })],
+      [new nn.CrossEntropyLoss({ labelSmoothing: 0.1 })(x, t), F.crossEntropy(x, t, { labelSmoothing: 0.1 })],
+      [new nn.BCEWithLogitsLoss({ posWeight: torch.full([4], 2) })(x, y), F.binaryCrossEntropyWithLogits(x, y, { posWeight: torch.full([4], 2) })],
+    ];
+    for (const [a, b] of pairs) assert.deepEqual(a.tolist(), b.tolist());
+  });
+
+  test("Dropout drops while training and is the identity after eval()", () => {
+    const drop = new nn.Dropout(0.5), x = torch.ones(50);
+    torch.manualSeed(3);
+    assert.ok(flat(drop(x).tolist()).includes(0));
+    drop.eval();
+    assert.equal(drop(x), x);
+    assert.throws(() => new nn.Dropout(1.5), /dropout probability has to be between 0 and 1, but got 1.5/);
   });
 });
