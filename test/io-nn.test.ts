@@ -42,7 +42,7 @@ describe("state dicts through files", () => {
     const path = join(dir, "mlp.params");
     save(net.stateDict(), path);
     const clone = new MLP();
-    clone.loadStateDict(load(path) as Map<string, Tensor>);
+    clone.loadStateDict(load<Map<string, Tensor>>(path));
     assert.deepEqual(clone(X).tolist(), Y.tolist());
   });
 

@@ -77,6 +77,18 @@ describe("readPt", () => {
     assert.notEqual((tied.get("0.bias") as RawTensor).storage, (tied.get("1.bias") as RawTensor).storage);
   });
 
+  test("honours a big-endian byteorder record by swapping each element's bytes", () => {
+    const little = writePt(rawFromData(DType.float32, [2], new Float32Array([1.5, -2])));
+    const zip = openZip(little, "x");
+    const files: Array<[string, Uint8Array]> = [...zip.entries.values()].map((e) => {
+      const data = zip.read(e).slice();
+      if (e.name === "archive/byteorder") return [e.name, new TextEncoder().encode("big")];
+      if (e.name.includes("/data/")) for (let i = 0; i < data.length; i += 4) data.subarray(i, i + 4).reverse();
+      return [e.name, data];
+    });
+    assert.deepEqual(Array.from((readPt(writeZip(files)) as RawTensor).storage.data as Float32Array), [1.5, -2]);
+  });
+
   test("loads a bare tensor", () => {
     const t = readPt(fixture("tensor.pt")) as RawTensor;
     assert.deepEqual(t.shape, [1, 3]);

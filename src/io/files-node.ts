@@ -26,9 +26,12 @@ export function save(obj: SaveValue, path: string): void {
   writeFileAtomic(path, serialize(obj));
 }
 
-/** torch.load: reads a file torch.save wrote (PyTorch >= 1.6 format); loading never runs code. */
-export function load(path: string, options: LoadOptions = {}): LoadValue {
-  return deserialize(readBytes(path), { ...options, name: path });
+/**
+ * torch.load: reads a file torch.save wrote (PyTorch >= 1.6 format); loading never runs code.
+ * The type argument is unchecked, as JSON.parse's result is: `load<StateDict>("mlp.params")`.
+ */
+export function load<T = LoadValue>(path: string, options: LoadOptions = {}): T {
+  return deserialize<T>(readBytes(path), { ...options, name: path });
 }
 
 /** Writes a safetensors file atomically; tied tensors are stored once. */

@@ -23,9 +23,12 @@ export function serialize(obj: SaveValue): Uint8Array {
   return writePt(toRawTree(obj));
 }
 
-/** torch.load from bytes: dicts come back as Maps, lists and tuples as arrays. */
-export function deserialize(bytes: Uint8Array | ArrayBuffer, options: DeserializeOptions = {}): LoadValue {
-  return toTensors(readPt(bytes, options.name), options);
+/**
+ * torch.load from bytes: dicts come back as Maps, lists and tuples as arrays. The type argument
+ * is unchecked: `deserialize<Map<string, Tensor>>(bytes)`.
+ */
+export function deserialize<T = LoadValue>(bytes: Uint8Array | ArrayBuffer, options: DeserializeOptions = {}): T {
+  return toTensors(readPt(bytes, options.name), options) as T;
 }
 
 /** Tensors by name, as a Map or a plain object. */
