@@ -27,7 +27,7 @@ const storageClasses: ReadonlyArray<readonly [string, DType]> = [
 ];
 const storageName = new Map(storageClasses.map(([n, d]) => [d, n]));
 
-/** The highest archive format version PyTorch 1.13 reads (caffe2/serialize/inline_container.h). */
+/** The highest archive format version PyTorch 1.13 reads (kMaxSupportedFileFormatVersion, caffe2/serialize/versions.h). */
 const maxVersion = 10;
 
 interface StorageType extends PickleCallable { dtype: DType }
