@@ -21,3 +21,4 @@ export * from "./errors.ts";
 export { backend, setBackend } from "./backend/active.ts";
 export type { Backend } from "./backend/backend.ts";
 export * as nn from "./nn/index.ts";
+export * as optim from "./optim/index.ts";

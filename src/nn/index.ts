@@ -6,3 +6,7 @@ export { Linear, LazyLinear } from "./linear.ts";
 export type { LinearOptions } from "./linear.ts";
 export { Sequential, ModuleList, ModuleDict } from "./container.ts";
 export * as init from "./init.ts";
+export { ReLU, Sigmoid, Tanh, GELU, Softmax, LogSoftmax, Identity, Flatten, Dropout } from "./activation.ts";
+export { MSELoss, L1Loss, NLLLoss, CrossEntropyLoss, BCEWithLogitsLoss } from "./loss.ts";
+export type { LossModuleOptions } from "./loss.ts";
+export * as functional from "./functional.ts";

@@ -1,0 +1,229 @@
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import * as torch from "../src/index.ts";
+import { StateDictError, UninitializedError, type Tensor } from "../src/index.ts";
+
+const { nn } = torch;
+const fx = JSON.parse(readFileSync(new URL("./fixtures/nn_module.json", import.meta.url), "utf8"));
+
+interface Vals { shape: number[]; data: number[] }
+function assertClose(t: Tensor, want: Vals, tol = 1e-6, what = ""): void {
+  assert.deepEqual([...t.shape], want.shape, `${what} shape`);
+  const got = t.double().contiguousData() as Float64Array;
+  want.data.forEach((v, i) => {
+    assert.ok(Math.abs(got[i]! - v) <= tol * Math.max(1, Math.abs(v)), `${what}[${i}]: ${got[i]} vs PyTorch ${v}`);
+  });
+}
+
+class MLP extends nn.Module {
+  hidden = new nn.LazyLinear(256);
+  out = new nn.LazyLinear(10);
+  forward(X: Tensor): Tensor {
+    return this.out(this.hidden(X).relu());
+  }
+}
+
+describe("Module printing", () => {
+  test("Sequential of Linear and ReLU", () => {
+    assert.equal(String(new nn.Sequential(new nn.Linear(4, 8), new nn.ReLU(), new nn.Linear(8, 1))), fx.repr.sequential);
+  });
+  test("Linear without bias", () => {
+    assert.equal(String(new nn.Linear(3, 2, { bias: false })), fx.repr.nobias);
+  });
+  test("lazy layers before and after their first call", () => {
+    const lazy = new nn.Sequential(new nn.LazyLinear(8), new nn.ReLU(), new nn.LazyLinear(1));
+    assert.equal(String(lazy), fx.repr.lazy_before);
+    lazy(torch.zeros(2, 4));
+    assert.equal(String(lazy), fx.repr.lazy_after);
+  });
+  test("nested custom modules", () => {
+    const net = new nn.Sequential(new MLP(), new nn.Linear(10, 20), new nn.Sequential(new nn.Linear(20, 4), new nn.ReLU()));
+    assert.equal(String(net), fx.repr.nested);
+  });
+  test("parameters, uninitialized parameters and an empty Sequential", () => {
+    assert.equal(String(new nn.LazyLinear(3).weight), fx.repr.uninitialized_param);
+    assert.equal(String(new nn.Parameter(torch.tensor([1, 2]))), fx.repr.parameter);
+    assert.equal(String(new nn.Sequential()), fx.repr.empty_sequential);
+  });
+  test("extraRepr of a custom module", () => {
+    class Scale extends nn.Module {
+      constructor(readonly factor: number) { super(); }
+      forward(x: Tensor): Tensor { return x.mul(this.factor); }
+      override extraRepr(): string { return `factor=${this.factor}`; }
+    }
+    assert.equal(String(new nn.Sequential(new Scale(2))), "Sequential(\n  (0): Scale(factor=2)\n)");
+  });
+});
+
+describe("registration by assignment", () => {
+  test("parameters, submodules and buffers register in assignment order", () => {
+    class Net extends nn.Module {
+      w = new nn.Parameter(torch.zeros(4, 3));
+      hidden = new nn.Linear(3, 2);
+      plain = 5;
+      constructor() {
+        super();
+        this.registerBuffer("running", torch.ones(2));
+        this.registerBuffer("scratch", torch.ones(1), { persistent: false });
+      }
+      forward(x: Tensor): Tensor { return this.hidden(x.matmul(this.w)); }
+    }
+    const net = new Net();
+    assert.deepEqual([...net.namedParameters()].map(([n]) => n), ["w", "hidden.weight", "hidden.bias"]);
+    assert.deepEqual([...net.namedBuffers()].map(([n]) => n), ["running", "scratch"]);
+    assert.deepEqual([...net.stateDict().keys()], ["w", "running", "hidden.weight", "hidden.bias"]);
+    assert.deepEqual([...net.namedChildren()].map(([n]) => n), ["hidden"]);
+    assert.equal(net.plain, 5);
+    assert.deepEqual(net(torch.ones(2, 4)).shape, [2, 2]);
+  });
+  test("replacing a parameter keeps its place; assigning a plain tensor to it is refused", () => {
+    const lin = new nn.Linear(2, 2);
+    const p = new nn.Parameter(torch.zeros(2, 2));
+    lin.weight = p;
+    assert.equal([...lin.parameters()][0], p);
+    assert.throws(() => { (lin as unknown as { weight: Tensor }).weight = torch.zeros(2, 2); },
+      /cannot assign 'torch.FloatTensor' as parameter 'weight' \(torch.nn.Parameter or None expected\)/);
+  });
+  test("hooks run around forward and are removable", () => {
+    const lin = new nn.Linear(2, 2);
+    const seen: string[] = [];
+    const pre = lin.registerForwardPreHook(() => { seen.push("pre"); });
+    const post = lin.registerForwardHook((_m, _a, out) => { seen.push("post"); return (out as Tensor).mul(0); });
+    const y = lin(torch.ones(1, 2));
+    assert.deepEqual(seen, ["pre", "post"]);
+    assert.deepEqual(y.tolist(), [[0, 0]]);
+    pre.remove(); post.remove();
+    lin(torch.ones(1, 2));
+    assert.deepEqual(seen, ["pre", "post"]);
+  });
+  test("apply visits children first; train/eval reach every module", () => {
+    const net = new nn.Sequential(new nn.Linear(2, 2), new nn.Sequential(new nn.ReLU()));
+    const order: string[] = [];
+    net.apply((m) => order.push(m.getName()));
+    assert.deepEqual(order, ["Linear", "ReLU", "Sequential", "Sequential"]);
+    net.eval();
+    assert.ok([...net.modules()].every((m) => !m.training));
+    net.train();
+    assert.ok([...net.modules()].every((m) => m.training));
+  });
+  test("Sequential indexing, length, iteration, append and slicing", () => {
+    const a = new nn.Linear(2, 3), b = new nn.ReLU(), c = new nn.Linear(3, 1);
+    const net = new nn.Sequential(a, b);
+    net.append(c);
+    assert.equal(net.length, 3);
+    assert.equal(net[0], a);
+    assert.equal(net.at(-1), c);
+    assert.deepEqual([...net], [a, b, c]);
+    const head = net.slice(0, 2);
+    assert.ok(head instanceof nn.Sequential);
+    assert.equal(head.at(1), b);
+    assert.throws(() => net.at(3), /out of range/);
+  });
+});
+
+describe("uninitialized parameters", () => {
+  test("using one before the first forward pass says to call forward", () => {
+    const lazy = new nn.LazyLinear(3);
+    assert.throws(() => lazy.weight.shape, (e: unknown) => e instanceof UninitializedError && /Call `forward` to initialize/.test(e.message));
+    assert.throws(() => lazy.weight.add(1), UninitializedError);
+    assert.ok(lazy instanceof nn.Linear);
+    assert.ok(lazy.weight instanceof nn.UninitializedParameter);
+    assert.equal(String(lazy.stateDict().get("weight")), "<UninitializedParameter>");
+  });
+  test("loading a state dict materializes a lazy module with the loaded shapes", () => {
+    const src = new nn.Sequential(new nn.Linear(4, 8), new nn.ReLU(), new nn.Linear(8, 1));
+    const lazy = new nn.Sequential(new nn.LazyLinear(8), new nn.ReLU(), new nn.LazyLinear(1));
+    lazy.loadStateDict(src.stateDict());
+    const x = torch.rand(3, 4);
+    assert.ok(torch.equal(lazy(x), src(x)));
+    assert.equal(String(lazy), fx.repr.lazy_after);
+  });
+});
+
+describe("stateDict and loadStateDict", () => {
+  test("strict loading reports every problem in PyTorch's words and changes nothing", () => {
+    const net = new nn.Sequential(new nn.Linear(4, 8), new nn.ReLU(), new nn.Linear(8, 1));
+    const before = net.stateDict();
+    const snapshot = new Map([...before].map(([k, v]) => [k, v.clone()]));
+    const sd = net.stateDict();
+    sd.delete("2.bias");
+    sd.set("3.weight", torch.zeros(1));
+    sd.set("0.weight", torch.zeros(8, 5));
+    sd.set("2.weight", torch.full([1, 8], 9));
+    assert.throws(() => net.loadStateDict(sd), (e: unknown) => e instanceof StateDictError && e.message === fx.errors.strict_all);
+    for (const [k, v] of net.stateDict()) assert.ok(torch.equal(v, snapshot.get(k)!), `${k} changed`);
+  });
+  test("non-strict loading still refuses size mismatches, and reports missing and unexpected keys", () => {
+    const net = new nn.Sequential(new nn.Linear(4, 8), new nn.ReLU(), new nn.Linear(8, 1));
+    assert.throws(() => net.loadStateDict({ "0.weight": torch.zeros(8, 5) }, { strict: false }), { message: fx.errors.nonstrict_mismatch });
+    const r = net.loadStateDict(new Map([["0.weight", torch.zeros(8, 4)], ["x", torch.zeros(1)]]), { strict: false });
+    assert.deepEqual(r, { missingKeys: fx.errors.nonstrict_result.missing, unexpectedKeys: fx.errors.nonstrict_result.unexpected });
+    assert.ok(torch.equal(net[0].weight, torch.zeros(8, 4)));
+  });
+  test("state dict values share storage with the parameters but are outside the graph", () => {
+    const lin = new nn.Linear(2, 2);
+    const w = lin.stateDict().get("weight")!;
+    assert.equal(w.requiresGrad, false);
+    w.at(0, 0).fill_(42);
+    assert.equal(lin.weight.at(0, 0).item(), 42);
+  });
+  test("a round trip into a fresh model gives identical outputs", () => {
+    const a = new nn.Sequential(new nn.Linear(4, 8), new nn.ReLU(), new nn.Linear(8, 1));
+    const b = new nn.Sequential(new nn.Linear(4, 8), new nn.ReLU(), new nn.Linear(8, 1));
+    const x = torch.randn(5, 4);
+    assert.ok(!torch.equal(a(x), b(x)));
+    b.loadStateDict(a.stateDict());
+    assert.ok(torch.equal(a(x), b(x)));
+  });
+});
+
+describe("tied parameters", () => {
+  test("gradients from both uses add up, as in PyTorch; names and optimizers see one parameter", () => {
+    const t = fx.tied;
+    torch.manualSeed(t.seed);
+    const shared = new nn.LazyLinear(8);
+    const tied = new nn.Sequential(new nn.LazyLinear(8), new nn.ReLU(), shared, new nn.ReLU(), shared, new nn.ReLU(), new nn.LazyLinear(1));
+    const X = torch.rand(2, 4);
+    assertClose(X, t.X, 0, "X");
+    const y = tied(X);
+    assertClose(y, t.y, 1e-6, "y");
+    y.mul(y).sum().backward();
+    assert.deepEqual([...tied.namedParameters()].map(([n]) => n), t.names);
+    assert.deepEqual([...tied.stateDict().keys()], t.stateKeys);
+    for (const [name, p] of tied.namedParameters()) {
+      assertClose(p, t.params[name], 1e-6, name);
+      assertClose(p.grad!, t.grads[name], 1e-5, `${name}.grad`);
+    }
+    assert.equal(tied[2].weight, tied[4].weight);
+  });
+});
+
+describe("initialization", () => {
+  for (const seed of [0, 42]) {
+    test(`Linear(4, 8) after manualSeed(${seed}) has PyTorch's weights`, () => {
+      torch.manualSeed(seed);
+      const lin = new nn.Linear(4, 8);
+      assertClose(lin.weight, fx.init[`linear_${seed}`].weight, 0, "weight");
+      assertClose(lin.bias!, fx.init[`linear_${seed}`].bias, 0, "bias");
+    });
+  }
+  test("the nn.init functions consume the generator as PyTorch's do", () => {
+    const want = fx.init.sequence;
+    torch.manualSeed(3);
+    const w = torch.empty(5, 4);
+    const { init } = nn;
+    init.xavierUniform_(w); assertClose(w, want.xavierUniform, 1e-7, "xavierUniform");
+    init.xavierNormal_(w); assertClose(w, want.xavierNormal, 1e-6, "xavierNormal");
+    init.kaimingUniform_(w, { mode: "fan_out", nonlinearity: "relu" }); assertClose(w, want.kaimingUniform, 1e-7, "kaimingUniform");
+    init.kaimingNormal_(w); assertClose(w, want.kaimingNormal, 1e-6, "kaimingNormal");
+    init.normal_(w, 1, 0.01); assertClose(w, want.normal, 1e-6, "normal");
+    init.uniform_(w, -2, 3); assertClose(w, want.uniform, 1e-7, "uniform");
+    init.truncNormal_(w, { std: 0.5, a: -0.5, b: 0.5 }); assertClose(w, want.truncNormal, 1e-5, "truncNormal");
+    init.eye_(w); assertClose(w, want.eye, 0, "eye");
+    for (const [k, v] of Object.entries(want.gains as Record<string, number>)) {
+      const [name, param] = k === "leaky_relu_0.2" ? ["leaky_relu", 0.2] : [k, undefined];
+      assert.equal(init.calculateGain(name as Parameters<typeof init.calculateGain>[0], param), v, k);
+    }
+  });
+});
