@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import {
-  Generator, fillBernoulli, fillBernoulliTensor, fillExponential, fillNormal, fillRandint, fillRandperm, fillUniform, stateFromBytes, stateToBytes,
+  Generator, fillBernoulli, fillBernoulliTensor, fillExponential, fillNormal, multinomial, fillRandint, fillRandperm, fillUniform, stateFromBytes, stateToBytes,
 } from "../src/core/generator.ts";
 
 type Step =
@@ -17,7 +17,10 @@ type Step =
   | { op: "randperm"; n: number; out: string[] }
   | { op: "exponential"; dtype: string; n: number; lambda: number; out: number[] }
   | { op: "bernoulliTensor"; dtype: string; n: number; pdtype: string; p: number[]; out: number[] }
-  | { op: "multinomial"; rows: number; probs: number[]; out: string[] }
+  | {
+    op: "multinomial"; rows: number; probs: number[]; numSamples: number; replacement: boolean; dtype: string;
+    out: string[];
+  }
   | { op: "state"; bytes: string };
 interface Case { name: string; seed: string; steps: Step[] }
 interface Fixture {
@@ -41,26 +44,6 @@ function alloc(dtype: string, n: number): Float32Array | Float64Array | Int32Arr
 
 const asStrings = (a: ArrayLike<number | bigint | string>): string[] => Array.from(a, (v) => String(v));
 const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
-
-/**
- * torch.multinomial(p, 1) as PyTorch 1.13 computes it (for the ops layer to follow):
- * q ~ Exp(1) in p's dtype, then the first argmax of p / q along each row.
- */
-function multinomial1(rows: number, probs: number[], gen: Generator): BigInt64Array {
-  const k = probs.length;
-  const q = new Float32Array(Math.max(rows, 1) * k);
-  fillExponential(q, 1, gen);
-  const out = new BigInt64Array(Math.max(rows, 1));
-  for (let r = 0; r < out.length; r++) {
-    let best = 0;
-    for (let j = 0; j < k; j++) {
-      q[r * k + j] = Math.fround(probs[j]!) / q[r * k + j]!;
-      if (q[r * k + j]! > q[r * k + best]!) best = j;
-    }
-    out[r] = BigInt(best);
-  }
-  return out;
-}
 
 /** Runs one fixture step on `gen` and returns what torchlet produced, next to PyTorch's. */
 function run(step: Step, gen: Generator): { got: ArrayLike<number | bigint> | string; want: unknown } | null {
@@ -108,8 +91,11 @@ function run(step: Step, gen: Generator): { got: ArrayLike<number | bigint> | st
       fillBernoulliTensor(out, (step.pdtype === "float32" ? Float32Array : Float64Array).from(step.p), gen);
       return { got: out, want: step.out };
     }
-    case "multinomial":
-      return { got: multinomial1(step.rows, step.probs, gen), want: step.out };
+    case "multinomial": {
+      const table = Array.from({ length: Math.max(step.rows, 1) }, () => step.probs).flat();
+      const probs = (step.dtype === "float32" ? Float32Array : Float64Array).from(table);
+      return { got: multinomial(probs, step.probs.length, step.numSamples, step.replacement, gen), want: step.out };
+    }
     case "randperm": {
       const out = new BigInt64Array(step.n);
       fillRandperm(out, gen);

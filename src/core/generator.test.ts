@@ -2,7 +2,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
   DEFAULT_SEED, Generator, RNG_STATE_BYTES, defaultGenerator, fillBernoulli, fillBernoulliTensor, fillExponential, fillNormal, fillNormalSerial,
-  fillRandint, fillRandperm, fillUniform, initialSeed, manualSeed, randperm, stateFromBytes, stateToBytes,
+  fillRandint, fillRandperm, fillUniform, initialSeed, manualSeed, multinomial, randperm, stateFromBytes, stateToBytes,
 } from "./generator.ts";
 import { ValueError } from "../errors.ts";
 
@@ -129,6 +129,11 @@ describe("fills", () => {
     assert.throws(() => fillExponential(new Float32Array(2), -1, g), /exponential_ expects lambda >= 0.0, but found lambda=-1/);
     assert.throws(() => fillBernoulliTensor(new Float32Array(2), new Float32Array([0.5, 1.5]), g), /p_in >= 0 && p_in <= 1/);
     assert.throws(() => fillBernoulliTensor(new Float32Array(2), new Float32Array(3), g), /broadcast p first/);
+    const p = new Float32Array([0.5, 0.5, 0, 0]);
+    assert.throws(() => multinomial(p, 2, 3, false, g), /cannot sample n_sample > prob_dist.size\(-1\) samples without replacement/);
+    assert.throws(() => multinomial(p, 2, 1, true, g), /sum of probabilities <= 0/);
+    assert.throws(() => multinomial(new Float32Array([1, -1]), 2, 1, true, g), /element < 0/);
+    assert.throws(() => multinomial(new Float32Array([1, 2, 3]), 2, 1, true, g), /rows of 2/);
     assert.deepEqual(g.getState(), before);
   });
 

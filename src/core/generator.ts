@@ -673,3 +673,74 @@ export function fillExponential(out: FloatArray, lambda = 1, gen: Generator = de
     for (let i = 0; i < m; i++) out[at + i] = scale * Math.log(1 - w[i]! * TWO_POW_NEG_53);
   }
 }
+
+/** PyTorch's up-front checks on a multinomial probability table. */
+function checkMultinomial(probs: FloatArray, categories: number, numSamples: number, replacement: boolean): void {
+  if (!(categories > 0) || probs.length % categories !== 0) {
+    throw new ValueError(`multinomial: ${probs.length} probabilities do not split into rows of ${categories}`);
+  }
+  if (!(numSamples > 0)) throw new ValueError("multinomial: cannot sample n_sample <= 0 samples");
+  if (!replacement && numSamples > categories) {
+    throw new ValueError("multinomial: cannot sample n_sample > prob_dist.size(-1) samples without replacement");
+  }
+  if (!probs.every((v) => v >= 0 && v < Infinity)) {
+    throw new ValueError("multinomial: probability tensor contains either `inf`, `nan` or element < 0");
+  }
+  for (let at = 0; at < probs.length; at += categories) {
+    if (!probs.subarray(at, at + categories).some((v) => v > 0)) {
+      throw new ValueError("multinomial: invalid multinomial distribution (sum of probabilities <= 0)");
+    }
+  }
+}
+
+/**
+ * torch.multinomial on a row-major [rows, categories] table of weights: `numSamples` category
+ * indices per row, as int64. Without replacement PyTorch 1.13 takes the topk of p / q with
+ * q ~ Exp(1) in p's dtype; with replacement (even for one sample) one double uniform per sample,
+ * searched in the row's normalized cumulative sums.
+ */
+export function multinomial(
+  probs: FloatArray, categories: number, numSamples: number, replacement = false, gen: Generator = defaultGenerator,
+): BigInt64Array {
+  checkMultinomial(probs, categories, numSamples, replacement);
+  const rows = probs.length / categories;
+  const out = new BigInt64Array(rows * numSamples);
+  if (!replacement) {
+    const q = probs instanceof Float32Array ? new Float32Array(probs.length) : new Float64Array(probs.length);
+    fillExponential(q, 1, gen);
+    for (let i = 0; i < q.length; i++) q[i] = probs[i]! / q[i]!;
+    for (let r = 0; r < rows; r++) {
+      const row = q.subarray(r * categories, (r + 1) * categories);
+      // Largest first; ties keep the lower index (they need equal draws, in practice never).
+      const order = Array.from(row.keys()).sort((a, b) => row[b]! - row[a]! || a - b);
+      for (let j = 0; j < numSamples; j++) out[r * numSamples + j] = BigInt(order[j]!);
+    }
+    return out;
+  }
+  const single = probs instanceof Float32Array;
+  const cum = single ? new Float32Array(categories) : new Float64Array(categories);
+  for (let r = 0; r < rows; r++) {
+    let sum = 0;
+    for (let j = 0; j < categories; j++) {
+      sum += probs[r * categories + j]!;
+      if (single) sum = f32(sum);
+      cum[j] = sum;
+    }
+    for (let j = 0; j < categories; j++) cum[j] = cum[j]! / sum;
+    cum[categories - 1] = 1;
+    for (let j = 0; j < numSamples; j++) out[r * numSamples + j] = BigInt(searchCumulative(cum, gen.random53() * TWO_POW_NEG_53));
+  }
+  return out;
+}
+
+/** The first slot whose cumulative probability is not below u (multinomial's binary search). */
+function searchCumulative(cum: FloatArray, u: number): number {
+  let left = 0;
+  let right = cum.length;
+  while (right > left) {
+    const mid = left + ((right - left) >> 1);
+    if (cum[mid]! < u) left = mid + 1;
+    else right = mid;
+  }
+  return left;
+}
