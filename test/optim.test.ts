@@ -11,6 +11,7 @@ import * as torch from "../src/index.ts";
 import * as F from "../src/nn/functional.ts";
 import { Adam, AdamW, SGD, type Optimizer, type HyperParams } from "../src/optim/index.ts";
 import { ValueError } from "../src/errors.ts";
+import { deserialize, serialize } from "../src/io/index.ts";
 import type { Tensor } from "../src/index.ts";
 
 type Nested = number | Nested[];
@@ -21,6 +22,8 @@ interface Config {
   groups: { params: string[]; options: Opts }[] | null;
   losses: number[]; params: Record<string, Enc>[]; repr: string;
   stateDict: { state: Record<string, Record<string, Enc | null>>; param_groups: Record<string, unknown>[] };
+  /** base64 of torch.save(optimizer.state_dict()) after step 2 */
+  savedAfter2: string;
 }
 const fixture = JSON.parse(readFileSync(new URL("./fixtures/optim.json", import.meta.url), "utf8")) as {
   init: Record<string, Enc>; X: Enc; Y: Enc; configs: Config[];
@@ -176,6 +179,29 @@ describe("Optimizer.stateDict / loadStateDict", () => {
       for (const k of NAMES) close(p2[k]!, c.params[4]![k]!, `after reload ${k}`);
     });
   }
+
+  for (const c of fixture.configs) {
+    test(`${c.name}: PyTorch's torch.save of step 2 loads, and 3 more steps = PyTorch's 5 steps`, () => {
+      const p = Object.fromEntries(NAMES.map((k) => [k, make(c.params[1]![k]!, true)]));
+      const opt = build(c, p);
+      opt.loadStateDict(deserialize(Buffer.from(c.savedAfter2, "base64")) as Map<string, unknown>);
+      for (let s = 2; s < 5; s++) trainStep(opt, p);
+      for (const k of NAMES) close(p[k]!, c.params[4]![k]!, `after loading PyTorch's state ${k}`);
+      checkStateDict(opt, c);
+    });
+  }
+
+  test("stateDict() survives torch.save format bytes (serialize, deserialize, loadStateDict)", () => {
+    const c = fixture.configs.find((x) => x.name === "adam/groups")!;
+    const p = freshParams();
+    const first = build(c, p);
+    trainStep(first, p);
+    trainStep(first, p);
+    const second = build(c, p);
+    second.loadStateDict(deserialize(serialize(first.stateDict())) as Map<string, unknown>);
+    for (let s = 2; s < 5; s++) trainStep(second, p);
+    for (const k of NAMES) close(p[k]!, c.params[4]![k]!, `after a bytes round trip ${k}`);
+  });
 
   test("loaded state is a copy: stepping one optimizer leaves the other's state alone", () => {
     const w = torch.tensor([1, 2], { requiresGrad: true });

@@ -28,10 +28,10 @@ export type ParamState = Record<string, Tensor | null>;
 export type StateValue = Tensor | number | boolean | null | readonly StateValue[];
 
 /** PyTorch's optimizer state dict: `state` by parameter index and `param_groups` with snake_case keys. */
-export interface OptimizerStateDict {
+export type OptimizerStateDict = {
   state: Map<number, ParamState>;
   param_groups: { [key: string]: StateValue }[];
-}
+};
 
 /** The closure `step` may call to re-evaluate the loss. */
 export type Closure = () => Tensor | number;
