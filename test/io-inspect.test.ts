@@ -55,6 +55,7 @@ describe("torchlet inspect", () => {
     assert.match(bad.err, /^torchlet inspect: .*evil\.pt: .*'posix\.system', which is not allowed.*\n$/);
     assert.equal(bad.err.split("\n").length, 2);
     assert.equal(run(join(fixtureDir, "missing.pt")).code, 1);
+    assert.match(run(join(fixtureDir, "legacy.pt")).err, /not a zip archive.*re-saved with torch\.save in PyTorch >= 1\.6\n$/);
     assert.equal(run().code, 2);
   });
 });

@@ -120,7 +120,10 @@ function loadAny(path: string): { format: InspectReport["format"]; tensors: Map<
     return { format: "sharded-safetensors", tensors };
   }
   const bytes = readBytes(path);
-  if (bytes[0] === 0x50 && bytes[1] === 0x4b) return { format: "pt", tensors: namedTensors(readPt(bytes, path)) };
+  // zip archives and anything named like a PyTorch file go to readPt, whose errors explain legacy files
+  if ((bytes[0] === 0x50 && bytes[1] === 0x4b) || /\.(pt|pth|bin|ckpt|params)$/i.test(path)) {
+    return { format: "pt", tensors: namedTensors(readPt(bytes, path)) };
+  }
   const { tensors, metadata } = readSafetensors(bytes, path);
   return { format: "safetensors", tensors, metadata };
 }
