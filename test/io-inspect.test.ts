@@ -1,8 +1,13 @@
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import type { InspectReport } from "../src/cli/inspect.ts";
 import { runInspect } from "../src/cli/inspect.ts";
+import { DType } from "../src/core/dtype.ts";
+import { rawFromData } from "../src/io/raw.ts";
+import { writeSafetensors } from "../src/io/safetensors.ts";
 import { expected, fixtureDir } from "./io-helpers.ts";
 
 function run(...args: string[]): { code: number; out: string; err: string } {
@@ -57,5 +62,21 @@ describe("torchlet inspect", () => {
     assert.equal(run(join(fixtureDir, "missing.pt")).code, 1);
     assert.match(run(join(fixtureDir, "legacy.pt")).err, /not a zip archive.*re-saved with torch\.save in PyTorch >= 1\.6\n$/);
     assert.equal(run().code, 2);
+  });
+
+  test("draws a progress bar on a terminal's stderr for files of 64 MiB and more", () => {
+    const dir = mkdtempSync(join(tmpdir(), "torchlet-inspect-"));
+    try {
+      const path = join(dir, "big.safetensors");
+      const n = 2 ** 24 + 16;
+      writeFileSync(path, writeSafetensors(new Map([["a", rawFromData(DType.float32, [n], new Float32Array(n))], ["b", rawFromData(DType.float32, [2], new Float32Array(2))]])));
+      let err = "";
+      const code = runInspect([path, "--json"], { stdout: { write: () => true }, stderr: { write: (s: string) => (err += s), isTTY: true } });
+      assert.equal(code, 0);
+      assert.match(err, /\rinspecting \[#+\.*\] \d+%/);
+      assert.match(err, /\[#{30}\] 100%\n$/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
