@@ -12,6 +12,7 @@ import * as nnCore from "../src/nn/index.ts";
 import * as activation from "../src/nn/activation.ts";
 import * as loss from "../src/nn/loss.ts";
 import { TorchletError } from "../src/errors.ts";
+import { gradcheck } from "../src/autograd/gradcheck.ts";
 import type { Tensor } from "../src/index.ts";
 
 type Value = number | string | boolean | Value[];
@@ -178,4 +179,29 @@ describe("activation and loss modules", () => {
     assert.equal(drop(x), x);
     assert.throws(() => new nn.Dropout(1.5), /dropout probability has to be between 0 and 1, but got 1.5/);
   });
+});
+
+describe("nn.functional gradients by central differences (float64)", () => {
+  const x = () => torch.randn(4, 5, { dtype: torch.float64, requiresGrad: true });
+  const probsOf = () => torch.rand(4, 5, { dtype: torch.float64 }).softmax(1);
+  const t = torch.tensor([1n, 0n, 4n, -100n]);
+  const cases: [string, (a: Tensor) => Tensor][] = [
+    ["gelu", (a) => F.gelu(a)],
+    ["gelu tanh", (a) => F.gelu(a, { approximate: "tanh" })],
+    ["crossEntropy with weight, ignoreIndex and label smoothing",
+      (a) => F.crossEntropy(a, t, { weight: torch.rand(5, { dtype: torch.float64 }), labelSmoothing: 0.2 })],
+    ["crossEntropy with probabilities", (a) => F.crossEntropy(a, probsOf(), { reduction: "sum" })],
+    ["binaryCrossEntropyWithLogits with posWeight",
+      (a) => F.binaryCrossEntropyWithLogits(a, torch.rand(4, 5, { dtype: torch.float64 }), { posWeight: torch.rand(5, { dtype: torch.float64 }) })],
+    ["l1Loss", (a) => F.l1Loss(a, torch.zeros(4, 5, { dtype: torch.float64 }).add(0.5))],
+  ];
+  for (const [name, f] of cases) {
+    test(name, () => {
+      torch.manualSeed(5);
+      const input = x();
+      // reseeding before each evaluation draws the same targets and weights: one function throughout
+      const g = (a: Tensor) => { torch.manualSeed(6); return f(a); };
+      assert.ok(gradcheck(g, [input]));
+    });
+  }
 });
