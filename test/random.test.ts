@@ -27,6 +27,7 @@ interface Fixture {
   cases: Case[];
   linear: { seed: number; in: number; out: number; weight: number[]; bias: number[] }[];
   dropout: { seed: number; n: number; p: number; out: number[] }[];
+  freshGenerator: { initialSeed: string; rand: number[] };
   digests: (Exclude<Step, { op: "seed" | "state" }> & { name: string; seed: number; sha256: string })[];
 }
 
@@ -177,4 +178,14 @@ describe("long streams are bit-identical to PyTorch (SHA-256 of the raw bytes)",
       assert.equal(sha.digest("hex"), d.sha256);
     });
   }
+});
+
+describe("new Generator()", () => {
+  test("starts where a fresh torch.Generator() starts", () => {
+    const gen = new Generator();
+    assert.equal(gen.initialSeed(), BigInt(fixture.freshGenerator.initialSeed));
+    const out = new Float32Array(5);
+    fillUniform(out, 0, 1, gen);
+    assert.deepEqual(Array.from(out), fixture.freshGenerator.rand);
+  });
 });
