@@ -25,8 +25,9 @@ const UINT64_MAX = (1n << 64n) - 1n;
 const INT64_MIN = -(1n << 63n);
 
 /**
- * The seed of a generator nobody seeded. PyTorch draws this one from the OS; torchlet uses
- * ATen's default_rng_seed_val instead, because library code never reads the clock.
+ * ATen's default_rng_seed_val: where a fresh torch.Generator() starts. PyTorch seeds its default
+ * generator from the OS instead; torchlet's starts here too, because library code never reads
+ * the clock or an entropy source.
  */
 export const DEFAULT_SEED = 67280421310721n;
 
