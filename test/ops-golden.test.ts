@@ -154,7 +154,7 @@ function flat(v: unknown): unknown[] {
  * float32 scales by the tensor's largest value instead: a float32 dot product is only as exact as
  * its largest terms, in PyTorch as here, so a small result of cancelling terms differs more.
  */
-function assertMatches(actual: Tensor | null, expected: Enc, tol: number, what: string): void {
+function assertMatches(actual: Tensor | null, expected: Enc, tol: number, what: string, signedZero = false): void {
   assert.ok(actual, `${what}: expected a tensor, got null`);
   assert.equal(String(actual.dtype), `torch.${expected.dtype}`, `${what}: dtype`);
   assert.deepEqual([...actual.shape], expected.shape, `${what}: shape`);
@@ -173,13 +173,16 @@ function assertMatches(actual: Tensor | null, expected: Enc, tol: number, what: 
       const [a, b] = [g as number, w as number];
       const ok = Number.isNaN(b) ? Number.isNaN(a) : a === b || Math.abs(a - b) <= tol * (1 + Math.max(scale, Math.abs(b)));
       assert.ok(ok, `${what}: element ${i} is ${a}, PyTorch gives ${b}`);
+      if (signedZero && a === 0 && b === 0) {
+        assert.ok(Object.is(a, b), `${what}: element ${i} is ${Object.is(a, -0) ? "-0" : "0"}, PyTorch gives ${Object.is(b, -0) ? "-0" : "0"}`);
+      }
     }
   }
 }
 
 const tolFor = (dtype: string): number => (dtype === "float32" ? 1e-6 : 1e-10);
 
-function checkGradients(c: Case, built: Built, outs: Tensor[]): void {
+function checkGradients(c: Case, built: Built, outs: Tensor[], signedZero = false): void {
   let loss: Tensor | null = null;
   c.w.forEach((w, i) => {
     if (!w) return;
@@ -195,9 +198,20 @@ function checkGradients(c: Case, built: Built, outs: Tensor[]): void {
       if (g !== null) assert.ok(flat(g.tolist()).every((x) => x === 0), `${what}: PyTorch gives none`);
       return;
     }
-    assertMatches(leaf.grad, grad, tolFor(grad.dtype), what);
+    assertMatches(leaf.grad, grad, tolFor(grad.dtype), what, signedZero);
   });
 }
+
+function runCase(c: Case, signedZero: boolean): void {
+  const built = decodeArgs(c.args);
+  const outs = runOp(c, built.values);
+  assert.equal(outs.length, c.out.length, `${c.name}: number of outputs`);
+  c.out.forEach((e, i) => assertMatches(outs[i]!, e, tolFor(e.dtype), `${c.name}: output ${i}`, signedZero));
+  checkGradients(c, built, outs, signedZero);
+}
+
+const hasFloatZero = (e: Enc | null | undefined): boolean =>
+  !!e && e.dtype.startsWith("float") && flat(e.data).some((v) => v === 0);
 
 describe("ops against PyTorch", () => {
   const byOp = new Map<string, Case[]>();
@@ -205,16 +219,18 @@ describe("ops against PyTorch", () => {
   for (const [op, list] of byOp) {
     describe(op, () => {
       for (const c of list) {
-        test(c.name, () => {
-          const built = decodeArgs(c.args);
-          const outs = runOp(c, built.values);
-          assert.equal(outs.length, c.out.length, `${c.name}: number of outputs`);
-          c.out.forEach((e, i) => assertMatches(outs[i]!, e, tolFor(e.dtype), `${c.name}: output ${i}`));
-          checkGradients(c, built, outs);
-        });
+        test(c.name, () => runCase(c, false));
       }
     });
   }
+});
+
+// PyTorch prints -0. and 0. differently, so a gradient of g * mask (giving -0 where g < 0) shows
+// up in `print(x.grad)` where PyTorch's where(mask, g, 0) gives 0.
+describe("zeros carry PyTorch's sign", () => {
+  const zeroCases = cases.filter((c) =>
+    c.out.some(hasFloatZero) || c.args.some((a) => "grad" in a && hasFloatZero(a.grad)));
+  for (const c of zeroCases) test(c.name, () => runCase(c, true));
 });
 
 describe("in-place ops write through views into the shared storage", () => {
