@@ -214,6 +214,16 @@ describe("Optimizer.stateDict / loadStateDict", () => {
     assert.deepEqual(b.state.get(w)!.momentum_buffer!.tolist(), [1, 1]);
   });
 
+  test("a numeric Adam step from an old PyTorch file becomes a float32 tensor", () => {
+    const w = torch.tensor([1, 2], { requiresGrad: true });
+    const opt = new Adam([w]);
+    const zeros = torch.zeros(2);
+    opt.loadStateDict({ state: new Map([[0, { step: 3 as never, exp_avg: zeros, exp_avg_sq: zeros }]]), param_groups: [{ ...opt.stateDict().param_groups[0]!, params: [0] }] });
+    const step = opt.state.get(w)!.step!;
+    assert.equal(step.dtype, torch.float32);
+    assert.equal(step.item(), 3);
+  });
+
   test("a group count or size mismatch throws and changes nothing", () => {
     const w = torch.zeros(2, { requiresGrad: true }), v = torch.zeros(3, { requiresGrad: true });
     const a = new SGD([w], { lr: 0.1 });

@@ -4,6 +4,7 @@
  * saved with torch.save loads here and the other way round.
  */
 import { ValueError } from "../errors.ts";
+import { float32 } from "../core/dtype.ts";
 import { Tensor } from "../core/tensor.ts";
 import { enableGrad, noGrad } from "../autograd/grad-mode.ts";
 
@@ -168,6 +169,8 @@ export abstract class Optimizer<H extends HyperParams> {
       const copy: ParamState = {};
       for (const [k, v] of entries(s)) {
         const key = String(k);
+        // files from PyTorch before 1.12 keep Adam's step as a Python number; 1.13 upgrades it to a tensor too
+        if (key === "step" && (typeof v === "number" || typeof v === "bigint")) { copy[key] = scalarStep(Number(v)); continue; }
         if (!(v instanceof Tensor)) { copy[key] = null; continue; }
         if (key !== "step" && v.numel() !== p.numel()) {
           problems.push(`state '${key}' of parameter ${String(id)} has shape [${v.shape.join(", ")}], but the parameter has shape [${p.shape.join(", ")}]`);
@@ -200,6 +203,10 @@ export abstract class Optimizer<H extends HyperParams> {
     });
     return `${this.constructor.name} (${lines.join("")})`;
   }
+}
+
+function scalarStep(step: number): Tensor {
+  return Tensor.fromArray(Float32Array.of(step), [], float32);
 }
 
 /** A hyperparameter as Python prints it: True/False/None, 1e-08, tuples in parentheses. */
