@@ -20,8 +20,8 @@ const MR: i32 = 4;
 const NR: i32 = 8;
 /** Depth of a packed block: a KC x NR panel of B (8 KiB) stays in L1 across all row panels. */
 const KC: i32 = 256;
-/** Rows of a packed A block: MC x KC splatted floats (512 KiB) stays in L2. */
-const MC: i32 = 128;
+/** Rows of a packed A block: MC x KC splatted floats (256 KiB) share the 1 MiB L2 with a B block. */
+const MC: i32 = 64;
 /** Columns of a packed B block: KC x NC floats (1 MiB) stays in L2/L3. */
 const NC: i32 = 1024;
 
