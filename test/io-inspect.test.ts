@@ -8,6 +8,7 @@ import { runInspect } from "../src/cli/inspect.ts";
 import { DType } from "../src/core/dtype.ts";
 import { rawFromData } from "../src/io/raw.ts";
 import { writeSafetensors } from "../src/io/safetensors.ts";
+import { writeZip } from "../src/io/zip.ts";
 import { expected, fixtureDir } from "./io-helpers.ts";
 
 function run(...args: string[]): { code: number; out: string; err: string } {
@@ -62,6 +63,14 @@ describe("torchlet inspect", () => {
     assert.equal(run(join(fixtureDir, "missing.pt")).code, 1);
     assert.match(run(join(fixtureDir, "legacy.pt")).err, /not a zip archive.*re-saved with torch\.save in PyTorch >= 1\.6\n$/);
     assert.equal(run().code, 2);
+    const dir = mkdtempSync(join(tmpdir(), "torchlet-inspect-"));
+    try {
+      const deep = new Uint8Array([0x80, 2, ...Array(10_000).fill(0x5d), ...Array(9_999).fill(0x61), 0x2e]);
+      writeFileSync(join(dir, "deep.pt"), writeZip([["archive/data.pkl", deep], ["archive/version", new TextEncoder().encode("3\n")]]));
+      assert.match(run(join(dir, "deep.pt")).err, /nested more than 1000 deep/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test("draws a progress bar on a terminal's stderr for files of 64 MiB and more", () => {

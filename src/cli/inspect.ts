@@ -6,11 +6,11 @@
  */
 import { readFileSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { TorchletError } from "../errors.ts";
+import { FormatError, TorchletError } from "../errors.ts";
 import { readPt } from "../io/pt.ts";
 import type { PtValue } from "../io/pt.ts";
 import type { RawStorage, RawTensor } from "../io/raw.ts";
-import { isContiguous, isRawTensor, numel, packContiguous } from "../io/raw.ts";
+import { isContiguous, isRawTensor, maxDepth, numel, packContiguous } from "../io/raw.ts";
 import { readSafetensors } from "../io/safetensors.ts";
 import { parseShardIndex } from "../io/serialize.ts";
 import { bfloat16ToNumber, halfToNumber } from "../io/tensor-adapter.ts";
@@ -70,11 +70,12 @@ export function tensorStats(t: RawTensor): Pick<TensorRow, "min" | "max" | "mean
 }
 
 /** Flattens a loaded .pt tree into dotted names, as a state dict names them. */
-export function namedTensors(value: PtValue): Map<string, RawTensor> {
+export function namedTensors(value: PtValue, file = "<bytes>"): Map<string, RawTensor> {
   const out = new Map<string, RawTensor>();
   const seen = new Set<object>();
-  const walk = (v: unknown, prefix: string): void => {
+  const walk = (v: unknown, prefix: string, depth = 0): void => {
     if (typeof v !== "object" || v === null) return;
+    if (depth > maxDepth) throw new FormatError(`${file}: containers are nested more than ${maxDepth} deep`);
     if (isRawTensor(v)) {
       out.set(prefix === "" ? "<tensor>" : prefix, v);
       return;
@@ -82,7 +83,7 @@ export function namedTensors(value: PtValue): Map<string, RawTensor> {
     if (seen.has(v)) return;
     seen.add(v);
     const entries = v instanceof Map ? [...v.entries()] : Array.isArray(v) ? v.map((x, i) => [i, x]) : [];
-    for (const [k, x] of entries) walk(x, prefix === "" ? String(k) : `${prefix}.${String(k)}`);
+    for (const [k, x] of entries) walk(x, prefix === "" ? String(k) : `${prefix}.${String(k)}`, depth + 1);
   };
   walk(value, "");
   return out;
@@ -122,7 +123,7 @@ function loadAny(path: string): { format: InspectReport["format"]; tensors: Map<
   const bytes = readBytes(path);
   // zip archives and anything named like a PyTorch file go to readPt, whose errors explain legacy files
   if ((bytes[0] === 0x50 && bytes[1] === 0x4b) || /\.(pt|pth|bin|ckpt|params)$/i.test(path)) {
-    return { format: "pt", tensors: namedTensors(readPt(bytes, path)) };
+    return { format: "pt", tensors: namedTensors(readPt(bytes, path), path) };
   }
   const { tensors, metadata } = readSafetensors(bytes, path);
   return { format: "safetensors", tensors, metadata };
