@@ -89,6 +89,14 @@ describe("readPt", () => {
     assert.deepEqual(Array.from((readPt(writeZip(files)) as RawTensor).storage.data as Float32Array), [1.5, -2]);
   });
 
+  test("loads protocol-4 pickles (FRAME, SHORT_BINUNICODE, MEMOIZE, STACK_GLOBAL)", () => {
+    const d = asMap(readPt(fixture("protocol4.pt")));
+    const w = d.get("w") as RawTensor;
+    assert.deepEqual([w.shape, w.strides], [expected.views.t!.shape, expected.views.t!.strides]);
+    assertRawMatches(w, expected.views.t!, "w");
+    assert.deepEqual(d.get("n"), [1, "two"]);
+  });
+
   test("loads a bare tensor", () => {
     const t = readPt(fixture("tensor.pt")) as RawTensor;
     assert.deepEqual(t.shape, [1, 3]);
