@@ -3,7 +3,7 @@
  * writes. Browsers use serialize/deserialize on bytes instead.
  */
 import { readFileSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { dirname, join } from "node:path";
 import type { Tensor } from "../core/tensor.ts";
 import { FormatError } from "../errors.ts";
 import { writeFileAtomic } from "./atomic-node.ts";
@@ -60,7 +60,7 @@ function loadSharded(indexPath: string, options: SafetensorsLoadOptions): Map<st
   } catch (e) {
     throw new FormatError(`${indexPath}: cannot read the shard index: ${(e as Error).message}`);
   }
-  const index = parseShardIndex(text, basename(indexPath));
+  const index = parseShardIndex(text, indexPath);
   const folder = dirname(indexPath);
   return deserializeSharded(index, (file) => readBytes(join(folder, file)), { ...options, name: indexPath });
 }
