@@ -30,6 +30,21 @@ function unreduce(g: Tensor, a: OpArgs): Tensor {
   return out;
 }
 
+/** For each element, the product of the others along the reduced dim(s), as prefix × suffix. */
+function exclusiveProducts(x: Tensor, dims: readonly number[]): Tensor {
+  const all = dims.length !== 1 || x.ndim <= 1;
+  const moved = all ? x.reshape(-1) : x.transpose(dims[0]!, -1).contiguous();
+  const n = moved.shape[moved.ndim - 1] ?? 1, src = moved.contiguousData() as Float64Array;
+  const res = x.dtype.alloc(src.length) as Float64Array;
+  for (let row = 0; row < src.length; row += n) {
+    const prefix = new Float64Array(n);
+    for (let i = 0, p = 1; i < n; p *= src[row + i]!, i++) prefix[i] = p;
+    for (let i = n - 1, q = 1; i >= 0; q *= src[row + i]!, i--) res[row + i] = prefix[i]! * q;
+  }
+  const prod = wrap(res, moved.shape, x.dtype);
+  return all ? prod.reshape(x.shape) : prod.transpose(dims[0]!, -1);
+}
+
 const half = (g: Tensor, a: Tensor, b: Tensor) => g.mul(a.eq(b).to(g.dtype).mul(-0.5).add(1));
 
 /** The derivative table, keyed by op. */
@@ -40,8 +55,8 @@ export const derivatives = {
   log: d("a", (g, [a]) => [g.div(a!)]),
   sqrt: d("o", (g, _, out) => [g.div(out.mul(2))]),
   abs: d("a", (g, [a]) => [g.mul(a!.sign())]),
-  sign: d("", (g) => [g.mul(0)]),
-  relu: d("o", (g, _, out) => [g.mul(out.gt(0))]),
+  sign: d("", (g) => [g.zerosLike()]),
+  relu: d("o", (g, _, out) => [g.where(out.gt(0), 0)]),
   sigmoid: d("o", (g, _, out) => [g.mul(out.neg().add(1).mul(out))]),
   tanh: d("o", (g, _, out) => [g.mul(out.mul(out).neg().add(1))]),
   sin: d("a", (g, [a]) => [g.mul(a!.cos())]),
@@ -51,15 +66,15 @@ export const derivatives = {
   sub: d("", (g) => [g, g.neg()]),
   mul: d("ab", (g, [a, b]) => [g.mul(b!), g.mul(a!)]),
   div: d("ab", (g, [a, b]) => [g.div(b!), g.neg().mul(a!).div(b!.mul(b!))]),
-  maximum: d("ab", (g, [a, b]) => [half(g, a!, b!).mul(a!.ge(b!)), half(g, a!, b!).mul(b!.ge(a!))]),
-  minimum: d("ab", (g, [a, b]) => [half(g, a!, b!).mul(a!.le(b!)), half(g, a!, b!).mul(b!.le(a!))]),
+  maximum: d("ab", (g, [a, b]) => [half(g, a!, b!).where(a!.ge(b!), 0), half(g, a!, b!).where(b!.ge(a!), 0)]),
+  minimum: d("ab", (g, [a, b]) => [half(g, a!, b!).where(a!.le(b!), 0), half(g, a!, b!).where(b!.le(a!), 0)]),
   pow: d("abo", (g, [a, b], out) => [
     g.mul(b!).mul(a!.pow(b!.sub(1))).where(b!.ne(0), 0),
     g.mul(out.mul(a!.log()).where(a!.ne(0).logicalOr(b!.lt(0)), 0)),
   ]),
-  powScalar: d("a", (g, [a], _, { min: e }) => [e === 0 ? g.mul(0) : g.mul(e!).mul(a!.pow(e! - 1))]),
-  clamp: d("a", (g, [a], _, { min, max }) => [g.mul(a!.ge(min!).logicalAnd(a!.le(max!)))]),
-  where: d("a", (g, [c]) => [null, g.mul(c!), g.mul(c!.logicalNot())]),
+  powScalar: d("a", (g, [a], _, { min: e }) => [e === 0 ? g.zerosLike() : g.mul(e!).mul(a!.pow(e! - 1))]),
+  clamp: d("a", (g, [a], _, { min, max }) => [g.where(a!.ge(min!).logicalAnd(a!.le(max!)), 0)]),
+  where: d("a", (g, [c]) => [null, g.where(c!, 0), g.where(c!.logicalNot(), 0)]),
   select: d("", (g, _, __, { dim, index, shape }) => [scatter(g, shape!, (l) => l.select(dim!, index!))]),
   slice: d("", (g, _, __, { dim, start, end, step, shape }) => [scatter(g, shape!, (l) => l.slice(dim!, start, end, step))]),
   transpose: d("", (g, _, __, { dims }) => [g.transpose(dims![0]!, dims![1]!)]),
@@ -69,21 +84,22 @@ export const derivatives = {
   cat: d("", (g, _, __, { dim, sizes }) => g.split(sizes!, dim!)),
   sum: d("", (g, _, __, args) => [unreduce(g, args).expand(args.shape!)]),
   prod: d("ao", (g, [a], out, args) => {
-    const x = a!, isZero = x.eq(0), zeroCount = unreduce(isZero.sum({ dim: args.dims!, keepdim: args.keepdim! }), args);
-    const others = unreduce(x.where(isZero.logicalNot(), 1).prod(args.dims!.length === x.ndim ? undefined : args.dims![0]!, args.keepdim), args);
-    const full = unreduce(out, args).div(x.where(isZero.logicalNot(), 1));
-    return [unreduce(g, args).mul(full.where(zeroCount.eq(0), 0).add(others.where(isZero.logicalAnd(zeroCount.eq(1)), 0)))];
+    const x = a!, gu = unreduce(g, args), o = unreduce(out, args);
+    const zeros = unreduce(x.eq(0).sum({ dim: args.dims!, keepdim: args.keepdim! }), args);
+    // no zero: g·out/x; one zero: PyTorch's product of the elements before and after each one
+    const withZero = gu.mul(exclusiveProducts(x, args.dims!)).where(zeros.eq(1), 0);
+    return [gu.mul(o).div(x).where(o.ne(0), withZero)];
   }),
   extremeAll: d("ao", (g, [a], out) => {
-    const mask = a!.eq(out).to(g.dtype);
-    return [mask.mul(g.div(mask.sum()))];
+    const mask = a!.eq(out);
+    return [g.div(mask.sum()).expand(mask.shape).where(mask, 0)];
   }),
   extremeDim: d("", (g, _, __, { dim, keepdim, indices, shape: inputShape }) => {
     const size = inputShape![dim!]!;
     const range = wrap(BigInt64Array.from({ length: size }, (_, i) => BigInt(i)), [size], int64);
     const shape = inputShape!.map((s, d) => (d === dim ? s : 1));
     const idx = keepdim ? indices! : indices!.unsqueeze(dim!);
-    return [range.reshape(shape).eq(idx).mul(keepdim ? g : g.unsqueeze(dim!))];
+    return [(keepdim ? g : g.unsqueeze(dim!)).expand(inputShape!).where(range.reshape(shape).eq(idx), 0)];
   }),
   matmul: d("ab", (g, [a, b]) => [g.matmul(b!.mT), a!.mT.matmul(g)]),
 } satisfies Record<string, Derivative>;

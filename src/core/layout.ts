@@ -3,7 +3,7 @@
  * op is a method here that returns a new Layout over the same storage; nothing is copied.
  */
 import { IndexError, ShapeError } from "../errors.ts";
-import { contiguousStrides, normalizeDim, numelOf, showShape, type Shape } from "./shape.ts";
+import { contiguousStrides, normalizeDim, numelOf, sameShape, showShape, type Shape } from "./shape.ts";
 
 /** Shape, strides and storage offset of a strided view. */
 export class Layout {
@@ -22,6 +22,12 @@ export class Layout {
   }
 
   get ndim(): number { return this.shape.length; }
+
+  /** True when every element is the same storage cell (a broadcast scalar). */
+  get isBroadcastScalar(): boolean {
+    for (let i = 0; i < this.strides.length; i++) if (this.strides[i] !== 0 && this.shape[i] !== 1) return false;
+    return true;
+  }
 
   /** True when the elements are in row-major order with no gaps (size-1 dims ignored). */
   get isContiguous(): boolean {
@@ -105,6 +111,7 @@ export class Layout {
 
   /** Broadcasts size-1 dims (stride 0) and prepends new ones; -1 keeps a size. */
   expand(shape: Shape): Layout {
+    if (sameShape(shape, this.shape)) return this;
     const lead = shape.length - this.ndim;
     if (lead < 0) {
       throw new ShapeError(

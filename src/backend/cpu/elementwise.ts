@@ -94,6 +94,11 @@ function positions(layout: Layout): Int32Array | Float64Array | null {
   return layout.isContiguous ? null : layout.indices();
 }
 
+/** Like positions(), but a broadcast scalar needs none: its one cell is at the offset. */
+function positionsUnlessScalar(layout: Layout): Int32Array | Float64Array | null {
+  return layout.isContiguous ? null : layout.isBroadcastScalar ? new Int32Array(layout.numel).fill(layout.offset) : layout.indices();
+}
+
 /** Converts one stored element to what a destination array accepts. */
 export function convert(v: number | bigint, toBig: boolean): number | bigint {
   if (toBig) return typeof v === "bigint" ? v : BigInt(Math.trunc(Number.isFinite(v) ? v : 0));
@@ -126,9 +131,9 @@ export function unaryKernel(op: UnaryOp, x: TypedArray, layout: Layout, out: DTy
 export function binaryKernel(
   op: BinaryOp, a: TypedArray, la: Layout, b: TypedArray, lb: Layout, out: DType,
 ): TypedArray {
-  const n = la.numel, res = out.alloc(n);
-  const pa = positions(la), pb = positions(lb), oa = la.offset, ob = lb.offset;
+  const n = la.numel, res = out.alloc(n), oa = la.offset, ob = lb.offset;
   if (a instanceof BigInt64Array && b instanceof BigInt64Array) {
+    const pa = positions(la), pb = positions(lb);
     const f = binaryBig(op), dstBig = res instanceof BigInt64Array;
     for (let i = 0; i < n; i++) {
       const v = f(a[pa === null ? oa + i : pa[i]!]!, b[pb === null ? ob + i : pb[i]!]!);
@@ -136,10 +141,15 @@ export function binaryKernel(
     }
     return res;
   }
-  const intMath = a instanceof Int32Array && op === "mul";
-  const f = binaryNumber(op, intMath), xa = a as Float64Array, xb = b as Float64Array, r = res as Float64Array;
-  if (pa === null && pb === null) for (let i = 0; i < n; i++) r[i] = f(xa[oa + i]!, xb[ob + i]!);
-  else for (let i = 0; i < n; i++) r[i] = f(xa[pa === null ? oa + i : pa[i]!]!, xb[pb === null ? ob + i : pb[i]!]!);
+  const f = binaryNumber(op, a instanceof Int32Array && op === "mul");
+  const xa = a as Float64Array, xb = b as Float64Array, r = res as Float64Array;
+  const ca = la.isContiguous, cb = lb.isContiguous;
+  // the shapes that dominate small models: equal contiguous operands, or a tensor and a scalar
+  if (ca && cb) { for (let i = 0; i < n; i++) r[i] = f(xa[oa + i]!, xb[ob + i]!); return res; }
+  if (ca && lb.isBroadcastScalar) { const s = xb[ob]!; for (let i = 0; i < n; i++) r[i] = f(xa[oa + i]!, s); return res; }
+  if (cb && la.isBroadcastScalar) { const s = xa[oa]!; for (let i = 0; i < n; i++) r[i] = f(s, xb[ob + i]!); return res; }
+  const pa = positions(la), pb = positions(lb);
+  for (let i = 0; i < n; i++) r[i] = f(xa[pa === null ? oa + i : pa[i]!]!, xb[pb === null ? ob + i : pb[i]!]!);
   return res;
 }
 

@@ -48,8 +48,8 @@ export function reduceKernel(
 ): TypedArray {
   const m = reduceShapeNumel(layout, dims), n = layout.numel;
   const res = out.alloc(m);
-  const pos = layout.indices();
   if (res instanceof BigInt64Array) {
+    const pos = layout.indices();
     const f = foldBig(op), acc = new Array<bigint | null>(m).fill(null);
     const cells = outputCells(layout, dims);
     for (let i = 0; i < n; i++) {
@@ -59,8 +59,10 @@ export function reduceKernel(
     for (let c = 0; c < m; c++) res[c] = acc[c] ?? BigInt(identity[op]);
     return res;
   }
-  const f = foldNumber(op), acc = new Float64Array(m).fill(identity[op]);
-  const xs = x as Float64Array;
+  const f = foldNumber(op), xs = x as Float64Array;
+  if (layout.isContiguous && isBlock(dims)) return reduceBlock(f, identity[op], xs, layout, dims, res as Float64Array);
+  const acc = new Float64Array(m).fill(identity[op]);
+  const pos = layout.indices();
   if (dims.length === layout.ndim) {
     let a = identity[op];
     for (let i = 0; i < n; i++) a = f(a, Number(xs[pos[i]!]!));
@@ -70,6 +72,25 @@ export function reduceKernel(
     for (let i = 0; i < n; i++) acc[cells[i]!] = f(acc[cells[i]!]!, Number(xs[pos[i]!]!));
   }
   (res as Float64Array).set(acc);
+  return res;
+}
+
+const isBlock = (dims: readonly number[]) => dims.every((d, i) => i === 0 || d === dims[i - 1]! + 1);
+
+// contiguous input reduced over one run of adjacent dims: outer × reduced × inner, no index arrays
+function reduceBlock(
+  f: (a: number, x: number) => number, init: number, x: Float64Array, layout: Layout, dims: readonly number[], res: Float64Array,
+): Float64Array {
+  const shape = layout.shape, d0 = dims[0] ?? 0, d1 = dims[dims.length - 1] ?? -1;
+  const prod = (from: number, to: number) => { let p = 1; for (let d = from; d < to; d++) p *= shape[d]!; return p; };
+  const outer = prod(0, d0), size = prod(d0, d1 + 1), inner = prod(d1 + 1, shape.length), off = layout.offset;
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      let acc = init;
+      for (let k = 0, p = off + o * size * inner + i; k < size; k++, p += inner) acc = f(acc, x[p]!);
+      res[o * inner + i] = acc;
+    }
+  }
   return res;
 }
 
