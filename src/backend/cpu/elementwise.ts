@@ -94,11 +94,6 @@ function positions(layout: Layout): Int32Array | Float64Array | null {
   return layout.isContiguous ? null : layout.indices();
 }
 
-/** Like positions(), but a broadcast scalar needs none: its one cell is at the offset. */
-function positionsUnlessScalar(layout: Layout): Int32Array | Float64Array | null {
-  return layout.isContiguous ? null : layout.isBroadcastScalar ? new Int32Array(layout.numel).fill(layout.offset) : layout.indices();
-}
-
 /** Converts one stored element to what a destination array accepts. */
 export function convert(v: number | bigint, toBig: boolean): number | bigint {
   if (toBig) return typeof v === "bigint" ? v : BigInt(Math.trunc(Number.isFinite(v) ? v : 0));
