@@ -17,21 +17,28 @@ const CASES: Case[] = [
   { n: 1024, transA: true, transB: false },
   { n: 1024, transA: false, transB: true },
 ];
-const TRIALS = 7;
-/** Each trial runs long enough (~60 ms) to swamp timer noise. */
-const TRIAL_FLOPS = 2.4e9;
+const TRIALS = 9;
+/** Each trial repeats the call for at least this long, to swamp timer noise. */
+const TRIAL_SECONDS = 0.06;
 
 function label(c: Case): string {
   return `${c.transA ? "A^T" : "A"} @ ${c.transB ? "B^T" : "B"}, n=${c.n}`;
 }
 
+const matrices = new Map<string, Float32Array>();
+
+/** Deterministic values in [0, 1), made once per size and seed. */
 function randomMatrix(n: number, seed: number): Float32Array {
+  const key = `${n}/${seed}`;
+  const hit = matrices.get(key);
+  if (hit !== undefined) return hit;
   const out = new Float32Array(n * n);
   let s = seed;
   for (let i = 0; i < out.length; i++) {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
     out[i] = s / 2 ** 32;
   }
+  matrices.set(key, out);
   return out;
 }
 
@@ -46,33 +53,38 @@ function naiveMatmul(a: Float32Array, b: Float32Array, c: Float32Array, n: numbe
   }
 }
 
-function reps(n: number, flopsPerTrial: number): number {
-  return Math.max(1, Math.round(flopsPerTrial / (2 * n ** 3)));
-}
-
-/** Seconds per call, averaged over one trial of `count` calls. */
-function timeIt(count: number, fn: () => void): number {
+/** Seconds per call, averaged over as many calls as fit in `seconds` (at least one). */
+function timeIt(seconds: number, fn: () => void): number {
   const t0 = performance.now();
-  for (let i = 0; i < count; i++) fn();
-  return (performance.now() - t0) / 1000 / count;
+  let calls = 0;
+  let elapsed: number;
+  do {
+    fn();
+    calls++;
+    elapsed = (performance.now() - t0) / 1000;
+  } while (elapsed < seconds);
+  return elapsed / calls;
 }
 
-/** A persistent PyTorch process answering "n transA transB reps" with seconds per torch.mm. */
+/** A persistent PyTorch process answering "n transA transB seconds" with seconds per torch.mm. */
 class TorchPeer {
   static readonly SCRIPT = [
     "import sys, time, torch",
     "torch.set_num_threads(int(sys.argv[1]))",
     "cache = {}",
     "for line in sys.stdin:",
-    "    n, ta, tb, reps = (int(x) for x in line.split())",
+    "    n, ta, tb, budget = line.split()",
+    "    n, ta, tb, budget = int(n), int(ta), int(tb), float(budget)",
     "    if (n, ta, tb) not in cache:",
     "        a, b = torch.rand(n, n), torch.rand(n, n)",
     "        cache[(n, ta, tb)] = (a.t() if ta else a, b.t() if tb else b, torch.empty(n, n))",
     "    A, B, out = cache[(n, ta, tb)]",
     "    torch.mm(A, B, out=out)",
-    "    t = time.perf_counter()",
-    "    for _ in range(reps): torch.mm(A, B, out=out)",
-    "    print((time.perf_counter() - t) / reps, flush=True)",
+    "    t, calls = time.perf_counter(), 0",
+    "    while calls == 0 or time.perf_counter() - t < budget:",
+    "        torch.mm(A, B, out=out)",
+    "        calls += 1",
+    "    print((time.perf_counter() - t) / calls, flush=True)",
   ].join("\n");
   readonly #proc: ChildProcessWithoutNullStreams;
   readonly #lines: AsyncIterator<string>;
@@ -92,8 +104,8 @@ class TorchPeer {
     });
   }
 
-  async time(c: Case, count: number): Promise<number> {
-    this.#proc.stdin.write(`${c.n} ${+c.transA} ${+c.transB} ${count}\n`);
+  async time(c: Case, seconds: number): Promise<number> {
+    this.#proc.stdin.write(`${c.n} ${+c.transA} ${+c.transB} ${seconds}\n`);
     const { value, done } = await this.#lines.next();
     if (done) throw new Error("the PyTorch peer exited early");
     return Number(value);
@@ -126,9 +138,9 @@ async function trial(c: Case, threads: number, s: Samples, torch: TorchPeer | nu
   const out = new Float32Array(c.n * c.n);
   useThreads(threads);
   wasmMatmul(a, b, c.n, c.n, c.n, { ...c, out });
-  s.wasm.push(timeIt(reps(c.n, TRIAL_FLOPS), () => wasmMatmul(a, b, c.n, c.n, c.n, { ...c, out })));
-  if (torch !== null) s.torch.push(await torch.time(c, reps(c.n, 4 * TRIAL_FLOPS)));
-  if (naive) s.naive.push(timeIt(reps(c.n, TRIAL_FLOPS / 30), () => naiveMatmul(a, b, out, c.n, c.transA, c.transB)));
+  s.wasm.push(timeIt(TRIAL_SECONDS, () => wasmMatmul(a, b, c.n, c.n, c.n, { ...c, out })));
+  if (torch !== null) s.torch.push(await torch.time(c, TRIAL_SECONDS));
+  if (naive) s.naive.push(timeIt(TRIAL_SECONDS, () => naiveMatmul(a, b, out, c.n, c.transA, c.transB)));
 }
 
 function row(c: Case, threads: number, s: Samples): string {
@@ -151,7 +163,7 @@ async function table(): Promise<void> {
     for (const c of CASES) {
       const s: Samples = { wasm: [], naive: [], torch: [] };
       // the naive loop is thread-count independent and slow: measure it once, with one thread
-      const naiveTrials = threads === 1 ? (c.n >= 1024 ? 2 : TRIALS) : 0;
+      const naiveTrials = threads === 1 ? (c.n >= 1024 ? 1 : TRIALS) : 0;
       for (let t = 0; t < TRIALS; t++) await trial(c, threads, s, torch, t < naiveTrials);
       console.log(row(c, threads, s));
     }
@@ -174,7 +186,7 @@ function thresholdSweep(): void {
       for (const [xs, th] of [[one, Infinity], [two, 0]] as const) {
         setWasmThreadThreshold(th);
         wasmMatmul(a, b, n, n, n, { out });
-        xs.push(timeIt(reps(n, TRIAL_FLOPS / 4), () => wasmMatmul(a, b, n, n, n, { out })));
+        xs.push(timeIt(TRIAL_SECONDS / 4, () => wasmMatmul(a, b, n, n, n, { out })));
       }
     }
     const [g1, g2] = [gflops(c, median(one)), gflops(c, median(two))];
