@@ -22,3 +22,4 @@ export { backend, setBackend } from "./backend/active.ts";
 export type { Backend } from "./backend/backend.ts";
 export * as nn from "./nn/index.ts";
 export * as optim from "./optim/index.ts";
+export * from "./io/index.ts";

@@ -16,6 +16,8 @@ export type ForwardPreHook<M extends Module = Module> = (module: M, args: unknow
 export type ForwardHook<M extends Module = Module> = (module: M, args: unknown[], output: unknown) => unknown | void;
 /** What `registerForwardHook` and `registerHook` return. */
 export interface RemovableHandle { remove(): void }
+/** Whatever torch.load returned; loadStateDict checks at run time that it is a dict of tensors. */
+export type LoadedValue = unknown;
 /** A state dict: names to tensors, in registration order. */
 export type StateDict = Map<string, Tensor>;
 
@@ -218,9 +220,12 @@ export abstract class Module {
    * collected and reported in one error, and nothing is changed when it throws.
    */
   loadStateDict(
-    stateDict: ReadonlyMap<string, Tensor> | Readonly<Record<string, Tensor>>, options: { strict?: boolean } = {},
+    stateDict: ReadonlyMap<string, Tensor> | Readonly<Record<string, Tensor>> | LoadedValue, options: { strict?: boolean } = {},
   ): { missingKeys: string[]; unexpectedKeys: string[] } {
-    const source = stateDict instanceof Map ? stateDict : new Map(Object.entries(stateDict));
+    if (typeof stateDict !== "object" || stateDict === null || Array.isArray(stateDict) || stateDict instanceof Tensor) {
+      throw new StateDictError(`loadStateDict for ${this.getName()}: expected a Map or object of tensors (e.g. from stateDict() or torch.load), but got ${Array.isArray(stateDict) ? "an array" : stateDict instanceof Tensor ? "a Tensor" : String(stateDict)}`);
+    }
+    const source = (stateDict instanceof Map ? stateDict : new Map(Object.entries(stateDict))) as ReadonlyMap<string, Tensor>;
     const plan = walk.planLoad(this, source);
     const errors = [...plan.errors];
     if (options.strict ?? true) {
