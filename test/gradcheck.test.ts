@@ -69,6 +69,11 @@ const OPS: Record<string, Check[]> = {
     c("1d_2d", (a, b) => a!.matmul(b!), () => [x([3]), x([3, 2])]),
     c("batched_broadcast", (a, b) => a!.matmul(b!), () => [x([2, 1, 2, 3]), x([3, 3, 2])]),
   ],
+  linear: [
+    c("with_bias", (a, w, b) => torch.nn.functional.linear(a!, w!, b!), () => [x([3, 4]), x([2, 4]), x([2])]),
+    c("no_bias", (a, w) => torch.nn.functional.linear(a!, w!), () => [x([3, 4]), x([2, 4])]),
+    c("transposed_input", (a, w, b) => torch.nn.functional.linear(a!.T, w!, b!), () => [x([4, 3]), x([2, 4]), x([2])]),
+  ],
   where: [c("broadcast", (a, b) => torch.where(mask([true, false, true]), a!, b!), () => [x([2, 3]), x([3])])],
   sum: [c("all", (a) => a!.sum(), () => [x([2, 3])]), c("dims_keepdim", (a) => a!.sum({ dim: [0, 2], keepdim: true }), () => [x([2, 3, 2])])],
   mean: [c("dim", (a) => a!.mean({ dim: 1 }), () => [x([2, 3])]), c("all", (a) => a!.mean(), () => [x([4])])],

@@ -102,6 +102,7 @@ export const derivatives = {
     return [(keepdim ? g : g.unsqueeze(dim!)).expand(inputShape!).where(range.reshape(shape).eq(idx), 0)];
   }),
   matmul: d("ab", (g, [a, b]) => [g.matmul(b!.mT), a!.mT.matmul(g)]),
+  linear: d("ab", (g, [x, w]) => [g.matmul(w!), g.mT.matmul(x!), g]),
 } satisfies Record<string, Derivative>;
 
 /** The ops that have a derivative. */

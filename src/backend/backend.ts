@@ -41,6 +41,11 @@ export interface Backend {
    * dims (already broadcast; strides may be 0 or transposed). Result [...batch, m, n].
    */
   matmul(a: TypedArray, la: Layout, b: TypedArray, lb: Layout, out: DType): TypedArray;
+  /**
+   * y = x Wᵀ + b for a 2-D x [m, k] and weight [n, k] (any strides), b [n] or null: the fused
+   * step of every Linear layer. Result [m, n].
+   */
+  linear(x: TypedArray, lx: Layout, w: TypedArray, lw: Layout, b: TypedArray | null, lb: Layout | null, out: DType): TypedArray;
   /** Writes `src` (contiguous, `dst`'s element count) through the strided `dstLayout`, casting. */
   write(dst: TypedArray, dstLayout: Layout, src: TypedArray): void;
   /** Fills the strided region with one value. */

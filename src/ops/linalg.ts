@@ -47,8 +47,21 @@ function matmulNodeName(da: number, db: number): string {
   return da === 2 && db === 3 ? "CloneBackward0" : "UnsafeViewBackward0";
 }
 
-/** y = x Wᵀ + b, composed from matmul and add (PyTorch names its node AddmmBackward0). */
+/** y = x Wᵀ + b: one fused kernel and one node for 2-D input (PyTorch's addmm), else matmul + add. */
 export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
+  const fusable = x.ndim === 2 && weight.ndim === 2 && (bias === null || bias.ndim === 1)
+    && x.dtype === weight.dtype && (bias === null || bias.dtype === x.dtype) && x.dtype.kind === "float";
+  if (fusable) {
+    const [m, k] = x.shape as [number, number], [n, kw] = weight.shape as [number, number];
+    if (k !== kw) throw new ShapeError(`mat1 and mat2 shapes cannot be multiplied (${m}x${k} and ${kw}x${n})`);
+    if (bias !== null && bias.shape[0] !== n && bias.shape[0] !== 1) {
+      throw new ShapeError(`The size of tensor a (${n}) must match the size of tensor b (${bias.shape[0]}) at non-singleton dimension 1`);
+    }
+    const lb = bias === null ? null : bias.layout.expand([n]);
+    const data = backend().linear(x.storage.data, x.layout, weight.storage.data, weight.layout, bias?.storage.data ?? null, lb, x.dtype);
+    const inputs = bias === null ? [x, weight] : [x, weight, bias];
+    return record("linear", bias === null ? "MmBackward0" : "AddmmBackward0", inputs, wrap(data, [m, n], x.dtype));
+  }
   const y = matmul(x, weight.T);
   if (bias === null) return y;
   const out = y.add(bias);

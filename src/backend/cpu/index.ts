@@ -1,7 +1,7 @@
 /** The reference TypeScript backend: plain loops over typed arrays, runs everywhere. */
 import type { Backend } from "../backend.ts";
 import { binaryKernel, fillKernel, unaryKernel, whereKernel, writeKernel } from "./elementwise.ts";
-import { matmulKernel } from "./matmul.ts";
+import { linearKernel, matmulKernel } from "./matmul.ts";
 import { argReduceKernel, reduceKernel } from "./reduce.ts";
 
 /** The CPU backend. */
@@ -13,6 +13,7 @@ export const cpuBackend: Backend = {
   reduce: reduceKernel,
   argReduce: argReduceKernel,
   matmul: matmulKernel,
+  linear: linearKernel,
   write: writeKernel,
   fill: fillKernel,
 };

@@ -30,3 +30,14 @@ export function matmulKernel(a: TypedArray, la: Layout, b: TypedArray, lb: Layou
   }
   return res;
 }
+
+/** y = x Wᵀ + b: the matmul kernel over Wᵀ's strides, then the bias added row by row. */
+export function linearKernel(
+  x: TypedArray, lx: Layout, w: TypedArray, lw: Layout, b: TypedArray | null, lb: Layout | null, out: DType,
+): TypedArray {
+  const res = matmulKernel(x, lx, w, lw.transpose(0, 1), out) as Float64Array;
+  if (b === null || lb === null) return res;
+  const n = lw.shape[0]!, m = lx.shape[0]!, bs = lb.strides[0] ?? 0, bo = lb.offset, bias = b as Float64Array;
+  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) res[i * n + j]! += bias[bo + j * bs]!;
+  return res;
+}

@@ -28,10 +28,12 @@ export interface WasmLinearOptions {
 export interface GemmHelper {
   /** The shared-memory instance both threads run on. */
   readonly instance: SgemmInstance;
-  /** Starts `sgemm(...args)` on the helper thread and returns at once. */
-  start(args: readonly number[]): void;
-  /** Blocks until the call passed to `start` has finished. */
-  wait(): void;
+  /**
+   * Runs every chunk (sgemm arguments up to, not including, the two scratch pointers) with both
+   * threads taking the next free chunk, so a descheduled helper only costs its share; `local` runs
+   * one chunk on this thread and the helper uses `helperScratch`. Returns when all have finished.
+   */
+  parallel(chunks: readonly (readonly number[])[], helperScratch: readonly [number, number], local: (chunk: readonly number[]) => void): void;
 }
 
 const MR = 4;
@@ -87,37 +89,49 @@ interface Gemm {
   c: number; ldc: number; flags: number; bias: number;
 }
 
-function args(g: Gemm, scratch: number, packA: number): number[] {
-  return [
-    g.m, g.n, g.k, g.a, g.lda, g.transA ? 1 : 0, g.b, g.ldb, g.transB ? 1 : 0,
-    g.c, g.ldc, g.flags, g.bias, scratch, scratch + packA,
-  ];
+/** sgemm's arguments before the two scratch pointers. */
+function args(g: Gemm): number[] {
+  return [g.m, g.n, g.k, g.a, g.lda, g.transA ? 1 : 0, g.b, g.ldb, g.transB ? 1 : 0, g.c, g.ldc, g.flags, g.bias];
 }
 
-/** The second half of C: rows from i0 (when m >= n) or columns from j0, as an independent GEMM. */
-function secondHalf(g: Gemm): [Gemm, Gemm] {
-  if (g.m >= g.n) {
-    const i0 = Math.ceil(g.m / 2 / MR) * MR;
-    const rowA = g.transA ? 4 * i0 : 4 * i0 * g.lda;
-    return [{ ...g, m: i0 }, { ...g, m: g.m - i0, a: g.a + rowA, c: g.c + 4 * i0 * g.ldc }];
-  }
-  const j0 = Math.ceil(g.n / 2 / NR) * NR;
+/** Rows [i0, i1) of C as an independent GEMM. */
+function rows(g: Gemm, i0: number, i1: number): Gemm {
+  const rowA = g.transA ? 4 * i0 : 4 * i0 * g.lda;
+  return { ...g, m: i1 - i0, a: g.a + rowA, c: g.c + 4 * i0 * g.ldc };
+}
+
+/** Columns [j0, j1) of C as an independent GEMM. */
+function cols(g: Gemm, j0: number, j1: number): Gemm {
   const colB = g.transB ? 4 * j0 * g.ldb : 4 * j0;
-  const bias = g.bias === 0 ? 0 : g.bias + 4 * j0;
-  return [{ ...g, n: j0 }, { ...g, n: g.n - j0, b: g.b + colB, c: g.c + 4 * j0, bias }];
+  return { ...g, n: j1 - j0, b: g.b + colB, c: g.c + 4 * j0, bias: g.bias === 0 ? 0 : g.bias + 4 * j0 };
+}
+
+/**
+ * C cut into `parts` bands of rows (or of columns when N > M), tile-aligned. Each band re-packs all
+ * of B, so bands stay large: 4 for big products (the helper can fall behind by a quarter), else 2.
+ */
+function chunks(g: Gemm): Gemm[] {
+  const parts = g.m * g.n * g.k >= 1 << 26 ? 4 : 2;
+  const byRows = g.m >= g.n;
+  const total = byRows ? g.m : g.n;
+  const tile = byRows ? MR : NR;
+  const step = Math.ceil(total / parts / tile) * tile;
+  const out: Gemm[] = [];
+  for (let start = 0; start < total; start += step) {
+    const end = Math.min(total, start + step);
+    out.push(byRows ? rows(g, start, end) : cols(g, start, end));
+  }
+  return out;
 }
 
 function run(inst: SgemmInstance, g: Gemm, scratch: number, packA: number, slot: number): void {
-  const ex = inst.exports;
-  const split = helper !== null && g.m * g.n * g.k >= threadThreshold && Math.max(g.m / MR, g.n / NR) >= 2;
-  if (!split) {
-    (ex.sgemm as (...x: number[]) => void)(...args(g, scratch, packA));
+  const sgemm = inst.exports.sgemm as (...x: number[]) => void;
+  const local = (chunk: readonly number[]) => sgemm(...chunk, scratch, scratch + packA);
+  if (helper === null || g.m * g.n * g.k < threadThreshold || Math.max(g.m / MR, g.n / NR) < 2) {
+    local(args(g));
     return;
   }
-  const [first, second] = secondHalf(g);
-  helper!.start(args(second, scratch + slot, packA));
-  (ex.sgemm as (...x: number[]) => void)(...args(first, scratch, packA));
-  helper!.wait();
+  helper.parallel(chunks(g).map(args), [scratch + slot, scratch + slot + packA], local);
 }
 
 /** Lays out scratch and operands in wasm memory, copies the inputs in, runs, and copies C out. */
