@@ -125,6 +125,7 @@ const OPS: Record<string, (v: unknown[], kw: Record<string, unknown>) => unknown
   softmax: (v, kw) => m(v[0], "softmax", kw.dim),
   logSoftmax: (v, kw) => m(v[0], "logSoftmax", kw.dim),
   where: (v) => fn("where")(...v),
+  linear: (v) => torch.nn.functional.linear(...(v as [Tensor, Tensor, Tensor?])),
   sum: reduce("sum"), mean: reduce("mean"), prod: reduce("prod"), var: reduce("var"), std: reduce("std"),
   argmax: reduce("argmax"), argmin: reduce("argmin"), max: reduce("max"), min: reduce("min"),
   T: (v) => (v[0] as Tensor).T,
