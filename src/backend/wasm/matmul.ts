@@ -107,11 +107,12 @@ function cols(g: Gemm, j0: number, j1: number): Gemm {
 }
 
 /**
- * C cut into `parts` bands of rows (or of columns when N > M), tile-aligned. Each band re-packs all
- * of B, so bands stay large: 4 for big products (the helper can fall behind by a quarter), else 2.
+ * C cut into two bands of rows (or of columns when N > M), tile-aligned. Each band re-packs all of B,
+ * so bands stay few: measured at 1024, four bands lost more to packing than they won in balance.
+ * Both threads claim bands, so a helper that wakes late costs at most the time of one band.
  */
 function chunks(g: Gemm): Gemm[] {
-  const parts = g.m * g.n * g.k >= 1 << 26 ? 4 : 2;
+  const parts = 2;
   const byRows = g.m >= g.n;
   const total = byRows ? g.m : g.n;
   const tile = byRows ? MR : NR;
