@@ -172,7 +172,7 @@ describe("wasmBmm", () => {
 
 describe("wasmMatmul on two threads", () => {
   after(async () => {
-    setWasmThreadThreshold(1 << 20);
+    setWasmThreadThreshold();
     await disableWasmThreads();
   });
 
