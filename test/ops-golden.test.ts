@@ -126,6 +126,12 @@ const OPS: Record<string, (v: unknown[], kw: Record<string, unknown>) => unknown
   logSoftmax: (v, kw) => m(v[0], "logSoftmax", kw.dim),
   where: (v) => fn("where")(...v),
   linear: (v) => torch.nn.functional.linear(...(v as [Tensor, Tensor, Tensor?])),
+  to: (v) => m(v[0], "to", DTYPES[v[1] as string]),
+  any: (v) => m(v[0], "any"), all: (v) => m(v[0], "all"),
+  equal: (v) => torch.tensor(torch.equal(v[0] as Tensor, v[1] as Tensor)),
+  allclose: (v, kw) => torch.tensor(torch.allclose(v[0] as Tensor, v[1] as Tensor, {
+    ...defined({ rtol: kw.rtol, atol: kw.atol }), ...(kw.equal_nan === undefined ? {} : { equalNan: kw.equal_nan as boolean }),
+  })),
   sum: reduce("sum"), mean: reduce("mean"), prod: reduce("prod"), var: reduce("var"), std: reduce("std"),
   argmax: reduce("argmax"), argmin: reduce("argmin"), max: reduce("max"), min: reduce("min"),
   T: (v) => (v[0] as Tensor).T,
