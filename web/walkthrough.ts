@@ -1,0 +1,82 @@
+/**
+ * The demo's work, free of the DOM so Node runs the same code: the D2L 6.2 seed walkthrough
+ * (examples/parameter-management.ts, printed through `inspect` instead of console.log) and the
+ * short training of examples/main.ts. test/browser.test.ts runs both here and in Chromium.
+ */
+import * as torch from "torchlet";
+import { inspect } from "./inspect.ts";
+const { nn, optim } = torch;
+
+/** Runs D2L 6.2 after `manualSeed(42)` and returns what `console.log` prints for it in Node. */
+export function seedWalkthrough(): string {
+  const lines: string[] = [];
+  const print = (value: unknown) => lines.push(inspect(value));
+  torch.manualSeed(42);
+
+  const net = new nn.Sequential(new nn.LazyLinear(8), new nn.ReLU(), new nn.LazyLinear(1));
+  const X = torch.rand(2, 4);
+  print(net(X).shape);
+
+  print(net[2]!.stateDict());
+  print(net[2]!.bias instanceof nn.Parameter);
+  print(net[2]!.weight.data);
+  print(net[2]!.weight.grad === null);
+  print([...net.namedParameters()].map(([name, p]) => [name, p.shape]));
+
+  const shared = new nn.LazyLinear(8);
+  const tied = new nn.Sequential(new nn.LazyLinear(8), new nn.ReLU(), shared, new nn.ReLU(),
+                                 shared, new nn.ReLU(), new nn.LazyLinear(1));
+  tied(X);
+  print(tied[2]!.weight.data.at(0).eq(tied[4]!.weight.data.at(0)));
+  tied[2]!.weight.data.at(0, 0).fill_(100);
+  print(tied[2]!.weight.data.at(0).eq(tied[4]!.weight.data.at(0)));
+  return lines.join("\n") + "\n";
+}
+
+/** One epoch's outcome, handed to the caller as training goes. */
+export interface EpochReport {
+  epoch: number;
+  /** Mean MSE over the epoch's batches. */
+  loss: number;
+  /** Each batch's loss in this epoch, in order. */
+  stepLosses: number[];
+}
+
+/** The trained network and the epoch losses. */
+export interface TrainResult {
+  net: torch.nn.Sequential;
+  losses: number[];
+}
+
+/**
+ * Trains examples/main.ts's MLP on y = sin(3x₀) + x₁x₂ - x₃² + noise (seed 0, SGD with momentum),
+ * awaiting `onEpoch` after every epoch so a page can repaint between epochs.
+ */
+export async function trainMlp(epochs: number, onEpoch: (r: EpochReport) => void | Promise<void>): Promise<TrainResult> {
+  torch.manualSeed(0);
+  const n = 512;
+  const X = torch.rand(n, 4).mul(2).sub(1);
+  const [x0, x1, x2, x3] = X.unbind(1) as [torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor];
+  const y = x0.mul(3).sin().add(x1.mul(x2)).sub(x3.square()).add(torch.randn(n).mul(0.05)).unsqueeze(1);
+
+  const net = new nn.Sequential(new nn.LazyLinear(32), new nn.ReLU(), new nn.LazyLinear(32), new nn.ReLU(), new nn.LazyLinear(1));
+  net(X.slice(0, 0, 1)); // materialize the lazy layers before handing parameters to the optimizer
+  const lossFn = new nn.MSELoss();
+  const optimizer = new optim.SGD(net.parameters(), { lr: 0.1, momentum: 0.9 });
+  const batch = 32;
+  const losses: number[] = [];
+  for (let epoch = 1; epoch <= epochs; epoch++) {
+    const stepLosses: number[] = [];
+    for (let i = 0; i < n; i += batch) {
+      const loss = lossFn(net(X.slice(0, i, i + batch)), y.slice(0, i, i + batch));
+      optimizer.zeroGrad();
+      loss.backward();
+      optimizer.step();
+      stepLosses.push(loss.item() as number);
+    }
+    const mean = stepLosses.reduce((a, b) => a + b, 0) / stepLosses.length;
+    losses.push(mean);
+    await onEpoch({ epoch, loss: mean, stepLosses });
+  }
+  return { net, losses };
+}
