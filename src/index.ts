@@ -10,7 +10,7 @@ export {
   zerosLike, onesLike, emptyLike, fullLike, randLike, randnLike, randintLike,
 } from "./ops/creation.ts";
 export type { CreationOptions } from "./ops/creation.ts";
-export { cat, stack } from "./ops/movement.ts";
+export { cat, stack, split, chunk, unbind } from "./ops/movement.ts";
 export { where } from "./ops/elementwise.ts";
 export { matmul } from "./ops/linalg.ts";
 export { equal, allclose } from "./ops/compare.ts";
@@ -23,3 +23,4 @@ export type { Backend } from "./backend/backend.ts";
 export * as nn from "./nn/index.ts";
 export * as optim from "./optim/index.ts";
 export * from "./io/index.ts";
+export * as autograd from "./autograd/index.ts";

@@ -227,3 +227,50 @@ describe("initialization", () => {
     }
   });
 });
+
+describe("Module utilities", () => {
+  test("namedParameters options: prefix, recurse and removeDuplicate", () => {
+    const shared = new nn.Linear(2, 2);
+    const net = new nn.Sequential(shared, new nn.ReLU(), shared);
+    assert.deepEqual([...net.namedParameters()].map(([n]) => n), ["0.weight", "0.bias"]);
+    assert.deepEqual([...net.namedParameters({ removeDuplicate: false })].map(([n]) => n), ["0.weight", "0.bias", "2.weight", "2.bias"]);
+    assert.deepEqual([...net.namedParameters({ prefix: "enc" })].map(([n]) => n), ["enc.0.weight", "enc.0.bias"]);
+    assert.deepEqual([...net.namedParameters({ recurse: false })], []);
+    assert.deepEqual([...net.namedModules()].map(([n]) => n), ["", "0", "1"]);
+    assert.deepEqual([...net.children()].length, 2);
+  });
+  test("zeroGrad zeroes in place by default (PyTorch 1.13) and can reset to null", () => {
+    const lin = new nn.Linear(3, 1);
+    lin(torch.ones(2, 3)).sum().backward();
+    const g = lin.weight.grad!;
+    lin.zeroGrad();
+    assert.equal(lin.weight.grad, g);
+    assert.deepEqual(g.tolist(), [[0, 0, 0]]);
+    lin.zeroGrad({ setToNone: true });
+    assert.equal(lin.weight.grad, null);
+  });
+  test("requiresGrad_ freezes every parameter; to(float64) converts parameters and buffers", () => {
+    const lin = new nn.Linear(3, 1);
+    lin.registerBuffer("scale", torch.ones(1));
+    lin.requiresGrad_(false);
+    assert.ok([...lin.parameters()].every((p) => !p.requiresGrad));
+    lin.to(torch.float64);
+    assert.equal(lin.weight.dtype, torch.float64);
+    assert.equal(lin.stateDict().get("scale")!.dtype, torch.float64);
+    assert.equal(lin(torch.ones(2, 3, { dtype: torch.float64 })).dtype, torch.float64);
+  });
+  test("ModuleList and ModuleDict register their children", () => {
+    const list = new nn.ModuleList([new nn.Linear(2, 3), new nn.Linear(3, 1)]);
+    assert.equal(list.length, 2);
+    assert.deepEqual([...list.namedParameters()].map(([n]) => n), ["0.weight", "0.bias", "1.weight", "1.bias"]);
+    const dict = new nn.ModuleDict({ enc: new nn.Linear(2, 2), act: new nn.ReLU() });
+    assert.deepEqual(dict.keys(), ["enc", "act"]);
+    assert.ok(dict.get("enc") instanceof nn.Linear);
+    assert.equal(String(dict), "ModuleDict(\n  (enc): Linear(in_features=2, out_features=2, bias=True)\n  (act): ReLU()\n)");
+    assert.equal(String(list), "ModuleList(\n  (0): Linear(in_features=2, out_features=3, bias=True)\n  (1): Linear(in_features=3, out_features=1, bias=True)\n)");
+  });
+  test("loadStateDict refuses what is not a dict of tensors", () => {
+    const lin = new nn.Linear(2, 2);
+    assert.throws(() => lin.loadStateDict(torch.zeros(2) as never), /expected a Map or object of tensors/);
+  });
+});

@@ -69,7 +69,7 @@ export function runBackward(root: Tensor, gradient: Tensor | null, options: Back
     const g0 = gradient ?? root.onesLike();
     if (gradient !== null && !sameShape(gradient.shape, root.shape)) {
       throw new AutogradError(
-        `Mismatch in shape: grad_output[0] has a shape of [${gradient.shape.join(", ")}] and output[0] has a shape of [${root.shape.join(", ")}].`,
+        `Mismatch in shape: grad_output[0] has a shape of torch.Size([${gradient.shape.join(", ")}]) and output[0] has a shape of torch.Size([${root.shape.join(", ")}]).`,
       );
     }
     const rootNode = root.gradFn;

@@ -153,7 +153,7 @@ export class Tensor {
   get T(): Tensor { return mv.permute(this, this.shape.map((_, i) => this.ndim - 1 - i)); }
   /** Transpose of the last two dims. */
   get mT(): Tensor { return mv.transpose(this, -2, -1); }
-  t(): Tensor { return mv.transpose(this, 0, Math.min(1, this.ndim - 1)); }
+  t(): Tensor { return mv.t(this); }
   view(...shape: number[] | [readonly number[]]): Tensor { return mv.view(this, flat(shape)); }
   reshape(...shape: number[] | [readonly number[]]): Tensor { return mv.reshape(this, flat(shape)); }
   unsqueeze(dim: number): Tensor { return mv.unsqueeze(this, dim); }
@@ -197,7 +197,7 @@ export class Tensor {
   tanh(): Tensor { return ew.unary("tanh", this); }
   isnan(): Tensor { return ew.unary("isnan", this); }
   isinf(): Tensor { return ew.unary("isinf", this); }
-  square(): Tensor { return ew.binary("mul", this, this); }
+  square(): Tensor { return ew.pow(this, 2); }
   clamp(options: { min?: number; max?: number }): Tensor { return ew.clamp(this, options.min, options.max); }
   softmax(dim: number): Tensor { return rd.softmax(this, dim); }
   logSoftmax(dim: number): Tensor { return rd.logSoftmax(this, dim); }

@@ -70,6 +70,7 @@ function inferDType(data: unknown, flat: readonly Scalar[]): DType {
 }
 
 function store(v: Scalar, dtype: DType): number | bigint {
+  if (dtype === bool) return v !== 0 && v !== 0n && v !== false ? 1 : 0;
   if (dtype === int64) return typeof v === "bigint" ? v : BigInt(Math.trunc(Number(v)));
   return typeof v === "bigint" ? Number(v) : Number(v);
 }

@@ -64,6 +64,6 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
   }
   const y = matmul(x, weight.T);
   if (bias === null) return y;
-  const out = y.add(bias);
-  return x.ndim === 2 ? named(out, "AddmmBackward0") : out;
+  // PyTorch folds N-D input into one addmm and views the result back
+  return named(y.add(bias), x.ndim === 2 ? "AddmmBackward0" : x.ndim > 2 ? "ViewBackward0" : "AddBackward0");
 }

@@ -52,6 +52,13 @@ export function transpose(t: Tensor, d0: number, d1: number): Tensor {
   return record("transpose", "TransposeBackward0", [t], viewOf(t, t.layout.transpose(a, b)), { dims: [a, b] });
 }
 
+/** Transpose of a tensor of at most 2 dims, as PyTorch's t(). */
+export function t(x: Tensor): Tensor {
+  if (x.ndim > 2) throw new ShapeError(`t() expects a tensor with <= 2 dimensions, but self is ${x.ndim}D`);
+  const view = viewOf(x, x.ndim < 2 ? x.layout : x.layout.transpose(0, 1));
+  return record("transpose", "TBackward0", [x], view, { dims: x.ndim < 2 ? [0, 0] : [0, 1] });
+}
+
 /** Reorders dims. */
 export function permute(t: Tensor, perm: readonly number[]): Tensor {
   if (perm.length !== t.ndim) {
@@ -136,7 +143,7 @@ export function chunk(t: Tensor, chunks: number, dim = 0): Tensor[] {
 /** Removes `dim`, returning every slice along it. */
 export function unbind(t: Tensor, dim = 0): Tensor[] {
   const d = normalizeDim(dim, t.ndim);
-  return Array.from({ length: t.shape[d]! }, (_, i) => select(t, d, i));
+  return Array.from({ length: t.shape[d]! }, (_, i) => named(select(t, d, i), "UnbindBackward0"));
 }
 
 /** Concatenates along an existing dim (a copy). */

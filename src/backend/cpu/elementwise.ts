@@ -94,8 +94,9 @@ function positions(layout: Layout): Int32Array | Float64Array | null {
   return layout.isContiguous ? null : layout.indices();
 }
 
-/** Converts one stored element to what a destination array accepts. */
-export function convert(v: number | bigint, toBig: boolean): number | bigint {
+/** Converts one stored element to what a destination array accepts (bool: nonzero, NaN included). */
+export function convert(v: number | bigint, toBig: boolean, toBool = false): number | bigint {
+  if (toBool) return v !== 0 && v !== 0n ? 1 : 0;
   if (toBig) return typeof v === "bigint" ? v : BigInt(Math.trunc(Number.isFinite(v) ? v : 0));
   return typeof v === "bigint" ? Number(v) : v;
 }
@@ -104,6 +105,10 @@ export function convert(v: number | bigint, toBig: boolean): number | bigint {
 export function unaryKernel(op: UnaryOp, x: TypedArray, layout: Layout, out: DType): TypedArray {
   const n = layout.numel, res = out.alloc(n), pos = positions(layout), off = layout.offset;
   const srcBig = x instanceof BigInt64Array, dstBig = res instanceof BigInt64Array;
+  if (op === "cast" && out.kind === "bool") {
+    for (let i = 0; i < n; i++) res[i] = convert(x[pos === null ? off + i : pos[i]!]!, false, true);
+    return res;
+  }
   if (!srcBig && !dstBig) {
     const f = unaryNumber(op), xs = x as Float64Array, r = res as Float64Array;
     if (pos === null) for (let i = 0; i < n; i++) r[i] = f(xs[off + i]!);
@@ -161,6 +166,11 @@ export function whereKernel(
 /** Writes a contiguous `src` through a strided destination, converting element types. */
 export function writeKernel(dst: TypedArray, layout: Layout, src: TypedArray): void {
   const n = layout.numel, pos = positions(layout), off = layout.offset;
+  if (dst instanceof Uint8Array && !(src instanceof Uint8Array)) {
+    // only bool tensors are stored in a Uint8Array among computable dtypes
+    for (let i = 0; i < n; i++) dst[pos === null ? off + i : pos[i]!] = convert(src[i]!, false, true) as number;
+    return;
+  }
   const same = (dst instanceof BigInt64Array) === (src instanceof BigInt64Array);
   if (pos === null && same) { (dst as Float64Array).set(src as Float64Array, off); return; }
   const toBig = dst instanceof BigInt64Array;

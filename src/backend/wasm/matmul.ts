@@ -125,7 +125,17 @@ function chunks(g: Gemm): Gemm[] {
   return out;
 }
 
+/** Products with fewer rows than the tile, each row contiguous, run as unpacked GEMVs (packing B would cost as much as the product). */
+function gemvRows(inst: SgemmInstance, g: Gemm): boolean {
+  if (g.m >= MR || (g.transA && g.m > 1) || g.k === 0) return false;
+  for (let i = 0; i < g.m; i++) {
+    inst.exports.sgemv(g.n, g.k, g.a + 4 * i * g.lda, g.b, g.ldb, g.transB ? 1 : 0, g.c + 4 * i * g.ldc, g.flags, g.bias);
+  }
+  return true;
+}
+
 function run(inst: SgemmInstance, g: Gemm, scratch: number, packA: number, slot: number): void {
+  if (gemvRows(inst, g)) return;
   const sgemm = inst.exports.sgemm as (...x: number[]) => void;
   const local = (chunk: readonly number[]) => sgemm(...chunk, scratch, scratch + packA);
   if (helper === null || g.m * g.n * g.k < threadThreshold || Math.max(g.m / MR, g.n / NR) < 2) {

@@ -13,6 +13,8 @@ export interface SgemmExports {
     c: number, ldc: number, flags: number, bias: number,
     packedA: number, packedB: number,
   ): void;
+  /** y = x @ op(B) for one contiguous row x, unpacked; see src/backend/wasm/assembly/sgemv.ts. */
+  sgemv(n: number, k: number, x: number, b: number, ldb: number, transB: number, y: number, flags: number, bias: number): void;
   /** Scratch bytes one thread needs for packed A. */
   packASize(): number;
   /** Scratch bytes one thread needs for packed B and the edge tile. */

@@ -13,6 +13,7 @@
 // 8 accumulators + 6 loaded vectors + 1 product fit x64's 15 usable xmm registers; 6x8 (or any
 // unrolling) spills and drops to 27-30 GFLOPS.
 // Every pointer is a byte offset into linear memory chosen by the TypeScript caller (no allocator).
+import { ACCUMULATE, BIAS, RELU } from "./flags";
 
 /** Rows of the register tile (4 x 8 = 8 f32x4 accumulators). */
 const MR: i32 = 4;
@@ -25,9 +26,6 @@ const MC: i32 = 64;
 /** Columns of a packed B block: KC x NC floats (1 MiB) stays in L2/L3. */
 const NC: i32 = 1024;
 
-const ACCUMULATE: i32 = 1;
-const RELU: i32 = 2;
-const BIAS: i32 = 4;
 
 /** Bytes of scratch the caller must reserve for packed A: one MC x KC block. */
 export function packASize(): i32 {

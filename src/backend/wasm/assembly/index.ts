@@ -1,0 +1,6 @@
+// AssemblyScript entry compiled by scripts/build-wasm.ts (see sgemm.ts for why tsc skips it).
+// eslint-disable-next-line @typescript-eslint/ban-ts-comment
+// @ts-nocheck
+
+export { sgemm, packASize, packBSize } from "./sgemm";
+export { sgemv } from "./sgemv";
