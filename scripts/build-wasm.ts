@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const source = "src/backend/wasm/assembly/sgemm.ts";
+const source = "src/backend/wasm/assembly/index.ts";
 const target = "src/backend/wasm/kernels.generated.ts";
 
 const common = [

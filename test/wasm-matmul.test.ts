@@ -78,6 +78,16 @@ function matmulSuite(threads: string): void {
 describe("wasmMatmul", () => {
   matmulSuite("1 thread");
 
+  test("rows below the tile height (the unpacked GEMV path) match at every k and n tail", () => {
+    for (const m of [1, 2, 3]) {
+      for (const k of [1, 7, 64, 301]) {
+        for (const n of [1, 5, 16, 37]) {
+          for (const t of TRANSPOSES) checkMatmul({ m, k, n, ...t }, `gemv ${m}x${k}x${n} ${JSON.stringify(t)}`);
+        }
+      }
+    }
+  });
+
   test("K = 0 gives zeros, or leaves C unchanged when accumulating", () => {
     const empty = new Float32Array(0);
     assert.deepEqual(wasmMatmul(empty, empty, 2, 0, 3), new Float32Array(6));
@@ -92,8 +102,7 @@ describe("wasmMatmul", () => {
   });
 
   test("accumulate adds op(A) @ op(B) into out, for every transposition", () => {
-    for (const t of TRANSPOSES) {
-      const [m, k, n] = [9, 300, 11];
+    for (const [t, [m, k, n]] of TRANSPOSES.flatMap((t) => [[t, [9, 300, 11]], [t, [1, 30, 21]]] as const)) {
       const a = values(m * k, 5);
       const b = values(k * n, 6);
       const start = values(m * n, 7);
@@ -124,7 +133,7 @@ describe("wasmMatmul", () => {
 });
 
 describe("wasmLinear", () => {
-  for (const [m, k, n] of [[1, 1, 1], [3, 7, 5], [17, 300, 13], [130, 9, 3]] as const) {
+  for (const [m, k, n] of [[1, 1, 1], [1, 37, 21], [3, 7, 5], [17, 300, 13], [130, 9, 3]] as const) {
     for (const withBias of [true, false]) {
       for (const relu of [false, true]) {
         test(`Y = X @ W^T${withBias ? " + b" : ""}${relu ? ", ReLU" : ""} at ${m}x${k} -> ${n}`, () => {
