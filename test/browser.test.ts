@@ -22,7 +22,10 @@ import type { PageResult } from "../web/main.ts";
 
 // Debian's Chromium; TORCHLET_CHROMIUM points elsewhere (and, set to a missing path, shows the skip)
 const CHROMIUM = process.env.TORCHLET_CHROMIUM ?? "/usr/bin/chromium";
-const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing: install Debian's Chromium with \`apt-get install -y chromium\``;
+// CI sets TORCHLET_REQUIRE_CHROMIUM=1 so that a missing browser fails instead of skipping
+const skip = existsSync(CHROMIUM) || process.env.TORCHLET_REQUIRE_CHROMIUM === "1"
+  ? false
+  : `${CHROMIUM} is missing: install Debian's Chromium with \`apt-get install -y chromium\``;
 
 describe("inspect (web/inspect.ts)", () => {
   test("prints what Node's util.inspect prints", () => {
