@@ -72,6 +72,34 @@ function instance(): SgemmInstance {
   return (local ??= createSgemmInstance());
 }
 
+/** Packing scratch per thread, asked of the module once. */
+let scratchSizes: { packA: number; slot: number } | null = null;
+
+function scratchLayout(inst: SgemmInstance): { packA: number; slot: number } {
+  if (scratchSizes === null) {
+    const packA = inst.exports.packASize();
+    scratchSizes = { packA, slot: align(packA + inst.exports.packBSize()) };
+  }
+  return scratchSizes;
+}
+
+/** Copies `count` floats of `src` to float index `at`; small copies skip the subarray object. */
+function copyIn(mem: Float32Array, src: Float32Array, count: number, at: number): void {
+  if (count <= 64) {
+    for (let i = 0; i < count; i++) mem[at + i] = src[i]!;
+  } else {
+    mem.set(src.length === count ? src : src.subarray(0, count), at);
+  }
+}
+
+function copyOut(mem: Float32Array, at: number, count: number, dst: Float32Array): void {
+  if (count <= 64) {
+    for (let i = 0; i < count; i++) dst[i] = mem[at + i]!;
+  } else {
+    dst.set(mem.subarray(at, at + count));
+  }
+}
+
 function align(bytes: number): number {
   return Math.ceil(bytes / 64) * 64;
 }
@@ -140,12 +168,13 @@ function gemvRows(inst: SgemmInstance, g: Gemm): boolean {
 
 function run(inst: SgemmInstance, g: Gemm, scratch: number, packA: number, slot: number): void {
   if (gemvRows(inst, g)) return;
-  const sgemm = inst.exports.sgemm as (...x: number[]) => void;
-  const local = (chunk: readonly number[]) => sgemm(...chunk, scratch, scratch + packA);
+  const ex = inst.exports;
   if (helper === null || g.m * g.n * g.k < threadThreshold || Math.max(g.m / MR, g.n / NR) < 2) {
-    local(args(g));
+    ex.sgemm(g.m, g.n, g.k, g.a, g.lda, +g.transA, g.b, g.ldb, +g.transB, g.c, g.ldc, g.flags, g.bias, scratch, scratch + packA);
     return;
   }
+  const sgemm = ex.sgemm as (...x: number[]) => void;
+  const local = (chunk: readonly number[]) => sgemm(...chunk, scratch, scratch + packA);
   helper.parallel(chunks(g).map(args), [scratch + slot, scratch + slot + packA], local);
 }
 
@@ -156,36 +185,38 @@ function execute(
 ): Float32Array {
   const { m, k, n, transA, transB, flags } = shape;
   const inst = instance();
-  const packA = inst.exports.packASize();
-  const slot = align(packA + inst.exports.packBSize());
+  const { packA, slot } = scratchLayout(inst);
   const scratch = RESERVED;
   const aPtr = scratch + 2 * slot;
   const bPtr = aPtr + align(4 * m * k);
   const biasPtr = bPtr + align(4 * k * n);
   const cPtr = biasPtr + align(4 * n);
   const mem = reserve(inst, cPtr + 4 * m * n);
-  mem.set(a.subarray(0, m * k), aPtr / 4);
-  mem.set(b.subarray(0, k * n), bPtr / 4);
-  if (bias !== null) mem.set(bias.subarray(0, n), biasPtr / 4);
-  if (flags & ACCUMULATE) mem.set(out.subarray(0, m * n), cPtr / 4);
+  copyIn(mem, a, m * k, aPtr / 4);
+  copyIn(mem, b, k * n, bPtr / 4);
+  if (bias !== null) copyIn(mem, bias, n, biasPtr / 4);
+  if (flags & ACCUMULATE) copyIn(mem, out, m * n, cPtr / 4);
   const g: Gemm = {
     m, n, k, a: aPtr, lda: transA ? m : k, transA, b: bPtr, ldb: transB ? k : n, transB,
     c: cPtr, ldc: n, flags, bias: bias === null ? 0 : biasPtr,
   };
   run(inst, g, scratch, packA, slot);
-  const result = reserve(inst, 0);
-  out.set(result.subarray(cPtr / 4, cPtr / 4 + m * n));
+  copyOut(reserve(inst, 0), cPtr / 4, m * n, out);
   return out;
 }
 
 function checkSizes(op: string, a: Float32Array, b: Float32Array, m: number, k: number, n: number, o: WasmMatmulOptions): void {
-  for (const [name, v] of [["m", m], ["k", k], ["n", n]] as const) {
-    if (!Number.isInteger(v) || v < 0) throw new ShapeError(`${op}: ${name} must be a non-negative integer, got ${v}`);
+  if (!(Number.isInteger(m) && Number.isInteger(k) && Number.isInteger(n) && m >= 0 && k >= 0 && n >= 0)) {
+    throw new ShapeError(`${op}: sizes must be non-negative integers, got m=${m}, k=${k}, n=${n}`);
   }
-  const aShape = o.transA ? `${k}x${m}` : `${m}x${k}`;
-  const bShape = o.transB ? `${n}x${k}` : `${k}x${n}`;
-  if (a.length < m * k) throw new ShapeError(`${op}: mat1 holds ${a.length} elements but its ${aShape} shape needs ${m * k}`);
-  if (b.length < k * n) throw new ShapeError(`${op}: mat2 holds ${b.length} elements but its ${bShape} shape needs ${k * n}`);
+  if (a.length < m * k) {
+    const shape = o.transA ? `${k}x${m}` : `${m}x${k}`;
+    throw new ShapeError(`${op}: mat1 holds ${a.length} elements but its ${shape} shape needs ${m * k}`);
+  }
+  if (b.length < k * n) {
+    const shape = o.transB ? `${n}x${k}` : `${k}x${n}`;
+    throw new ShapeError(`${op}: mat2 holds ${b.length} elements but its ${shape} shape needs ${k * n}`);
+  }
   if (o.out !== undefined && o.out.length < m * n) {
     throw new ShapeError(`${op}: out holds ${o.out.length} elements but the ${m}x${n} result needs ${m * n}`);
   }
