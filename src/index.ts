@@ -18,7 +18,7 @@ export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from "./autograd/gr
 export { Generator, manualSeed, defaultGenerator } from "./core/generator.ts";
 export { setPrintOptions, getPrintOptions } from "./core/format.ts";
 export * from "./errors.ts";
-export { backend, setBackend } from "./backend/active.ts";
+export { backend, setBackend, cpuBackend, wasmBackend } from "./backend/active.ts";
 export type { Backend } from "./backend/backend.ts";
 export * as nn from "./nn/index.ts";
 export * as optim from "./optim/index.ts";

@@ -4,7 +4,7 @@
  * test/fixtures/ops.json (written by scripts/fixtures/ops.py). Error messages come from
  * test/fixtures/ops-promotion.json.
  */
-import { describe, test } from "node:test";
+import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import * as torch from "../src/index.ts";
@@ -220,17 +220,23 @@ function runCase(c: Case, signedZero: boolean): void {
 const hasFloatZero = (e: Enc | null | undefined): boolean =>
   !!e && e.dtype.startsWith("float") && flat(e.data).some((v) => v === 0);
 
-describe("ops against PyTorch", () => {
-  const byOp = new Map<string, Case[]>();
-  for (const c of cases) byOp.set(c.op, [...(byOp.get(c.op) ?? []), c]);
-  for (const [op, list] of byOp) {
-    describe(op, () => {
-      for (const c of list) {
-        test(c.name, () => runCase(c, false));
-      }
-    });
-  }
-});
+// One suite, every backend: the TypeScript reference and the WebAssembly one give PyTorch's numbers
+for (const b of [torch.cpuBackend, torch.wasmBackend]) {
+  describe(`ops against PyTorch (${b.name} backend)`, () => {
+    let previous: torch.Backend;
+    before(() => { previous = torch.setBackend(b); });
+    after(() => { torch.setBackend(previous); });
+    const byOp = new Map<string, Case[]>();
+    for (const c of cases) byOp.set(c.op, [...(byOp.get(c.op) ?? []), c]);
+    for (const [op, list] of byOp) {
+      describe(op, () => {
+        for (const c of list) {
+          test(c.name, () => runCase(c, false));
+        }
+      });
+    }
+  });
+}
 
 // PyTorch prints -0. and 0. differently, so a gradient of g * mask (giving -0 where g < 0) shows
 // up in `print(x.grad)` where PyTorch's where(mask, g, 0) gives 0.

@@ -52,7 +52,7 @@ function topoOrder(root: Node): Node[] {
 
 // AccumulateGrad: hooks see the gradient summed over every use of the leaf, then it is added
 function accumulate(leaf: Tensor, g: Tensor): void {
-  g = runHooks(leaf._hooks, g);
+  if (leaf._hooks) g = runHooks(leaf._hooks, g);
   if (leaf.grad === null) leaf.grad = g.detach().clone();
   else leaf.grad.add_(g);
 }

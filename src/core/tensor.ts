@@ -46,7 +46,7 @@ export class Tensor {
   /** True for tensors made by a movement op from another tensor. */
   _isView: boolean;
   /** Gradient hooks of a leaf (non-leaves keep theirs on their gradFn). */
-  _hooks: GradHook[] = [];
+  _hooks: GradHook[] | null = null;
   /** Whether autograd tracks this tensor. */
   requiresGrad = false;
   /** Accumulated gradient of a leaf; null until backward reaches it. */
@@ -116,7 +116,7 @@ export class Tensor {
   detach(): Tensor { return new Tensor(this._storage, this.layout, { version: this._version }); }
   /** Registers a gradient hook; returns a handle whose remove() detaches it. */
   registerHook(hook: GradHook): { remove(): void } {
-    const list = this.gradFn ? this.gradFn.hooks : this._hooks;
+    const list = this.gradFn ? this.gradFn.hooks : (this._hooks ??= []);
     list.push(hook);
     return { remove: () => { const i = list.indexOf(hook); if (i >= 0) list.splice(i, 1); } };
   }

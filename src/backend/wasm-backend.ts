@@ -1,0 +1,58 @@
+/**
+ * The WebAssembly backend: the reference TypeScript kernels, with float32 matmul and linear on the
+ * SIMD kernels of ./wasm when the product is large enough to repay copying into wasm memory.
+ */
+import { float32, type DType, type TypedArray } from "../core/dtype.ts";
+import { Layout } from "../core/layout.ts";
+import type { Backend } from "./backend.ts";
+import { cpuBackend } from "./cpu/index.ts";
+import { wasmLinear, wasmMatmul } from "./wasm/matmul.ts";
+import { wasmSimdSupported } from "./wasm/module.ts";
+
+/** Products below this many multiply-adds stay on the TypeScript kernel (measured crossover). */
+export const WASM_MIN_MACS = 4096;
+
+/** A 2-D operand as the kernel takes it: row-major, or row-major of its transpose. */
+interface Matrix { buf: Float32Array; trans: boolean }
+
+function asMatrix(data: Float32Array, l: Layout): Matrix {
+  const [rows, cols] = [l.shape[l.ndim - 2]!, l.shape[l.ndim - 1]!];
+  const [rs, cs] = [l.strides[l.ndim - 2]!, l.strides[l.ndim - 1]!];
+  if ((cs === 1 || cols === 1) && (rs === cols || rows === 1)) return { buf: data.subarray(l.offset, l.offset + rows * cols), trans: false };
+  if ((rs === 1 || rows === 1) && (cs === rows || cols === 1)) return { buf: data.subarray(l.offset, l.offset + rows * cols), trans: true };
+  return { buf: cpuBackend.unary("cast", data, l, float32) as Float32Array, trans: false };
+}
+
+function matmul(a: TypedArray, la: Layout, b: TypedArray, lb: Layout, out: DType): TypedArray {
+  const nd = la.ndim, m = la.shape[nd - 2]!, k = la.shape[nd - 1]!, n = lb.shape[nd - 1]!;
+  if (out !== float32 || m * n * k < WASM_MIN_MACS) return cpuBackend.matmul(a, la, b, lb, out);
+  const batch = la.shape.slice(0, nd - 2);
+  const offA = new Layout(batch, la.strides.slice(0, nd - 2), la.offset).indices();
+  const offB = new Layout(batch, lb.strides.slice(0, nd - 2), lb.offset).indices();
+  const res = new Float32Array(offA.length * m * n);
+  for (let t = 0; t < offA.length; t++) {
+    const A = asMatrix(a as Float32Array, new Layout([m, k], la.strides.slice(nd - 2), offA[t]!));
+    const B = asMatrix(b as Float32Array, new Layout([k, n], lb.strides.slice(nd - 2), offB[t]!));
+    wasmMatmul(A.buf, B.buf, m, k, n, { transA: A.trans, transB: B.trans, out: res.subarray(t * m * n, (t + 1) * m * n) });
+  }
+  return res;
+}
+
+function linear(x: TypedArray, lx: Layout, w: TypedArray, lw: Layout, b: TypedArray | null, lb: Layout | null, out: DType): TypedArray {
+  const [m, k] = lx.shape as [number, number], n = lw.shape[0]!;
+  if (out !== float32 || m * n * k < WASM_MIN_MACS) return cpuBackend.linear(x, lx, w, lw, b, lb, out);
+  const X = asMatrix(x as Float32Array, lx), W = asMatrix(w as Float32Array, lw);
+  const bias = b === null || lb === null ? null : (cpuBackend.unary("cast", b, lb, out) as Float32Array);
+  if (!X.trans && !W.trans) return wasmLinear(X.buf, W.buf, bias, m, k, n);
+  const res = wasmMatmul(X.buf, W.buf, m, k, n, { transA: X.trans, transB: !W.trans });
+  if (bias) for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) res[i * n + j]! += bias[j]!;
+  return res;
+}
+
+/** The WebAssembly backend (SIMD matmul and linear; everything else as the TypeScript backend). */
+export const wasmBackend: Backend = { ...cpuBackend, name: "wasm", matmul, linear };
+
+/** Whether the WebAssembly backend can run here (WebAssembly with SIMD). */
+export function wasmBackendSupported(): boolean {
+  return wasmSimdSupported();
+}

@@ -1,0 +1,57 @@
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import * as torch from "../src/index.ts";
+import type { Tensor } from "../src/index.ts";
+
+const onBackend = <T>(b: torch.Backend, fn: () => T): T => {
+  const prev = torch.setBackend(b);
+  try { return fn(); } finally { torch.setBackend(prev); }
+};
+
+/** The WebAssembly result against the TypeScript reference, float32 accumulation-order tolerance. */
+function agree(fn: () => Tensor, what: string): void {
+  const ref = onBackend(torch.cpuBackend, fn), got = onBackend(torch.wasmBackend, fn);
+  assert.deepEqual(got.shape, ref.shape, what);
+  assert.ok(torch.allclose(got, ref, { rtol: 1e-5, atol: 1e-5 }), `${what}: wasm and TypeScript kernels disagree`);
+}
+
+describe("wasm backend", () => {
+  test("is the default where WebAssembly SIMD runs", () => {
+    assert.equal(torch.backend().name, "wasm");
+  });
+  torch.manualSeed(0);
+  const a = torch.randn(33, 70), b = torch.randn(70, 19), bt = torch.randn(19, 70);
+  test("matmul in every transposition case, odd sizes", () => {
+    agree(() => a.matmul(b), "A @ B");
+    agree(() => a.matmul(bt.T), "A @ Bᵀ");
+    agree(() => a.T.contiguous().T.matmul(b), "Aᵀᵀ @ B");
+    agree(() => torch.randn(70, 33).T.matmul(bt.T), "Aᵀ @ Bᵀ");
+  });
+  test("strided operands that are neither row-major nor transposed are copied first", () => {
+    const wide = torch.randn(33, 140);
+    agree(() => wide.slice(1, 0, 140, 2).matmul(b), "every other column");
+  });
+  test("batched and broadcast matmul", () => {
+    const x = torch.randn(3, 20, 30), y = torch.randn(30, 25);
+    agree(() => x.matmul(y), "batched @ matrix");
+    agree(() => torch.randn(2, 1, 20, 30).matmul(torch.randn(4, 30, 25)), "broadcast batch");
+  });
+  test("fused linear with and without bias, and its gradients", () => {
+    const x = torch.randn(40, 64), w = torch.randn(32, 64), bias = torch.randn(32);
+    agree(() => torch.nn.functional.linear(x, w, bias), "linear");
+    agree(() => torch.nn.functional.linear(x, w), "linear without bias");
+    agree(() => torch.nn.functional.linear(x.T.contiguous().T, w.T.contiguous().T, bias), "linear, transposed storage");
+    const grads = (b: torch.Backend) => onBackend(b, () => {
+      const xs = x.clone().requiresGrad_(), ws = w.clone().requiresGrad_();
+      torch.nn.functional.linear(xs, ws, bias).square().sum().backward();
+      return [xs.grad!, ws.grad!];
+    });
+    const [rx, rw] = grads(torch.cpuBackend), [gx, gw] = grads(torch.wasmBackend);
+    assert.ok(torch.allclose(gx!, rx!, { rtol: 1e-4, atol: 1e-4 }) && torch.allclose(gw!, rw!, { rtol: 1e-4, atol: 1e-4 }));
+  });
+  test("float64 stays on the TypeScript kernels (and in float64)", () => {
+    const d = torch.randn(20, 20, { dtype: torch.float64 });
+    assert.equal(d.matmul(d).dtype, torch.float64);
+    agree(() => d.matmul(d), "float64");
+  });
+});
