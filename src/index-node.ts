@@ -1,3 +1,21 @@
-/** torchlet for Node: the whole library plus the path-based file functions (Node's fs). */
+/** torchlet for Node: the whole library plus the path-based file functions and worker threads. */
+import { disableWasmThreads, enableWasmThreads } from "./backend/wasm/threads-node.ts";
+
 export * from "./index.ts";
 export { save, load, saveSafetensors, loadSafetensors, loadSafetensorsFile } from "./io/files-node.ts";
+
+let threads = 1;
+
+/**
+ * Uses one or two threads for large float32 matmuls, as torch.set_num_threads. Two threads start
+ * one worker (it never keeps the process alive); where shared memory is missing it stays at one.
+ */
+export function setNumThreads(n: number): void {
+  if (n >= 2) threads = enableWasmThreads() ? 2 : 1;
+  else { void disableWasmThreads(); threads = 1; }
+}
+
+/** The number of threads large matmuls use (torch.get_num_threads). */
+export function getNumThreads(): number {
+  return threads;
+}

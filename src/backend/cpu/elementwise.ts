@@ -109,6 +109,10 @@ export function unaryKernel(op: UnaryOp, x: TypedArray, layout: Layout, out: DTy
     for (let i = 0; i < n; i++) res[i] = convert(x[pos === null ? off + i : pos[i]!]!, false, true);
     return res;
   }
+  if (op === "cast" && pos === null && x.constructor === res.constructor) {
+    (res as Float64Array).set((x as Float64Array).subarray(off, off + n));
+    return res;
+  }
   if (!srcBig && !dstBig) {
     const f = unaryNumber(op), xs = x as Float64Array, r = res as Float64Array;
     if (pos === null) for (let i = 0; i < n; i++) r[i] = f(xs[off + i]!);
@@ -145,12 +149,29 @@ export function binaryKernel(
   const xa = a as Float64Array, xb = b as Float64Array, r = res as Float64Array;
   const ca = la.isContiguous, cb = lb.isContiguous;
   // the shapes that dominate small models: equal contiguous operands, or a tensor and a scalar
-  if (ca && cb) { for (let i = 0; i < n; i++) r[i] = f(xa[oa + i]!, xb[ob + i]!); return res; }
-  if (ca && lb.isBroadcastScalar) { const s = xb[ob]!; for (let i = 0; i < n; i++) r[i] = f(xa[oa + i]!, s); return res; }
+  if (ca && cb) { if (!arithmetic(op, xa, oa, xb, ob, r, n)) for (let i = 0; i < n; i++) r[i] = f(xa[oa + i]!, xb[ob + i]!); return res; }
+  if (ca && lb.isBroadcastScalar) {
+    const s = xb[ob]!;
+    if (op === "mul" && !(xa instanceof Int32Array)) for (let i = 0; i < n; i++) r[i] = xa[oa + i]! * s;
+    else if (op === "add") for (let i = 0; i < n; i++) r[i] = xa[oa + i]! + s;
+    else for (let i = 0; i < n; i++) r[i] = f(xa[oa + i]!, s);
+    return res;
+  }
   if (cb && la.isBroadcastScalar) { const s = xa[oa]!; for (let i = 0; i < n; i++) r[i] = f(s, xb[ob + i]!); return res; }
   const pa = positions(la), pb = positions(lb);
   for (let i = 0; i < n; i++) r[i] = f(xa[pa === null ? oa + i : pa[i]!]!, xb[pb === null ? ob + i : pb[i]!]!);
   return res;
+}
+
+// The four arithmetic ops inline, without a call per element (the generic loop calls `f`)
+function arithmetic(op: BinaryOp, a: Float64Array, oa: number, b: Float64Array, ob: number, r: Float64Array, n: number): boolean {
+  switch (op) {
+    case "add": for (let i = 0; i < n; i++) r[i] = a[oa + i]! + b[ob + i]!; return true;
+    case "sub": for (let i = 0; i < n; i++) r[i] = a[oa + i]! - b[ob + i]!; return true;
+    case "mul": if (a instanceof Int32Array) return false; for (let i = 0; i < n; i++) r[i] = a[oa + i]! * b[ob + i]!; return true;
+    case "div": for (let i = 0; i < n; i++) r[i] = a[oa + i]! / b[ob + i]!; return true;
+    default: return false;
+  }
 }
 
 /** `cond ? a : b` elementwise over one shape. */
@@ -158,6 +179,11 @@ export function whereKernel(
   cond: TypedArray, lc: Layout, a: TypedArray, la: Layout, b: TypedArray, lb: Layout, out: DType,
 ): TypedArray {
   const n = lc.numel, res = out.alloc(n);
+  if (lc.isContiguous && la.isContiguous && lb.isBroadcastScalar) {
+    const oc = lc.offset, oa = la.offset, s = b[lb.offset]!;
+    for (let i = 0; i < n; i++) res[i] = cond[oc + i] ? a[oa + i]! : s;
+    return res;
+  }
   const ic = lc.indices(), ia = la.indices(), ib = lb.indices();
   for (let i = 0; i < n; i++) res[i] = cond[ic[i]!] ? a[ia[i]!]! : b[ib[i]!]!;
   return res;
