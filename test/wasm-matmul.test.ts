@@ -1,5 +1,6 @@
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { ShapeError } from "../src/errors.ts";
 import { setWasmThreadThreshold, wasmBmm, wasmLinear, wasmMatmul } from "../src/backend/wasm/matmul.ts";
 import { disableWasmThreads, enableWasmThreads } from "../src/backend/wasm/threads-node.ts";
@@ -212,5 +213,38 @@ describe("wasmMatmul on two threads", () => {
     const one = wasmMatmul(a, b, m, k, n);
     setWasmThreadThreshold(0);
     assert.deepEqual(two, one);
+  });
+});
+
+describe("the relaxed-SIMD (fused multiply-add) build", () => {
+  test("matches the float64 triple loop in a Node started with relaxed SIMD on", () => {
+    const url = (path: string) => JSON.stringify(new URL(path, import.meta.url).href);
+    const script = `
+      const { relaxedSimdSupported } = await import(${url("../src/backend/wasm/module.ts")});
+      const { wasmMatmul, wasmLinear } = await import(${url("../src/backend/wasm/matmul.ts")});
+      const [m, k, n] = [37, 300, 29];
+      const a = Float32Array.from({ length: m * k }, (_, i) => Math.sin(i));
+      const b = Float32Array.from({ length: k * n }, (_, i) => Math.cos(i));
+      const c = wasmMatmul(a, b, m, k, n);
+      const y = wasmLinear(a.subarray(0, 2 * k), b, null, 2, k, n, { relu: false });
+      let worst = 0;
+      for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
+        let s = 0, abs = 0;
+        for (let p = 0; p < k; p++) { s += a[i * k + p] * b[p * n + j]; abs += Math.abs(a[i * k + p] * b[p * n + j]); }
+        worst = Math.max(worst, Math.abs(c[i * n + j] - s) / (abs + 1e-30));
+      }
+      console.log(JSON.stringify({ relaxed: relaxedSimdSupported(), worst, finite: y.every(Number.isFinite) }));
+    `;
+    // Node 20 needs the V8 flag; a later Node that ships relaxed SIMD may no longer accept it.
+    const flag = ["--experimental-wasm-relaxed-simd"];
+    const flagWorks = spawnSync(process.execPath, [...flag, "-e", "0"]).status === 0;
+    const child = spawnSync(process.execPath, [
+      ...(flagWorks ? flag : []), "--conditions=source", "--import", "tsx", "--input-type=module", "-e", script,
+    ], { encoding: "utf8" });
+    assert.equal(child.status, 0, child.stderr);
+    const result = JSON.parse(child.stdout.trim().split("\n").at(-1)!) as { relaxed: boolean; worst: number; finite: boolean };
+    assert.equal(result.relaxed, true, "the child should have picked the relaxed build");
+    assert.ok(result.worst < 1e-5, `relative error ${result.worst}`);
+    assert.ok(result.finite);
   });
 });

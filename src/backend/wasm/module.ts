@@ -1,7 +1,7 @@
 // Compiles the embedded SGEMM WebAssembly and instantiates it over a memory the caller owns.
 // Compilation is lazy (no import-time work). Browsers refuse synchronous compilation of modules
 // over 4 KB on the main thread, so they must `await initWasm()` once first; Node compiles on demand.
-import { SGEMM_SHARED_WASM, SGEMM_WASM } from "./kernels.generated.ts";
+import { SGEMM_RELAXED_WASM, SGEMM_SHARED_RELAXED_WASM, SGEMM_SHARED_WASM, SGEMM_WASM } from "./kernels.generated.ts";
 
 /** The functions exported by the AssemblyScript SGEMM module (pointers are byte offsets). */
 export interface SgemmExports {
@@ -37,6 +37,7 @@ export interface SgemmInstance {
 export const MAX_PAGES = 65536;
 
 const compiled: { plain?: WebAssembly.Module; shared?: WebAssembly.Module } = {};
+let relaxed: boolean | null = null;
 
 function decode(base64: string): Uint8Array<ArrayBuffer> {
   const text = atob(base64);
@@ -45,7 +46,20 @@ function decode(base64: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
+/** Whether relaxed SIMD validates here, so the fused multiply-add build (+20% GFLOPS) is used. */
+export function relaxedSimdSupported(): boolean {
+  if (relaxed === null) {
+    try {
+      relaxed = typeof WebAssembly === "object" && WebAssembly.validate(decode(SGEMM_RELAXED_WASM));
+    } catch {
+      relaxed = false;
+    }
+  }
+  return relaxed;
+}
+
 function source(shared: boolean): string {
+  if (relaxedSimdSupported()) return shared ? SGEMM_SHARED_RELAXED_WASM : SGEMM_RELAXED_WASM;
   return shared ? SGEMM_SHARED_WASM : SGEMM_WASM;
 }
 
