@@ -65,35 +65,42 @@ export function runBackward(root: Tensor, gradient: Tensor | null, options: Back
   if (gradient === null && root.numel() !== 1) {
     throw new AutogradError("grad can be implicitly created only for scalar outputs");
   }
-  noGrad(() => {
-    const g0 = gradient ?? root.onesLike();
-    if (gradient !== null && !sameShape(gradient.shape, root.shape)) {
-      throw new AutogradError(
-        `Mismatch in shape: grad_output[0] has a shape of torch.Size([${gradient.shape.join(", ")}]) and output[0] has a shape of torch.Size([${root.shape.join(", ")}]).`,
-      );
-    }
-    const rootNode = root.gradFn;
-    if (rootNode === null) { accumulate(root, g0); return; }
-    const order = topoOrder(rootNode);
-    const grads = new Map<Node | Tensor, Tensor>([[rootNode, g0]]);
-    const leaves: Tensor[] = [];
-    for (const node of order) {
-      let g = grads.get(node);
-      if (g === undefined) continue;
-      grads.delete(node);
-      g = runHooks(node.hooks, g);
-      if (node.retained) node.retained.grad = g.detach().clone();
-      const inputGrads = node.apply(g);
-      node.edges.forEach((edge, i) => {
-        const gi = inputGrads[i];
-        if (edge === null || gi === null || gi === undefined) return;
-        const shaped = sumToShape(gi, node.inputShapes[i]!).to(node.inputDtypes[i]!);
-        const prev = grads.get(edge);
-        if (prev === undefined && !(edge instanceof Node)) leaves.push(edge);
-        grads.set(edge, prev === undefined ? shaped : prev.add(shaped));
-      });
-      if (!options.retainGraph) node.free();
-    }
-    for (const leaf of leaves) accumulate(leaf, grads.get(leaf)!);
-  });
+  if (gradient !== null && !sameShape(gradient.shape, root.shape)) {
+    throw new AutogradError(
+      `Mismatch in shape: grad_output[0] has a shape of torch.Size([${gradient.shape.join(", ")}]) and output[0] has a shape of torch.Size([${root.shape.join(", ")}]).`,
+    );
+  }
+  noGrad(() => propagate(root, gradient ?? root.onesLike(), options.retainGraph ?? false));
+}
+
+// Walks the nodes in topological order; each node's gradient is complete when it is reached
+function propagate(root: Tensor, g0: Tensor, retainGraph: boolean): void {
+  const rootNode = root.gradFn;
+  if (rootNode === null) return accumulate(root, g0);
+  const grads = new Map<Node | Tensor, Tensor>([[rootNode, g0]]);
+  const leaves: Tensor[] = [];
+  for (const node of topoOrder(rootNode)) {
+    const g = grads.get(node);
+    if (g === undefined) continue;
+    grads.delete(node);
+    passThrough(node, g, grads, leaves);
+    if (!retainGraph) node.free();
+  }
+  for (const leaf of leaves) accumulate(leaf, grads.get(leaf)!);
+}
+
+// Applies one node's derivative and adds each input's share to what its edge has collected
+function passThrough(node: Node, g: Tensor, grads: Map<Node | Tensor, Tensor>, leaves: Tensor[]): void {
+  if (node.hooks.length) g = runHooks(node.hooks, g);
+  if (node.retained) node.retained.grad = g.detach().clone();
+  const inputGrads = node.apply(g), edges = node.edges;
+  for (let i = 0; i < edges.length; i++) {
+    const edge = edges[i]!, gi = inputGrads[i];
+    if (edge === null || gi === null || gi === undefined) continue;
+    const shaped = sumToShape(gi, node.inputShapes[i]!).to(node.inputDtypes[i]!);
+    const prev = grads.get(edge);
+    if (prev !== undefined) { grads.set(edge, prev.add(shaped)); continue; }
+    if (!(edge instanceof Node)) leaves.push(edge);
+    grads.set(edge, shaped);
+  }
 }

@@ -1,7 +1,7 @@
 /** Elementwise ops: dtype and shape checks, one backend kernel, one graph node. */
 import { DTypeError, ValueError } from "../errors.ts";
 import { bool, defaultFloat, int64, type DType, type TypedArray } from "../core/dtype.ts";
-import { broadcastShapes } from "../core/shape.ts";
+import { broadcastShapes, sameShape } from "../core/shape.ts";
 import { Layout } from "../core/layout.ts";
 import { Tensor, type NestedList, type Scalar, type TensorLike } from "../core/tensor.ts";
 import { backend } from "../backend/active.ts";
@@ -77,6 +77,20 @@ const binaryNames: Partial<Record<BinaryOp, string>> = {
 
 /** Promotes, broadcasts and runs a binary kernel; records the graph for differentiable ops. */
 export function binary(op: BinaryOp, a: TensorLike, b: TensorLike): Tensor {
+  // the common case, two tensors of one float dtype and shape, skips promotion and broadcasting
+  if (a instanceof Tensor && b instanceof Tensor && a.dtype === b.dtype && a.dtype.kind === "float" && a.dtype.computable && sameShape(a.shape, b.shape)) {
+    const outType = comparisons.has(op) ? bool : a.dtype;
+    const out = wrap(backend().binary(op, a.storage.data, a.layout, b.storage.data, b.layout, outType), a.shape, outType);
+    const name = binaryNames[op];
+    return name && outType !== bool ? record(op as never, name, [a, b], out) : out;
+  }
+  // a float tensor and a JS number: the tensor's dtype wins (a "wrapped number" never widens it)
+  if (a instanceof Tensor && typeof b === "number" && a.dtype.kind === "float" && a.dtype.computable) {
+    const s = scalarTensor(b, a.dtype), outType = comparisons.has(op) ? bool : a.dtype;
+    const out = wrap(backend().binary(op, a.storage.data, a.layout, s.storage.data, s.layout.expand(a.shape), outType), a.shape, outType);
+    const name = binaryNames[op];
+    return name && outType !== bool ? record(op as never, name, [a, s], out) : out;
+  }
   if (op === "sub") checkBoolSub(a, b);
   let compute = resultType([a, b], isTensor);
   if (op === "div" && compute.kind !== "float") compute = defaultFloat;

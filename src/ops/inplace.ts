@@ -57,8 +57,7 @@ export function assign_<T extends Tensor>(self: T, compute: (src: Tensor) => Ten
   const tracked = isGradEnabled() && (r.requiresGrad || self.requiresGrad);
   if (tracked && self._isView) throw new AutogradError(VIEW_INPLACE);
   const full = r.ndim === 0 && self.ndim > 0 ? expand(r, self.shape) : r;
-  const src = cast(full, self.dtype).contiguousData();
-  backend().write(self.storage.data, self.layout, src);
+  backend().write(self.storage.data, self.layout, full.dtype === self.dtype ? full.contiguousData() : cast(full, self.dtype).contiguousData());
   self._version.value++;
   if (tracked) {
     self.gradFn = r.gradFn;

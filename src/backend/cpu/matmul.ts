@@ -2,13 +2,17 @@
 import type { DType, TypedArray } from "../../core/dtype.ts";
 import { Layout } from "../../core/layout.ts";
 
+/** Storage offset of each matrix of a [...batch, rows, cols] layout. */
+export function batchOffsets(l: Layout): ArrayLike<number> {
+  if (l.ndim === 2) return [l.offset];
+  return new Layout(l.shape.slice(0, -2), l.strides.slice(0, -2), l.offset).indices();
+}
+
 /** a: [...batch, m, k], b: [...batch, k, n] with equal batch dims; returns [...batch, m, n]. */
 export function matmulKernel(a: TypedArray, la: Layout, b: TypedArray, lb: Layout, out: DType): TypedArray {
   const nd = la.ndim;
   const m = la.shape[nd - 2]!, k = la.shape[nd - 1]!, n = lb.shape[nd - 1]!;
-  const batchShape = la.shape.slice(0, nd - 2);
-  const aBatch = new Layout(batchShape, la.strides.slice(0, nd - 2), la.offset).indices();
-  const bBatch = new Layout(batchShape, lb.strides.slice(0, nd - 2), lb.offset).indices();
+  const aBatch = batchOffsets(la), bBatch = batchOffsets(lb);
   const res = out.alloc(aBatch.length * m * n) as Float64Array;
   const acc = new Float64Array(n);
   const [ars, acs] = [la.strides[nd - 2]!, la.strides[nd - 1]!];
