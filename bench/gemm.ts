@@ -2,10 +2,12 @@
 // naive TypeScript triple loop and PyTorch, measured in the same run with the trials alternated.
 //   npx tsx bench/gemm.ts               the table (about a minute)
 //   npx tsx bench/gemm.ts --threshold   1 vs 2 threads over sizes, to place the split threshold
+//   node --experimental-wasm-relaxed-simd --import tsx bench/gemm.ts   the fused multiply-add build on Node 20
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { createInterface } from "node:readline";
 import { cpus } from "node:os";
 import { DEFAULT_THREAD_THRESHOLD, setWasmThreadThreshold, wasmMatmul } from "../src/backend/wasm/matmul.ts";
+import { relaxedSimdSupported } from "../src/backend/wasm/module.ts";
 import { enableWasmThreads } from "../src/backend/wasm/threads-node.ts";
 
 interface Case { n: number; transA: boolean; transB: boolean }
@@ -155,7 +157,8 @@ function row(c: Case, threads: number, s: Samples): string {
 async function table(): Promise<void> {
   const hasTorch = await TorchPeer.available();
   console.log(`# float32 GEMM, GFLOPS (medians of ${TRIALS} alternated trials; spread = min–max)`);
-  console.log(`# ${cpus()[0]?.model ?? "?"}, ${cpus().length} cores, Node ${process.version}${hasTorch ? "" : ", PyTorch not found"}`);
+  const build = relaxedSimdSupported() ? "relaxed SIMD (fused multiply-add)" : "SIMD128 (no FMA)";
+  console.log(`# ${cpus()[0]?.model ?? "?"}, ${cpus().length} cores, Node ${process.version}, ${build}${hasTorch ? "" : ", PyTorch not found"}`);
   console.log("| case | threads | torchlet wasm | naive TS | PyTorch | vs naive | vs PyTorch |");
   console.log("|---|---|---|---|---|---|---|");
   for (const threads of [1, 2]) {
