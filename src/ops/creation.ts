@@ -127,7 +127,9 @@ export function randint(low: number, high: number, size: Shape, options: Creatio
 }
 
 /** Values from start to end (exclusive) by step; int64 when all arguments are integers. */
-export function arange(start: number, end?: number, step = 1, options: CreationOptions = {}): Tensor {
+export function arange(start: number, ...rest: (number | CreationOptions | undefined)[]): Tensor {
+  const options = (typeof rest[rest.length - 1] === "object" ? rest.pop() : {}) as CreationOptions;
+  const [end, step = 1] = rest as (number | undefined)[];
   const [lo, hi] = end === undefined ? [0, start] : [start, end];
   if (step === 0) throw new ShapeError("arange: step must be nonzero");
   if ((hi - lo) / step < 0) throw new ShapeError("upper bound and larger bound inconsistent with step sign");
@@ -151,7 +153,9 @@ export function linspace(start: number, end: number, steps: number, options: Cre
 }
 
 /** The n×m identity matrix. */
-export function eye(n: number, m = n, options: CreationOptions = {}): Tensor {
+export function eye(n: number, mOrOptions: number | CreationOptions = n, options: CreationOptions = {}): Tensor {
+  if (typeof mOrOptions === "object") return eye(n, n, mOrOptions);
+  const m = mOrOptions;
   const dtype = options.dtype ?? defaultFloat;
   const t = fullOf([n, m], 0, dtype);
   for (let i = 0; i < Math.min(n, m); i++) t.storage.data[i * m + i] = store(1, dtype) as never;
