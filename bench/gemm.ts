@@ -2,12 +2,13 @@
 // naive TypeScript triple loop and PyTorch, measured in the same run with the trials alternated.
 //   npx tsx bench/gemm.ts               the table (about a minute)
 //   npx tsx bench/gemm.ts --threshold   1 vs 2 threads over sizes, to place the split threshold
-//   node --experimental-wasm-relaxed-simd --import tsx bench/gemm.ts   the fused multiply-add build on Node 20
+//   npx tsx bench/gemm.ts --fma         with the fused multiply-add build (enableRelaxedSimd on Node 20)
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { createInterface } from "node:readline";
 import { cpus } from "node:os";
 import { DEFAULT_THREAD_THRESHOLD, setWasmThreadThreshold, wasmMatmul } from "../src/backend/wasm/matmul.ts";
 import { relaxedSimdSupported } from "../src/backend/wasm/module.ts";
+import { enableRelaxedSimd } from "../src/backend/wasm/relaxed-simd-node.ts";
 import { enableWasmThreads } from "../src/backend/wasm/threads-node.ts";
 
 interface Case { n: number; transA: boolean; transB: boolean }
@@ -197,6 +198,7 @@ function thresholdSweep(): void {
   }
 }
 
+if (process.argv.includes("--fma") && !enableRelaxedSimd()) console.log("# relaxed SIMD unavailable: baseline build");
 if (!enableWasmThreads()) console.log("# shared WebAssembly memory unavailable: the 2-thread rows run on one thread");
 if (process.argv.includes("--threshold")) thresholdSweep();
 else await table();

@@ -247,4 +247,19 @@ describe("the relaxed-SIMD (fused multiply-add) build", () => {
     assert.ok(result.worst < 1e-5, `relative error ${result.worst}`);
     assert.ok(result.finite);
   });
+
+  test("enableRelaxedSimd turns the build on at run time in a Node started without the flag", () => {
+    const url = (path: string) => JSON.stringify(new URL(path, import.meta.url).href);
+    const script = `
+      const { enableRelaxedSimd } = await import(${url("../src/backend/wasm/relaxed-simd-node.ts")});
+      const { wasmMatmul } = await import(${url("../src/backend/wasm/matmul.ts")});
+      const on = enableRelaxedSimd();
+      const c = wasmMatmul(Float32Array.from([1, 2, 3, 4, 5, 6]), Float32Array.from([1, 0, 0, 1, 1, 1]), 2, 3, 2);
+      console.log(JSON.stringify({ on, c: Array.from(c) }));
+    `;
+    const child = spawnSync(process.execPath, ["--conditions=source", "--import", "tsx", "--input-type=module", "-e", script], { encoding: "utf8" });
+    assert.equal(child.status, 0, child.stderr);
+    const result = JSON.parse(child.stdout.trim().split("\n").at(-1)!) as { on: boolean; c: number[] };
+    assert.deepEqual(result, { on: true, c: [4, 5, 10, 11] });
+  });
 });

@@ -58,6 +58,13 @@ export function relaxedSimdSupported(): boolean {
   return relaxed;
 }
 
+/** Forgets the feature probe and compiled modules, after a runtime flag change (relaxed-simd-node.ts). */
+export function redetectWasmFeatures(): void {
+  relaxed = null;
+  compiled.plain = undefined;
+  compiled.shared = undefined;
+}
+
 function source(shared: boolean): string {
   if (relaxedSimdSupported()) return shared ? SGEMM_SHARED_RELAXED_WASM : SGEMM_RELAXED_WASM;
   return shared ? SGEMM_SHARED_WASM : SGEMM_WASM;
