@@ -115,6 +115,7 @@ export function unaryKernel(op: UnaryOp, x: TypedArray, layout: Layout, out: DTy
   }
   if (!srcBig && !dstBig) {
     const f = unaryNumber(op), xs = x as Float64Array, r = res as Float64Array;
+    if (pos === null && unaryInline(op, xs, off, r, n)) return res;
     if (pos === null) for (let i = 0; i < n; i++) r[i] = f(xs[off + i]!);
     else for (let i = 0; i < n; i++) r[i] = f(xs[pos[i]!]!);
     return res;
@@ -161,6 +162,18 @@ export function binaryKernel(
   const pa = positions(la), pb = positions(lb);
   for (let i = 0; i < n; i++) r[i] = f(xa[pa === null ? oa + i : pa[i]!]!, xb[pb === null ? ob + i : pb[i]!]!);
   return res;
+}
+
+// The hot unary ops inline, without a call per element
+function unaryInline(op: UnaryOp, x: Float64Array, off: number, r: Float64Array, n: number): boolean {
+  switch (op) {
+    case "relu": for (let i = 0; i < n; i++) { const v = x[off + i]!; r[i] = v > 0 || v !== v ? v : 0; } return true;
+    case "neg": for (let i = 0; i < n; i++) r[i] = -x[off + i]!; return true;
+    case "exp": for (let i = 0; i < n; i++) r[i] = Math.exp(x[off + i]!); return true;
+    case "sigmoid": for (let i = 0; i < n; i++) r[i] = 1 / (1 + Math.exp(-x[off + i]!)); return true;
+    case "tanh": for (let i = 0; i < n; i++) r[i] = Math.tanh(x[off + i]!); return true;
+    default: return false;
+  }
 }
 
 // The four arithmetic ops inline, without a call per element (the generic loop calls `f`)
