@@ -1,0 +1,116 @@
+// Timing helpers for the benchmarks: warm-up, repeated samples taken in turn across contenders (so a
+// drift in machine load hits every contender alike), median/min/max, ratios and table cells.
+import { cpus } from "node:os";
+
+/** One contender: `sample(seconds)` runs the workload repeatedly for about that long (at least once)
+ * and resolves to the seconds per call. A contender that is missing here returns null from its factory. */
+export interface Contender {
+  name: string;
+  sample(seconds: number): Promise<number>;
+}
+
+/** Median, minimum and maximum of the per-call seconds of a contender's samples. */
+export interface Stats {
+  median: number;
+  min: number;
+  max: number;
+  samples: number[];
+}
+
+/** Seconds per call of `fn`, averaged over as many calls as fit in `seconds` (at least one). */
+export function timeSync(seconds: number, fn: () => void): number {
+  const t0 = performance.now();
+  let calls = 0;
+  let elapsed: number;
+  do {
+    fn();
+    calls++;
+    elapsed = (performance.now() - t0) / 1000;
+  } while (elapsed < seconds);
+  return elapsed / calls;
+}
+
+/** A contender around a synchronous step function. */
+export function syncContender(name: string, fn: () => void): Contender {
+  return { name, sample: (seconds) => Promise.resolve(timeSync(seconds, fn)) };
+}
+
+/** Median/min/max of a list of samples. */
+export function stats(samples: number[]): Stats {
+  const s = [...samples].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  const median = s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+  return { median, min: s[0]!, max: s[s.length - 1]!, samples };
+}
+
+export interface CompareOptions {
+  /** Seconds of untimed calls per contender first (JIT, caches, lazy initialization). */
+  warmup: number;
+  /** Samples per contender. */
+  rounds: number;
+  /** Seconds each sample lasts (at least one call). */
+  sampleSeconds: number;
+}
+
+/**
+ * Times every contender in the same process: a warm-up each, then `rounds` rounds in which each
+ * contender takes one sample, the starting contender rotating from round to round.
+ */
+export async function compare(contenders: Contender[], o: CompareOptions): Promise<Map<string, Stats>> {
+  for (const c of contenders) await c.sample(o.warmup);
+  const samples = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
+  for (let r = 0; r < o.rounds; r++) {
+    for (let i = 0; i < contenders.length; i++) {
+      const c = contenders[(i + r) % contenders.length]!;
+      samples.get(c.name)!.push(await c.sample(o.sampleSeconds));
+    }
+  }
+  return new Map([...samples].map(([name, xs]) => [name, stats(xs)]));
+}
+
+/** A duration in the unit that reads best: ns, µs, ms or s, three significant figures. */
+export function formatTime(seconds: number): string {
+  const units: [number, string][] = [[1, "s"], [1e-3, "ms"], [1e-6, "µs"], [1e-9, "ns"]];
+  for (const [scale, unit] of units) {
+    if (seconds >= scale || scale === 1e-9) return `${(seconds / scale).toPrecision(3)} ${unit}`;
+  }
+  return `${seconds} s`;
+}
+
+/** "median (min–max)", or "–" when the contender did not run. */
+export function cell(s: Stats | undefined): string {
+  return s === undefined ? "–" : `${formatTime(s.median)} (${formatTime(s.min)}–${formatTime(s.max)})`;
+}
+
+/** The ratio of two medians, torchlet's time over the peer's: below 1 means torchlet is faster. */
+export function ratio(a: Stats | undefined, b: Stats | undefined): number | null {
+  return a === undefined || b === undefined ? null : a.median / b.median;
+}
+
+/** A time ratio as a cell: "0.52 (1.9× faster)" or "3.10 (3.1× slower)". */
+export function ratioCell(r: number | null): string {
+  if (r === null) return "–";
+  return r <= 1 ? `${r.toFixed(r < 0.1 ? 3 : 2)} (${(1 / r).toFixed(1)}× faster)` : `${r.toFixed(2)} (${r.toFixed(1)}× slower)`;
+}
+
+/** One line naming the machine: CPU model, core count, Node version. */
+export function machine(): string {
+  return `${cpus()[0]?.model ?? "unknown CPU"}, ${cpus().length} cores, Node ${process.version}`;
+}
+
+/** The value of `--name value` on the command line, or undefined. */
+export function argValue(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+/** Deterministic values in [-scale, scale): a linear congruential generator, so baselines share inputs. */
+export function lcgArray(n: number, seed: number, scale = 1): Float32Array {
+  const out = new Float32Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = (s / 2 ** 32 * 2 - 1) * scale;
+  }
+  return out;
+}
