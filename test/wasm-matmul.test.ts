@@ -76,6 +76,23 @@ function matmulSuite(threads: string): void {
   }
 }
 
+function checkStrided(): void {
+  for (const t of TRANSPOSES) {
+    for (const [m, k, n] of [[2, 3, 5], [9, 70, 13], [1, 30, 21], [40, 20, 9]] as const) {
+      const [ra, ca] = t.transA ? [k, m] : [m, k];
+      const [rb, cb] = t.transB ? [n, k] : [k, n];
+      const [lda, ldb] = [ca + 3, cb + 5];
+      const a = values(ra * lda, 51);
+      const b = values(rb * ldb, 52);
+      // the dense matrices the strided views show
+      const denseA = Float32Array.from({ length: ra * ca }, (_, i) => a[Math.floor(i / ca) * lda + (i % ca)]!);
+      const denseB = Float32Array.from({ length: rb * cb }, (_, i) => b[Math.floor(i / cb) * ldb + (i % cb)]!);
+      const ref = reference(denseA, denseB, { m, k, n, ...t });
+      assertClose(wasmMatmul(a, b, m, k, n, { ...t, lda, ldb }), ref.value, ref.scale, `strided ${m}x${k}x${n} ${JSON.stringify(t)}`);
+    }
+  }
+}
+
 describe("wasmMatmul", () => {
   matmulSuite("1 thread");
 
@@ -88,6 +105,8 @@ describe("wasmMatmul", () => {
       }
     }
   });
+
+  test("reads strided views (row stride > width) in every transposition", () => checkStrided());
 
   test("K = 0 gives zeros, or leaves C unchanged when accumulating", () => {
     const empty = new Float32Array(0);
@@ -126,9 +145,11 @@ describe("wasmMatmul", () => {
 
   test("rejects operands too short for their shapes, naming them", () => {
     assert.throws(() => wasmMatmul(values(5, 1), values(12, 2), 2, 3, 4), (e: unknown) =>
-      e instanceof ShapeError && /mat1 holds 5 elements but its 2x3 shape needs 6/.test(e.message));
+      e instanceof ShapeError && /mat1 holds 5 elements but its 2x3 shape \(row stride 3\) needs 6/.test(e.message));
     assert.throws(() => wasmMatmul(values(6, 1), values(11, 2), 2, 3, 4, { transB: true }), (e: unknown) =>
-      e instanceof ShapeError && /mat2 holds 11 elements but its 4x3 shape needs 12/.test(e.message));
+      e instanceof ShapeError && /mat2 holds 11 elements but its 4x3 shape \(row stride 3\) needs 12/.test(e.message));
+    assert.throws(() => wasmMatmul(values(8, 1), values(12, 2), 2, 3, 4, { lda: 2 }), (e: unknown) =>
+      e instanceof ShapeError && /mat1 is stored 2x3, so its row stride must be an integer >= 3, got 2/.test(e.message));
     assert.throws(() => wasmMatmul(values(6, 1), values(12, 2), 2, 3, 4, { accumulate: true }), ShapeError);
   });
 });
@@ -193,6 +214,8 @@ describe("wasmMatmul on two threads", () => {
   });
 
   matmulSuite("2 threads");
+
+  test("reads strided views in every transposition", () => checkStrided());
 
   test("linear with bias and ReLU splits by columns when N > M", () => {
     const [m, k, n] = [3, 70, 41];

@@ -14,6 +14,10 @@ export interface WasmMatmulOptions {
   out?: Float32Array;
   /** C += A @ B instead of C = A @ B (needs `out`). */
   accumulate?: boolean;
+  /** Row stride of `a` as stored (a strided 2-D view); the dense width (k, or m when transA) by default. */
+  lda?: number;
+  /** Row stride of `b` as stored; the dense width (n, or k when transB) by default. */
+  ldb?: number;
 }
 
 /** Options of `wasmLinear`. */
@@ -22,6 +26,10 @@ export interface WasmLinearOptions {
   relu?: boolean;
   /** Where to write Y (length >= m * n); a new array when absent. */
   out?: Float32Array;
+  /** Row stride of `x` as stored; k by default. */
+  ldx?: number;
+  /** Row stride of `w` as stored; k by default. */
+  ldw?: number;
 }
 
 /** A second thread sharing the kernel's memory; see threads-node.ts. */
@@ -159,7 +167,8 @@ function chunks(g: Gemm): Gemm[] {
 
 /** Products with fewer rows than the tile, each row contiguous, run as unpacked GEMVs (packing B would cost as much as the product). */
 function gemvRows(inst: SgemmInstance, g: Gemm): boolean {
-  if (g.m >= MR || (g.transA && g.m > 1) || g.k === 0) return false;
+  // A row of op(A) is contiguous unless A is transposed, where only a 1-wide dense A^T qualifies.
+  if (g.m >= MR || (g.transA && (g.m > 1 || g.lda !== 1)) || g.k === 0) return false;
   for (let i = 0; i < g.m; i++) {
     inst.exports.sgemv(g.n, g.k, g.a + 4 * i * g.lda, g.b, g.ldb, g.transB ? 1 : 0, g.c + 4 * i * g.ldc, g.flags, g.bias);
   }
@@ -179,25 +188,38 @@ function run(inst: SgemmInstance, g: Gemm, scratch: number, packA: number, slot:
 }
 
 /** Lays out scratch and operands in wasm memory, copies the inputs in, runs, and copies C out. */
-function execute(
-  a: Float32Array, b: Float32Array, bias: Float32Array | null, out: Float32Array,
-  shape: { m: number; k: number; n: number; transA: boolean; transB: boolean; flags: number },
-): Float32Array {
+/** A product's sizes, layouts and epilogue, with leading dimensions resolved. */
+interface Shape { m: number; k: number; n: number; transA: boolean; transB: boolean; lda: number; ldb: number; flags: number }
+
+/** Elements a rows x cols matrix with row stride ld spans in its array. */
+function span(rows: number, cols: number, ld: number): number {
+  return rows === 0 || cols === 0 ? 0 : (rows - 1) * ld + cols;
+}
+
+function spanA(s: Shape): number {
+  return s.transA ? span(s.k, s.m, s.lda) : span(s.m, s.k, s.lda);
+}
+
+function spanB(s: Shape): number {
+  return s.transB ? span(s.n, s.k, s.ldb) : span(s.k, s.n, s.ldb);
+}
+
+function execute(a: Float32Array, b: Float32Array, bias: Float32Array | null, out: Float32Array, shape: Shape): Float32Array {
   const { m, k, n, transA, transB, flags } = shape;
   const inst = instance();
   const { packA, slot } = scratchLayout(inst);
   const scratch = RESERVED;
   const aPtr = scratch + 2 * slot;
-  const bPtr = aPtr + align(4 * m * k);
-  const biasPtr = bPtr + align(4 * k * n);
+  const bPtr = aPtr + align(4 * spanA(shape));
+  const biasPtr = bPtr + align(4 * spanB(shape));
   const cPtr = biasPtr + align(4 * n);
   const mem = reserve(inst, cPtr + 4 * m * n);
-  copyIn(mem, a, m * k, aPtr / 4);
-  copyIn(mem, b, k * n, bPtr / 4);
+  copyIn(mem, a, spanA(shape), aPtr / 4);
+  copyIn(mem, b, spanB(shape), bPtr / 4);
   if (bias !== null) copyIn(mem, bias, n, biasPtr / 4);
   if (flags & ACCUMULATE) copyIn(mem, out, m * n, cPtr / 4);
   const g: Gemm = {
-    m, n, k, a: aPtr, lda: transA ? m : k, transA, b: bPtr, ldb: transB ? k : n, transB,
+    m, n, k, a: aPtr, lda: shape.lda, transA, b: bPtr, ldb: shape.ldb, transB,
     c: cPtr, ldc: n, flags, bias: bias === null ? 0 : biasPtr,
   };
   run(inst, g, scratch, packA, slot);
@@ -205,22 +227,33 @@ function execute(
   return out;
 }
 
-function checkSizes(op: string, a: Float32Array, b: Float32Array, m: number, k: number, n: number, o: WasmMatmulOptions): void {
+/** Resolves leading dimensions and checks every size, naming the operand and the fix. */
+function resolve(op: string, a: Float32Array, b: Float32Array, m: number, k: number, n: number, o: WasmMatmulOptions): Shape {
   if (!(Number.isInteger(m) && Number.isInteger(k) && Number.isInteger(n) && m >= 0 && k >= 0 && n >= 0)) {
     throw new ShapeError(`${op}: sizes must be non-negative integers, got m=${m}, k=${k}, n=${n}`);
   }
-  if (a.length < m * k) {
-    const shape = o.transA ? `${k}x${m}` : `${m}x${k}`;
-    throw new ShapeError(`${op}: mat1 holds ${a.length} elements but its ${shape} shape needs ${m * k}`);
-  }
-  if (b.length < k * n) {
-    const shape = o.transB ? `${n}x${k}` : `${k}x${n}`;
-    throw new ShapeError(`${op}: mat2 holds ${b.length} elements but its ${shape} shape needs ${k * n}`);
-  }
+  const transA = !!o.transA;
+  const transB = !!o.transB;
+  const s: Shape = {
+    m, k, n, transA, transB, flags: o.accumulate ? ACCUMULATE : 0,
+    lda: o.lda ?? (transA ? m : k), ldb: o.ldb ?? (transB ? k : n),
+  };
+  checkOperand(op, "mat1", a, transA ? [k, m] : [m, k], s.lda, spanA(s));
+  checkOperand(op, "mat2", b, transB ? [n, k] : [k, n], s.ldb, spanB(s));
   if (o.out !== undefined && o.out.length < m * n) {
     throw new ShapeError(`${op}: out holds ${o.out.length} elements but the ${m}x${n} result needs ${m * n}`);
   }
   if (o.accumulate && o.out === undefined) throw new ShapeError(`${op}: accumulate needs an out array to add into`);
+  return s;
+}
+
+function checkOperand(op: string, name: string, x: Float32Array, [rows, cols]: number[], ld: number, needs: number): void {
+  if (!Number.isInteger(ld) || (rows! > 1 && ld < cols!)) {
+    throw new ShapeError(`${op}: ${name} is stored ${rows}x${cols}, so its row stride must be an integer >= ${cols}, got ${ld}`);
+  }
+  if (x.length < needs) {
+    throw new ShapeError(`${op}: ${name} holds ${x.length} elements but its ${rows}x${cols} shape (row stride ${ld}) needs ${needs}`);
+  }
 }
 
 /**
@@ -230,10 +263,8 @@ function checkSizes(op: string, a: Float32Array, b: Float32Array, m: number, k: 
 export function wasmMatmul(
   a: Float32Array, b: Float32Array, m: number, k: number, n: number, opts: WasmMatmulOptions = {},
 ): Float32Array {
-  checkSizes("matmul", a, b, m, k, n, opts);
-  const out = opts.out ?? new Float32Array(m * n);
-  const shape = { m, k, n, transA: !!opts.transA, transB: !!opts.transB, flags: opts.accumulate ? ACCUMULATE : 0 };
-  return execute(a, b, null, out, shape);
+  const shape = resolve("matmul", a, b, m, k, n, opts);
+  return execute(a, b, null, opts.out ?? new Float32Array(m * n), shape);
 }
 
 /**
@@ -244,13 +275,12 @@ export function wasmLinear(
   x: Float32Array, w: Float32Array, bias: Float32Array | null, m: number, k: number, n: number,
   opts: WasmLinearOptions = {},
 ): Float32Array {
-  checkSizes("linear", x, w, m, k, n, { transB: true, out: opts.out });
+  const shape = resolve("linear", x, w, m, k, n, { transB: true, out: opts.out, lda: opts.ldx, ldb: opts.ldw });
   if (bias !== null && bias.length < n) {
     throw new ShapeError(`linear: bias holds ${bias.length} elements but the ${n} output features need ${n}`);
   }
-  const out = opts.out ?? new Float32Array(m * n);
-  const flags = (bias !== null ? BIAS : 0) | (opts.relu ? RELU : 0);
-  return execute(x, w, bias, out, { m, k, n, transA: false, transB: true, flags });
+  shape.flags = (bias !== null ? BIAS : 0) | (opts.relu ? RELU : 0);
+  return execute(x, w, bias, opts.out ?? new Float32Array(m * n), shape);
 }
 
 /**
