@@ -173,6 +173,18 @@ describe("wasmLinear", () => {
     }
   }
 
+  test("wasmMatmul fuses bias and ReLU in every transposition (a transposed Linear input)", () => {
+    for (const t of TRANSPOSES) {
+      const [m, k, n] = [11, 40, 13];
+      const a = values(m * k, 61);
+      const b = values(k * n, 62);
+      const bias = values(n, 63);
+      const ref = reference(a, b, { m, k, n, ...t });
+      const expected = ref.value.map((v, i) => Math.max(v + bias[i % n]!, 0));
+      assertClose(wasmMatmul(a, b, m, k, n, { ...t, bias, relu: true }), expected, ref.scale, `fused ${JSON.stringify(t)}`);
+    }
+  });
+
   test("K = 0 gives the bias, then ReLU", () => {
     const bias = Float32Array.from([-1, 2, -3]);
     assert.deepEqual(wasmLinear(new Float32Array(0), new Float32Array(0), bias, 2, 0, 3, { relu: true }),

@@ -18,6 +18,10 @@ export interface WasmMatmulOptions {
   lda?: number;
   /** Row stride of `b` as stored; the dense width (n, or k when transB) by default. */
   ldb?: number;
+  /** Adds bias[j] to every row of the product (after accumulating), fused into the kernel's store. */
+  bias?: Float32Array | null;
+  /** Clamps at zero after the sum and bias, fused into the kernel's store. */
+  relu?: boolean;
 }
 
 /** Options of `wasmLinear`. */
@@ -247,6 +251,12 @@ function resolve(op: string, a: Float32Array, b: Float32Array, m: number, k: num
   return s;
 }
 
+function checkBias(op: string, bias: Float32Array | null, n: number): void {
+  if (bias !== null && bias.length < n) {
+    throw new ShapeError(`${op}: bias holds ${bias.length} elements but the ${n} output features need ${n}`);
+  }
+}
+
 function checkOperand(op: string, name: string, x: Float32Array, [rows, cols]: number[], ld: number, needs: number): void {
   if (!Number.isInteger(ld) || (rows! > 1 && ld < cols!)) {
     throw new ShapeError(`${op}: ${name} is stored ${rows}x${cols}, so its row stride must be an integer >= ${cols}, got ${ld}`);
@@ -257,14 +267,18 @@ function checkOperand(op: string, name: string, x: Float32Array, [rows, cols]: n
 }
 
 /**
- * C = op(A) @ op(B) (or C += ... with `accumulate`), float32 row-major, on the WebAssembly SIMD kernel.
- * @example wasmMatmul(x, w, 2, 3, 4, { transB: true }) // x (2x3) @ w^T where w is 4x3
+ * C = op(A) @ op(B) (or C += ... with `accumulate`), then + bias and ReLU when asked, float32
+ * row-major, on the WebAssembly SIMD kernel.
+ * @example wasmMatmul(x, w, 2, 3, 4, { transB: true, bias: b }) // x (2x3) @ w^T + b where w is 4x3
  */
 export function wasmMatmul(
   a: Float32Array, b: Float32Array, m: number, k: number, n: number, opts: WasmMatmulOptions = {},
 ): Float32Array {
   const shape = resolve("matmul", a, b, m, k, n, opts);
-  return execute(a, b, null, opts.out ?? new Float32Array(m * n), shape);
+  const bias = opts.bias ?? null;
+  checkBias("matmul", bias, n);
+  shape.flags |= (bias !== null ? BIAS : 0) | (opts.relu ? RELU : 0);
+  return execute(a, b, bias, opts.out ?? new Float32Array(m * n), shape);
 }
 
 /**
@@ -276,9 +290,7 @@ export function wasmLinear(
   opts: WasmLinearOptions = {},
 ): Float32Array {
   const shape = resolve("linear", x, w, m, k, n, { transB: true, out: opts.out, lda: opts.ldx, ldb: opts.ldw });
-  if (bias !== null && bias.length < n) {
-    throw new ShapeError(`linear: bias holds ${bias.length} elements but the ${n} output features need ${n}`);
-  }
+  checkBias("linear", bias, n);
   shape.flags = (bias !== null ? BIAS : 0) | (opts.relu ? RELU : 0);
   return execute(x, w, bias, opts.out ?? new Float32Array(m * n), shape);
 }
