@@ -4,9 +4,9 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import {
-  Generator, fillBernoulli, fillBernoulliTensor, fillExponential, fillNormal, multinomial, fillRandint, fillRandperm, fillUniform, stateFromBytes, stateToBytes,
-} from "../src/core/generator.ts";
+import { Generator, stateFromBytes, stateToBytes } from "../src/core/generator.ts";
+import { fillExponential, fillNormal, fillUniform } from "../src/core/random-float.ts";
+import { fillBernoulli, fillBernoulliTensor, multinomial, fillRandint, fillRandperm } from "../src/core/random-int.ts";
 
 type Step =
   | { op: "seed"; seed: string; initialSeed: string }

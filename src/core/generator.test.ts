@@ -1,9 +1,10 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  DEFAULT_SEED, Generator, RNG_STATE_BYTES, defaultGenerator, fillBernoulli, fillBernoulliTensor, fillExponential, fillNormal, fillNormalSerial,
-  fillRandint, fillRandperm, fillUniform, initialSeed, manualSeed, multinomial, randperm, stateFromBytes, stateToBytes,
+  DEFAULT_SEED, Generator, RNG_STATE_BYTES, defaultGenerator, initialSeed, manualSeed, stateFromBytes, stateToBytes,
 } from "./generator.ts";
+import { fillExponential, fillNormal, fillNormalSerial, fillUniform } from "./random-float.ts";
+import { fillBernoulli, fillBernoulliTensor, fillRandint, fillRandperm, multinomial, randperm } from "./random-int.ts";
 import { ValueError } from "../errors.ts";
 
 describe("Generator", () => {
