@@ -1,0 +1,162 @@
+/**
+ * The autograd graph behind a tensor, drawn like torchviz's make_dot: one box per grad_fn node
+ * (its PyTorch name), an AccumulateGrad node above each leaf that requires grad, the leaf itself
+ * in light blue with its name (when `params` names it) and shape, and the output in green.
+ * As Graphviz DOT text, or as an SVG laid out here in layers (no Graphviz needed).
+ */
+import { Node } from "../autograd/node.ts";
+import type { Tensor } from "../core/tensor.ts";
+import { escapeXml } from "./svg.ts";
+
+/** Names for leaves: a Map or object of name → tensor (e.g. `new Map(net.namedParameters())`). */
+export type ParamNames = ReadonlyMap<string, Tensor> | Iterable<[string, Tensor]> | { readonly [name: string]: Tensor };
+
+/** Options of toDot and toGraphSvg. */
+export interface GraphOptions {
+  /** names of the parameters and inputs, to label the leaves */
+  params?: ParamNames;
+}
+
+/** One drawn node. */
+export interface GraphNode {
+  id: string;
+  label: string;
+  kind: "output" | "op" | "accumulate" | "leaf";
+}
+
+/** The graph as nodes and edges (from input side to output side, as torchviz draws them). */
+export interface Graph { nodes: GraphNode[]; edges: [string, string][] }
+
+const sizeText = (s: readonly number[]) => `(${s.join(", ")})`;
+
+function nameMap(params: ParamNames | undefined): Map<Tensor, string> {
+  const out = new Map<Tensor, string>();
+  if (!params) return out;
+  const entries = params instanceof Map || Symbol.iterator in Object(params)
+    ? [...(params as Iterable<[string, Tensor]>)] : Object.entries(params as Record<string, Tensor>);
+  for (const [name, t] of entries) if (!out.has(t)) out.set(t, name);
+  return out;
+}
+
+/** Walks the gradFn chain of `root` (each node once) into nodes and edges. */
+export function autogradGraph(root: Tensor, options: GraphOptions = {}): Graph {
+  const names = nameMap(options.params);
+  const ids = new Map<object, string>();
+  const graph: Graph = { nodes: [], edges: [] };
+  const add = (key: object, label: string, kind: GraphNode["kind"]): [string, boolean] => {
+    const known = ids.get(key);
+    if (known) return [known, false];
+    const id = `n${ids.size}`;
+    ids.set(key, id);
+    graph.nodes.push({ id, label, kind });
+    return [id, true];
+  };
+  const leaf = (t: Tensor): string => {
+    // a leaf gets its AccumulateGrad node, keyed by the tensor, and the tensor box keyed apart
+    const [acc, isNew] = add(t, "AccumulateGrad", "accumulate");
+    if (isNew) {
+      const name = names.get(t);
+      const [box] = add({ leafOf: t }, `${name ? `${name}\n` : ""} ${sizeText(t.shape)}`, "leaf");
+      graph.edges.push([box, acc]);
+    }
+    return acc;
+  };
+  const [out] = add({ output: root }, `${names.get(root) ?? ""}${names.has(root) ? "\n" : ""} ${sizeText(root.shape)}`, "output");
+  if (!root.gradFn) {
+    if (root.requiresGrad) graph.edges.push([leaf(root), out]);
+    return graph;
+  }
+  const [top] = add(root.gradFn, root.gradFn.name, "op");
+  graph.edges.push([top, out]);
+  const stack: Node[] = [root.gradFn];
+  const visited = new Set<Node>([root.gradFn]);
+  while (stack.length) {
+    const node = stack.pop()!;
+    const id = ids.get(node)!;
+    for (const e of node.edges) {
+      if (e === null) continue;
+      if (e instanceof Node) {
+        const [child] = add(e, e.name, "op");
+        graph.edges.push([child, id]);
+        if (!visited.has(e)) { visited.add(e); stack.push(e); }
+      } else graph.edges.push([leaf(e), id]);
+    }
+  }
+  return graph;
+}
+
+const dotString = (s: string) => `"${s.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`;
+const FILL: Record<GraphNode["kind"], string> = { output: "darkolivegreen1", op: "lightgrey", accumulate: "lightgrey", leaf: "lightblue" };
+
+/**
+ * The autograd graph of `t` as Graphviz DOT, like torchviz's make_dot.
+ * @example toDot(loss, { params: new Map(net.namedParameters()) })  // then: dot -Tsvg
+ */
+export function toDot(t: Tensor, options: GraphOptions = {}): string {
+  const g = autogradGraph(t, options);
+  const lines = [
+    "digraph {",
+    '\tgraph [size="12,12"]',
+    "\tnode [align=left fontname=monospace fontsize=10 height=0.2 ranksep=0.1 shape=box style=filled]",
+    ...g.nodes.map((n) => `\t${n.id} [label=${dotString(n.label)} fillcolor=${FILL[n.kind]}]`),
+    ...g.edges.map(([a, b]) => `\t${a} -> ${b}`),
+    "}",
+  ];
+  return `${lines.join("\n")}\n`;
+}
+
+/** Layer of each node: inputs at the top (layer 0), the output at the bottom (longest path). */
+function layers(g: Graph): Map<string, number> {
+  const preds = new Map<string, string[]>(g.nodes.map((n) => [n.id, []]));
+  for (const [a, b] of g.edges) preds.get(b)!.push(a);
+  const depth = new Map<string, number>();
+  const visit = (id: string): number => {
+    const known = depth.get(id);
+    if (known !== undefined) return known;
+    depth.set(id, 0); // guards against a cycle, which an autograd graph never has
+    const d = Math.max(-1, ...preds.get(id)!.map(visit)) + 1;
+    depth.set(id, d);
+    return d;
+  };
+  for (const n of g.nodes) visit(n.id);
+  return depth;
+}
+
+// darkolivegreen1 is an X11 name Graphviz knows and SVG does not
+const SVG_FILL: Record<GraphNode["kind"], string> = { output: "#caff70", op: "#d3d3d3", accumulate: "#d3d3d3", leaf: "#add8e6" };
+const BOX_H = 30, ROW = 64, CHAR = 6.6, GAP = 16, MARGIN = 12;
+
+/**
+ * The autograd graph of `t` as a standalone SVG (layers from the leaves at the top down to the
+ * output), for pages; `standalone: true` adds the xmlns an .svg file needs.
+ */
+export function toGraphSvg(t: Tensor, options: GraphOptions & { standalone?: boolean } = {}): string {
+  const g = autogradGraph(t, options);
+  const depth = layers(g);
+  const rows: GraphNode[][] = [];
+  for (const n of g.nodes) (rows[depth.get(n.id)!] ??= []).push(n);
+  const width = (n: GraphNode) => Math.max(...n.label.split("\n").map((l) => l.length)) * CHAR + 16;
+  const rowWidth = rows.map((r) => r.reduce((s, n) => s + width(n) + GAP, -GAP));
+  const W = Math.max(120, ...rowWidth) + 2 * MARGIN;
+  const pos = new Map<string, { x: number; y: number; w: number }>();
+  rows.forEach((r, i) => {
+    let x = (W - rowWidth[i]!) / 2;
+    for (const n of r) { pos.set(n.id, { x, y: MARGIN + i * ROW, w: width(n) }); x += width(n) + GAP; }
+  });
+  const H = rows.length * ROW - (ROW - BOX_H) + 2 * MARGIN;
+  const edges = g.edges.map(([a, b]) => {
+    const p = pos.get(a)!, q = pos.get(b)!;
+    return `<line x1="${(p.x + p.w / 2).toFixed(1)}" y1="${p.y + BOX_H}" x2="${(q.x + q.w / 2).toFixed(1)}" y2="${q.y}" stroke="#555" marker-end="url(#arrow)"/>`;
+  }).join("");
+  const boxes = g.nodes.map((n) => {
+    const p = pos.get(n.id)!;
+    const lines = n.label.split("\n");
+    const label = lines.map((l, i) => `<tspan x="${(p.x + p.w / 2).toFixed(1)}" dy="${i === 0 ? 0 : 11}">${escapeXml(l)}</tspan>`).join("");
+    const y0 = p.y + BOX_H / 2 + 4 - (lines.length - 1) * 5.5;
+    return `<g data-node="${escapeXml(n.kind)}"><rect x="${p.x.toFixed(1)}" y="${p.y}" width="${p.w.toFixed(1)}" height="${BOX_H}" fill="${SVG_FILL[n.kind]}" stroke="#333"/>`
+      + `<text y="${y0.toFixed(1)}" text-anchor="middle" font-size="10" font-family="monospace">${label}</text></g>`;
+  }).join("");
+  const ns = options.standalone ? ' xmlns="http://www.w3.org/2000/svg"' : "";
+  const defs = '<defs><marker id="arrow" viewBox="0 0 8 8" refX="8" refY="4" markerWidth="7" markerHeight="7" orient="auto"><path d="M0,0 L8,4 L0,8 z" fill="#555"/></marker></defs>';
+  return `<svg${ns} class="picture" data-kind="graph" width="${W.toFixed(0)}" height="${H}" viewBox="0 0 ${W.toFixed(0)} ${H}" role="img"><title>autograd graph</title>${defs}${edges}${boxes}</svg>`;
+}
