@@ -1,0 +1,52 @@
+// Memory benchmark (issue 5, target 5): the 784-256-256-10 MLP trained with cross-entropy and SGD for
+// many steps, with no dispose() or tidy(); resident memory must stay flat (under 5% growth from the end
+// of the warm-up to the last step).
+//   npx tsx bench/memory.ts                               10,000 steps after 1,000 of warm-up, torchlet from dist/
+//   npx tsx bench/memory.ts --steps 2000 --warmup 200     shorter
+//   npx tsx bench/memory.ts --every 500 --source          sampling interval; torchlet from src/ through tsx
+import type * as TorchletModule from "../src/index-node.ts";
+import { argValue, lcgArray, machine } from "./lib.ts";
+
+type Torchlet = typeof TorchletModule;
+
+const steps = Number(argValue("--steps") ?? 10_000);
+const warmup = Number(argValue("--warmup") ?? 1_000);
+const every = Number(argValue("--every") ?? 500);
+const source = process.argv.includes("--source");
+const torch: Torchlet = await import(source ? "../src/index-node.ts" : "../dist/index-node.js");
+const { nn } = torch;
+
+const net = new nn.Sequential(new nn.Linear(784, 256), new nn.ReLU(), new nn.Linear(256, 256), new nn.ReLU(), new nn.Linear(256, 10));
+const x = torch.tensor(lcgArray(128 * 784, 1)).view(128, 784);
+const labels = torch.tensor(Int32Array.from(lcgArray(128, 3), (v) => Math.floor(((v + 1) / 2) * 10))).to(torch.int64);
+const lossFn = new nn.CrossEntropyLoss();
+const opt = new torch.optim.SGD(net.parameters(), { lr: 0.01 });
+
+const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
+
+console.log(`# ${machine()}; torchlet ${source ? "src/ via tsx" : "dist/"}, backend ${torch.backend().name}`);
+console.log(`# MLP 784-256-256-10, batch 128, cross-entropy + SGD: ${steps} steps after ${warmup} warm-up steps, no dispose()/tidy()`);
+console.log("| step | rss MiB | heapUsed MiB | external MiB | arrayBuffers MiB | ms/step since last row |");
+console.log("|---|---|---|---|---|---|");
+let base = 0;
+let peak = 0;
+let last = performance.now();
+for (let i = 1; i <= warmup + steps; i++) {
+  lossFn(net(x), labels).backward();
+  opt.step();
+  opt.zeroGrad();
+  const done = i - warmup;
+  if (done === 0 || (done > 0 && (done % every === 0 || done === steps))) {
+    const m = process.memoryUsage();
+    const now = performance.now();
+    const rate = done === 0 ? (now - last) / warmup : (now - last) / (done % every || every);
+    last = now;
+    if (done === 0) base = m.rss;
+    peak = Math.max(peak, m.rss);
+    console.log(`| ${done === 0 ? "0 (end of warm-up)" : done} | ${mib(m.rss)} | ${mib(m.heapUsed)} | ${mib(m.external)} | ${mib(m.arrayBuffers)} | ${rate.toFixed(2)} |`);
+  }
+}
+const end = process.memoryUsage().rss;
+const growth = ((end - base) / base) * 100;
+const peakGrowth = ((peak - base) / base) * 100;
+console.log(`rss growth from the end of warm-up to step ${steps}: ${growth.toFixed(1)}% (peak ${peakGrowth.toFixed(1)}%); target under 5%: ${growth < 5 ? "met" : "not met"}`);

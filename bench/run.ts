@@ -1,0 +1,38 @@
+// `npm run bench`: every benchmark in turn, each in its own process (so one's JIT state, heap and
+// worker threads never colour the next): the MLP workloads, the memory run, then float32 GEMM.
+//   npx tsx bench/run.ts                    all of them (several minutes; run `npm run build` first)
+//   npx tsx bench/run.ts --quick            fewer samples and a 2,000-step memory run
+//   npx tsx bench/run.ts --skip gemm,memory any of mlp, memory, gemm
+//   npx tsx bench/run.ts --with-source      the MLP table also times torchlet from src/ through tsx
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { argValue, machine } from "./lib.ts";
+
+const quick = process.argv.includes("--quick");
+const skip = new Set(argValue("--skip")?.split(",") ?? []);
+const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+
+const benches: [string, string, string[]][] = [
+  ["mlp", "mlp.ts", [...(quick ? ["--rounds", "5"] : []), ...(process.argv.includes("--with-source") ? ["--with-source"] : [])]],
+  ["memory", "memory.ts", quick ? ["--steps", "2000", "--warmup", "500"] : []],
+  ["gemm", "gemm.ts", []],
+];
+
+if (!existsSync(here("../dist/index-node.js"))) {
+  console.error("dist/ is missing: run `npm run build` first (the benchmarks time the compiled library)");
+  process.exit(1);
+}
+console.log(`# torchlet benchmarks on ${machine()}, ${new Date().toISOString().slice(0, 16)} UTC`);
+let failed = 0;
+for (const [name, file, args] of benches) {
+  if (skip.has(name)) continue;
+  console.log(`\n## ${name}`);
+  // the children inherit this process's TypeScript loader through execArgv
+  const r = spawnSync(process.execPath, [...process.execArgv, here(file), ...args], { stdio: "inherit" });
+  if (r.status !== 0) {
+    console.log(`# ${name} failed (exit ${r.status ?? r.signal})`);
+    failed++;
+  }
+}
+process.exitCode = failed ? 1 : 0;
