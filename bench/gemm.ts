@@ -7,7 +7,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { createInterface } from "node:readline";
 import { cpus } from "node:os";
 import { DEFAULT_THREAD_THRESHOLD, setWasmThreadThreshold, wasmMatmul } from "../src/backend/wasm/matmul.ts";
-import { relaxedSimdSupported } from "../src/backend/wasm/module.ts";
+import { relaxedSimdActive } from "../src/backend/wasm/module.ts";
 import { enableRelaxedSimd } from "../src/backend/wasm/relaxed-simd-node.ts";
 import { enableWasmThreads } from "../src/backend/wasm/threads-node.ts";
 
@@ -158,7 +158,7 @@ function row(c: Case, threads: number, s: Samples): string {
 async function table(): Promise<void> {
   const hasTorch = await TorchPeer.available();
   console.log(`# float32 GEMM, GFLOPS (medians of ${TRIALS} alternated trials; spread = min–max)`);
-  const build = relaxedSimdSupported() ? "relaxed SIMD (fused multiply-add)" : "SIMD128 (no FMA)";
+  const build = relaxedSimdActive() ? "relaxed SIMD (fused multiply-add)" : "SIMD128 (no FMA)";
   console.log(`# ${cpus()[0]?.model ?? "?"}, ${cpus().length} cores, Node ${process.version}, ${build}${hasTorch ? "" : ", PyTorch not found"}`);
   console.log("| case | threads | torchlet wasm | naive TS | PyTorch | vs naive | vs PyTorch |");
   console.log("|---|---|---|---|---|---|---|");

@@ -2,7 +2,7 @@
 // wasm memory (an arena that only grows), the kernel runs there, and C is copied out. When a helper
 // thread is registered (threads-node.ts in Node) large products are split in two halves of C.
 import { ShapeError } from "../../errors.ts";
-import { createSgemmInstance, type SgemmInstance } from "./module.ts";
+import { createSgemmInstance, sgemmModule, type SgemmInstance } from "./module.ts";
 
 /** Options of `wasmMatmul`. */
 export interface WasmMatmulOptions {
@@ -81,7 +81,12 @@ export function setWasmThreadThreshold(macs: number = DEFAULT_THREAD_THRESHOLD):
 
 function instance(): SgemmInstance {
   if (helper !== null) return helper.instance;
-  return (local ??= createSgemmInstance());
+  // re-made when setRelaxedSimd switched the build
+  if (local === null || local.module !== sgemmModule(false)) {
+    local = createSgemmInstance();
+    view = null;
+  }
+  return local;
 }
 
 /** Packing scratch per thread, asked of the module once. */

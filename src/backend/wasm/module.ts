@@ -38,6 +38,7 @@ export const MAX_PAGES = 65536;
 
 const compiled: { plain?: WebAssembly.Module; shared?: WebAssembly.Module } = {};
 let relaxed: boolean | null = null;
+let wantRelaxed = false;
 
 function decode(base64: string): Uint8Array<ArrayBuffer> {
   const text = atob(base64);
@@ -46,7 +47,7 @@ function decode(base64: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
-/** Whether relaxed SIMD validates here, so the fused multiply-add build (+20% GFLOPS) is used. */
+/** Whether relaxed SIMD validates here, so the fused multiply-add build (+20% GFLOPS) could be used. */
 export function relaxedSimdSupported(): boolean {
   if (relaxed === null) {
     try {
@@ -65,8 +66,28 @@ export function redetectWasmFeatures(): void {
   compiled.shared = undefined;
 }
 
+/**
+ * Opts in (or out) of the fused multiply-add kernels and returns whether they are now in use.
+ * Off by default: FMA rounds once instead of twice, so results would differ in the last bits between
+ * engines with and without relaxed SIMD (a page in Chrome vs Node 20) and from the reference backend.
+ * Takes effect for kernels instantiated afterwards (call it before enableWasmThreads).
+ */
+export function setRelaxedSimd(on: boolean): boolean {
+  if (wantRelaxed !== on) {
+    wantRelaxed = on;
+    compiled.plain = undefined;
+    compiled.shared = undefined;
+  }
+  return relaxedSimdActive();
+}
+
+/** Whether the kernels compiled from now on use fused multiply-adds. */
+export function relaxedSimdActive(): boolean {
+  return wantRelaxed && relaxedSimdSupported();
+}
+
 function source(shared: boolean): string {
-  if (relaxedSimdSupported()) return shared ? SGEMM_SHARED_RELAXED_WASM : SGEMM_RELAXED_WASM;
+  if (relaxedSimdActive()) return shared ? SGEMM_SHARED_RELAXED_WASM : SGEMM_RELAXED_WASM;
   return shared ? SGEMM_SHARED_WASM : SGEMM_WASM;
 }
 

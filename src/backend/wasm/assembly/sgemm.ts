@@ -12,7 +12,8 @@
 // The tile is 4x8 because TurboFan schedules all of an iteration's loads before its arithmetic:
 // 8 accumulators + 6 loaded vectors + 1 product fit x64's 15 usable xmm registers; 6x8 (or any
 // unrolling) spills and drops to 27-30 GFLOPS. The relaxed-SIMD build fuses each multiply-add
-// (Node >= 22, Chrome >= 114, or Node 20 with --experimental-wasm-relaxed-simd): 41 -> 49.5 GFLOPS.
+// (opt-in with setRelaxedSimd; runs on Node >= 22, Chrome >= 114, or Node 20 after enableRelaxedSimd):
+// 41 -> 49.5 GFLOPS.
 // Every pointer is a byte offset into linear memory chosen by the TypeScript caller (no allocator).
 import { ACCUMULATE, BIAS, RELU } from "./flags";
 
