@@ -111,7 +111,7 @@ describe("the demo page in headless Chromium", { skip }, () => {
   });
 
   test("the loss falls in the page as it does in Node", async () => {
-    const { net, losses } = await trainMlp(page.losses.length, () => {});
+    const { net, losses } = await trainMlp(page.losses.length);
     assert.equal(page.losses.length, 20);
     assert.ok(page.losses.at(-1)! < page.losses[0]! / 10, `losses ${page.losses.join(", ")}`);
     assert.deepEqual(page.losses, losses);

@@ -52,12 +52,14 @@ async function main(): Promise<void> {
   const log = $("log");
   const live = $("pictures");
   const stepLosses: number[] = [];
-  const { net, losses } = await trainMlp(EPOCHS, async ({ epoch, loss, stepLosses: steps }) => {
-    stepLosses.push(...steps);
-    result.losses.push(loss);
-    log.textContent += `epoch ${String(epoch).padStart(2)}  loss ${loss.toFixed(4)}\n`;
-    live.innerHTML = lineSvg(result.losses, `loss per epoch (epoch ${epoch}/${EPOCHS})`);
-    await nextFrame();
+  const { net, losses } = await trainMlp(EPOCHS, {
+    async epoch({ epoch, loss, stepLosses: steps }) {
+      stepLosses.push(...steps);
+      result.losses.push(loss);
+      log.textContent += `epoch ${String(epoch).padStart(2)}  loss ${loss.toFixed(4)}\n`;
+      live.innerHTML = lineSvg(result.losses, `loss per epoch (epoch ${epoch}/${EPOCHS})`);
+      await nextFrame();
+    },
   });
   log.textContent += `\n${String(net)}\n`;
 

@@ -48,11 +48,18 @@ export interface TrainResult {
   losses: number[];
 }
 
-/**
- * Trains examples/main.ts's MLP on y = sin(3x₀) + x₁x₂ - x₃² + noise (seed 0, SGD with momentum),
- * awaiting `onEpoch` after every epoch so a page can repaint between epochs.
- */
-export async function trainMlp(epochs: number, onEpoch: (r: EpochReport) => void | Promise<void>): Promise<TrainResult> {
+/** Callbacks of `trainMlp`; none may change the computation. */
+export interface TrainHooks {
+  /** After the lazy layers are materialized, before the first step (attach recorders here). */
+  ready?(net: torch.nn.Sequential): void;
+  /** After each step's backward and optimizer step, with that step's loss. */
+  step?(loss: torch.Tensor): void;
+  /** After every epoch; awaited, so a page can repaint between epochs. */
+  epoch?(r: EpochReport): void | Promise<void>;
+}
+
+/** Trains examples/main.ts's MLP on y = sin(3x₀) + x₁x₂ - x₃² + noise (seed 0, SGD with momentum). */
+export async function trainMlp(epochs: number, hooks: TrainHooks = {}): Promise<TrainResult> {
   torch.manualSeed(0);
   const n = 512;
   const X = torch.rand(n, 4).mul(2).sub(1);
@@ -61,6 +68,7 @@ export async function trainMlp(epochs: number, onEpoch: (r: EpochReport) => void
 
   const net = new nn.Sequential(new nn.LazyLinear(32), new nn.ReLU(), new nn.LazyLinear(32), new nn.ReLU(), new nn.LazyLinear(1));
   net(X.slice(0, 0, 1)); // materialize the lazy layers before handing parameters to the optimizer
+  hooks.ready?.(net);
   const lossFn = new nn.MSELoss();
   const optimizer = new optim.SGD(net.parameters(), { lr: 0.1, momentum: 0.9 });
   const batch = 32;
@@ -73,10 +81,11 @@ export async function trainMlp(epochs: number, onEpoch: (r: EpochReport) => void
       loss.backward();
       optimizer.step();
       stepLosses.push(loss.item() as number);
+      hooks.step?.(loss);
     }
     const mean = stepLosses.reduce((a, b) => a + b, 0) / stepLosses.length;
     losses.push(mean);
-    await onEpoch({ epoch, loss: mean, stepLosses });
+    await hooks.epoch?.({ epoch, loss: mean, stepLosses });
   }
   return { net, losses };
 }
