@@ -2,7 +2,8 @@
  * Parameter and gradient statistics: one row per distinct parameter (tied ones once, with all
  * their names), computed in float64 over the raw values so the numbers never depend on autograd.
  */
-import { float32 } from "../core/dtype.ts";
+import { bfloat16, float16 } from "../core/dtype.ts";
+import { bfloat16ToNumber, halfToNumber } from "../io/tensor-adapter.ts";
 import type { Tensor } from "../core/tensor.ts";
 import { Module } from "../nn/module.ts";
 import { UninitializedParameter } from "../nn/parameter.ts";
@@ -40,10 +41,12 @@ export interface ParameterRow extends ValueStats {
 
 /** A tensor's values as float64 numbers in row-major order (half types decoded, int64 converted). */
 export function valuesOf(t: Tensor): Float64Array {
-  const src = t.dtype.computable ? t.detach() : t.detach().to(float32);
-  const data = src.contiguousData();
+  const data = t.detach().contiguousData();
   const out = new Float64Array(data.length);
+  // half types keep raw bits in a Uint16Array: decoded here, one element at a time
+  const decode = t.dtype === float16 ? halfToNumber : t.dtype === bfloat16 ? bfloat16ToNumber : null;
   if (data instanceof BigInt64Array) for (let i = 0; i < data.length; i++) out[i] = Number(data[i]!);
+  else if (decode) for (let i = 0; i < data.length; i++) out[i] = decode(data[i]!);
   else out.set(data);
   return out;
 }
