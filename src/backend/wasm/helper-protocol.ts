@@ -1,0 +1,124 @@
+// The hand-off between the calling thread and one helper thread running SGEMM bands on the same
+// shared WebAssembly.Memory, for both Node (threads-node.ts) and browsers (threads-web.ts). The
+// helper blocks in Atomics.wait on a control block instead of using postMessage, so a hand-off costs
+// a futex wake (tens of µs) and wasmMatmul stays synchronous.
+import { TorchletError } from "../../errors.ts";
+import type { GemmHelper } from "./matmul.ts";
+import type { SgemmInstance } from "./module.ts";
+
+/** Control block (Int32 slots): request sequence, failure flag, next free chunk (tagged with the
+ * request sequence: seq * 256 + chunk), chunks finished, chunk count, the helper's two scratch
+ * pointers, then MAX_CHUNKS rows of sgemm arguments. */
+const REQUEST = 0;
+const FAILED = 1;
+const NEXT = 2;
+const FINISHED = 3;
+const COUNT = 4;
+const SCRATCH = 5;
+const ARGS = 7;
+const ARG_COUNT = 13;
+const MAX_CHUNKS = 8;
+/** Polls before sleeping in Atomics.wait (~20 µs): back-to-back matmuls then skip the futex round trip. */
+const SPIN = 20000;
+
+/** Bytes of the SharedArrayBuffer that holds the control block. */
+export function controlBytes(): number {
+  return 4 * (ARGS + MAX_CHUNKS * ARG_COUNT);
+}
+
+/**
+ * The helper thread's loop as source text (a worker cannot import the bundle): defines
+ * runGemmHelper(module, memory, control), which never returns.
+ */
+export const WORKER_LOOP = `
+function runGemmHelper(module, memory, control) {
+const sgemm = new WebAssembly.Instance(module, { env: { memory } }).exports.sgemm;
+const ctl = new Int32Array(control);
+let seen = 0;
+// A claim succeeds only while NEXT still carries this request's tag, so a helper that wakes late
+// can never take a chunk of the following request twice.
+function claim() {
+  for (;;) {
+    const v = Atomics.load(ctl, ${NEXT});
+    if ((v >>> 8) !== seen || (v & 255) >= Atomics.load(ctl, ${COUNT})) return -1;
+    if (Atomics.compareExchange(ctl, ${NEXT}, v, v + 1) === v) return v & 255;
+  }
+}
+for (;;) {
+  for (let i = 0; i < ${SPIN} && Atomics.load(ctl, ${REQUEST}) === seen; i++);
+  while (Atomics.load(ctl, ${REQUEST}) === seen) Atomics.wait(ctl, ${REQUEST}, seen);
+  seen = Atomics.load(ctl, ${REQUEST});
+  for (;;) {
+    const chunk = claim();
+    if (chunk < 0) break;
+    const count = Atomics.load(ctl, ${COUNT});
+    const args = Array.from(ctl.subarray(${ARGS} + chunk * ${ARG_COUNT}, ${ARGS} + (chunk + 1) * ${ARG_COUNT}));
+    try {
+      sgemm(...args, ctl[${SCRATCH}], ctl[${SCRATCH + 1}]);
+    } catch {
+      Atomics.store(ctl, ${FAILED}, 1);
+    }
+    if (Atomics.add(ctl, ${FINISHED}, 1) + 1 === count) Atomics.notify(ctl, ${FINISHED});
+  }
+}
+}
+`;
+
+/**
+ * Waits for ctl[FINISHED] to leave `seen`; true when it gave up for a while (5 s, or 2^24 polls where
+ * the thread may not block: a browser's main thread), so the caller can check the helper is alive.
+ */
+function sleep(ctl: Int32Array, seen: number): boolean {
+  try {
+    return Atomics.wait(ctl, FINISHED, seen, 5000) === "timed-out";
+  } catch {
+    for (let i = 0; i < 1 << 24; i++) if (Atomics.load(ctl, FINISHED) !== seen) return false;
+    return true;
+  }
+}
+
+/** Blocks until every chunk has finished: a short spin, then timed futex waits. */
+function awaitChunks(ctl: Int32Array, count: number, alive: () => boolean): void {
+  for (let i = 0; i < SPIN && Atomics.load(ctl, FINISHED) !== count; i++);
+  for (;;) {
+    const finished = Atomics.load(ctl, FINISHED);
+    if (finished === count) break;
+    // Timed, so that a worker that died (it cannot report while this thread blocks) ends in an error.
+    if (sleep(ctl, finished) && !alive()) {
+      throw new TorchletError("matmul: the wasm worker thread stopped; call disableWasmThreads() and retry");
+    }
+  }
+  if (Atomics.exchange(ctl, FAILED, 0) !== 0) {
+    throw new TorchletError("matmul: the wasm kernel trapped on the worker thread (out of memory?)");
+  }
+}
+
+/**
+ * The calling side of the protocol over `ctl` (a control block of controlBytes() bytes): claims
+ * chunks alongside the helper and waits for the rest. `alive` tells whether the helper still runs.
+ */
+export function makeHelper(ctl: Int32Array, instance: SgemmInstance, alive: () => boolean): GemmHelper {
+  let seq = 0;
+  return {
+    instance,
+    parallel(chunks, helperScratch, local) {
+      if (chunks.length > MAX_CHUNKS) throw new TorchletError(`matmul: at most ${MAX_CHUNKS} chunks, got ${chunks.length}`);
+      chunks.forEach((chunk, c) => ctl.set(chunk, ARGS + c * ARG_COUNT));
+      ctl.set(helperScratch, SCRATCH);
+      Atomics.store(ctl, COUNT, chunks.length);
+      Atomics.store(ctl, FINISHED, 0);
+      seq = (seq % 0xffffff) + 1;
+      // NEXT is tagged last: the helper can only claim a chunk once this request is fully written.
+      Atomics.store(ctl, NEXT, seq * 256);
+      Atomics.store(ctl, REQUEST, seq);
+      Atomics.notify(ctl, REQUEST);
+      for (;;) {
+        const c = Atomics.add(ctl, NEXT, 1) & 255;
+        if (c >= chunks.length) break;
+        local(chunks[c]!);
+        if (Atomics.add(ctl, FINISHED, 1) + 1 === chunks.length) break;
+      }
+      awaitChunks(ctl, chunks.length, alive);
+    },
+  };
+}
