@@ -1,6 +1,8 @@
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { createServer } from "node:http";
 import { ShapeError } from "../src/errors.ts";
 import { setWasmThreadThreshold, wasmBmm, wasmLinear, wasmMatmul } from "../src/backend/wasm/matmul.ts";
 import { disableWasmThreads, enableWasmThreads } from "../src/backend/wasm/threads-node.ts";
@@ -297,5 +299,74 @@ describe("the relaxed-SIMD (fused multiply-add) build", () => {
     assert.equal(child.status, 0, child.stderr);
     const result = JSON.parse(child.stdout.trim().split("\n").at(-1)!) as { on: boolean; c: number[] };
     assert.deepEqual(result, { on: true, c: [4, 5, 10, 11] });
+  });
+});
+
+// Debian's Chromium, as test/browser.test.ts uses it; skipped where it is missing.
+const CHROMIUM = process.env.TORCHLET_CHROMIUM ?? "/usr/bin/chromium";
+const noChromium = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing (apt-get install -y chromium)`;
+
+/** Serves one page and one script on 127.0.0.1 with the headers that make the page cross-origin isolated. */
+async function isolatedServer(script: string): Promise<{ url: string; close(): void }> {
+  const html = "<!doctype html><meta charset=utf-8><script src=/bundle.js></script>";
+  const server = createServer((req, res) => {
+    const js = req.url === "/bundle.js";
+    res.writeHead(200, {
+      "content-type": js ? "text/javascript" : "text/html",
+      "cross-origin-opener-policy": "same-origin",
+      "cross-origin-embedder-policy": "require-corp",
+    }).end(js ? script : html);
+  });
+  await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+  const address = server.address() as { port: number };
+  return { url: `http://127.0.0.1:${address.port}/`, close: () => server.close() };
+}
+
+describe("two threads in a browser (Web Worker)", { skip: noChromium }, () => {
+  test("enableWasmThreadsWeb splits products with a Web Worker in a cross-origin isolated page", async () => {
+    const { build } = await import("esbuild");
+    const root = new URL("..", import.meta.url).pathname;
+    const bundle = await build({
+      stdin: {
+        contents: 'export * from "./src/backend/wasm/threads-web.ts"; export * from "./src/backend/wasm/matmul.ts";',
+        resolveDir: root, loader: "ts",
+      },
+      bundle: true, write: false, format: "iife", globalName: "T", platform: "browser", logLevel: "silent",
+    });
+    const server = await isolatedServer(bundle.outputFiles[0]!.text);
+    const { chromium } = await import("playwright-core");
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--headless", "--no-sandbox", "--disable-gpu"] });
+    try {
+      const page = await browser.newPage();
+      await page.goto(server.url);
+      const result = await page.evaluate(async () => {
+        // eslint-disable-next-line @typescript-eslint/no-explicit-any
+        const T = (globalThis as any).T;
+        const on: boolean = await T.enableWasmThreadsWeb();
+        T.setWasmThreadThreshold(0);
+        let worst = 0;
+        for (const [m, k, n, tA, tB] of [[37, 300, 29, 0, 0], [64, 64, 64, 1, 0], [9, 50, 130, 0, 1], [200, 150, 120, 1, 1]]) {
+          const a = Float32Array.from({ length: m * k }, (_, i) => Math.sin(i));
+          const b = Float32Array.from({ length: k * n }, (_, i) => Math.cos(i));
+          const c = T.wasmMatmul(a, b, m, k, n, { transA: !!tA, transB: !!tB });
+          for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
+            let s = 0, abs = 0;
+            for (let p = 0; p < k; p++) {
+              const x = (tA ? a[p * m + i] : a[i * k + p])! * (tB ? b[j * k + p] : b[p * n + j])!;
+              s += x;
+              abs += Math.abs(x);
+            }
+            worst = Math.max(worst, Math.abs(c[i * n + j] - s) / (abs + 1e-30));
+          }
+        }
+        T.disableWasmThreadsWeb();
+        return { on, isolated: globalThis.crossOriginIsolated, worst };
+      });
+      assert.deepEqual({ on: result.on, isolated: result.isolated }, { on: true, isolated: true });
+      assert.ok(result.worst < 1e-5, `relative error ${result.worst}`);
+    } finally {
+      await browser.close();
+      server.close();
+    }
   });
 });
