@@ -25,8 +25,9 @@ describe("reportHtml", () => {
     torch.manualSeed(1);
     const net = new nn.Sequential(new nn.Linear(3, 4), new nn.ReLU(), new nn.Linear(4, 1));
     const rec = new Recorder(net);
+    let loss = torch.zeros(1);
     for (let i = 0; i < 3; i++) {
-      const loss = net(torch.rand(5, 3)).square().mean();
+      loss = net(torch.rand(5, 3)).square().mean();
       net.zeroGrad();
       loss.backward();
       rec.recordLoss(loss);
@@ -41,6 +42,11 @@ describe("reportHtml", () => {
     assert.equal(count(html, /data-kind="line"/g), 5);
     assert.match(html, /<title>MLP &lt;test&gt;<\/title>/);
     assert.equal(count(html, /<h3>/g), 4);
+    assert.match(html, /data-kind="line".*<text[^>]*>0 Linear<\/text>/);
+    const withGraph = reportHtml({ model: net, graph: loss });
+    assertSelfContained(withGraph);
+    assert.equal(count(withGraph, /data-kind="graph"/g), 1);
+    assert.match(withGraph, /<tspan[^>]*>0\.weight<\/tspan>/);
   });
 
   test("a tied parameter is drawn once; a state dict without gradients gets no gradient picture", () => {

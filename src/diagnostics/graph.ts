@@ -105,21 +105,37 @@ export function toDot(t: Tensor, options: GraphOptions = {}): string {
   return `${lines.join("\n")}\n`;
 }
 
-/** Layer of each node: inputs at the top (layer 0), the output at the bottom (longest path). */
-function layers(g: Graph): Map<string, number> {
-  const preds = new Map<string, string[]>(g.nodes.map((n) => [n.id, []]));
-  for (const [a, b] of g.edges) preds.get(b)!.push(a);
-  const depth = new Map<string, number>();
+/**
+ * Rows of the drawing, top to bottom: a node's distance to the output is its longest path to it,
+ * so each leaf sits just above the op that uses it. Within a row, nodes are ordered by the mean
+ * position of the nodes they feed (the row below is ordered first), which keeps edges short.
+ */
+function rowsOf(g: Graph): GraphNode[][] {
+  const succ = new Map<string, string[]>(g.nodes.map((n) => [n.id, []]));
+  for (const [a, b] of g.edges) succ.get(a)!.push(b);
+  const dist = new Map<string, number>();
   const visit = (id: string): number => {
-    const known = depth.get(id);
+    const known = dist.get(id);
     if (known !== undefined) return known;
-    depth.set(id, 0); // guards against a cycle, which an autograd graph never has
-    const d = Math.max(-1, ...preds.get(id)!.map(visit)) + 1;
-    depth.set(id, d);
+    dist.set(id, 0); // guards against a cycle, which an autograd graph never has
+    const d = Math.max(-1, ...succ.get(id)!.map(visit)) + 1;
+    dist.set(id, d);
     return d;
   };
   for (const n of g.nodes) visit(n.id);
-  return depth;
+  const last = Math.max(0, ...dist.values());
+  const rows: GraphNode[][] = Array.from({ length: last + 1 }, () => []);
+  for (const n of g.nodes) rows[last - dist.get(n.id)!]!.push(n);
+  const place = new Map<string, number>();
+  for (let r = last; r >= 0; r--) {
+    const key = (n: GraphNode) => {
+      const below = succ.get(n.id)!.map((id) => place.get(id)).filter((x) => x !== undefined);
+      return below.length ? below.reduce((a, b) => a + b, 0) / below.length : 0;
+    };
+    rows[r]!.sort((a, b) => key(a) - key(b));
+    rows[r]!.forEach((n, i) => place.set(n.id, (i + 0.5) / rows[r]!.length));
+  }
+  return rows;
 }
 
 // darkolivegreen1 is an X11 name Graphviz knows and SVG does not
@@ -132,9 +148,7 @@ const BOX_H = 30, ROW = 64, CHAR = 6.6, GAP = 16, MARGIN = 12;
  */
 export function toGraphSvg(t: Tensor, options: GraphOptions & { standalone?: boolean } = {}): string {
   const g = autogradGraph(t, options);
-  const depth = layers(g);
-  const rows: GraphNode[][] = [];
-  for (const n of g.nodes) (rows[depth.get(n.id)!] ??= []).push(n);
+  const rows = rowsOf(g);
   const width = (n: GraphNode) => Math.max(...n.label.split("\n").map((l) => l.length)) * CHAR + 16;
   const rowWidth = rows.map((r) => r.reduce((s, n) => s + width(n) + GAP, -GAP));
   const W = Math.max(120, ...rowWidth) + 2 * MARGIN;

@@ -43,6 +43,8 @@ const fresh = (): Accumulator => ({ n: 0, sum: 0, sq: 0, zeros: 0, gradSq: 0, gr
 export class Recorder {
   /** the recorded modules' names, in model order */
   readonly names: string[];
+  /** their class names (`getName()`), in the same order */
+  readonly classNames: string[];
   /** per module name, its series over steps */
   readonly history = new Map<string, LayerHistory>();
   /** the loss of each step (NaN for a step without recordLoss) */
@@ -55,6 +57,7 @@ export class Recorder {
   constructor(model: Module, options: RecorderOptions = {}) {
     const chosen = choose(model, options);
     this.names = chosen.map(([name]) => name);
+    this.classNames = chosen.map(([, m]) => m.getName());
     for (const [name, m] of chosen) {
       this.history.set(name, { mean: [], std: [], dead: [], gradNorm: [] });
       this.#current.set(name, fresh());

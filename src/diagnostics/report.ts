@@ -10,6 +10,7 @@ import { UninitializedParameter } from "../nn/parameter.ts";
 import type { Recorder } from "./recorder.ts";
 import type { ModelSummary } from "./summary.ts";
 import { formatNumber, groupTied, tensorRow, valuesOf, type ParameterRow } from "./stats.ts";
+import { toGraphSvg } from "./graph.ts";
 import { escapeXml, heatmapSvg, histogramSvg, lineChartSvg } from "./svg.ts";
 
 /** What the report shows; give a model or a state dict. */
@@ -22,6 +23,8 @@ export interface ReportOptions {
   recorder?: Recorder;
   /** a summary to print at the top */
   summary?: ModelSummary;
+  /** a tensor (e.g. the loss) whose autograd graph is drawn, leaves named after the model's parameters */
+  graph?: Tensor;
   title?: string;
 }
 
@@ -58,7 +61,7 @@ export function recorderPictures(rec: Recorder): string[] {
   if (rec.losses.some(Number.isFinite)) pics.push(lineChartSvg([{ name: "loss", values: rec.losses }], "loss"));
   if (rec.names.length === 0 || rec.steps === 0) return pics;
   const stat = (key: "mean" | "std" | "dead" | "gradNorm") =>
-    rec.names.map((name) => ({ name, values: rec.history.get(name)![key] }));
+    rec.names.map((name, i) => ({ name: `${name} ${rec.classNames[i]}`, values: rec.history.get(name)![key] }));
   pics.push(lineChartSvg(stat("mean"), "activation mean"));
   pics.push(lineChartSvg(stat("std"), "activation std"));
   pics.push(lineChartSvg(stat("dead"), "fraction of zero activations (dead ReLU units)"));
@@ -88,6 +91,10 @@ export function reportHtml(options: ReportOptions): string {
   if (options.recorder) {
     const pics = recorderPictures(options.recorder);
     if (pics.length) parts.push("<h2>Training</h2>", `<div class="row">${pics.join("")}</div>`);
+  }
+  if (options.graph) {
+    const params = options.model ? new Map(options.model.namedParameters()) : options.stateDict;
+    parts.push("<h2>Autograd graph</h2>", toGraphSvg(options.graph, params ? { params } : {}));
   }
   parts.push("<h2>Values</h2>", ...groups.map(([names, t]) => parameterPictures(names, t)), "</body></html>");
   return `${parts.join("\n")}\n`;

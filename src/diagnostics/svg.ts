@@ -124,16 +124,20 @@ export function lineChartSvg(series: readonly Series[], title: string, options: 
   const lo = Number.isFinite(lo0) ? lo0 : 0, hi = Number.isFinite(hi0) ? hi0 : 1;
   const span = hi - lo || 1;
   const steps = Math.max(1, ...series.map((s) => s.values.length - 1));
-  const x = (i: number) => LEFT + (i / steps) * plotW;
+  // several series get a legend column on the right, outside the plot
+  const legendW = series.length > 1 ? Math.min(120, 24 + 5.5 * Math.max(...series.map((s) => s.name.length))) : 0;
+  const right = RIGHT + legendW, width = W - LEFT - right;
+  const x = (i: number) => LEFT + (i / steps) * width;
   const y = (v: number) => TOP + plotH - ((v - lo) / span) * plotH;
   const lines = series.map((s, k) => {
     const color = PALETTE[k % PALETTE.length]!;
     const d = s.values.map((v, i) => (Number.isFinite(v) ? `${i === 0 || !Number.isFinite(s.values[i - 1]!) ? "M" : "L"}${x(i).toFixed(1)},${y(v).toFixed(1)}` : "")).join("");
-    const legend = series.length > 1 ? `<rect x="${W - RIGHT - 110}" y="${TOP + 2 + k * 12}" width="8" height="8" fill="${color}"/>` + text(W - RIGHT - 98, TOP + 10 + k * 12, s.name, "start", 9) : "";
-    return `<path d="${d}" fill="none" stroke="${color}" stroke-width="1.5"/>${legend}`;
+    const legend = legendW ? `<rect x="${W - right + 10}" y="${TOP + k * 13}" width="8" height="8" fill="${color}"/>` + text(W - right + 22, TOP + 8 + k * 13, s.name, "start", 9) : "";
+    return `<path d="${d}" fill="none" stroke="${color}" stroke-width="1.2"/>${legend}`;
   }).join("");
+  const axis = `<path d="M${LEFT},${TOP} V${H - BOTTOM} H${W - right}" fill="none" stroke="#888"/>`;
   const labels = text(LEFT - 4, TOP + 4, num(hi), "end") + text(LEFT - 4, H - BOTTOM + 4, num(lo), "end")
-    + text(LEFT, H - BOTTOM + 14, "0", "start") + text(W - RIGHT, H - BOTTOM + 14, String(steps), "end")
-    + text(W / 2, H - 6, options.xLabel ?? "step");
-  return frame("line", title, axes + lines + labels);
+    + text(LEFT, H - BOTTOM + 14, "0", "start") + text(W - right, H - BOTTOM + 14, String(steps), "end")
+    + text(LEFT + width / 2, H - 6, options.xLabel ?? "step");
+  return frame("line", title, axis + lines + labels);
 }
