@@ -38,51 +38,53 @@ function nameMap(params: ParamNames | undefined): Map<Tensor, string> {
   return out;
 }
 
+const tensorLabel = (name: string | undefined, shape: readonly number[]) => `${name ? `${name}\n` : ""} ${sizeText(shape)}`;
+
+/** Collects nodes under stable ids; each key (a Node, a leaf, or a box of a leaf) is added once. */
+class GraphBuilder {
+  readonly graph: Graph = { nodes: [], edges: [] };
+  readonly #ids = new Map<object, string>();
+  constructor(readonly names: Map<Tensor, string>) {}
+
+  add(key: object, label: string, kind: GraphNode["kind"]): [string, boolean] {
+    const known = this.#ids.get(key);
+    if (known) return [known, false];
+    const id = `n${this.#ids.size}`;
+    this.#ids.set(key, id);
+    this.graph.nodes.push({ id, label, kind });
+    return [id, true];
+  }
+
+  /** A leaf's AccumulateGrad node (keyed by the tensor) fed by the leaf's own box. */
+  leaf(t: Tensor): string {
+    const [acc, isNew] = this.add(t, "AccumulateGrad", "accumulate");
+    if (isNew) this.graph.edges.push([this.add({ leafOf: t }, tensorLabel(this.names.get(t), t.shape), "leaf")[0], acc]);
+    return acc;
+  }
+}
+
 /** Walks the gradFn chain of `root` (each node once) into nodes and edges. */
 export function autogradGraph(root: Tensor, options: GraphOptions = {}): Graph {
-  const names = nameMap(options.params);
-  const ids = new Map<object, string>();
-  const graph: Graph = { nodes: [], edges: [] };
-  const add = (key: object, label: string, kind: GraphNode["kind"]): [string, boolean] => {
-    const known = ids.get(key);
-    if (known) return [known, false];
-    const id = `n${ids.size}`;
-    ids.set(key, id);
-    graph.nodes.push({ id, label, kind });
-    return [id, true];
-  };
-  const leaf = (t: Tensor): string => {
-    // a leaf gets its AccumulateGrad node, keyed by the tensor, and the tensor box keyed apart
-    const [acc, isNew] = add(t, "AccumulateGrad", "accumulate");
-    if (isNew) {
-      const name = names.get(t);
-      const [box] = add({ leafOf: t }, `${name ? `${name}\n` : ""} ${sizeText(t.shape)}`, "leaf");
-      graph.edges.push([box, acc]);
-    }
-    return acc;
-  };
-  const [out] = add({ output: root }, `${names.get(root) ?? ""}${names.has(root) ? "\n" : ""} ${sizeText(root.shape)}`, "output");
+  const b = new GraphBuilder(nameMap(options.params));
+  const [out] = b.add({ output: root }, tensorLabel(b.names.get(root), root.shape), "output");
   if (!root.gradFn) {
-    if (root.requiresGrad) graph.edges.push([leaf(root), out]);
-    return graph;
+    if (root.requiresGrad) b.graph.edges.push([b.leaf(root), out]);
+    return b.graph;
   }
-  const [top] = add(root.gradFn, root.gradFn.name, "op");
-  graph.edges.push([top, out]);
-  const stack: Node[] = [root.gradFn];
-  const visited = new Set<Node>([root.gradFn]);
+  const stack: [Node, string][] = [[root.gradFn, b.add(root.gradFn, root.gradFn.name, "op")[0]]];
+  b.graph.edges.push([stack[0]![1], out]);
   while (stack.length) {
-    const node = stack.pop()!;
-    const id = ids.get(node)!;
+    const [node, id] = stack.pop()!;
     for (const e of node.edges) {
       if (e === null) continue;
       if (e instanceof Node) {
-        const [child] = add(e, e.name, "op");
-        graph.edges.push([child, id]);
-        if (!visited.has(e)) { visited.add(e); stack.push(e); }
-      } else graph.edges.push([leaf(e), id]);
+        const [child, isNew] = b.add(e, e.name, "op");
+        b.graph.edges.push([child, id]);
+        if (isNew) stack.push([e, child]);
+      } else b.graph.edges.push([b.leaf(e), id]);
     }
   }
-  return graph;
+  return b.graph;
 }
 
 const dotString = (s: string) => `"${s.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`;

@@ -15,7 +15,7 @@ export interface ProgressOptions {
 /**
  * The bar for `done` of `total`, starting with `\r` so each call redraws the line; a newline is
  * appended once done reaches total.
- * @example process.stderr.write(progressLine(3, 10, { label: "training", suffix: "loss 0.5" }))
+ * @example stream.write(progressLine(3, 10, { label: "training", suffix: "loss 0.5" }))
  */
 export function progressLine(done: number, total: number, options: ProgressOptions = {}): string {
   const width = options.width ?? 30;
