@@ -27,7 +27,8 @@ const recorder = new Recorder(net);
 const epochs = 20, batch = 32, steps = epochs * Math.ceil(n / batch);
 // a bar only on a terminal: redrawn lines would be noise in a log file or a test's captured output
 const bar = process.stderr.isTTY ? (s: string) => process.stderr.write(s) : () => {};
-const epochLosses: number[] = [];
+// on a terminal, an epoch line first erases the bar, which the next step redraws below it
+const log = (s: string) => { bar("\r\x1b[2K"); console.log(s); };
 let last: torch.Tensor | null = null;
 
 for (let epoch = 1, step = 0; epoch <= epochs; epoch++) {
@@ -40,12 +41,11 @@ for (let epoch = 1, step = 0; epoch <= epochs; epoch++) {
     recorder.recordLoss(loss);
     recorder.step();
     last = loss;
-    const value = loss.item() as number;
-    total += value * batch;
-    bar(progressLine(++step, steps, { label: "training", suffix: `epoch ${epoch}/${epochs}  loss ${value.toFixed(4)}` }));
+    total += (loss.item() as number) * batch;
+    // the running loss: the mean over this epoch's batches so far
+    bar(progressLine(++step, steps, { label: "training", suffix: `epoch ${epoch}/${epochs}  loss ${(total / (i + batch)).toFixed(4)}` }));
   }
-  epochLosses.push(total / n);
-  if (epoch === 1 || epoch % 5 === 0) console.log(`epoch ${String(epoch).padStart(2)}  loss ${(total / n).toFixed(4)}`);
+  if (epoch === 1 || epoch % 5 === 0) log(`epoch ${String(epoch).padStart(2)}  loss ${(total / n).toFixed(4)}`);
 }
 recorder.remove();
 
