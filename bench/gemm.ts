@@ -3,7 +3,9 @@
 //   npx tsx bench/gemm.ts               the table (about a minute)
 //   npx tsx bench/gemm.ts --threshold   1 vs 2 threads over sizes, to place the split threshold
 //   npx tsx bench/gemm.ts --fma         with the fused multiply-add build (enableRelaxedSimd on Node 20)
+//   npx tsx bench/gemm.ts --browser     the wasm rows in headless Chromium (cross-origin isolated page)
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { createServer } from "node:http";
 import { createInterface } from "node:readline";
 import { cpus } from "node:os";
 import { DEFAULT_THREAD_THRESHOLD, setWasmThreadThreshold, wasmMatmul } from "../src/backend/wasm/matmul.ts";
@@ -198,7 +200,63 @@ function thresholdSweep(): void {
   }
 }
 
+// Runs in the page as a string: a function literal would carry tsx's __name helper along.
+const PAGE_BENCH = `(async () => {
+  const T = globalThis.T, rows = [];
+  const median = (xs) => xs.sort((a, b) => a - b)[xs.length >> 1];
+  for (const fma of [false, true]) {
+    // the helper keeps the build it was started with: restart it after switching
+    T.disableWasmThreadsWeb();
+    const build = T.setRelaxedSimd(fma) ? "FMA" : "SIMD128";
+    if (fma && build !== "FMA") continue;
+    if (!(await T.enableWasmThreadsWeb())) rows.push({ c: { n: 0 }, build: "no Web Worker threads", one: 0, two: 0 });
+    for (const c of ${JSON.stringify(CASES)}) {
+      const a = new Float32Array(c.n * c.n).fill(0.5), b = new Float32Array(c.n * c.n).fill(0.25);
+      const out = new Float32Array(c.n * c.n), g = { 1: [], 2: [] };
+      for (let t = 0; t < ${TRIALS}; t++) for (const th of [1, 2]) {
+        T.setWasmThreadThreshold(th === 1 ? Infinity : undefined);
+        T.wasmMatmul(a, b, c.n, c.n, c.n, { ...c, out });
+        let calls = 0; const t0 = performance.now();
+        do { T.wasmMatmul(a, b, c.n, c.n, c.n, { ...c, out }); calls++; } while (performance.now() - t0 < ${TRIAL_SECONDS * 1000});
+        g[th].push(2 * c.n ** 3 * calls / (performance.now() - t0) / 1e6);
+      }
+      rows.push({ c, build, one: median(g[1]), two: median(g[2]) });
+    }
+  }
+  return rows;
+})()`;
+
+/** The wasm rows in headless Chromium: a cross-origin isolated page, so the Web Worker helper runs. */
+async function browserTable(): Promise<void> {
+  const { build } = await import("esbuild");
+  const { chromium } = await import("playwright-core");
+  const entry = ["threads-web", "matmul", "module"].map((f) => `export * from "./src/backend/wasm/${f}.ts";`).join("\n");
+  const root = new URL("..", import.meta.url).pathname;
+  const bundle = await build({ stdin: { contents: entry, resolveDir: root, loader: "ts" }, bundle: true, write: false, format: "iife", globalName: "T" });
+  const script = bundle.outputFiles[0]!.text;
+  const server = createServer((req, res) => {
+    const headers = { "cross-origin-opener-policy": "same-origin", "cross-origin-embedder-policy": "require-corp" };
+    const js = req.url === "/bundle.js";
+    res.writeHead(200, { ...headers, "content-type": js ? "text/javascript" : "text/html" });
+    res.end(js ? script : "<!doctype html><script src=/bundle.js></script>");
+  });
+  await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+  const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--headless", "--no-sandbox", "--disable-gpu"] });
+  try {
+    const page = await browser.newPage();
+    await page.goto(`http://127.0.0.1:${(server.address() as { port: number }).port}/`);
+    console.log(`# float32 GEMM in ${browser.version()} (headless), GFLOPS, medians of ${TRIALS} trials`);
+    console.log("| case | build | 1 thread | 2 threads |\n|---|---|---|---|");
+    const rows = (await page.evaluate(PAGE_BENCH)) as { c: Case; build: string; one: number; two: number }[];
+    for (const r of rows) console.log(`| ${label(r.c)} | ${r.build} | ${r.one.toFixed(1)} | ${r.two.toFixed(1)} |`);
+  } finally {
+    await browser.close();
+    server.close();
+  }
+}
+
 if (process.argv.includes("--fma") && !enableRelaxedSimd()) console.log("# relaxed SIMD unavailable: baseline build");
 if (!enableWasmThreads()) console.log("# shared WebAssembly memory unavailable: the 2-thread rows run on one thread");
 if (process.argv.includes("--threshold")) thresholdSweep();
+else if (process.argv.includes("--browser")) await browserTable();
 else await table();
