@@ -8,6 +8,7 @@ import { Recorder, reportHtml, toDot, toGraphSvg, autogradGraph } from "../src/d
 import { writeReport } from "../src/diagnostics/report-node.ts";
 import { runReport } from "../src/cli/report.ts";
 import { save, saveSafetensors } from "../src/io/files-node.ts";
+import { fixtureDir } from "./io-helpers.ts";
 
 const { nn } = torch;
 const dir = mkdtempSync(join(tmpdir(), "torchlet-report-"));
@@ -115,6 +116,15 @@ describe("torchlet report", () => {
     save(new Map<string, unknown>([["model", new nn.Linear(2, 3).stateDict()], ["epoch", 3]]) as never, pt);
     assert.equal(run(pt, "-o", html, "--title", "checkpoint").code, 0);
     assert.match(readFileSync(html, "utf8"), /<h3>model\.weight \[3, 2\] float32<\/h3>/);
+  });
+
+  test("a PyTorch checkpoint with tied weights shows them once, and a zero-size matrix gets no heat map", () => {
+    const html = join(dir, "tied.html");
+    assert.equal(run(join(fixtureDir, "tied.pt"), "-o", html).code, 0);
+    const page = readFileSync(html, "utf8");
+    assert.deepEqual(page.match(/<h3>[^<]*<\/h3>/g), ["<h3>0.weight = 1.weight [2, 2] float32</h3>", "<h3>0.bias [2] float32</h3>", "<h3>1.bias [2] float32</h3>"]);
+    assert.equal(run(join(fixtureDir, "dtypes.safetensors"), "-o", html).code, 0);
+    assert.match(readFileSync(html, "utf8"), /<p class="warn">float16: 1 NaN, 3 Inf<\/p>/);
   });
 
   test("bad usage is exit code 2; a missing or bad file is one line on stderr and exit code 1", () => {

@@ -2,6 +2,9 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import * as torch from "../src/index.ts";
 import { formatTable, parameterStats } from "../src/diagnostics/index.ts";
+import { loadSafetensors } from "../src/io/files-node.ts";
+import { fixtureDir } from "./io-helpers.ts";
+import { join } from "node:path";
 
 const { nn } = torch;
 const close = (a: number | null, b: number) => assert.ok(a !== null && Math.abs(a - b) < 1e-12, `${a} != ${b}`);
@@ -49,6 +52,14 @@ describe("parameterStats", () => {
       ["h", torch.Tensor.fromArray(new Uint16Array([0x3800, 0xb800]), [2], torch.float16)],
     ]));
     assert.deepEqual(rows.map((r) => [r.dtype, r.mean, r.max]), [["int64", 2, 3], ["float16", 0, 0.5]]);
+  });
+
+  test("decodes the half-precision values PyTorch wrote (0, -0, 1.5, -2.25, ±inf, nan, 2^-23, 65504, inf)", () => {
+    const rows = parameterStats(loadSafetensors(join(fixtureDir, "dtypes.safetensors")));
+    const h = rows.find((r) => r.name === "float16")!;
+    assert.deepEqual([h.nan, h.inf, h.min, h.max, h.zeros], [1, 3, -2.25, 65504, 0.2]);
+    close(h.mean, (1.5 - 2.25 + 2 ** -23 + 65504) / 6);
+    assert.deepEqual(rows.find((r) => r.name === "empty")!.shape, [0, 3]);
   });
 });
 

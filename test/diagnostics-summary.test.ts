@@ -73,5 +73,9 @@ describe("summary", () => {
       return e instanceof torch.TorchletError;
     });
     assert.equal(hookCount(net), 0);
+    class Picky extends nn.Module {
+      forward(x: torch.Tensor): torch.Tensor { if (x.ndim !== 3) throw new Error("expected a 3-D input"); return x; }
+    }
+    assert.throws(() => summary(new Picky(), [4]), /module \(root\) \(Picky\) failed on input shape\(s\) \[4\] .*expected a 3-D input/);
   });
 });

@@ -51,7 +51,7 @@ function parameterPictures(names: string[], t: Tensor): string {
   const values = valuesOf(t);
   const pics = [histogramSvg(values, `${label} values`)];
   if (t.grad) pics.push(histogramSvg(valuesOf(t.grad), `${label} gradient`, { color: "#d62728" }));
-  if (t.ndim === 2) pics.push(heatmapSvg(values, t.shape[0]!, t.shape[1]!, label));
+  if (t.ndim === 2 && t.numel() > 0) pics.push(heatmapSvg(values, t.shape[0]!, t.shape[1]!, label));
   return `<section class="parameter"><h3>${escapeXml(label)} [${t.shape.join(", ")}] ${t.dtype.name}</h3><div class="row">${pics.join("")}</div></section>`;
 }
 

@@ -78,7 +78,7 @@ export function histogramSvg(values: ArrayLike<number>, title: string, options: 
 
 /** Averages blocks of a rows×cols matrix so the picture has at most `max` cells a side. */
 function downsample(values: ArrayLike<number>, rows: number, cols: number, max: number): { data: number[]; r: number; c: number; block: [number, number] } {
-  const br = Math.ceil(rows / max), bc = Math.ceil(cols / max);
+  const br = Math.max(1, Math.ceil(rows / max)), bc = Math.max(1, Math.ceil(cols / max));
   const r = Math.ceil(rows / br), c = Math.ceil(cols / bc);
   const sum = new Array<number>(r * c).fill(0), cnt = new Array<number>(r * c).fill(0);
   for (let i = 0; i < rows; i++) {
