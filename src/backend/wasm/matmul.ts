@@ -1,6 +1,7 @@
 // float32 matmul and fused linear on the WebAssembly SIMD kernels. Operands are copied into one
 // wasm memory (an arena that only grows), the kernel runs there, and C is copied out. When a helper
-// thread is registered (threads-node.ts in Node) large products are split in two halves of C.
+// thread is registered (threads-node.ts in Node, threads-web.ts in browsers) large products are cut
+// into two bands of C that both threads claim.
 import { ShapeError } from "../../errors.ts";
 import { createSgemmInstance, sgemmModule, type SgemmInstance } from "./module.ts";
 
@@ -36,7 +37,7 @@ export interface WasmLinearOptions {
   ldw?: number;
 }
 
-/** A second thread sharing the kernel's memory; see threads-node.ts. */
+/** A second thread sharing the kernel's memory; see helper-protocol.ts. */
 export interface GemmHelper {
   /** The shared-memory instance both threads run on. */
   readonly instance: SgemmInstance;
