@@ -114,18 +114,23 @@ export function toDot(t: Tensor, options: GraphOptions = {}): string {
  */
 function rowsOf(g: Graph): GraphNode[][] {
   const succ = new Map<string, string[]>(g.nodes.map((n) => [n.id, []]));
-  for (const [a, b] of g.edges) succ.get(a)!.push(b);
-  const dist = new Map<string, number>();
-  const visit = (id: string): number => {
-    const known = dist.get(id);
-    if (known !== undefined) return known;
-    dist.set(id, 0); // guards against a cycle, which an autograd graph never has
-    const d = Math.max(-1, ...succ.get(id)!.map(visit)) + 1;
-    dist.set(id, d);
-    return d;
-  };
-  for (const n of g.nodes) visit(n.id);
-  const last = Math.max(0, ...dist.values());
+  const pred = new Map<string, string[]>(g.nodes.map((n) => [n.id, []]));
+  for (const [a, b] of g.edges) { succ.get(a)!.push(b); pred.get(b)!.push(a); }
+  // longest path to the output, in Kahn's order from the output up (no recursion: graphs can be deep)
+  const waiting = new Map(g.nodes.map((n) => [n.id, succ.get(n.id)!.length]));
+  const dist = new Map<string, number>(g.nodes.map((n) => [n.id, 0]));
+  const queue = g.nodes.filter((n) => waiting.get(n.id) === 0).map((n) => n.id);
+  for (let q = 0; q < queue.length; q++) {
+    const id = queue[q]!;
+    for (const p of pred.get(id)!) {
+      dist.set(p, Math.max(dist.get(p)!, dist.get(id)! + 1));
+      const left = waiting.get(p)! - 1;
+      waiting.set(p, left);
+      if (left === 0) queue.push(p);
+    }
+  }
+  let last = 0;
+  for (const d of dist.values()) if (d > last) last = d;
   const rows: GraphNode[][] = Array.from({ length: last + 1 }, () => []);
   for (const n of g.nodes) rows[last - dist.get(n.id)!]!.push(n);
   const place = new Map<string, number>();
@@ -153,7 +158,7 @@ export function toGraphSvg(t: Tensor, options: GraphOptions & { standalone?: boo
   const rows = rowsOf(g);
   const width = (n: GraphNode) => Math.max(...n.label.split("\n").map((l) => l.length)) * CHAR + 16;
   const rowWidth = rows.map((r) => r.reduce((s, n) => s + width(n) + GAP, -GAP));
-  const W = Math.max(120, ...rowWidth) + 2 * MARGIN;
+  const W = rowWidth.reduce((a, b) => Math.max(a, b), 120) + 2 * MARGIN;
   const pos = new Map<string, { x: number; y: number; w: number }>();
   rows.forEach((r, i) => {
     let x = (W - rowWidth[i]!) / 2;
