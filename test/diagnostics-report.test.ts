@@ -62,7 +62,9 @@ describe("reportHtml", () => {
 
   test("writeReport writes the page to a file", () => {
     const path = join(dir, "model.html");
-    assert.equal(writeReport(path, { model: new nn.Linear(2, 3) }), path);
+    const calls: [number, number][] = [];
+    assert.equal(writeReport(path, { model: new nn.Linear(2, 3), progress: (d, t) => calls.push([d, t]) }), path);
+    assert.deepEqual(calls, [[6, 9], [9, 9]]);
     assert.equal(count(readFileSync(path, "utf8"), /<svg/g), 3);
   });
 });

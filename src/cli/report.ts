@@ -9,6 +9,7 @@ import { TorchletError } from "../errors.ts";
 import { load, loadSafetensors } from "../io/files-node.ts";
 import type { LoadValue } from "../io/tensor-adapter.ts";
 import { writeReport } from "../diagnostics/report-node.ts";
+import { progressLine } from "../diagnostics/progress.ts";
 import type { Streams } from "./inspect.ts";
 
 const usage = "usage: torchlet report FILE [-o report.html] [--title TEXT]   (FILE: .pt, .safetensors or model.safetensors.index.json)\n";
@@ -64,6 +65,13 @@ function parseArgs(args: readonly string[]): ReportArgs | null {
   return files.length === 1 ? { file: files[0]!, out, title } : null;
 }
 
+// as `torchlet inspect`: a bar only on a terminal and only for checkpoints big enough to wait for
+function progressBar(stderr: Streams["stderr"], tensors: Map<string, Tensor>): ((done: number, total: number) => void) | null {
+  const values = [...tensors.values()].reduce((s, t) => s + t.numel(), 0);
+  if (!stderr.isTTY || values < 16 * 2 ** 20) return null;
+  return (done, total) => { stderr.write(progressLine(done, total, { label: "drawing" })); };
+}
+
 /** Runs `torchlet report` with its arguments; returns the exit code. */
 export function runReport(args: readonly string[], io: Streams): number {
   const parsed = parseArgs(args);
@@ -73,7 +81,8 @@ export function runReport(args: readonly string[], io: Streams): number {
   }
   try {
     const tensors = loadNamedTensors(parsed.file);
-    writeReport(parsed.out, { stateDict: tensors, title: parsed.title ?? basename(parsed.file) });
+    const progress = progressBar(io.stderr, tensors);
+    writeReport(parsed.out, { stateDict: tensors, title: parsed.title ?? basename(parsed.file), ...(progress ? { progress } : {}) });
     io.stdout.write(`wrote ${parsed.out} (${tensors.size} tensors from ${parsed.file})\n`);
     return 0;
   } catch (e) {

@@ -26,6 +26,8 @@ export interface ReportOptions {
   /** a tensor (e.g. the loss) whose autograd graph is drawn, leaves named after the model's parameters */
   graph?: Tensor;
   title?: string;
+  /** called after each tensor's pictures with the elements done and the total, for a progress bar */
+  progress?: (done: number, total: number) => void;
 }
 
 const CSS = `body{font-family:sans-serif;margin:24px;color:#222;max-width:1400px}
@@ -83,7 +85,7 @@ export function reportHtml(options: ReportOptions): string {
   const parts = [
     `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>${escapeXml(title)}</title><style>${CSS}</style></head><body>`,
     `<h1>${escapeXml(title)}</h1>`,
-    `<p>${groups.length} tensors, ${groups.reduce((s, [, t]) => s + t.numel(), 0)} values.</p>`,
+    `<p>${groups.length} tensors, ${rows.reduce((s, r) => s + r.numel, 0)} values.</p>`,
     ...bad.map((r) => `<p class="warn">${escapeXml(r.names.join(" = "))}: ${r.nan} NaN, ${r.inf} Inf</p>`),
     ...(options.summary ? ["<h2>Summary</h2>", `<pre>${escapeXml(String(options.summary))}</pre>`] : []),
     "<h2>Parameters</h2>", statsTable(rows),
@@ -96,6 +98,12 @@ export function reportHtml(options: ReportOptions): string {
     const params = options.model ? new Map(options.model.namedParameters()) : options.stateDict;
     parts.push("<h2>Autograd graph</h2>", toGraphSvg(options.graph, params ? { params } : {}));
   }
-  parts.push("<h2>Values</h2>", ...groups.map(([names, t]) => parameterPictures(names, t)), "</body></html>");
+  const total = groups.reduce((s, [, t]) => s + t.numel(), 0);
+  let done = 0;
+  parts.push("<h2>Values</h2>", ...groups.map(([names, t]) => {
+    const html = parameterPictures(names, t);
+    options.progress?.((done += t.numel()), total);
+    return html;
+  }), "</body></html>");
   return `${parts.join("\n")}\n`;
 }
