@@ -77,19 +77,16 @@ const binaryNames: Partial<Record<BinaryOp, string>> = {
 
 /** Promotes, broadcasts and runs a binary kernel; records the graph for differentiable ops. */
 export function binary(op: BinaryOp, a: TensorLike, b: TensorLike): Tensor {
-  // the common case, two tensors of one float dtype and shape, skips promotion and broadcasting
-  if (a instanceof Tensor && b instanceof Tensor && a.dtype === b.dtype && a.dtype.kind === "float" && a.dtype.computable && sameShape(a.shape, b.shape)) {
-    const outType = comparisons.has(op) ? bool : a.dtype;
-    const out = wrap(backend().binary(op, a.storage.data, a.layout, b.storage.data, b.layout, outType), a.shape, outType);
-    const name = binaryNames[op];
-    return name && outType !== bool ? record(op as never, name, [a, b], out) : out;
-  }
-  // a float tensor and a JS number: the tensor's dtype wins (a "wrapped number" never widens it)
-  if (a instanceof Tensor && typeof b === "number" && a.dtype.kind === "float" && a.dtype.computable) {
-    const s = scalarTensor(b, a.dtype), outType = comparisons.has(op) ? bool : a.dtype;
-    const out = wrap(backend().binary(op, a.storage.data, a.layout, s.storage.data, s.layout.expand(a.shape), outType), a.shape, outType);
-    const name = binaryNames[op];
-    return name && outType !== bool ? record(op as never, name, [a, s], out) : out;
+  // the common cases skip promotion and broadcasting: two float tensors of one dtype and shape,
+  // or a float tensor and a JS number (a "wrapped number" never widens the tensor's dtype)
+  if (a instanceof Tensor && a.dtype.kind === "float" && a.dtype.computable) {
+    if (b instanceof Tensor && b.dtype === a.dtype && sameShape(a.shape, b.shape)) {
+      return runBinary(op, a, a.layout, b, b.layout, a.shape, a.dtype, [a, b]);
+    }
+    if (typeof b === "number") {
+      const s = scalarTensor(b, a.dtype);
+      return runBinary(op, a, a.layout, s, s.layout.expand(a.shape), a.shape, a.dtype, [a, s]);
+    }
   }
   if (op === "sub") checkBoolSub(a, b);
   let compute = resultType([a, b], isTensor);
@@ -99,11 +96,17 @@ export function binary(op: BinaryOp, a: TensorLike, b: TensorLike): Tensor {
   const tb = isTensor(b) ? b : scalarTensor(b, compute);
   const shape = broadcastShapes(ta.shape, tb.shape);
   const ca = cast(ta, compute), cb = cast(tb, compute);
+  return runBinary(op, ca, ca.layout.expand(shape), cb, cb.layout.expand(shape), shape, compute, [ta, tb]);
+}
+
+// The kernel on operands of the compute dtype laid out over `shape`, then the graph node
+function runBinary(
+  op: BinaryOp, a: Tensor, la: Layout, b: Tensor, lb: Layout, shape: readonly number[], compute: DType, inputs: Tensor[],
+): Tensor {
   const outType = comparisons.has(op) ? bool : compute;
-  const data = backend().binary(op, ca.storage.data, ca.layout.expand(shape), cb.storage.data, cb.layout.expand(shape), outType);
-  const out = wrap(data, shape, outType);
+  const out = wrap(backend().binary(op, a.storage.data, la, b.storage.data, lb, outType), shape, outType);
   const name = binaryNames[op];
-  return name && outType.kind === "float" ? record(op as never, name, [ta, tb], out) : out;
+  return name && outType.kind === "float" ? record(op as never, name, inputs, out) : out;
 }
 
 function checkBoolSub(a: TensorLike, b: TensorLike): void {
