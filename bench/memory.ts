@@ -28,6 +28,7 @@ console.log(`# ${machine()}; torchlet ${source ? "src/ via tsx" : "dist/"}, back
 console.log(`# MLP 784-256-256-10, batch 128, cross-entropy + SGD: ${steps} steps after ${warmup} warm-up steps, no dispose()/tidy()`);
 console.log("| step | rss MiB | heapUsed MiB | external MiB | arrayBuffers MiB | ms/step since last row |");
 console.log("|---|---|---|---|---|---|");
+const rss: number[] = [];
 let base = 0;
 let peak = 0;
 let last = performance.now();
@@ -43,10 +44,15 @@ for (let i = 1; i <= warmup + steps; i++) {
     last = now;
     if (done === 0) base = m.rss;
     peak = Math.max(peak, m.rss);
+    if (done > 0) rss.push(m.rss);
     console.log(`| ${done === 0 ? "0 (end of warm-up)" : done} | ${mib(m.rss)} | ${mib(m.heapUsed)} | ${mib(m.external)} | ${mib(m.arrayBuffers)} | ${rate.toFixed(2)} |`);
   }
 }
 const end = process.memoryUsage().rss;
 const growth = ((end - base) / base) * 100;
 const peakGrowth = ((peak - base) / base) * 100;
+// A single sample sits anywhere in the collector's sawtooth; halves' medians show a trend (a leak) apart from it.
+const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1] ?? NaN;
+const [first, second] = [med(rss.slice(0, rss.length >> 1)), med(rss.slice(rss.length >> 1))];
+console.log(`median rss, first half of the samples ${mib(first)} MiB, second half ${mib(second)} MiB (${(((second - first) / first) * 100).toFixed(1)}%)`);
 console.log(`rss growth from the end of warm-up to step ${steps}: ${growth.toFixed(1)}% (peak ${peakGrowth.toFixed(1)}%); target under 5%: ${growth < 5 ? "met" : "not met"}`);
