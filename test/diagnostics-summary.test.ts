@@ -52,6 +52,19 @@ describe("summary", () => {
     assert.equal(s.rows[0]!.trainable, "--");
   });
 
+  test("a lazy module the input never reaches counts 0 and keeps its lazy name", () => {
+    class Unused extends nn.Module {
+      declare used: torch.nn.Linear;
+      declare spare: torch.nn.LazyLinear;
+      constructor() { super(); this.used = new nn.Linear(2, 2); this.spare = new nn.LazyLinear(4); }
+      forward(x: torch.Tensor): torch.Tensor { return this.used(x); }
+    }
+    const s = summary(new Unused(), [1, 2]);
+    assert.equal(s.totalParams, 6);
+    assert.deepEqual([s.rows[2]!.className, s.rows[2]!.params, s.rows[2]!.outputShapes], ["LazyLinear", 0, []]);
+    assert.match(String(s), /spare \(LazyLinear\) +-- +-- +yes/);
+  });
+
   test("a module called twice at one path lists both outputs; shapes may be given as a list", () => {
     class Twice extends nn.Module {
       declare lin: torch.nn.Linear;

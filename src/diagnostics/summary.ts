@@ -9,7 +9,7 @@ import type { DType } from "../core/dtype.ts";
 import { zeros } from "../ops/creation.ts";
 import { noGrad } from "../autograd/grad-mode.ts";
 import type { Module, RemovableHandle } from "../nn/module.ts";
-import type { Parameter } from "../nn/parameter.ts";
+import { UninitializedParameter, type Parameter } from "../nn/parameter.ts";
 import { alignColumns } from "./stats.ts";
 
 /** One module of the tree, in depth-first order. */
@@ -122,7 +122,8 @@ function trainableOf(params: Parameter[]): SummaryRow["trainable"] {
   return on === params.length ? "yes" : on === 0 ? "no" : "partial";
 }
 
-const numelOf = (p: Parameter) => p.shape.reduce((a, b) => a * b, 1);
+// a lazy module the example input never reached still has no shape: it counts 0 until it runs
+const numelOf = (p: Parameter) => (p instanceof UninitializedParameter ? 0 : p.shape.reduce((a, b) => a * b, 1));
 
 /** Rows in tree order: a module reached again is marked shared; parameters are counted at their first path. */
 function buildRows(model: Module, calls: Capture["calls"]): SummaryRow[] {
