@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createServer } from "node:http";
 import { ShapeError } from "../src/errors.ts";
-import { setWasmThreadThreshold, wasmBmm, wasmLinear, wasmMatmul } from "../src/backend/wasm/matmul.ts";
+import { setWasmThreadThreshold, wasmBmm, wasmHelperBands, wasmLinear, wasmMatmul } from "../src/backend/wasm/matmul.ts";
 import { disableWasmThreads, enableWasmThreads } from "../src/backend/wasm/threads-node.ts";
 
 /** Deterministic values in [-1, 1). */
@@ -241,6 +241,12 @@ describe("wasmMatmul on two threads", () => {
     assertClose(wasmLinear(x, w, bias, m, k, n, { relu: true }), expected, ref.scale, "split linear");
   });
 
+  test("the helper thread computes bands of C", () => {
+    const big = values(256 * 256, 71);
+    for (let i = 0; i < 200 && wasmHelperBands() === 0; i++) wasmMatmul(big, big, 256, 256, 256);
+    assert.ok(wasmHelperBands() > 0);
+  });
+
   test("a large product agrees with the single-threaded result exactly", () => {
     const [m, k, n] = [200, 300, 150];
     const a = values(m * k, 41);
@@ -359,10 +365,14 @@ describe("two threads in a browser (Web Worker)", { skip: noChromium }, () => {
             worst = Math.max(worst, Math.abs(c[i * n + j] - s) / (abs + 1e-30));
           }
         }
+        // the helper wakes within microseconds to milliseconds: give it a few large products to join
+        const big = new Float32Array(256 * 256).fill(0.5);
+        for (let i = 0; i < 200 && T.wasmHelperBands() === 0; i++) T.wasmMatmul(big, big, 256, 256, 256);
+        const helped = T.wasmHelperBands() > 0;
         T.disableWasmThreadsWeb();
-        return { on, isolated: globalThis.crossOriginIsolated, worst };
+        return { on, isolated: globalThis.crossOriginIsolated, worst, helped };
       });
-      assert.deepEqual({ on: result.on, isolated: result.isolated }, { on: true, isolated: true });
+      assert.deepEqual({ on: result.on, isolated: result.isolated, helped: result.helped }, { on: true, isolated: true, helped: true });
       assert.ok(result.worst < 1e-5, `relative error ${result.worst}`);
     } finally {
       await browser.close();

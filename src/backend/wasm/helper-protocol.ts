@@ -8,14 +8,15 @@ import type { SgemmInstance } from "./module.ts";
 
 /** Control block (Int32 slots): request sequence, failure flag, next free chunk (tagged with the
  * request sequence: seq * 256 + chunk), chunks finished, chunk count, the helper's two scratch
- * pointers, then MAX_CHUNKS rows of sgemm arguments. */
+ * pointers, chunks the helper has run in all, then MAX_CHUNKS rows of sgemm arguments. */
 const REQUEST = 0;
 const FAILED = 1;
 const NEXT = 2;
 const FINISHED = 3;
 const COUNT = 4;
 const SCRATCH = 5;
-const ARGS = 7;
+const HELPED = 7;
+const ARGS = 8;
 const ARG_COUNT = 13;
 const MAX_CHUNKS = 8;
 /** Polls before sleeping in Atomics.wait (~20 µs): back-to-back matmuls then skip the futex round trip. */
@@ -58,6 +59,7 @@ for (;;) {
     } catch {
       Atomics.store(ctl, ${FAILED}, 1);
     }
+    Atomics.add(ctl, ${HELPED}, 1);
     if (Atomics.add(ctl, ${FINISHED}, 1) + 1 === count) Atomics.notify(ctl, ${FINISHED});
   }
 }
@@ -101,6 +103,7 @@ export function makeHelper(ctl: Int32Array, instance: SgemmInstance, alive: () =
   let seq = 0;
   return {
     instance,
+    helped: () => Atomics.load(ctl, HELPED),
     parallel(chunks, helperScratch, local) {
       if (chunks.length > MAX_CHUNKS) throw new TorchletError(`matmul: at most ${MAX_CHUNKS} chunks, got ${chunks.length}`);
       chunks.forEach((chunk, c) => ctl.set(chunk, ARGS + c * ARG_COUNT));

@@ -41,6 +41,8 @@ export interface WasmLinearOptions {
 export interface GemmHelper {
   /** The shared-memory instance both threads run on. */
   readonly instance: SgemmInstance;
+  /** Bands of C the helper thread has computed so far. */
+  helped(): number;
   /**
    * Runs every chunk (sgemm arguments up to, not including, the two scratch pointers) with both
    * threads taking the next free chunk, so a descheduled helper only costs its share; `local` runs
@@ -73,6 +75,11 @@ let view: Float32Array | null = null;
 export function setGemmHelper(next: GemmHelper | null): void {
   helper = next;
   view = null;
+}
+
+/** Bands of C the helper thread has computed since it started (0 without one): shows it is working. */
+export function wasmHelperBands(): number {
+  return helper === null ? 0 : helper.helped();
 }
 
 /** Sets the size (m * n * k multiply-adds) from which products are split across both threads. */
