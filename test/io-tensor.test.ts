@@ -9,7 +9,7 @@ import { FormatError, ValueError } from "../src/errors.ts";
 import { writeZip } from "../src/io/zip.ts";
 import { load, loadSafetensors, loadSafetensorsFile, save, saveSafetensors } from "../src/io/files-node.ts";
 import { deserialize, deserializeSafetensors, serialize, serializeSafetensors } from "../src/io/serialize.ts";
-import { bfloat16ToNumber, halfToNumber } from "../src/io/tensor-adapter.ts";
+import { bfloat16ToNumber, halfToNumber } from "../src/core/half.ts";
 import type { LoadValue, SaveValue } from "../src/io/tensor-adapter.ts";
 import { tensor } from "../src/ops/creation.ts";
 import { expected, fixture, fixtureDir, valuesOf } from "./io-helpers.ts";

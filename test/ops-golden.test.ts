@@ -338,3 +338,20 @@ describe("op errors use PyTorch's words", () => {
     });
   }
 });
+
+describe("half-precision storage dtypes convert as PyTorch's casts", () => {
+  // torch.tensor([0.5, -0.5, 1/3, 65504, 70000, 1e-8, 6e-8]).half() / .bfloat16(), then .float()
+  test("float32 -> float16 -> float32 rounds to nearest even and saturates to inf", () => {
+    const t = torch.tensor([0.5, -0.5, 1 / 3, 65504, 70000, 1e-8, 6e-8]);
+    const back = t.to(torch.float16).to(torch.float32).tolist() as number[];
+    assert.deepEqual(back, [0.5, -0.5, 0.333251953125, 65504, Infinity, 0, 5.960464477539063e-8]);
+  });
+  test("float32 -> bfloat16 -> float32 keeps the top 16 bits, rounded to nearest even", () => {
+    const t = torch.tensor([0.5, 1 / 3, 3.4e38, -1.0009765625]);
+    const back = t.to(torch.bfloat16).to(torch.float32).tolist() as number[];
+    assert.deepEqual(back, [0.5, 0.333984375, Infinity, -1]);
+  });
+  test("half to bool tests the value, not the bits", () => {
+    assert.deepEqual(torch.tensor([0, 0.5, -0]).to(torch.float16).to(torch.bool).tolist(), [false, true, false]);
+  });
+});

@@ -7,9 +7,9 @@ import type { DType, TypedArray } from "../core/dtype.ts";
 import type { Layout } from "../core/layout.ts";
 import type { Shape } from "../core/shape.ts";
 
-/** Elementwise ops of one operand. `cast` converts dtype (and compacts a strided view). */
+/** Elementwise ops of one operand. */
 export type UnaryOp =
-  | "cast" | "neg" | "exp" | "log" | "sqrt" | "abs" | "relu" | "sigmoid" | "tanh" | "sign"
+  | "neg" | "exp" | "log" | "sqrt" | "abs" | "relu" | "sigmoid" | "tanh" | "sign"
   | "sin" | "cos" | "erf" | "not" | "isnan" | "isinf";
 
 /** Elementwise ops of two broadcast operands. Comparisons produce bool. */
@@ -26,7 +26,9 @@ export type ArgReduceOp = "argmax" | "argmin";
 /** The kernels a backend provides. Outputs are contiguous and freshly allocated. */
 export interface Backend {
   readonly name: string;
-  /** `op(x)` elementwise, computed in `x`'s dtype (or `out` for cast), stored as `out`. */
+  /** `x` converted from dtype `from` to `to`, as a new contiguous array (compacts a strided view). */
+  cast(x: TypedArray, layout: Layout, from: DType, to: DType): TypedArray;
+  /** `op(x)` elementwise, computed in `x`'s dtype, stored as `out`. */
   unary(op: UnaryOp, x: TypedArray, layout: Layout, out: DType): TypedArray;
   /** `op(a, b)` with `a` and `b` already of the compute dtype and expanded to `shape`. */
   binary(op: BinaryOp, a: TypedArray, la: Layout, b: TypedArray, lb: Layout, out: DType): TypedArray;

@@ -20,7 +20,7 @@ function asMatrix(data: Float32Array, l: Layout): Matrix {
   const [rs, cs] = [l.strides[l.ndim - 2]!, l.strides[l.ndim - 1]!];
   if ((cs === 1 || cols === 1) && (rs === cols || rows === 1)) return { buf: data.subarray(l.offset, l.offset + rows * cols), trans: false };
   if ((rs === 1 || rows === 1) && (cs === rows || cols === 1)) return { buf: data.subarray(l.offset, l.offset + rows * cols), trans: true };
-  return { buf: cpuBackend.unary("cast", data, l, float32) as Float32Array, trans: false };
+  return { buf: cpuBackend.cast(data, l, float32, float32) as Float32Array, trans: false };
 }
 
 function matmul(a: TypedArray, la: Layout, b: TypedArray, lb: Layout, out: DType): TypedArray {
@@ -42,7 +42,7 @@ function linear(x: TypedArray, lx: Layout, w: TypedArray, lw: Layout, b: TypedAr
   const [m, k] = lx.shape as [number, number], n = lw.shape[0]!;
   if (out !== float32 || m * n * k < WASM_MIN_MACS) return cpuBackend.linear(x, lx, w, lw, b, lb, out);
   const X = asMatrix(x as Float32Array, lx), W = asMatrix(w as Float32Array, lw);
-  const bias = b === null || lb === null ? null : (cpuBackend.unary("cast", b, lb, out) as Float32Array);
+  const bias = b === null || lb === null ? null : (cpuBackend.cast(b, lb, out, out) as Float32Array);
   if (!X.trans && !W.trans) return wasmLinear(X.buf, W.buf, bias, m, k, n);
   const res = wasmMatmul(X.buf, W.buf, m, k, n, { transA: X.trans, transB: !W.trans });
   if (bias) for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) res[i * n + j]! += bias[j]!;

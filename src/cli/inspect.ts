@@ -13,7 +13,7 @@ import type { RawStorage, RawTensor } from "../io/raw.ts";
 import { isContiguous, isRawTensor, maxDepth, numel, packContiguous } from "../io/raw.ts";
 import { readSafetensors } from "../io/safetensors.ts";
 import { parseShardIndex } from "../io/serialize.ts";
-import { bfloat16ToNumber, halfToNumber } from "../io/tensor-adapter.ts";
+import { bfloat16ToNumber, halfToNumber } from "../core/half.ts";
 
 /** One row of the report. */
 export interface TensorRow {

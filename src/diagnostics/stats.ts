@@ -3,7 +3,7 @@
  * their names), computed in float64 over the raw values so the numbers never depend on autograd.
  */
 import { bfloat16, float16 } from "../core/dtype.ts";
-import { bfloat16ToNumber, halfToNumber } from "../io/tensor-adapter.ts";
+import { bfloat16ToNumber, halfToNumber } from "../core/half.ts";
 import type { Tensor } from "../core/tensor.ts";
 import { Module } from "../nn/module.ts";
 import { UninitializedParameter } from "../nn/parameter.ts";

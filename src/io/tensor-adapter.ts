@@ -4,6 +4,7 @@
  * tied parameters save as one storage and load as views of one storage.
  */
 import { DType } from "../core/dtype.ts";
+import { bfloat16ToNumber, halfToNumber } from "../core/half.ts";
 import type { Storage } from "../core/tensor.ts";
 import { Tensor } from "../core/tensor.ts";
 import { Parameter } from "../nn/parameter.ts";
@@ -26,23 +27,6 @@ export type LoadValue =
 export interface LoadOptions {
   /** Convert float16 and bfloat16 tensors to float32 (storage-wise, so shared views stay shared). */
   halfToFloat?: boolean;
-}
-
-const f32 = new Float32Array(1);
-const u32 = new Uint32Array(f32.buffer);
-
-/** IEEE half bits to a number (subnormals, infinities and NaN included). */
-export function halfToNumber(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1, exp = (h >> 10) & 0x1f, frac = h & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24;
-  if (exp === 0x1f) return frac ? NaN : sign * Infinity;
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
-}
-
-/** bfloat16 bits to a number: the top half of a float32. */
-export function bfloat16ToNumber(h: number): number {
-  u32[0] = h << 16;
-  return f32[0]!;
 }
 
 function widenStorage(s: RawStorage | Storage): Storage {

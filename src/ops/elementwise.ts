@@ -30,20 +30,19 @@ export function wrap(data: TypedArray, shape: readonly number[], dtype: DType): 
 export function contiguousData(t: Tensor): TypedArray {
   const l = t.layout, data = t.storage.data;
   if (l.isContiguous && l.offset === 0 && data.length === l.numel) return data;
-  return backend().unary("cast", data, l, t.dtype);
+  return backend().cast(data, l, t.dtype, t.dtype);
 }
 
 /** Casts to another dtype; autograd passes gradients back in the source dtype. */
 export function cast(t: Tensor, dtype: DType): Tensor {
   if (t.dtype === dtype) return t;
-  if (!dtype.computable && !t.dtype.computable) throw new DTypeError(`to(): cannot convert ${t.dtype} to ${dtype}`);
-  const out = wrap(backend().unary("cast", t.storage.data, t.layout, dtype), t.shape, dtype);
+  const out = wrap(backend().cast(t.storage.data, t.layout, t.dtype, dtype), t.shape, dtype);
   return record("identity", "ToCopyBackward0", [t], out);
 }
 
 /** A contiguous copy that autograd tracks. */
 export function cloneOp(t: Tensor): Tensor {
-  const out = wrap(backend().unary("cast", t.storage.data, t.layout, t.dtype), t.shape, t.dtype);
+  const out = wrap(backend().cast(t.storage.data, t.layout, t.dtype, t.dtype), t.shape, t.dtype);
   return record("identity", "CloneBackward0", [t], out);
 }
 

@@ -84,7 +84,7 @@ export function reshape(t: Tensor, shape: Shape): Tensor {
   if (sameShape(target, t.shape)) return t;
   const layout = t.layout.view(target);
   if (layout !== null) return record("view", "ReshapeAliasBackward0", [t], viewOf(t, layout), { shape: t.shape });
-  const data = backend().unary("cast", t.storage.data, t.layout, t.dtype);
+  const data = backend().cast(t.storage.data, t.layout, t.dtype, t.dtype);
   return record("view", "UnsafeViewBackward0", [t], wrap(data, target, t.dtype), { shape: t.shape });
 }
 

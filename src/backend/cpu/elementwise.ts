@@ -11,7 +11,6 @@ type Big2 = (a: bigint, b: bigint) => bigint | boolean;
 
 function unaryNumber(op: UnaryOp): Num {
   switch (op) {
-    case "cast": return (x) => x;
     case "neg": return (x) => -x;
     case "exp": return Math.exp;
     case "log": return Math.log;
@@ -33,7 +32,6 @@ function unaryNumber(op: UnaryOp): Num {
 
 function unaryBig(op: UnaryOp): Big {
   switch (op) {
-    case "cast": return (x) => x;
     case "neg": return (x) => -x;
     case "abs": return (x) => (x < 0n ? -x : x);
     case "relu": return (x) => (x > 0n ? x : 0n);
@@ -90,13 +88,12 @@ function binaryBig(op: BinaryOp): Big2 {
 }
 
 /** Storage positions of a layout's elements, or null when they are 0..n-1 shifted by offset. */
-function positions(layout: Layout): Int32Array | Float64Array | null {
+export function positions(layout: Layout): Int32Array | Float64Array | null {
   return layout.isContiguous ? null : layout.indices();
 }
 
-/** Converts one stored element to what a destination array accepts (bool: nonzero, NaN included). */
-export function convert(v: number | bigint, toBig: boolean, toBool = false): number | bigint {
-  if (toBool) return v !== 0 && v !== 0n ? 1 : 0;
+/** Converts one stored element to what a destination array accepts. */
+export function convert(v: number | bigint, toBig: boolean): number | bigint {
   if (toBig) return typeof v === "bigint" ? v : BigInt(Math.trunc(Number.isFinite(v) ? v : 0));
   return typeof v === "bigint" ? Number(v) : v;
 }
@@ -105,14 +102,6 @@ export function convert(v: number | bigint, toBig: boolean, toBool = false): num
 export function unaryKernel(op: UnaryOp, x: TypedArray, layout: Layout, out: DType): TypedArray {
   const n = layout.numel, res = out.alloc(n), pos = positions(layout), off = layout.offset;
   const srcBig = x instanceof BigInt64Array, dstBig = res instanceof BigInt64Array;
-  if (op === "cast" && out.kind === "bool") {
-    for (let i = 0; i < n; i++) res[i] = convert(x[pos === null ? off + i : pos[i]!]!, false, true);
-    return res;
-  }
-  if (op === "cast" && pos === null && x.constructor === res.constructor) {
-    (res as Float64Array).set((x as Float64Array).subarray(off, off + n));
-    return res;
-  }
   if (!srcBig && !dstBig) {
     const f = unaryNumber(op), xs = x as Float64Array, r = res as Float64Array;
     if (pos === null && unaryInline(op, xs, off, r, n)) return res;
@@ -120,15 +109,11 @@ export function unaryKernel(op: UnaryOp, x: TypedArray, layout: Layout, out: DTy
     else for (let i = 0; i < n; i++) r[i] = f(xs[pos[i]!]!);
     return res;
   }
-  if (srcBig && op !== "cast") {
-    const f = unaryBig(op), xs = x as BigInt64Array;
-    for (let i = 0; i < n; i++) {
-      const v = f(xs[pos === null ? off + i : pos[i]!]!);
-      res[i] = dstBig ? v : Number(v);
-    }
-    return res;
+  const f = unaryBig(op), xs = x as BigInt64Array;
+  for (let i = 0; i < n; i++) {
+    const v = f(xs[pos === null ? off + i : pos[i]!]!);
+    res[i] = dstBig ? v : Number(v);
   }
-  for (let i = 0; i < n; i++) res[i] = convert(x[pos === null ? off + i : pos[i]!]!, dstBig);
   return res;
 }
 
@@ -205,11 +190,6 @@ export function whereKernel(
 /** Writes a contiguous `src` through a strided destination, converting element types. */
 export function writeKernel(dst: TypedArray, layout: Layout, src: TypedArray): void {
   const n = layout.numel, pos = positions(layout), off = layout.offset;
-  if (dst instanceof Uint8Array && !(src instanceof Uint8Array)) {
-    // only bool tensors are stored in a Uint8Array among computable dtypes
-    for (let i = 0; i < n; i++) dst[pos === null ? off + i : pos[i]!] = convert(src[i]!, false, true) as number;
-    return;
-  }
   const same = (dst instanceof BigInt64Array) === (src instanceof BigInt64Array);
   if (pos === null && same) { (dst as Float64Array).set(src as Float64Array, off); return; }
   const toBig = dst instanceof BigInt64Array;

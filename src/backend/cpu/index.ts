@@ -1,5 +1,6 @@
 /** The reference TypeScript backend: plain loops over typed arrays, runs everywhere. */
 import type { Backend } from "../backend.ts";
+import { castKernel } from "./cast.ts";
 import { binaryKernel, fillKernel, unaryKernel, whereKernel, writeKernel } from "./elementwise.ts";
 import { linearKernel, matmulKernel } from "./matmul.ts";
 import { argReduceKernel, reduceKernel } from "./reduce.ts";
@@ -7,6 +8,7 @@ import { argReduceKernel, reduceKernel } from "./reduce.ts";
 /** The CPU backend. */
 export const cpuBackend: Backend = {
   name: "cpu",
+  cast: castKernel,
   unary: unaryKernel,
   binary: binaryKernel,
   where: whereKernel,
