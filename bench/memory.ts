@@ -4,6 +4,7 @@
 //   npx tsx bench/memory.ts                               10,000 steps after 1,000 of warm-up, torchlet from dist/
 //   npx tsx bench/memory.ts --steps 2000 --warmup 200     shorter
 //   npx tsx bench/memory.ts --every 500 --source          sampling interval; torchlet from src/ through tsx
+//   npx tsx bench/memory.ts --threads 2                   large matmuls on both cores
 import type * as TorchletModule from "../src/index-node.ts";
 import { argValue, lcgArray, machine } from "./lib.ts";
 
@@ -15,6 +16,7 @@ const every = Number(argValue("--every") ?? 500);
 const source = process.argv.includes("--source");
 const torch: Torchlet = await import(source ? "../src/index-node.ts" : "../dist/index-node.js");
 const { nn } = torch;
+torch.setNumThreads(Number(argValue("--threads") ?? 1));
 
 const net = new nn.Sequential(new nn.Linear(784, 256), new nn.ReLU(), new nn.Linear(256, 256), new nn.ReLU(), new nn.Linear(256, 10));
 const x = torch.tensor(lcgArray(128 * 784, 1)).view(128, 784);
@@ -24,7 +26,7 @@ const opt = new torch.optim.SGD(net.parameters(), { lr: 0.01 });
 
 const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
 
-console.log(`# ${machine()}; torchlet ${source ? "src/ via tsx" : "dist/"}, backend ${torch.backend().name}`);
+console.log(`# ${machine()}; torchlet ${source ? "src/ via tsx" : "dist/"}, backend ${torch.backend().name}, ${torch.getNumThreads()} thread(s)`);
 console.log(`# MLP 784-256-256-10, batch 128, cross-entropy + SGD: ${steps} steps after ${warmup} warm-up steps, no dispose()/tidy()`);
 console.log("| step | rss MiB | heapUsed MiB | external MiB | arrayBuffers MiB | ms/step since last row |");
 console.log("|---|---|---|---|---|---|");

@@ -4,6 +4,7 @@
 //   npx tsx bench/mlp.ts --with-source       adds torchlet loaded from src/ through tsx as a contender
 //   npx tsx bench/mlp.ts --only seed-train   one or more workloads, comma-separated
 //   npx tsx bench/mlp.ts --rounds 5          fewer samples per contender (default 11)
+//   npx tsx bench/mlp.ts --threads 2         torchlet.setNumThreads(2) and torch.set_num_threads(2) (default 1)
 //   node --cpu-prof --import tsx bench/mlp.ts --profile seed-train --seconds 5
 //                                            torchlet alone on one workload, for a CPU profile
 // TF.js runs in worker threads (one engine per backend, so neither moves the other's tensors), PyTorch
@@ -362,11 +363,13 @@ async function main(): Promise<void> {
     return;
   }
   const source: Torchlet | null = withSource ? await import("../src/index-node.ts") : null;
-  const [torch, wasm, cpu] = await Promise.all([TorchPeer.start(1), TfjsPeer.start("wasm"), TfjsPeer.start("cpu")]);
+  const threads = Number(argValue("--threads") ?? 1);
+  for (const t of [torchlet, source]) t?.setNumThreads(threads);
+  const [torch, wasm, cpu] = await Promise.all([TorchPeer.start(threads), TfjsPeer.start("wasm"), TfjsPeer.start("cpu")]);
   const names = only ?? (Object.keys(WORKLOADS) as Workload[]);
   const torchInfo = torch === null ? "PyTorch not found" : torch.header;
   console.log(`# MLP workloads: median per step (min–max) of ${rounds} alternated samples; ratios are torchlet's median time over the peer's`);
-  console.log(`# ${machine()}; torchlet ${process.argv.includes("--source") ? "src/ via tsx" : "dist/"}, backend ${torchlet.backend().name ?? "?"}; ${torchInfo}`);
+  console.log(`# ${machine()}; torchlet ${process.argv.includes("--source") ? "src/ via tsx" : "dist/"}, backend ${torchlet.backend().name}, ${torchlet.getNumThreads()} thread(s); ${torchInfo}; TF.js wasm: 1 thread (no threads in Node)`);
   const cols = COLS.filter((c) => withSource || c !== "torchlet (tsx source)");
   console.log(`| workload | ${cols.join(" | ")} | torchlet/PyTorch | torchlet/TF.js-wasm | target |`);
   console.log(`|---|${cols.map(() => "---|").join("")}---|---|---|`);

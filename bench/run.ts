@@ -4,6 +4,7 @@
 //   npx tsx bench/run.ts --quick            fewer samples and a 2,000-step memory run
 //   npx tsx bench/run.ts --skip gemm,memory any of mlp, memory, gemm
 //   npx tsx bench/run.ts --with-source      the MLP table also times torchlet from src/ through tsx
+//   npx tsx bench/run.ts --threads 2        torchlet and PyTorch on both cores in the MLP and memory runs
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -12,10 +13,12 @@ import { argValue, machine } from "./lib.ts";
 const quick = process.argv.includes("--quick");
 const skip = new Set(argValue("--skip")?.split(",") ?? []);
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+const threads = argValue("--threads");
+const threadArgs = threads === undefined ? [] : ["--threads", threads];
 
 const benches: [string, string, string[]][] = [
-  ["mlp", "mlp.ts", [...(quick ? ["--rounds", "5"] : []), ...(process.argv.includes("--with-source") ? ["--with-source"] : [])]],
-  ["memory", "memory.ts", quick ? ["--steps", "2000", "--warmup", "500"] : []],
+  ["mlp", "mlp.ts", [...(quick ? ["--rounds", "5"] : []), ...(process.argv.includes("--with-source") ? ["--with-source"] : []), ...threadArgs]],
+  ["memory", "memory.ts", [...(quick ? ["--steps", "2000", "--warmup", "500"] : []), ...threadArgs]],
   ["gemm", "gemm.ts", []],
 ];
 
