@@ -7,9 +7,9 @@
 import process from "node:process";
 import { resolve } from "node:path";
 import * as torch from "torchlet";
-import { formatTable, parameterStats, progressLine, Recorder, summary } from "../src/diagnostics/index.ts";
-import { writeReport } from "../src/diagnostics/report-node.ts";
+import { formatTable, parameterStats, Recorder, summary, writeReport } from "torchlet";
 const { nn, optim } = torch;
+const { progressLine } = torch.diagnostics;
 
 torch.manualSeed(0);
 const n = 512;

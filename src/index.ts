@@ -24,3 +24,5 @@ export * as nn from "./nn/index.ts";
 export * as optim from "./optim/index.ts";
 export * from "./io/index.ts";
 export * as autograd from "./autograd/index.ts";
+export * as diagnostics from "./diagnostics/index.ts";
+export { summary, parameterStats, formatTable, Recorder, reportHtml, toDot, toGraphSvg } from "./diagnostics/index.ts";

@@ -1,7 +1,8 @@
 /** The `torchlet` command: dispatches to its subcommands. */
 import { runInspect, type Streams } from "./inspect.ts";
+import { runReport } from "./report.ts";
 
-const USAGE = "usage: torchlet inspect FILE [--json]";
+const USAGE = "usage: torchlet inspect FILE [--json]\n       torchlet report FILE [-o report.html] [--title TEXT]";
 
 /** Runs `torchlet <command> ...args`; returns the exit code. */
 export function main(argv: readonly string[], io: Streams): number {
@@ -9,6 +10,8 @@ export function main(argv: readonly string[], io: Streams): number {
   switch (command) {
     case "inspect":
       return runInspect(args, io);
+    case "report":
+      return runReport(args, io);
     case undefined: case "-h": case "--help":
       io.stdout.write(`${USAGE}\n`);
       return command === undefined ? 2 : 0;
