@@ -31,6 +31,8 @@ describe("wasm backend", () => {
   test("strided operands that are neither row-major nor transposed are copied first", () => {
     const wide = torch.randn(33, 140);
     agree(() => wide.slice(1, 0, 140, 2).matmul(b), "every other column");
+    agree(() => wide.slice(1, 3, 73).matmul(b), "a column block: rows at stride 140, no copy");
+    agree(() => b.T.matmul(wide.slice(1, 3, 73).T), "the transposed column block");
   });
   test("batched and broadcast matmul", () => {
     const x = torch.randn(3, 20, 30), y = torch.randn(30, 25);

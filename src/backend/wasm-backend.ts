@@ -6,34 +6,36 @@ import { float32, type DType, type TypedArray } from "../core/dtype.ts";
 import { Layout } from "../core/layout.ts";
 import type { Backend } from "./backend.ts";
 import { cpuBackend } from "./cpu/index.ts";
-import { wasmLinear, wasmMatmul } from "./wasm/matmul.ts";
+import { batchOffsets } from "./cpu/matmul.ts";
+import { wasmMatmul } from "./wasm/matmul.ts";
 import { wasmSimdSupported } from "./wasm/module.ts";
 
 /** Products below this many multiply-adds stay on the TypeScript kernel (measured crossover). */
 export const WASM_MIN_MACS = 4096;
 
-/** A 2-D operand as the kernel takes it: row-major, or row-major of its transpose. */
-interface Matrix { buf: Float32Array; trans: boolean }
+/** A 2-D operand as the kernel takes it: rows (or, transposed, columns) at stride `ld`, unit steps within. */
+interface Matrix { buf: Float32Array; trans: boolean; ld: number }
 
 function asMatrix(data: Float32Array, l: Layout): Matrix {
-  const [rows, cols] = [l.shape[l.ndim - 2]!, l.shape[l.ndim - 1]!];
-  const [rs, cs] = [l.strides[l.ndim - 2]!, l.strides[l.ndim - 1]!];
-  if ((cs === 1 || cols === 1) && (rs === cols || rows === 1)) return { buf: data.subarray(l.offset, l.offset + rows * cols), trans: false };
-  if ((rs === 1 || rows === 1) && (cs === rows || cols === 1)) return { buf: data.subarray(l.offset, l.offset + rows * cols), trans: true };
-  return { buf: cpuBackend.cast(data, l, float32, float32) as Float32Array, trans: false };
+  const rows = l.shape[l.ndim - 2]!, cols = l.shape[l.ndim - 1]!;
+  const rs = l.strides[l.ndim - 2]!, cs = l.strides[l.ndim - 1]!;
+  // a row-major view (possibly with padded rows), or the transpose of one, runs without a copy
+  if ((cs === 1 || cols === 1) && rs >= cols) return { buf: data.subarray(l.offset), trans: false, ld: rows === 1 ? cols : rs };
+  if ((rs === 1 || rows === 1) && cs >= rows) return { buf: data.subarray(l.offset), trans: true, ld: cols === 1 ? rows : cs };
+  return { buf: cpuBackend.cast(data, l, float32, float32) as Float32Array, trans: false, ld: cols };
 }
 
 function matmul(a: TypedArray, la: Layout, b: TypedArray, lb: Layout, out: DType): TypedArray {
   const nd = la.ndim, m = la.shape[nd - 2]!, k = la.shape[nd - 1]!, n = lb.shape[nd - 1]!;
   if (out !== float32 || m * n * k < WASM_MIN_MACS) return cpuBackend.matmul(a, la, b, lb, out);
-  const batch = la.shape.slice(0, nd - 2);
-  const offA = new Layout(batch, la.strides.slice(0, nd - 2), la.offset).indices();
-  const offB = new Layout(batch, lb.strides.slice(0, nd - 2), lb.offset).indices();
+  const offA = batchOffsets(la), offB = batchOffsets(lb);
   const res = new Float32Array(offA.length * m * n);
   for (let t = 0; t < offA.length; t++) {
     const A = asMatrix(a as Float32Array, new Layout([m, k], la.strides.slice(nd - 2), offA[t]!));
     const B = asMatrix(b as Float32Array, new Layout([k, n], lb.strides.slice(nd - 2), offB[t]!));
-    wasmMatmul(A.buf, B.buf, m, k, n, { transA: A.trans, transB: B.trans, out: res.subarray(t * m * n, (t + 1) * m * n) });
+    wasmMatmul(A.buf, B.buf, m, k, n, {
+      transA: A.trans, transB: B.trans, lda: A.ld, ldb: B.ld, out: res.subarray(t * m * n, (t + 1) * m * n),
+    });
   }
   return res;
 }
@@ -41,12 +43,11 @@ function matmul(a: TypedArray, la: Layout, b: TypedArray, lb: Layout, out: DType
 function linear(x: TypedArray, lx: Layout, w: TypedArray, lw: Layout, b: TypedArray | null, lb: Layout | null, out: DType): TypedArray {
   const [m, k] = lx.shape as [number, number], n = lw.shape[0]!;
   if (out !== float32 || m * n * k < WASM_MIN_MACS) return cpuBackend.linear(x, lx, w, lw, b, lb, out);
-  const X = asMatrix(x as Float32Array, lx), W = asMatrix(w as Float32Array, lw);
+  const X = asMatrix(x as Float32Array, lx);
+  // x @ wᵀ: the weight [n, k] is the right operand transposed
+  const W = asMatrix(w as Float32Array, lw);
   const bias = b === null || lb === null ? null : (cpuBackend.cast(b, lb, out, out) as Float32Array);
-  if (!X.trans && !W.trans) return wasmLinear(X.buf, W.buf, bias, m, k, n);
-  const res = wasmMatmul(X.buf, W.buf, m, k, n, { transA: X.trans, transB: !W.trans });
-  if (bias) for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) res[i * n + j]! += bias[j]!;
-  return res;
+  return wasmMatmul(X.buf, W.buf, m, k, n, { transA: X.trans, transB: !W.trans, lda: X.ld, ldb: W.ld, bias });
 }
 
 /** The WebAssembly backend (SIMD matmul and linear; everything else as the TypeScript backend). */
