@@ -6,7 +6,7 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inspect as nodeInspect } from "node:util";
@@ -17,7 +17,8 @@ import type { BuildResult } from "../web/build.ts";
 import { serve } from "../web/serve.ts";
 import type { Served } from "../web/serve.ts";
 import { inspect } from "../web/inspect.ts";
-import { seedWalkthrough, trainMlp } from "../web/walkthrough.ts";
+import { seedWalkthrough, trainAndDiagnose } from "../web/walkthrough.ts";
+import type { Diagnosed } from "../web/walkthrough.ts";
 import type { PageResult } from "../web/main.ts";
 
 // Debian's Chromium; TORCHLET_CHROMIUM points elsewhere (and, set to a missing path, shows the skip)
@@ -42,11 +43,38 @@ describe("inspect (web/inspect.ts)", () => {
   });
 });
 
-/** What the page reports, plus what the test measured in it. */
+/** One <svg> as measured in the browser. */
+interface Picture { kind: string; title: string; width: number; height: number; marks: number }
+
+// Runs in the browser: every <svg>, its box, and how many of its data marks (bars, cells, lines,
+// boxes; not the background, the axes or <defs>) have a nonzero bounding box.
+const measure = (): Picture[] => [...document.querySelectorAll<SVGSVGElement>("svg")].map((svg) => {
+  const box = svg.getBoundingClientRect();
+  const view = svg.viewBox.baseVal;
+  const marks = [...svg.querySelectorAll<SVGGraphicsElement>("rect, path, line, polyline, circle")].filter((m) => {
+    if (m.closest("defs") || m.getAttribute("stroke") === "#888") return false;
+    const b = m.getBBox();
+    return (b.width > 0 || b.height > 0) && !(b.width >= view.width && b.height >= view.height);
+  });
+  return { kind: svg.dataset.kind ?? "", title: svg.querySelector("title")?.textContent ?? "", width: box.width, height: box.height, marks: marks.length };
+});
+
+const kindsIn = (html: string) => [...html.matchAll(/<svg[^>]*data-kind="([a-z]+)"/g)].map((m) => m[1]!);
+
+function assertDrawn(pictures: Picture[], expectedKinds: string[]): void {
+  assert.deepEqual(pictures.map((p) => p.kind), expectedKinds);
+  for (const p of pictures) {
+    assert.ok(p.width > 0 && p.height > 0, `"${p.title}" has a box: ${JSON.stringify(p)}`);
+    assert.ok(p.marks > 0, `"${p.title}" draws something: ${JSON.stringify(p)}`);
+  }
+}
+
+/** What the page reports, plus what the test read and measured in it. */
 interface Observed extends PageResult {
   seedShown: string;
   logShown: string;
-  pictures: { kind: string; width: number; height: number; marks: number; drawnMarks: number }[];
+  pictures: Picture[];
+  reportPictures: Picture[];
 }
 
 describe("the demo page in headless Chromium", { skip }, () => {
@@ -54,6 +82,8 @@ describe("the demo page in headless Chromium", { skip }, () => {
   let served: Served;
   let browser: Browser;
   let page: Observed;
+  let node: Diagnosed; // the same training and diagnostics, run here in Node
+  let standalone: { pictures: Picture[]; requests: string[] };
   const errors: string[] = [];
   const shots = mkdtempSync(join(tmpdir(), "torchlet-browser-"));
 
@@ -69,25 +99,31 @@ describe("the demo page in headless Chromium", { skip }, () => {
       ], // playwright gives every launch a fresh, empty --user-data-dir of its own
       timeout: 30_000,
     });
-    const tab = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    const tab = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     tab.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
     tab.on("console", (m) => { if (m.type() === "error") errors.push(`console: ${m.text()}`); });
     tab.on("requestfailed", (r) => errors.push(`requestfailed: ${r.url()}`));
     await tab.goto(served.url);
+    node = await trainAndDiagnose(20); // while the page trains
     await tab.waitForFunction(() => window.__torchlet?.done === true, null, { timeout: 40_000 });
-    page = await tab.evaluate(() => ({
+    const texts = await tab.evaluate(() => ({
       ...window.__torchlet,
       seedShown: document.getElementById("seed")!.textContent ?? "",
       logShown: document.getElementById("log")!.textContent ?? "",
-      // measured in the page: the picture's box, and how many of its marks (lines, bars, cells) have area
-      pictures: [...document.querySelectorAll<SVGSVGElement>("#pictures svg")].map((svg) => {
-        const box = svg.getBoundingClientRect();
-        const marks = [...svg.querySelectorAll<SVGGraphicsElement>("polyline, path, rect, circle")].slice(1);
-        const drawn = marks.filter((m) => { const b = m.getBBox(); return b.width > 0 || b.height > 0; });
-        return { kind: svg.dataset.kind ?? "", width: box.width, height: box.height, marks: marks.length, drawnMarks: drawn.length };
-      }),
     }));
+    const report = await (await tab.$("#report"))!.contentFrame();
+    page = { ...texts, pictures: await tab.evaluate(measure), reportPictures: await report!.evaluate(measure) };
     await tab.screenshot({ path: join(shots, "demo.png"), fullPage: true });
+
+    // the report as a file of its own, as `writeReport` or `torchlet report` leaves it
+    writeFileSync(join(built.outdir, "report.html"), node.report);
+    const requests: string[] = [];
+    const own = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    own.on("request", (r) => requests.push(r.url()));
+    own.on("pageerror", (e) => errors.push(`report pageerror: ${e.message}`));
+    await own.goto(new URL("dist/report.html", served.url).href);
+    standalone = { pictures: await own.evaluate(measure), requests };
+    await own.screenshot({ path: join(shots, "report.png"), fullPage: true });
   });
 
   after(async () => {
@@ -110,28 +146,41 @@ describe("the demo page in headless Chromium", { skip }, () => {
     assert.match(page.seedShown, /'bias' => tensor\(\[0\.1118\]\)/);
   });
 
-  test("the loss falls in the page as it does in Node", async () => {
-    const { net, losses } = await trainMlp(page.losses.length);
+  test("the loss falls in the page as it does in Node", () => {
     assert.equal(page.losses.length, 20);
     assert.ok(page.losses.at(-1)! < page.losses[0]! / 10, `losses ${page.losses.join(", ")}`);
-    assert.deepEqual(page.losses, losses);
+    assert.deepEqual(page.losses, node.losses); // with a Recorder attached in both: hooks only observe
     assert.match(page.logShown, /epoch 20 {2}loss \d\.\d{4}/);
-    assert.ok(page.logShown.includes(String(net)), `the page prints the network as Node does:\n${page.logShown}`); // class names survive minifying
+    assert.ok(page.logShown.includes(String(node.net)), `the page prints the network as Node does:\n${page.logShown}`); // class names survive minifying
   });
 
-  test("every picture is drawn", () => {
-    const kinds = page.pictures.map((p) => p.kind);
-    assert.deepEqual(kinds, ["line", "line", "heatmap", "histogram", "histogram", "histogram"]);
-    assert.equal(page.svgCount, kinds.length);
-    for (const p of page.pictures) {
-      assert.ok(p.width > 0 && p.height > 0, `${p.kind} has a box: ${JSON.stringify(p)}`);
-      assert.ok(p.marks > 0 && p.drawnMarks > 0, `${p.kind} has marks with area: ${JSON.stringify(p)}`);
+  test("the summary, the parameter table and the report are the ones Node makes", () => {
+    assert.equal(page.summaryText, node.summaryText);
+    assert.equal(page.statsText, node.statsText);
+    assert.equal(page.report, node.report);
+    assert.match(page.summaryText, /Linear/);
+  });
+
+  test("every picture in the page is drawn", () => {
+    const expected = ["line", ...kindsIn(node.pictures.join(""))]; // the live loss chart, then the diagnostics
+    assert.ok(expected.includes("graph") && expected.filter((k) => k === "line").length >= 2, expected.join());
+    assertDrawn(page.pictures, expected);
+    assert.equal(page.svgCount, expected.length - 1);
+  });
+
+  test("the report shows every picture drawn, in the page and as a file of its own, with no request but itself", () => {
+    const kinds = kindsIn(node.report);
+    assert.ok(kinds.length >= 15 && kinds.includes("heatmap") && kinds.includes("histogram"), kinds.join());
+    assertDrawn(page.reportPictures, kinds);
+    assertDrawn(standalone.pictures, kinds);
+    assert.deepEqual(standalone.requests, [new URL("dist/report.html", served.url).href]);
+  });
+
+  test("screenshots are saved", (t) => {
+    for (const name of ["demo.png", "report.png"]) {
+      const png = join(shots, name);
+      assert.ok(statSync(png).size > 10_000);
+      t.diagnostic(`screenshot: ${png}`);
     }
-  });
-
-  test("a screenshot is saved", (t) => {
-    const png = join(shots, "demo.png");
-    assert.ok(statSync(png).size > 10_000);
-    t.diagnostic(`screenshot: ${png}`);
   });
 });

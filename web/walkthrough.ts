@@ -89,3 +89,46 @@ export async function trainMlp(epochs: number, hooks: TrainHooks = {}): Promise<
   }
   return { net, losses };
 }
+
+/** The trained model seen through torchlet's diagnostics. */
+export interface Diagnosed extends TrainResult {
+  recorder: torch.diagnostics.Recorder;
+  /** `summary(net, [1, 4])` as its table */
+  summaryText: string;
+  /** the parameter and gradient statistics table */
+  statsText: string;
+  /** the recorder's curves (loss, activation mean/std, dead units, gradient norms) and the autograd graph of the last loss */
+  pictures: string[];
+  /** the self-contained HTML report of the trained model */
+  report: string;
+}
+
+/**
+ * `trainMlp` with a diagnostics Recorder on every Linear and ReLU, then the summary, the statistics
+ * table, the pictures and the HTML report. `onEpoch` sees the recorder as it fills.
+ */
+export async function trainAndDiagnose(
+  epochs: number,
+  onEpoch: (r: EpochReport, recorder: torch.diagnostics.Recorder) => void | Promise<void> = () => {},
+): Promise<Diagnosed> {
+  let recorder: torch.diagnostics.Recorder | undefined;
+  let last: torch.Tensor | undefined;
+  const result = await trainMlp(epochs, {
+    ready: (net) => { recorder = new torch.Recorder(net); },
+    step: (loss) => { recorder!.recordLoss(loss); recorder!.step(); last = loss; },
+    epoch: (r) => onEpoch(r, recorder!),
+  });
+  const rec = recorder!;
+  rec.remove();
+  const { net } = result;
+  const summary = torch.summary(net, [1, 4]);
+  const graph = torch.toGraphSvg(last!, { params: net.namedParameters() });
+  return {
+    ...result,
+    recorder: rec,
+    summaryText: String(summary),
+    statsText: torch.formatTable(torch.parameterStats(net)),
+    pictures: [...torch.diagnostics.recorderPictures(rec), graph],
+    report: torch.reportHtml({ model: net, recorder: rec, summary, title: "torchlet: the demo MLP after training" }),
+  };
+}
