@@ -133,6 +133,7 @@ describe("the demo page in headless Chromium", { skip }, () => {
 
   test("the bundle builds and the page runs without errors", (t) => {
     t.diagnostic(`web/dist/torchlet.js ${kb(built.libraryBytes)}, ${kb(built.libraryGzipBytes)} gzipped`);
+    t.diagnostic(`the page ran on the ${page.backend} backend`);
     assert.equal(page.error, null);
     assert.deepEqual(errors, []);
   });
@@ -150,6 +151,7 @@ describe("the demo page in headless Chromium", { skip }, () => {
     assert.equal(page.losses.length, 20);
     assert.ok(page.losses.at(-1)! < page.losses[0]! / 10, `losses ${page.losses.join(", ")}`);
     assert.deepEqual(page.losses, node.losses); // with a Recorder attached in both: hooks only observe
+    assert.equal(page.backend, torch.backend().name); // the WebAssembly SIMD backend, where both support it
     assert.match(page.logShown, /epoch 20 {2}loss \d\.\d{4}/);
     assert.ok(page.logShown.includes(String(node.net)), `the page prints the network as Node does:\n${page.logShown}`); // class names survive minifying
   });

@@ -17,6 +17,8 @@ export interface PageResult {
   report: string;
   /** pictures in #pictures (the recorder's curves and the autograd graph) */
   svgCount: number;
+  /** the backend the ops ran on ("wasm" where WebAssembly SIMD runs, else "cpu") */
+  backend: string;
   done: boolean;
   error: string | null;
 }
@@ -27,7 +29,7 @@ declare global {
 
 const EPOCHS = 20;
 const $ = (id: string) => document.getElementById(id)!;
-const result: PageResult = { stateDictText: "", losses: [], summaryText: "", statsText: "", report: "", svgCount: 0, done: false, error: null };
+const result: PageResult = { stateDictText: "", losses: [], summaryText: "", statsText: "", report: "", svgCount: 0, backend: "", done: false, error: null };
 window.__torchlet = result;
 
 // Lets the browser paint between epochs, so the loss is seen falling.
@@ -53,13 +55,16 @@ async function main(): Promise<void> {
 
   $("status").textContent = "training…";
   const log = $("log");
+  const t0 = performance.now();
   const d = await trainAndDiagnose(EPOCHS, async ({ epoch, loss }, rec) => {
     result.losses.push(loss);
     log.textContent += `epoch ${String(epoch).padStart(2)}  loss ${loss.toFixed(4)}\n`;
     $("live").innerHTML = torch.diagnostics.lineChartSvg([{ name: "loss", values: rec.losses }], `loss per step (epoch ${epoch}/${EPOCHS})`);
     await nextFrame();
   });
+  const seconds = (performance.now() - t0) / 1000;
   log.textContent += `\n${String(d.net)}\n`;
+  result.backend = torch.backend().name;
 
   result.summaryText = $("summary").textContent = d.summaryText;
   result.statsText = $("stats").textContent = d.statsText;
@@ -67,7 +72,8 @@ async function main(): Promise<void> {
   result.svgCount = $("pictures").querySelectorAll("svg").length;
   await showReport(d.report);
   result.report = d.report;
-  $("status").textContent = `done: loss ${d.losses[0]!.toFixed(4)} → ${d.losses.at(-1)!.toFixed(4)} in ${EPOCHS} epochs`;
+  $("status").textContent = `done: loss ${d.losses[0]!.toFixed(4)} → ${d.losses.at(-1)!.toFixed(4)} in ${EPOCHS} epochs`
+    + ` (${seconds.toFixed(1)} s with a recorder attached, on the ${result.backend} backend)`;
   result.done = true;
 }
 
