@@ -17,6 +17,7 @@ import type { BuildResult } from "../web/build.ts";
 import { serve } from "../web/serve.ts";
 import type { Served } from "../web/serve.ts";
 import { inspect } from "../web/inspect.ts";
+import { main } from "../src/cli/main.ts";
 import { seedWalkthrough, trainAndDiagnose } from "../web/walkthrough.ts";
 import type { Diagnosed } from "../web/walkthrough.ts";
 import type { PageResult } from "../web/main.ts";
@@ -84,6 +85,7 @@ describe("the demo page in headless Chromium", { skip }, () => {
   let page: Observed;
   let node: Diagnosed; // the same training and diagnostics, run here in Node
   let standalone: { pictures: Picture[]; requests: string[] };
+  let cliReport: { pictures: Picture[]; requests: string[] };
   const errors: string[] = [];
   const shots = mkdtempSync(join(tmpdir(), "torchlet-browser-"));
 
@@ -115,16 +117,29 @@ describe("the demo page in headless Chromium", { skip }, () => {
     page = { ...texts, pictures: await tab.evaluate(measure), reportPictures: await report!.evaluate(measure) };
     await tab.screenshot({ path: join(shots, "demo.png"), fullPage: true });
 
-    // the report as a file of its own, as `writeReport` or `torchlet report` leaves it
+    // the report as a file of its own, as `writeReport` leaves it, and `torchlet report` of a checkpoint
     writeFileSync(join(built.outdir, "report.html"), node.report);
-    const requests: string[] = [];
-    const own = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    own.on("request", (r) => requests.push(r.url()));
-    own.on("pageerror", (e) => errors.push(`report pageerror: ${e.message}`));
-    await own.goto(new URL("dist/report.html", served.url).href);
-    standalone = { pictures: await own.evaluate(measure), requests };
-    await own.screenshot({ path: join(shots, "report.png"), fullPage: true });
+    torch.save(node.net.stateDict(), join(shots, "mlp.pt"));
+    const cli = main(["report", join(shots, "mlp.pt"), "-o", join(built.outdir, "cli-report.html")], {
+      stdout: { write: () => true },
+      stderr: { write: (text: string) => errors.push(`torchlet report: ${text}`) },
+    });
+    assert.equal(cli, 0, errors.join("\n"));
+    standalone = await openAlone("report.html", "report.png");
+    cliReport = await openAlone("cli-report.html", "cli-report.png");
   });
+
+  /** Opens web/dist/`file` in a tab of its own: its pictures, and every URL the tab requested. */
+  async function openAlone(file: string, screenshot: string): Promise<{ pictures: Picture[]; requests: string[] }> {
+    const requests: string[] = [];
+    const tab = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    tab.on("request", (r) => requests.push(r.url()));
+    tab.on("pageerror", (e) => errors.push(`${file} pageerror: ${e.message}`));
+    await tab.goto(new URL(`dist/${file}`, served.url).href);
+    const pictures = await tab.evaluate(measure);
+    await tab.screenshot({ path: join(shots, screenshot), fullPage: true });
+    return { pictures, requests };
+  }
 
   after(async () => {
     await browser?.close();
@@ -178,8 +193,16 @@ describe("the demo page in headless Chromium", { skip }, () => {
     assert.deepEqual(standalone.requests, [new URL("dist/report.html", served.url).href]);
   });
 
+  test("`torchlet report` of the trained model's checkpoint opens with every picture drawn", () => {
+    const html = readFileSync(join(built.outdir, "cli-report.html"), "utf8");
+    const kinds = kindsIn(html); // a state dict has no gradients: values and heat maps
+    assert.deepEqual([...kinds].sort(), [...Array(6).fill("histogram"), ...Array(3).fill("heatmap")].sort());
+    assertDrawn(cliReport.pictures, kinds);
+    assert.deepEqual(cliReport.requests, [new URL("dist/cli-report.html", served.url).href]);
+  });
+
   test("screenshots are saved", (t) => {
-    for (const name of ["demo.png", "report.png"]) {
+    for (const name of ["demo.png", "report.png", "cli-report.png"]) {
       const png = join(shots, name);
       assert.ok(statSync(png).size > 10_000);
       t.diagnostic(`screenshot: ${png}`);
