@@ -18,7 +18,7 @@ import { serve } from "../web/serve.ts";
 import type { Served } from "../web/serve.ts";
 import { inspect } from "../web/inspect.ts";
 import { main } from "../src/cli/main.ts";
-import { seedWalkthrough, trainAndDiagnose } from "../web/walkthrough.ts";
+import { saveAndReload, seedWalkthrough, trainAndDiagnose } from "../web/walkthrough.ts";
 import type { Diagnosed } from "../web/walkthrough.ts";
 import type { PageResult } from "../web/main.ts";
 
@@ -116,10 +116,13 @@ describe("the demo page in headless Chromium", { skip }, () => {
     const report = await (await tab.$("#report"))!.contentFrame();
     page = { ...texts, pictures: await tab.evaluate(measure), reportPictures: await report!.evaluate(measure) };
     await tab.screenshot({ path: join(shots, "demo.png"), fullPage: true });
+    for (const name of ["mlp.pt", "mlp.safetensors"]) { // saved as a user saves them: a click on the link
+      const [download] = await Promise.all([tab.waitForEvent("download"), tab.click(`a[data-file="${name}"]`)]);
+      await download.saveAs(join(shots, name));
+    }
 
-    // the report as a file of its own, as `writeReport` leaves it, and `torchlet report` of a checkpoint
+    // the report as a file of its own, as `writeReport` leaves it, and `torchlet report` of the checkpoint the page saved
     writeFileSync(join(built.outdir, "report.html"), node.report);
-    torch.save(node.net.stateDict(), join(shots, "mlp.pt"));
     const cli = main(["report", join(shots, "mlp.pt"), "-o", join(built.outdir, "cli-report.html")], {
       stdout: { write: () => true },
       stderr: { write: (text: string) => errors.push(`torchlet report: ${text}`) },
@@ -192,6 +195,24 @@ describe("the demo page in headless Chromium", { skip }, () => {
     assertDrawn(page.reportPictures, kinds);
     assertDrawn(standalone.pictures, kinds);
     assert.deepEqual(standalone.requests, [new URL("dist/report.html", served.url).href]);
+  });
+
+  test("the model trained and saved in the page loads in Node: Node's bytes, the same tensors", () => {
+    assert.deepEqual(page.roundTrip, { pt: true, safetensors: true });
+    const saved = saveAndReload(node.net);
+    assert.deepEqual({ pt: saved.ptRoundTrip, safetensors: saved.safetensorsRoundTrip }, { pt: true, safetensors: true });
+    const pt = readFileSync(join(shots, "mlp.pt"));
+    const safetensors = readFileSync(join(shots, "mlp.safetensors"));
+    assert.ok(pt.equals(saved.pt), "the page's mlp.pt is byte for byte what Node writes");
+    assert.ok(safetensors.equals(saved.safetensors), "the page's mlp.safetensors is byte for byte what Node writes");
+    const expected = node.net.stateDict();
+    const fromPt = torch.load<Map<string, torch.Tensor>>(join(shots, "mlp.pt"));
+    const fromSafetensors = torch.loadSafetensors(join(shots, "mlp.safetensors"));
+    assert.deepEqual([...fromPt.keys()], [...expected.keys()]);
+    assert.deepEqual([...fromSafetensors.keys()], [...expected.keys()].sort()); // safetensors headers list names sorted
+    for (const loaded of [fromPt, fromSafetensors]) {
+      for (const [name, t] of expected) assert.ok(torch.equal(loaded.get(name)!, t), name);
+    }
   });
 
   test("`torchlet report` of the trained model's checkpoint opens with every picture drawn", () => {

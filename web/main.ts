@@ -5,7 +5,7 @@
  * `window.__torchlet` for test/browser.test.ts.
  */
 import * as torch from "torchlet";
-import { seedWalkthrough, trainAndDiagnose } from "./walkthrough.ts";
+import { saveAndReload, seedWalkthrough, trainAndDiagnose } from "./walkthrough.ts";
 
 /** What the page exposes for the browser test. */
 export interface PageResult {
@@ -17,6 +17,8 @@ export interface PageResult {
   report: string;
   /** pictures in #pictures (the recorder's curves and the autograd graph) */
   svgCount: number;
+  /** whether a fresh model loaded from the page's .pt / safetensors bytes computes what the trained one does */
+  roundTrip: { pt: boolean; safetensors: boolean } | null;
   /** the backend the ops ran on ("wasm" where WebAssembly SIMD runs, else "cpu") */
   backend: string;
   done: boolean;
@@ -29,11 +31,21 @@ declare global {
 
 const EPOCHS = 20;
 const $ = (id: string) => document.getElementById(id)!;
-const result: PageResult = { stateDictText: "", losses: [], summaryText: "", statsText: "", report: "", svgCount: 0, backend: "", done: false, error: null };
+const result: PageResult = { stateDictText: "", losses: [], summaryText: "", statsText: "", report: "", svgCount: 0, roundTrip: null, backend: "", done: false, error: null };
 window.__torchlet = result;
 
 // Lets the browser paint between epochs, so the loss is seen falling.
 const nextFrame = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+/** A download link for `bytes`, as a browser saves what it computed. */
+function downloadLink(name: string, bytes: Uint8Array): HTMLAnchorElement {
+  const a = document.createElement("a");
+  a.download = name;
+  a.href = URL.createObjectURL(new Blob([bytes.slice()]));
+  a.textContent = `${name} (${bytes.length} bytes)`;
+  a.dataset.file = name;
+  return a;
+}
 
 /** Shows the report in the iframe and resolves once it has loaded, sized to its content. */
 function showReport(html: string): Promise<void> {
@@ -72,6 +84,12 @@ async function main(): Promise<void> {
   result.svgCount = $("pictures").querySelectorAll("svg").length;
   await showReport(d.report);
   result.report = d.report;
+
+  const saved = saveAndReload(d.net);
+  result.roundTrip = { pt: saved.ptRoundTrip, safetensors: saved.safetensorsRoundTrip };
+  const ok = (b: boolean) => (b ? "same outputs" : "DIFFERENT outputs");
+  $("files").append(downloadLink("mlp.pt", saved.pt), " · ", downloadLink("mlp.safetensors", saved.safetensors),
+    ` · loaded back into a fresh lazy model: .pt ${ok(saved.ptRoundTrip)}, safetensors ${ok(saved.safetensorsRoundTrip)}`);
   $("status").textContent = `done: loss ${d.losses[0]!.toFixed(4)} → ${d.losses.at(-1)!.toFixed(4)} in ${EPOCHS} epochs`
     + ` (${seconds.toFixed(1)} s with a recorder attached, on the ${result.backend} backend)`;
   result.done = true;

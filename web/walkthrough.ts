@@ -48,6 +48,9 @@ export interface TrainResult {
   losses: number[];
 }
 
+/** examples/main.ts's MLP, lazy: 4 → 32 → 32 → 1 with ReLUs. */
+export const makeMlp = () => new nn.Sequential(new nn.LazyLinear(32), new nn.ReLU(), new nn.LazyLinear(32), new nn.ReLU(), new nn.LazyLinear(1));
+
 /** Callbacks of `trainMlp`; none may change the computation. */
 export interface TrainHooks {
   /** After the lazy layers are materialized, before the first step (attach recorders here). */
@@ -66,7 +69,7 @@ export async function trainMlp(epochs: number, hooks: TrainHooks = {}): Promise<
   const [x0, x1, x2, x3] = X.unbind(1) as [torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor];
   const y = x0.mul(3).sin().add(x1.mul(x2)).sub(x3.square()).add(torch.randn(n).mul(0.05)).unsqueeze(1);
 
-  const net = new nn.Sequential(new nn.LazyLinear(32), new nn.ReLU(), new nn.LazyLinear(32), new nn.ReLU(), new nn.LazyLinear(1));
+  const net = makeMlp();
   net(X.slice(0, 0, 1)); // materialize the lazy layers before handing parameters to the optimizer
   hooks.ready?.(net);
   const lossFn = new nn.MSELoss();
@@ -131,4 +134,27 @@ export async function trainAndDiagnose(
     pictures: [...torch.diagnostics.recorderPictures(rec), graph],
     report: torch.reportHtml({ model: net, recorder: rec, summary, title: "torchlet: the demo MLP after training" }),
   };
+}
+
+/** The trained model's state dict as files, and whether a fresh lazy model loaded from each computes the same. */
+export interface Saved {
+  /** PyTorch's .pt format (`torch.save` bytes) */
+  pt: Uint8Array;
+  safetensors: Uint8Array;
+  ptRoundTrip: boolean;
+  safetensorsRoundTrip: boolean;
+}
+
+/** Serializes `net.stateDict()` both ways, loads each into a fresh `makeMlp()`, and compares outputs. */
+export function saveAndReload(net: torch.nn.Sequential): Saved {
+  const stateDict = net.stateDict();
+  const pt = torch.serialize(stateDict);
+  const safetensors = torch.serializeSafetensors(stateDict);
+  const x = torch.linspace(-1, 1, 32).reshape(8, 4); // no generator draws
+  const same = (loaded: torch.LoadValue) => {
+    const fresh = makeMlp();
+    fresh.loadStateDict(loaded);
+    return torch.noGrad(() => torch.equal(fresh(x), net(x)));
+  };
+  return { pt, safetensors, ptRoundTrip: same(torch.deserialize(pt)), safetensorsRoundTrip: same(torch.deserializeSafetensors(safetensors)) };
 }
