@@ -204,6 +204,43 @@ describe("backward", () => {
   });
 });
 
+describe("inputs that need no gradient (needs_input_grad)", () => {
+  // counts the products the backend runs, to see which gradients backward computes
+  function countProducts(run: () => void): number {
+    let n = 0;
+    const base = torch.cpuBackend;
+    const counting: typeof base = {
+      ...base,
+      matmul: (...a) => { n++; return base.matmul(...a); },
+      linear: (...a) => { n++; return base.linear(...a); },
+    };
+    const prev = torch.setBackend(counting);
+    try { run(); } finally { torch.setBackend(prev); }
+    return n;
+  }
+
+  test("linear: only the weight's gradient product runs when the input needs none", () => {
+    const x = torch.rand(3, 4), w = torch.rand([2, 4], { requiresGrad: true }), b = torch.rand([2], { requiresGrad: true });
+    const y = torch.nn.functional.linear(x, w, b);
+    assert.equal(countProducts(() => y.sum().backward()), 1);
+    const x2 = torch.rand([3, 4], { requiresGrad: true });
+    const y2 = torch.nn.functional.linear(x2, w, b);
+    assert.equal(countProducts(() => y2.sum().backward()), 2);
+    assert.ok(torch.allclose(x2.grad!, torch.ones(3, 2).matmul(w.detach())));
+  });
+
+  test("matmul and mul compute just the gradients their inputs need, with the same values", () => {
+    const a = torch.rand(3, 4), b = torch.rand([4, 2], { requiresGrad: true });
+    const loss = a.matmul(b).sum();
+    assert.equal(countProducts(() => loss.backward()), 1);
+    assert.ok(torch.allclose(b.grad!, a.T.matmul(torch.ones(3, 2))));
+    const c = torch.rand(4), d = torch.rand([4], { requiresGrad: true });
+    c.mul(d).div(c.add(1)).sum().backward();
+    assert.ok(torch.allclose(d.grad!, c.div(c.add(1))));
+    assert.equal(c.grad, null);
+  });
+});
+
 describe("grad mode and detach", () => {
   test("noGrad produces no graph and returns the function's value", () => {
     const x = f64([1, 2]);

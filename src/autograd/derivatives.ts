@@ -8,7 +8,7 @@ import { Tensor } from "../core/tensor.ts";
 import { Layout } from "../core/layout.ts";
 import { wrap } from "../ops/elementwise.ts";
 import { int64 } from "../core/dtype.ts";
-import type { Derivative, DerivativeFn, OpArgs } from "./node.ts";
+import type { Derivative, DerivativeFn, Edge, OpArgs } from "./node.ts";
 
 /** A rule that saves the named tensors ("a", "b", "c" inputs; "o" output). */
 const d = (saves: string, fn: DerivativeFn): Derivative => ({ saves, fn });
@@ -45,6 +45,9 @@ function exclusiveProducts(x: Tensor, dims: readonly number[]): Tensor {
   return all ? prod.reshape(x.shape) : prod.transpose(dims[0]!, -1);
 }
 
+/** Whether input i gets a gradient (its edge is not null). */
+const needs = (edges: readonly Edge[], i: number): boolean => edges[i] !== null;
+
 const half = (g: Tensor, a: Tensor, b: Tensor) => g.mul(a.eq(b).to(g.dtype).mul(-0.5).add(1));
 
 /** The derivative table, keyed by op. */
@@ -64,13 +67,13 @@ export const derivatives = {
   erf: d("a", (g, [a]) => [g.mul(a!.square().neg().exp().mul(2 / Math.sqrt(Math.PI)))]),
   add: d("", (g) => [g, g]),
   sub: d("", (g) => [g, g.neg()]),
-  mul: d("ab", (g, [a, b]) => [g.mul(b!), g.mul(a!)]),
-  div: d("ab", (g, [a, b]) => [g.div(b!), g.neg().mul(a!).div(b!.mul(b!))]),
+  mul: d("ab", (g, [a, b], _, __, e) => [needs(e, 0) ? g.mul(b!) : null, needs(e, 1) ? g.mul(a!) : null]),
+  div: d("ab", (g, [a, b], _, __, e) => [needs(e, 0) ? g.div(b!) : null, needs(e, 1) ? g.neg().mul(a!).div(b!.mul(b!)) : null]),
   maximum: d("ab", (g, [a, b]) => [half(g, a!, b!).where(a!.ge(b!), 0), half(g, a!, b!).where(b!.ge(a!), 0)]),
   minimum: d("ab", (g, [a, b]) => [half(g, a!, b!).where(a!.le(b!), 0), half(g, a!, b!).where(b!.le(a!), 0)]),
-  pow: d("abo", (g, [a, b], out) => [
-    g.mul(b!).mul(a!.pow(b!.sub(1))).where(b!.ne(0), 0),
-    g.mul(out.mul(a!.log()).where(a!.ne(0).logicalOr(b!.lt(0)), 0)),
+  pow: d("abo", (g, [a, b], out, __, e) => [
+    needs(e, 0) ? g.mul(b!).mul(a!.pow(b!.sub(1))).where(b!.ne(0), 0) : null,
+    needs(e, 1) ? g.mul(out.mul(a!.log()).where(a!.ne(0).logicalOr(b!.lt(0)), 0)) : null,
   ]),
   powScalar: d("a", (g, [a], _, { min: e }) => [e === 0 ? g.zerosLike() : g.mul(e!).mul(a!.pow(e! - 1))]),
   clamp: d("a", (g, [a], _, { min, max }) => [g.where(a!.ge(min!).logicalAnd(a!.le(max!)), 0)]),
@@ -101,8 +104,8 @@ export const derivatives = {
     const idx = keepdim ? indices! : indices!.unsqueeze(dim!);
     return [(keepdim ? g : g.unsqueeze(dim!)).expand(inputShape!).where(range.reshape(shape).eq(idx), 0)];
   }),
-  matmul: d("ab", (g, [a, b]) => [g.matmul(b!.mT), a!.mT.matmul(g)]),
-  linear: d("ab", (g, [x, w]) => [g.matmul(w!), g.mT.matmul(x!), g]),
+  matmul: d("ab", (g, [a, b], _, __, e) => [needs(e, 0) ? g.matmul(b!.mT) : null, needs(e, 1) ? a!.mT.matmul(g) : null]),
+  linear: d("ab", (g, [x, w], _, __, e) => [needs(e, 0) ? g.matmul(w!) : null, needs(e, 1) ? g.mT.matmul(x!) : null, g]),
 } satisfies Record<string, Derivative>;
 
 /** The ops that have a derivative. */

@@ -26,10 +26,11 @@ export interface OpArgs {
 
 /**
  * An op's derivative: the gradient of each input given the output's gradient `g`. Inputs and
- * output that the rule does not save are passed as undefined.
+ * output that the rule does not save are passed as undefined. `edges[i] === null` says input i
+ * needs no gradient (PyTorch's needs_input_grad): a rule may skip computing it and return null.
  */
 export type DerivativeFn = (
-  g: Tensor, inputs: readonly (Tensor | undefined)[], out: Tensor, args: OpArgs,
+  g: Tensor, inputs: readonly (Tensor | undefined)[], out: Tensor, args: OpArgs, edges: readonly Edge[],
 ) => readonly (Tensor | null)[];
 
 /** A derivative rule and the tensors it needs kept: "a", "b", "c" for inputs, "o" for the output. */
@@ -81,7 +82,7 @@ export class Node {
     if (saved === null) throw new AutogradError(FREED);
     const last = saved.length - 1;
     saved.forEach((t, i) => { if (t) this.#check(t, i, i === last ? "output" : "input"); });
-    return this.derivative.fn(g, saved.slice(0, last), saved[last]!, this.args);
+    return this.derivative.fn(g, saved.slice(0, last), saved[last]!, this.args, this.edges);
   }
 
   #check(t: Tensor, i: number, role: string): void {
