@@ -252,11 +252,43 @@ describe("in-place ops write through views into the shared storage", () => {
       const base = makeTensor(c.base);
       const view = applyPre(base, c.pre);
       const args = decodeArgs(c.args).values;
-      const ret = Object.keys(c.kwargs).length ? m(view, c.op, c.kwargs) : m(view, c.op, ...args);
+      const ret = Object.keys(c.kwargs).length ? m(view, c.op, ...args, c.kwargs) : m(view, c.op, ...args);
       assert.equal(ret, view, `${c.name}: returns the tensor it changed`);
       assertMatches(base, c.out, tolFor(c.out.dtype), `${c.name}: base tensor`);
     });
   }
+});
+
+describe("the in-place kernel gives the bits of the out-of-place ops", () => {
+  const cases: [string, torch.DType, (t: Tensor) => Tensor, (t: Tensor) => Tensor][] = [];
+  for (const dtype of [torch.float32, torch.float64]) {
+    const g = torch.randn([40, 50], { dtype }), s = torch.randn([1], { dtype });
+    cases.push(
+      [`${dtype} add_ alpha`, dtype, (t) => t.add_(g, { alpha: -0.01 }), (t) => t.add(g.mul(-0.01))],
+      [`${dtype} sub_ alpha`, dtype, (t) => t.sub_(g, { alpha: 0.3 }), (t) => t.sub(g.mul(0.3))],
+      [`${dtype} mul_ tensor`, dtype, (t) => t.mul_(g), (t) => t.mul(g)],
+      [`${dtype} div_ number`, dtype, (t) => t.div_(3), (t) => t.div(3)],
+      [`${dtype} add_ one-element tensor`, dtype, (t) => t.add_(s), (t) => t.add(s)],
+      [`${dtype} add_ through a transposed view`, dtype, (t) => t.T.add_(g.T, { alpha: 0.7 }).T, (t) => t.add(g.mul(0.7))],
+    );
+  }
+  for (const [name, dtype, inPlace, outOfPlace] of cases) {
+    test(name, () => {
+      const t = torch.randn([40, 50], { dtype });
+      const expected = outOfPlace(t.clone()), version = t._version.value;
+      inPlace(t);
+      assert.ok(torch.equal(t, expected), `${name}: ${t} vs ${expected}`);
+      assert.equal(t._version.value, version + 1);
+    });
+  }
+  test("operands that share storage read the values from before the write", () => {
+    const x = torch.tensor([1, 2, 3, 4]);
+    x.narrow(0, 1, 3).add_(x.narrow(0, 0, 3));
+    assert.deepEqual(x.tolist(), [1, 3, 5, 7]);
+    const y = torch.tensor([1, 2]);
+    y.mul_(y);
+    assert.deepEqual(y.tolist(), [1, 4]);
+  });
 });
 
 describe("grad_fn names match PyTorch's", () => {

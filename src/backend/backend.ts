@@ -17,6 +17,9 @@ export type BinaryOp =
   | "add" | "sub" | "mul" | "div" | "pow" | "maximum" | "minimum"
   | "eq" | "ne" | "lt" | "le" | "gt" | "ge" | "and" | "or";
 
+/** The arithmetic that in-place updates (`add_`, `mul_`, an optimizer step) run without a temporary. */
+export type UpdateOp = "add" | "sub" | "mul" | "div";
+
 /** Reductions over a set of dims. */
 export type ReduceOp = "sum" | "prod" | "max" | "min" | "any" | "all";
 
@@ -48,6 +51,12 @@ export interface Backend {
    * step of every Linear layer. Result [m, n].
    */
   linear(x: TypedArray, lx: Layout, w: TypedArray, lw: Layout, b: TypedArray | null, lb: Layout | null, out: DType): TypedArray;
+  /**
+   * In place, `dst = dst op (alpha · src)` for float arrays of one dtype, `src` laid out over
+   * `dst`'s shape; each step rounds to the dtype as the out-of-place ops would (no fused
+   * multiply-add), so an update gives the bits of `dst.copy_(dst.op(src.mul(alpha)))`.
+   */
+  update(op: UpdateOp, dst: TypedArray, dstLayout: Layout, src: TypedArray, srcLayout: Layout, alpha: number): void;
   /** Writes `src` (contiguous, `dst`'s element count) through the strided `dstLayout`, casting. */
   write(dst: TypedArray, dstLayout: Layout, src: TypedArray): void;
   /** Fills the strided region with one value. */

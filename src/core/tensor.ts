@@ -234,10 +234,10 @@ export class Tensor {
   fill_(value: Scalar): this { return ip.fill_(this, value); }
   zero_(): this { return ip.fill_(this, 0); }
   copy_(src: TensorLike): this { return ip.assign_(this, () => ip.broadcastTo(src, this), true); }
-  add_(other: TensorLike, options?: { alpha?: number }): this { return ip.assign_(this, (s) => ew.add(s, other, options?.alpha)); }
-  sub_(other: TensorLike, options?: { alpha?: number }): this { return ip.assign_(this, (s) => ew.sub(s, other, options?.alpha)); }
-  mul_(other: TensorLike): this { return ip.assign_(this, (s) => ew.binary("mul", s, other)); }
-  div_(other: TensorLike): this { return ip.assign_(this, (s) => ew.binary("div", s, other)); }
+  add_(other: TensorLike, options?: { alpha?: number }): this { return ip.update_(this, "add", other, options?.alpha); }
+  sub_(other: TensorLike, options?: { alpha?: number }): this { return ip.update_(this, "sub", other, options?.alpha); }
+  mul_(other: TensorLike): this { return ip.update_(this, "mul", other); }
+  div_(other: TensorLike): this { return ip.update_(this, "div", other); }
   clamp_(options: { min?: number; max?: number }): this { return ip.assign_(this, (s) => ew.clamp(s, options.min, options.max)); }
   relu_(): this { return ip.assign_(this, (s) => ew.unary("relu", s)); }
   /** Fills with U(from, to) from the generator, as PyTorch's uniform_. */

@@ -10,7 +10,8 @@ import { defaultGenerator, type Generator } from "../core/generator.ts";
 import { fillNormal, fillUniform } from "../core/random-float.ts";
 import { backend } from "../backend/active.ts";
 import { isGradEnabled } from "../autograd/grad-mode.ts";
-import { cast, isTensor, scalarTensor, wrap } from "./elementwise.ts";
+import { add, binary, cast, isTensor, scalarTensor, sub, wrap } from "./elementwise.ts";
+import type { UpdateOp } from "../backend/backend.ts";
 import { expand } from "./movement.ts";
 import { canCast } from "./result-type.ts";
 
@@ -65,6 +66,27 @@ export function assign_<T extends Tensor>(self: T, compute: (src: Tensor) => Ten
     self.requiresGrad = r.requiresGrad;
   }
   return self;
+}
+
+/**
+ * `self = self op (alpha · other)` for add_, sub_, mul_ and div_. When autograd does not track
+ * the call and both operands are float tensors of one dtype (or a number), it runs one in-place
+ * kernel with no temporaries (an optimizer step, gradient accumulation); otherwise it is assign_.
+ */
+export function update_<T extends Tensor>(self: T, op: UpdateOp, other: TensorLike, alpha = 1): T {
+  const dtype = self.dtype;
+  if (dtype.kind === "float" && dtype.computable && !(isGradEnabled() && self.requiresGrad)) {
+    const src = typeof other === "number" ? scalarTensor(other, dtype) : other;
+    if (src instanceof Tensor && src.dtype === dtype && src.storage.data.buffer !== self.storage.data.buffer && !(isGradEnabled() && src.requiresGrad)) {
+      const ls = sameShape(src.shape, self.shape) ? src.layout : src.numel() === 1 && src.ndim <= self.ndim ? src.layout.expand(self.shape) : null;
+      if (ls !== null) {
+        backend().update(op, self.storage.data, self.layout, src.storage.data, ls, alpha);
+        self._version.value++;
+        return self;
+      }
+    }
+  }
+  return assign_(self, (s) => (op === "add" ? add(s, other, alpha) : op === "sub" ? sub(s, other, alpha) : binary(op, s, other)));
 }
 
 /** Fills every element with one value. */

@@ -1,7 +1,7 @@
 /** Elementwise CPU kernels: a contiguous fast path, else the layout's stride walker. */
 import type { DType, TypedArray } from "../../core/dtype.ts";
 import type { Layout } from "../../core/layout.ts";
-import { assertNever, type BinaryOp, type UnaryOp } from "../backend.ts";
+import { assertNever, type BinaryOp, type UnaryOp, type UpdateOp } from "../backend.ts";
 import { erf } from "./erf.ts";
 
 type Num = (x: number) => number;
@@ -185,6 +185,34 @@ export function whereKernel(
   const ic = lc.indices(), ia = la.indices(), ib = lb.indices();
   for (let i = 0; i < n; i++) res[i] = cond[ic[i]!] ? a[ia[i]!]! : b[ib[i]!]!;
   return res;
+}
+
+/** In place `dst = dst op (alpha · src)` over float arrays of one dtype (see Backend.update). */
+export function updateKernel(op: UpdateOp, dst: TypedArray, ld: Layout, src: TypedArray, ls: Layout, alpha: number): void {
+  const d = dst as Float64Array, s = src as Float64Array, n = ld.numel;
+  const f32 = dst instanceof Float32Array, round = f32 ? Math.fround : (x: number) => x;
+  // alpha is a scalar of the dtype, and alpha · src is stored before the update reads it
+  const al = round(alpha), scaled = alpha !== 1;
+  if (ld.isContiguous && (ls.isContiguous || ls.isBroadcastScalar)) {
+    const od = ld.offset, os = ls.offset, step = ls.isContiguous ? 1 : 0;
+    if (op === "add" && !scaled) for (let i = 0; i < n; i++) d[od + i] += s[os + i * step]!;
+    else if (op === "add" && f32) for (let i = 0; i < n; i++) d[od + i] += Math.fround(al * s[os + i * step]!);
+    else if (op === "mul" && !scaled) for (let i = 0; i < n; i++) d[od + i] *= s[os + i * step]!;
+    else for (let i = 0; i < n; i++) d[od + i] = apply(op, d[od + i]!, round(al * s[os + i * step]!));
+    return;
+  }
+  const pd = ld.indices(), ps = ls.indices();
+  for (let i = 0; i < n; i++) d[pd[i]!] = apply(op, d[pd[i]!]!, scaled ? round(al * s[ps[i]!]!) : s[ps[i]!]!);
+}
+
+function apply(op: UpdateOp, a: number, b: number): number {
+  switch (op) {
+    case "add": return a + b;
+    case "sub": return a - b;
+    case "mul": return a * b;
+    case "div": return a / b;
+    default: return assertNever(op);
+  }
 }
 
 /** Writes a contiguous `src` through a strided destination, converting element types. */

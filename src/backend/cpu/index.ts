@@ -1,7 +1,7 @@
 /** The reference TypeScript backend: plain loops over typed arrays, runs everywhere. */
 import type { Backend } from "../backend.ts";
 import { castKernel } from "./cast.ts";
-import { binaryKernel, fillKernel, unaryKernel, whereKernel, writeKernel } from "./elementwise.ts";
+import { binaryKernel, fillKernel, unaryKernel, updateKernel, whereKernel, writeKernel } from "./elementwise.ts";
 import { linearKernel, matmulKernel } from "./matmul.ts";
 import { argReduceKernel, reduceKernel } from "./reduce.ts";
 
@@ -16,6 +16,7 @@ export const cpuBackend: Backend = {
   argReduce: argReduceKernel,
   matmul: matmulKernel,
   linear: linearKernel,
+  update: updateKernel,
   write: writeKernel,
   fill: fillKernel,
 };
