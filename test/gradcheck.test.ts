@@ -74,6 +74,11 @@ const OPS: Record<string, Check[]> = {
     c("no_bias", (a, w) => torch.nn.functional.linear(a!, w!), () => [x([3, 4]), x([2, 4])]),
     c("transposed_input", (a, w, b) => torch.nn.functional.linear(a!.T, w!, b!), () => [x([4, 3]), x([2, 4]), x([2])]),
   ],
+  mseLoss: [
+    c("mean", (a, b) => torch.nn.functional.mseLoss(a!, b!), () => [x([2, 3]), x([2, 3])]),
+    c("sum_broadcast_target", (a, b) => torch.nn.functional.mseLoss(a!, b!, { reduction: "sum" }), () => [x([2, 3]), x([3])]),
+    c("none", (a, b) => torch.nn.functional.mseLoss(a!, b!, { reduction: "none" }), () => [x([4]), x([4])]),
+  ],
   where: [c("broadcast", (a, b) => torch.where(mask([true, false, true]), a!, b!), () => [x([2, 3]), x([3])])],
   sum: [c("all", (a) => a!.sum(), () => [x([2, 3])]), c("dims_keepdim", (a) => a!.sum({ dim: [0, 2], keepdim: true }), () => [x([2, 3, 2])])],
   mean: [c("dim", (a) => a!.mean({ dim: 1 }), () => [x([2, 3])]), c("all", (a) => a!.mean(), () => [x([4])])],

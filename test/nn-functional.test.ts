@@ -171,6 +171,16 @@ describe("activation and loss modules", () => {
     for (const [a, b] of pairs) assert.deepEqual(a.tolist(), b.tolist());
   });
 
+  test("MSE loss is one graph node, as in PyTorch: MseLossBackward0 -> AddmmBackward0 and None", () => {
+    // PyTorch 1.13: F.mse_loss(nn.Linear(4, 1)(X), y).grad_fn.next_functions
+    //   == ((<AddmmBackward0>, 0), (None, 0))
+    const loss = F.mseLoss(new nn.Linear(4, 1)(torch.rand(2, 4)), torch.rand(2, 1));
+    assert.equal(loss.gradFn?.name, "MseLossBackward0");
+    const [input, target] = loss.gradFn!.edges;
+    assert.equal((input as { name?: string } | null)?.name, "AddmmBackward0");
+    assert.equal(target, null);
+  });
+
   test("Dropout drops while training and is the identity after eval()", () => {
     const drop = new nn.Dropout(0.5), x = torch.ones(50);
     torch.manualSeed(3);

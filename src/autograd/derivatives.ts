@@ -66,7 +66,7 @@ export const derivatives = {
   cos: d("a", (g, [a]) => [g.mul(a!.sin().neg())]),
   erf: d("a", (g, [a]) => [g.mul(a!.square().neg().exp().mul(2 / Math.sqrt(Math.PI)))]),
   add: d("", (g) => [g, g]),
-  sub: d("", (g) => [g, g.neg()]),
+  sub: d("", (g, _, __, ___, e) => [g, needs(e, 1) ? g.neg() : null]),
   mul: d("ab", (g, [a, b], _, __, e) => [needs(e, 0) ? g.mul(b!) : null, needs(e, 1) ? g.mul(a!) : null]),
   div: d("ab", (g, [a, b], _, __, e) => [needs(e, 0) ? g.div(b!) : null, needs(e, 1) ? g.neg().mul(a!).div(b!.mul(b!)) : null]),
   maximum: d("ab", (g, [a, b]) => [half(g, a!, b!).where(a!.ge(b!), 0), half(g, a!, b!).where(b!.ge(a!), 0)]),
@@ -105,6 +105,11 @@ export const derivatives = {
     return [(keepdim ? g : g.unsqueeze(dim!)).expand(inputShape!).where(range.reshape(shape).eq(idx), 0)];
   }),
   matmul: d("ab", (g, [a, b], _, __, e) => [needs(e, 0) ? g.matmul(b!.mT) : null, needs(e, 1) ? a!.mT.matmul(g) : null]),
+  // PyTorch's mse_loss_backward: scale · (input - target) · g, each product rounded in the dtype
+  mseLoss: d("ab", (g, [x, y], _, { scale }, e) => {
+    const gi = x!.sub(y!).mul(scale!).mul(g);
+    return [needs(e, 0) ? gi : null, needs(e, 1) ? gi.neg() : null];
+  }),
   linear: d("ab", (g, [x, w], _, __, e) => [needs(e, 0) ? g.matmul(w!) : null, needs(e, 1) ? g.mT.matmul(x!) : null, g]),
 } satisfies Record<string, Derivative>;
 

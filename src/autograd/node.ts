@@ -22,6 +22,8 @@ export interface OpArgs {
   indices?: Tensor;
   min?: number;
   max?: number;
+  /** a constant factor of the derivative (mse_loss: 2, or 2/n for the mean) */
+  scale?: number;
 }
 
 /**

@@ -9,7 +9,7 @@ import type { Tensor } from "../core/tensor.ts";
 import { defaultGenerator, type Generator } from "../core/generator.ts";
 import { fillBernoulli } from "../core/random-int.ts";
 import { noGrad } from "../autograd/grad-mode.ts";
-import { named } from "../autograd/record.ts";
+import { named, record } from "../autograd/record.ts";
 import { arange } from "../ops/creation.ts";
 import { wrap } from "../ops/elementwise.ts";
 import { linear as linearOp } from "../ops/linalg.ts";
@@ -86,10 +86,19 @@ function reduce(loss: Tensor, reduction: Reduction, name?: string): Tensor {
   return name === undefined ? out : named(out, name);
 }
 
-/** Mean squared error; a target of another shape broadcasts, as in PyTorch. */
+/**
+ * Mean squared error; a target of another shape broadcasts, as in PyTorch. One graph node
+ * (MseLossBackward0) with PyTorch's derivative, rather than the nodes of sub, pow and mean.
+ */
 export function mseLoss(input: Tensor, target: Tensor, options: LossOptions = {}): Tensor {
   const reduction = reductionOf(options);
-  return reduce(input.sub(target).square(), reduction, "MseLossBackward0");
+  let count = 0;
+  const out = noGrad(() => {
+    const squares = input.sub(target).square();
+    count = squares.numel();
+    return reduce(squares, reduction);
+  });
+  return record("mseLoss", "MseLossBackward0", [input, target], out, { scale: reduction === "mean" ? 2 / count : 2 });
 }
 
 /** Mean absolute error (PyTorch composes it too: AbsBackward0, MeanBackward0, SumBackward0). */
