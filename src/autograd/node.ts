@@ -64,7 +64,8 @@ export class Node {
 
   constructor(
     /** PyTorch's name, as printed in `grad_fn=<MulBackward0>` */
-    readonly name: string,
+    /** (renamed once by a composed op, see record.named) */
+    public name: string,
     readonly derivative: Derivative,
     inputs: readonly Tensor[],
     out: Tensor,

@@ -20,6 +20,6 @@ export function record(
 
 /** Renames the node of a composed op to the name PyTorch prints for it (e.g. MeanBackward0). */
 export function named(out: Tensor, name: string): Tensor {
-  if (out.gradFn) Object.defineProperty(out.gradFn, "name", { value: name });
+  if (out.gradFn) out.gradFn.name = name;
   return out;
 }

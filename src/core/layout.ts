@@ -112,6 +112,8 @@ export class Layout {
   /** Broadcasts size-1 dims (stride 0) and prepends new ones; -1 keeps a size. */
   expand(shape: Shape): Layout {
     if (sameShape(shape, this.shape)) return this;
+    // a scalar broadcast (every binary op with a number) needs no checks
+    if (this.shape.length === 0 && shape.every((s) => s >= 0)) return new Layout(shape, new Array<number>(shape.length).fill(0), this.offset);
     const lead = shape.length - this.ndim;
     if (lead < 0) {
       throw new ShapeError(

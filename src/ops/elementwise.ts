@@ -14,11 +14,13 @@ export function isTensor(x: TensorLike): x is Tensor {
   return x instanceof Tensor;
 }
 
+const SCALAR_LAYOUT = Layout.contiguous([]);
+
 /** A 0-dim tensor holding a scalar in the given dtype. */
 export function scalarTensor(value: Scalar, dtype: DType): Tensor {
   const data = dtype.alloc(1);
   data[0] = (dtype === int64 ? BigInt(typeof value === "boolean" ? +value : value) : Number(value)) as never;
-  return Tensor.fromArray(data, [], dtype);
+  return new Tensor({ data, dtype }, SCALAR_LAYOUT);
 }
 
 /** Wraps a result array as a new contiguous tensor. */

@@ -3,7 +3,7 @@
  * storage, bump the version counter, and move the tensor's history onto the new node.
  */
 import { AutogradError, DTypeError, ShapeError } from "../errors.ts";
-import { bool, int64, type DType, type TypedArray } from "../core/dtype.ts";
+import { bool, int64, type DType } from "../core/dtype.ts";
 import { sameShape, showShape, type Shape } from "../core/shape.ts";
 import { Tensor, type Scalar, type TensorLike } from "../core/tensor.ts";
 import { defaultGenerator, type Generator } from "../core/generator.ts";
@@ -68,21 +68,18 @@ export function assign_<T extends Tensor>(self: T, compute: (src: Tensor) => Ten
   return self;
 }
 
-/** Whether two arrays share memory (small storages are views of one slab: see core/slab). */
-function overlaps(a: TypedArray, b: TypedArray): boolean {
-  return a.buffer === b.buffer && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
-}
-
 /**
  * `self = self op (alpha · other)` for add_, sub_, mul_ and div_. When autograd does not track
  * the call and both operands are float tensors of one dtype (or a number), it runs one in-place
  * kernel with no temporaries (an optimizer step, gradient accumulation); otherwise it is assign_.
+ * Views of one storage take the copying path, so overlapping operands read the values from before
+ * the write. (Not `.buffer`: reading it makes V8 move a small array's data out of the object.)
  */
 export function update_<T extends Tensor>(self: T, op: UpdateOp, other: TensorLike, alpha = 1): T {
   const dtype = self.dtype;
   if (dtype.kind === "float" && dtype.computable && !(isGradEnabled() && self.requiresGrad)) {
     const src = typeof other === "number" ? scalarTensor(other, dtype) : other;
-    if (src instanceof Tensor && src.dtype === dtype && !overlaps(src.storage.data, self.storage.data) && !(isGradEnabled() && src.requiresGrad)) {
+    if (src instanceof Tensor && src.dtype === dtype && src.storage !== self.storage && !(isGradEnabled() && src.requiresGrad)) {
       const ls = sameShape(src.shape, self.shape) ? src.layout : src.numel() === 1 && src.ndim <= self.ndim ? src.layout.expand(self.shape) : null;
       if (ls !== null) {
         backend().update(op, self.storage.data, self.layout, src.storage.data, ls, alpha);

@@ -28,8 +28,12 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     if (a.ndim <= 2 && b.ndim <= 2) throw new ShapeError(`mat1 and mat2 shapes cannot be multiplied (${a2.ndim === 2 ? shapeText(a2) : shapeText(a)} and ${shapeText(b2)})`);
     throw new ShapeError(`Expected size for first two dimensions of batch2 tensor to be: [${a2.shape.slice(0, -2).join(", ")}, ${k}] but got: [${b2.shape.slice(0, -2).join(", ")}, ${kb}].`);
   }
-  const batch = broadcastShapes(a2.shape.slice(0, -2), b2.shape.slice(0, -2));
   const m = a2.shape[a2.ndim - 2]!, n = b2.shape[b2.ndim - 1]!;
+  if (a.ndim === 2 && b.ndim === 2) {
+    const data = backend().matmul(a.storage.data, a.layout, b.storage.data, b.layout, dtype);
+    return record("matmul", "MmBackward0", [a, b], wrap(data, [m, n], dtype));
+  }
+  const batch = broadcastShapes(a2.shape.slice(0, -2), b2.shape.slice(0, -2));
   const ea = expand(a2, [...batch, m, k]), eb = expand(b2, [...batch, k, n]);
   const data = backend().matmul(ea.storage.data, ea.layout, eb.storage.data, eb.layout, dtype);
   let out = record("matmul", "MmBackward0", [ea, eb], wrap(data, [...batch, m, n], dtype));

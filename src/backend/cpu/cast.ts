@@ -9,11 +9,13 @@ const encoders: Partial<Record<string, (x: number) => number>> = { float16: numb
 
 /** `x` (of dtype `from`) as a new contiguous array of dtype `to`. */
 export function castKernel(x: TypedArray, layout: Layout, from: DType, to: DType): TypedArray {
-  const n = layout.numel, res = to.alloc(n), pos = positions(layout), off = layout.offset;
+  const n = layout.numel, pos = positions(layout), off = layout.offset;
+  // a contiguous copy is one slice (a single allocation)
+  if (from === to && pos === null) return (x as Float64Array).slice(off, off + n);
+  const res = to.alloc(n);
   const at = (i: number) => x[pos === null ? off + i : pos[i]!]!;
   if (from === to) {
-    if (pos === null) (res as Float64Array).set((x as Float64Array).subarray(off, off + n));
-    else for (let i = 0; i < n; i++) res[i] = at(i);
+    for (let i = 0; i < n; i++) res[i] = at(i);
     return res;
   }
   const decode = decoders[from.name], encode = encoders[to.name];
