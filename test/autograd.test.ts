@@ -241,6 +241,18 @@ describe("inputs that need no gradient (needs_input_grad)", () => {
   });
 });
 
+describe("composed reductions are one node, as in PyTorch", () => {
+  test("mean: MeanBackward0/1 straight to the leaf (PyTorch: next_functions == ((AccumulateGrad, 0),))", () => {
+    const x = f64([1, 2, 3, 4]);
+    const all = x.mean(), dim = x.reshape(2, 2).mean(1);
+    assert.equal(all.gradFn?.name, "MeanBackward0");
+    assert.deepEqual(all.gradFn?.edges, [x]);
+    assert.equal(dim.gradFn?.name, "MeanBackward1");
+    dim.sum().backward();
+    assert.deepEqual(values(x.grad), [0.5, 0.5, 0.5, 0.5]);
+  });
+});
+
 describe("grad mode and detach", () => {
   test("noGrad produces no graph and returns the function's value", () => {
     const x = f64([1, 2]);

@@ -86,6 +86,7 @@ export const derivatives = {
   expand: d("", (g) => [g]),
   cat: d("", (g, _, __, { dim, sizes }) => g.split(sizes!, dim!)),
   sum: d("", (g, _, __, args) => [(g.ndim === 0 ? g : unreduce(g, args)).expand(args.shape!)]),
+  mean: d("", (g, _, __, args) => [(g.ndim === 0 ? g : unreduce(g, args)).expand(args.shape!).div(args.scale!)]),
   prod: d("ao", (g, [a], out, args) => {
     const x = a!, gu = unreduce(g, args), o = unreduce(out, args);
     const zeros = unreduce(x.eq(0).sum({ dim: args.dims!, keepdim: args.keepdim! }), args);

@@ -97,7 +97,8 @@ function passThrough(node: Node, g: Tensor, grads: Map<Node | Tensor, Tensor>, l
   for (let i = 0; i < edges.length; i++) {
     const edge = edges[i]!, gi = inputGrads[i];
     if (edge === null || gi === null || gi === undefined) continue;
-    const shaped = sumToShape(gi, node.inputShapes[i]!).to(node.inputDtypes[i]!);
+    const summed = sumToShape(gi, node.inputShapes[i]!), dtype = node.inputDtypes[i]!;
+    const shaped = summed.dtype === dtype ? summed : summed.to(dtype);
     const prev = grads.get(edge);
     if (prev !== undefined) { grads.set(edge, prev.add(shaped)); continue; }
     if (!(edge instanceof Node)) leaves.push(edge);

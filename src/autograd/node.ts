@@ -47,6 +47,8 @@ export type Edge = Node | Tensor | null;
 /** A function called with a gradient; returning a tensor replaces it. */
 export type GradHook = (grad: Tensor) => Tensor | void;
 
+const INPUT_LETTERS = "abc";
+
 const FREED =
   "Trying to backward through the graph a second time (or directly access saved tensors after they have already been freed). Saved intermediate values of the graph are freed when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time or if you need to access saved tensors after calling backward.";
 
@@ -72,11 +74,21 @@ export class Node {
     readonly args: OpArgs,
     readonly edges: readonly Edge[],
   ) {
-    const saves = derivative.saves;
-    this.#saved = [...inputs.map((t, i) => (saves.includes("abc"[i]!) ? t : undefined)), saves.includes("o") ? out : undefined];
-    this.#versions = this.#saved.map((t) => (t ? t._version.value : 0));
-    this.inputShapes = inputs.map((t) => t.shape);
-    this.inputDtypes = inputs.map((t) => t.dtype);
+    const saves = derivative.saves, n = inputs.length;
+    const saved: (Tensor | undefined)[] = new Array(n + 1), versions: number[] = new Array(n + 1);
+    this.inputShapes = new Array(n);
+    this.inputDtypes = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const t = inputs[i]!;
+      this.inputShapes[i] = t.shape;
+      this.inputDtypes[i] = t.dtype;
+      saved[i] = saves.includes(INPUT_LETTERS[i]!) ? t : undefined;
+      versions[i] = saved[i] ? t._version.value : 0;
+    }
+    saved[n] = saves.includes("o") ? out : undefined;
+    versions[n] = saved[n] ? out._version.value : 0;
+    this.#saved = saved;
+    this.#versions = versions;
   }
 
   /** Runs the derivative after checking that no saved tensor was modified in place. */
@@ -84,7 +96,7 @@ export class Node {
     const saved = this.#saved;
     if (saved === null) throw new AutogradError(FREED);
     const last = saved.length - 1;
-    saved.forEach((t, i) => { if (t) this.#check(t, i, i === last ? "output" : "input"); });
+    for (let i = 0; i <= last; i++) { const t = saved[i]; if (t) this.#check(t, i, i === last ? "output" : "input"); }
     return this.derivative.fn(g, saved.slice(0, last), saved[last]!, this.args, this.edges);
   }
 

@@ -25,7 +25,9 @@ export function opts(
 
 function normalize(t: Tensor, o: VarianceOptions): Reduction {
   const raw = o.dim === undefined ? null : typeof o.dim === "number" ? [o.dim] : [...o.dim];
-  const dims = raw === null || raw.length === 0 ? t.shape.map((_, i) => i) : [...new Set(raw.map((d) => normalizeDim(d, t.ndim)))].sort((a, b) => a - b);
+  const dims = raw === null || raw.length === 0 ? t.shape.map((_, i) => i)
+    : raw.length === 1 ? [normalizeDim(raw[0]!, t.ndim)]
+    : [...new Set(raw.map((d) => normalizeDim(d, t.ndim)))].sort((a, b) => a - b);
   const r: Reduction = { dims, keepdim: o.keepdim ?? false, all: raw === null || raw.length === 0 };
   if (o.correction !== undefined) r.correction = o.correction;
   else if (o.unbiased !== undefined) r.correction = o.unbiased ? 1 : 0;
@@ -61,7 +63,9 @@ export function mean(t: Tensor, o: ReduceOptions): Tensor {
   }
   const r = normalize(t, o);
   const n = r.dims.reduce((p, d) => p * t.shape[d]!, 1);
-  return named(binary("div", sum(t, o), n), r.all && !r.keepdim ? "MeanBackward0" : "MeanBackward1");
+  // one node, as PyTorch's: the sum divided by the count, and back the gradient spread over it
+  const out = noGrad(() => binary("div", runReduce("sum", t, r, t.dtype), n));
+  return record("mean", r.all && !r.keepdim ? "MeanBackward0" : "MeanBackward1", [t], out, { dims: r.dims, keepdim: r.keepdim, shape: t.shape, scale: n });
 }
 
 /** Product over all elements or one dim. */
