@@ -253,6 +253,12 @@ describe("composed reductions are one node, as in PyTorch", () => {
   });
 });
 
+test("relu passes the gradient where its output is NaN or positive (PyTorch 1.13: [nan, -1, 0, 2] -> [1, 0, 0, 1])", () => {
+  const x = f64([NaN, -1, 0, 2]);
+  x.relu().sum().backward();
+  assert.deepEqual(values(x.grad), [1, 0, 0, 1]);
+});
+
 describe("grad mode and detach", () => {
   test("noGrad produces no graph and returns the function's value", () => {
     const x = f64([1, 2]);

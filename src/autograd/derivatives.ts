@@ -6,7 +6,7 @@
  */
 import { Tensor } from "../core/tensor.ts";
 import { Layout } from "../core/layout.ts";
-import { wrap } from "../ops/elementwise.ts";
+import { binary, wrap } from "../ops/elementwise.ts";
 import { int64 } from "../core/dtype.ts";
 import type { Derivative, DerivativeFn, Edge, OpArgs } from "./node.ts";
 
@@ -59,7 +59,7 @@ export const derivatives = {
   sqrt: d("o", (g, _, out) => [g.div(out.mul(2))]),
   abs: d("a", (g, [a]) => [g.mul(a!.sign())]),
   sign: d("", (g) => [g.zerosLike()]),
-  relu: d("o", (g, _, out) => [g.where(out.gt(0), 0)]),
+  relu: d("o", (g, _, out) => [binary("reluGrad", g, out)]),
   sigmoid: d("o", (g, _, out) => [g.mul(out.neg().add(1).mul(out))]),
   tanh: d("o", (g, _, out) => [g.mul(out.mul(out).neg().add(1))]),
   sin: d("a", (g, [a]) => [g.mul(a!.cos())]),

@@ -12,10 +12,13 @@ export type UnaryOp =
   | "neg" | "exp" | "log" | "sqrt" | "abs" | "relu" | "sigmoid" | "tanh" | "sign"
   | "sin" | "cos" | "erf" | "not" | "isnan" | "isinf";
 
-/** Elementwise ops of two broadcast operands. Comparisons produce bool. */
+/**
+ * Elementwise ops of two broadcast operands. Comparisons produce bool. `reluGrad(g, y)` is ReLU's
+ * derivative (PyTorch's threshold_backward at 0): `y <= 0 ? 0 : g`, so a NaN output passes g.
+ */
 export type BinaryOp =
   | "add" | "sub" | "mul" | "div" | "pow" | "maximum" | "minimum"
-  | "eq" | "ne" | "lt" | "le" | "gt" | "ge" | "and" | "or";
+  | "eq" | "ne" | "lt" | "le" | "gt" | "ge" | "and" | "or" | "reluGrad";
 
 /** The arithmetic that in-place updates (`add_`, `mul_`, an optimizer step) run without a temporary. */
 export type UpdateOp = "add" | "sub" | "mul" | "div";

@@ -44,9 +44,10 @@ export class Layout {
   /** Swaps two dims. */
   transpose(d0: number, d1: number): Layout {
     const a = normalizeDim(d0, this.ndim), b = normalizeDim(d1, this.ndim);
-    const perm = this.shape.map((_, i) => i);
-    perm[a] = b; perm[b] = a;
-    return this.permute(perm);
+    const shape = this.shape.slice(), strides = this.strides.slice();
+    shape[a] = this.shape[b]!; shape[b] = this.shape[a]!;
+    strides[a] = this.strides[b]!; strides[b] = this.strides[a]!;
+    return new Layout(shape, strides, this.offset);
   }
 
   /** Reorders dims; `perm` must be a permutation of 0..ndim-1. */

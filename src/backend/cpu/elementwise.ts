@@ -62,6 +62,7 @@ function binaryNumber(op: BinaryOp, intMath: boolean): Num2 {
     case "ge": return (a, b) => +(a >= b);
     case "and": return (a, b) => +(a !== 0 && b !== 0);
     case "or": return (a, b) => +(a !== 0 || b !== 0);
+    case "reluGrad": return (g, y) => (y <= 0 ? 0 : g);
     default: return assertNever(op);
   }
 }
@@ -83,6 +84,7 @@ function binaryBig(op: BinaryOp): Big2 {
     case "ge": return (a, b) => a >= b;
     case "and": return (a, b) => a !== 0n && b !== 0n;
     case "or": return (a, b) => a !== 0n || b !== 0n;
+    case "reluGrad": throw new Error("reluGrad is a float op");
     default: return assertNever(op);
   }
 }
@@ -168,6 +170,7 @@ function arithmetic(op: BinaryOp, a: Float64Array, oa: number, b: Float64Array, 
     case "sub": for (let i = 0; i < n; i++) r[i] = a[oa + i]! - b[ob + i]!; return true;
     case "mul": if (a instanceof Int32Array) return false; for (let i = 0; i < n; i++) r[i] = a[oa + i]! * b[ob + i]!; return true;
     case "div": for (let i = 0; i < n; i++) r[i] = a[oa + i]! / b[ob + i]!; return true;
+    case "reluGrad": for (let i = 0; i < n; i++) r[i] = b[ob + i]! <= 0 ? 0 : a[oa + i]!; return true;
     default: return false;
   }
 }

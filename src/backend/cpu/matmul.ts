@@ -14,10 +14,22 @@ export function matmulKernel(a: TypedArray, la: Layout, b: TypedArray, lb: Layou
   const m = la.shape[nd - 2]!, k = la.shape[nd - 1]!, n = lb.shape[nd - 1]!;
   const aBatch = batchOffsets(la), bBatch = batchOffsets(lb);
   const res = out.alloc(aBatch.length * m * n) as Float64Array;
-  const acc = new Float64Array(n);
   const [ars, acs] = [la.strides[nd - 2]!, la.strides[nd - 1]!];
   const [brs, bcs] = [lb.strides[nd - 2]!, lb.strides[nd - 1]!];
   const xa = a as Float64Array, xb = b as Float64Array;
+  if (aBatch.length === 1 && m * n * k <= 4096) {
+    // small products: one float64 dot product per cell, p ascending (the order the loop below adds in)
+    const ao = aBatch[0]!, bo = bBatch[0]!;
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let p = 0, pa = ao + i * ars, pb = bo + j * bcs; p < k; p++, pa += acs, pb += brs) s += xa[pa]! * xb[pb]!;
+        res[i * n + j] = s;
+      }
+    }
+    return res;
+  }
+  const acc = new Float64Array(n);
   for (let t = 0; t < aBatch.length; t++) {
     const ao = aBatch[t]!, bo = bBatch[t]!, ro = t * m * n;
     for (let i = 0; i < m; i++) {
