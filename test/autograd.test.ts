@@ -259,6 +259,21 @@ test("relu passes the gradient where its output is NaN or positive (PyTorch 1.13
   assert.deepEqual(values(x.grad), [1, 0, 0, 1]);
 });
 
+test("a backward run from inside a hook leaves the outer pass's gradients intact", () => {
+  const x = f64([1]);
+  const y = x.mul(2), a = y.mul(3), b = y.mul(5), w = y.mul(4).sum();
+  // the second of the two hooks runs when y's node already holds the first one's gradient
+  let calls = 0;
+  const hook = () => { if (++calls === 2) w.backward(null, { retainGraph: true }); };
+  a.registerHook(hook);
+  b.registerHook(hook);
+  const seenByY: unknown[] = [];
+  y.registerHook((g) => { seenByY.push(values(g)); });
+  a.add(b).sum().backward(null, { retainGraph: true });
+  assert.deepEqual(seenByY, [[4], [8]]); // the nested pass's gradient of y, then the outer one's, whole
+  assert.deepEqual(values(x.grad), [16 + 8]);
+});
+
 describe("grad mode and detach", () => {
   test("noGrad produces no graph and returns the function's value", () => {
     const x = f64([1, 2]);

@@ -31,19 +31,21 @@ function runHooks(hooks: readonly GradHook[], g: Tensor): Tensor {
   return g;
 }
 
+let pass = 0;
+
 /** Nodes reachable from `root`, each after every node that feeds gradient into it. */
 function topoOrder(root: Node): Node[] {
-  const order: Node[] = [], seen = new Set<Node>([root]);
-  const stack: [Node, number][] = [[root, 0]];
-  while (stack.length) {
-    const top = stack[stack.length - 1]!;
-    const [node, i] = top;
+  const mark = ++pass;
+  const order: Node[] = [], nodes: Node[] = [root], next: number[] = [0];
+  root._mark = mark;
+  while (nodes.length) {
+    const top = nodes.length - 1, node = nodes[top]!, i = next[top]!;
     if (i < node.edges.length) {
-      top[1]++;
+      next[top] = i + 1;
       const e = node.edges[i];
-      if (e instanceof Node && !seen.has(e)) { seen.add(e); stack.push([e, 0]); }
+      if (e instanceof Node && e._mark !== mark) { e._mark = mark; nodes.push(e); next.push(0); }
     } else {
-      stack.pop();
+      nodes.pop(); next.pop();
       order.push(node);
     }
   }
@@ -73,24 +75,36 @@ export function runBackward(root: Tensor, gradient: Tensor | null, options: Back
   noGrad(() => propagate(root, gradient ?? root.onesLike(), options.retainGraph ?? false));
 }
 
-// Walks the nodes in topological order; each node's gradient is complete when it is reached
+let depth = 0;
+
+// Walks the nodes in topological order; each node's gradient is complete when it is reached.
+// A node's incoming gradients are summed on the node itself (_pending), a leaf's in `leaves`.
+// A backward run from inside a hook sets aside what the outer pass has pending on shared nodes.
 function propagate(root: Tensor, g0: Tensor, retainGraph: boolean): void {
   const rootNode = root.gradFn;
   if (rootNode === null) return accumulate(root, g0);
-  const grads = new Map<Node | Tensor, Tensor>([[rootNode, g0]]);
-  const leaves: Tensor[] = [];
-  for (const node of topoOrder(rootNode)) {
-    const g = grads.get(node);
-    if (g === undefined) continue;
-    grads.delete(node);
-    passThrough(node, g, grads, leaves);
-    if (!retainGraph) node.free();
+  const order = topoOrder(rootNode), leaves = new Map<Tensor, Tensor>();
+  const outer = depth > 0 ? order.map((n) => n._pending) : null;
+  if (outer) for (const node of order) node._pending = null;
+  rootNode._pending = g0;
+  depth++;
+  try {
+    for (const node of order) {
+      const g = node._pending;
+      if (g === null) continue;
+      node._pending = null;
+      passThrough(node, g, leaves);
+      if (!retainGraph) node.free();
+    }
+  } finally {
+    depth--;
+    for (let i = 0; i < order.length; i++) order[i]!._pending = outer ? outer[i]! : null;
   }
-  for (const leaf of leaves) accumulate(leaf, grads.get(leaf)!);
+  for (const [leaf, g] of leaves) accumulate(leaf, g);
 }
 
 // Applies one node's derivative and adds each input's share to what its edge has collected
-function passThrough(node: Node, g: Tensor, grads: Map<Node | Tensor, Tensor>, leaves: Tensor[]): void {
+function passThrough(node: Node, g: Tensor, leaves: Map<Tensor, Tensor>): void {
   if (node.hooks.length) g = runHooks(node.hooks, g);
   if (node.retained) node.retained.grad = g.detach().clone();
   const inputGrads = node.apply(g), edges = node.edges;
@@ -99,9 +113,11 @@ function passThrough(node: Node, g: Tensor, grads: Map<Node | Tensor, Tensor>, l
     if (edge === null || gi === null || gi === undefined) continue;
     const summed = sumToShape(gi, node.inputShapes[i]!), dtype = node.inputDtypes[i]!;
     const shaped = summed.dtype === dtype ? summed : summed.to(dtype);
-    const prev = grads.get(edge);
-    if (prev !== undefined) { grads.set(edge, prev.add(shaped)); continue; }
-    if (!(edge instanceof Node)) leaves.push(edge);
-    grads.set(edge, shaped);
+    if (edge instanceof Node) {
+      edge._pending = edge._pending === null ? shaped : edge._pending.add(shaped);
+    } else {
+      const prev = leaves.get(edge);
+      leaves.set(edge, prev === undefined ? shaped : prev.add(shaped));
+    }
   }
 }

@@ -58,6 +58,9 @@ export class Node {
   readonly hooks: GradHook[] = [];
   /** Set by retainGrad(): the non-leaf tensor whose .grad keeps this node's gradient. */
   retained: Tensor | null = null;
+  /** The engine's scratch during one backward pass: the gradient summed so far, and a visit mark. */
+  _pending: Tensor | null = null;
+  _mark = 0;
   readonly inputShapes: Shape[];
   readonly inputDtypes: DType[];
   /** The saved tensors (undefined where the rule saves nothing), output last; null once freed. */
