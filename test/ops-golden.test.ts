@@ -289,6 +289,11 @@ describe("the in-place kernel gives the bits of the out-of-place ops", () => {
     y.mul_(y);
     assert.deepEqual(y.tolist(), [1, 4]);
   });
+  test("an expanded tensor is written once per element, not once per view of it", () => {
+    const x = torch.tensor([2]);
+    x.expand(3).add_(1);
+    assert.deepEqual(x.tolist(), [3]);
+  });
 });
 
 describe("grad_fn names match PyTorch's", () => {

@@ -108,7 +108,7 @@ export const derivatives = {
   matmul: d("ab", (g, [a, b], _, __, e) => [needs(e, 0) ? g.matmul(b!.mT) : null, needs(e, 1) ? a!.mT.matmul(g) : null]),
   // PyTorch's mse_loss_backward: scale · (input - target) · g, each product rounded in the dtype
   mseLoss: d("ab", (g, [x, y], _, { scale }, e) => {
-    const gi = x!.sub(y!).mul(scale!).mul(g);
+    const gi = x!.sub(y!).mul_(scale!).mul_(g);
     return [needs(e, 0) ? gi : null, needs(e, 1) ? gi.neg() : null];
   }),
   linear: d("ab", (g, [x, w], _, __, e) => [needs(e, 0) ? g.matmul(w!) : null, needs(e, 1) ? g.mT.matmul(x!) : null, g]),

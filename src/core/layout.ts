@@ -29,6 +29,12 @@ export class Layout {
     return true;
   }
 
+  /** True when some dim repeats one element (stride 0, size > 1), as an expanded view does. */
+  get hasBroadcastDims(): boolean {
+    for (let i = 0; i < this.strides.length; i++) if (this.strides[i] === 0 && this.shape[i]! > 1) return true;
+    return false;
+  }
+
   /** True when the elements are in row-major order with no gaps (size-1 dims ignored). */
   get isContiguous(): boolean {
     let expected = 1;

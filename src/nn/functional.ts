@@ -94,9 +94,10 @@ export function mseLoss(input: Tensor, target: Tensor, options: LossOptions = {}
   const reduction = reductionOf(options);
   let count = 0;
   const out = noGrad(() => {
-    const squares = input.sub(target).square();
+    const squares = input.sub(target);
+    squares.mul_(squares); // x·x, as PyTorch's pow(x, 2) computes it
     count = squares.numel();
-    return reduce(squares, reduction);
+    return reduction === "mean" ? squares.sum().div_(count) : reduce(squares, reduction);
   });
   return record("mseLoss", "MseLossBackward0", [input, target], out, { scale: reduction === "mean" ? 2 / count : 2 });
 }

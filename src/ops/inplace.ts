@@ -68,18 +68,25 @@ export function assign_<T extends Tensor>(self: T, compute: (src: Tensor) => Ten
   return self;
 }
 
+/** Whether two views of one storage read exactly the same elements in the same order. */
+function sameElements(a: Tensor, b: Tensor): boolean {
+  const la = a.layout, lb = b.layout;
+  return la.offset === lb.offset && sameShape(la.shape, lb.shape) && sameShape(la.strides, lb.strides);
+}
+
 /**
  * `self = self op (alpha · other)` for add_, sub_, mul_ and div_. When autograd does not track
  * the call and both operands are float tensors of one dtype (or a number), it runs one in-place
  * kernel with no temporaries (an optimizer step, gradient accumulation); otherwise it is assign_.
- * Views of one storage take the copying path, so overlapping operands read the values from before
- * the write. (Not `.buffer`: reading it makes V8 move a small array's data out of the object.)
+ * Views of one storage take the copying path (unless they are the same elements, as in `x.mul_(x)`),
+ * so overlapping operands read the values from before the write. (Not `.buffer`: reading it makes
+ * V8 move a small array's data out of the object.)
  */
 export function update_<T extends Tensor>(self: T, op: UpdateOp, other: TensorLike, alpha = 1): T {
   const dtype = self.dtype;
-  if (dtype.kind === "float" && dtype.computable && !(isGradEnabled() && self.requiresGrad)) {
+  if (dtype.kind === "float" && dtype.computable && !(isGradEnabled() && self.requiresGrad) && !self.layout.hasBroadcastDims) {
     const src = typeof other === "number" ? scalarTensor(other, dtype) : other;
-    if (src instanceof Tensor && src.dtype === dtype && src.storage !== self.storage && !(isGradEnabled() && src.requiresGrad)) {
+    if (src instanceof Tensor && src.dtype === dtype && !(isGradEnabled() && src.requiresGrad) && (src.storage !== self.storage || sameElements(src, self))) {
       const ls = sameShape(src.shape, self.shape) ? src.layout : src.numel() === 1 && src.ndim <= self.ndim ? src.layout.expand(self.shape) : null;
       if (ls !== null) {
         backend().update(op, self.storage.data, self.layout, src.storage.data, ls, alpha);
