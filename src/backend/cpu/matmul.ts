@@ -12,14 +12,12 @@ export function batchOffsets(l: Layout): ArrayLike<number> {
 export function matmulKernel(a: TypedArray, la: Layout, b: TypedArray, lb: Layout, out: DType): TypedArray {
   const nd = la.ndim;
   const m = la.shape[nd - 2]!, k = la.shape[nd - 1]!, n = lb.shape[nd - 1]!;
-  const aBatch = batchOffsets(la), bBatch = batchOffsets(lb);
-  const res = out.alloc(aBatch.length * m * n) as Float64Array;
-  const [ars, acs] = [la.strides[nd - 2]!, la.strides[nd - 1]!];
-  const [brs, bcs] = [lb.strides[nd - 2]!, lb.strides[nd - 1]!];
+  const ars = la.strides[nd - 2]!, acs = la.strides[nd - 1]!;
+  const brs = lb.strides[nd - 2]!, bcs = lb.strides[nd - 1]!;
   const xa = a as Float64Array, xb = b as Float64Array;
-  if (aBatch.length === 1 && m * n * k <= 4096) {
+  if (nd === 2 && m * n * k <= 4096) {
     // small products: one float64 dot product per cell, p ascending (the order the loop below adds in)
-    const ao = aBatch[0]!, bo = bBatch[0]!;
+    const res = out.alloc(m * n) as Float64Array, ao = la.offset, bo = lb.offset;
     for (let i = 0; i < m; i++) {
       for (let j = 0; j < n; j++) {
         let s = 0;
@@ -29,6 +27,8 @@ export function matmulKernel(a: TypedArray, la: Layout, b: TypedArray, lb: Layou
     }
     return res;
   }
+  const aBatch = batchOffsets(la), bBatch = batchOffsets(lb);
+  const res = out.alloc(aBatch.length * m * n) as Float64Array;
   const acc = new Float64Array(n);
   for (let t = 0; t < aBatch.length; t++) {
     const ao = aBatch[t]!, bo = bBatch[t]!, ro = t * m * n;
