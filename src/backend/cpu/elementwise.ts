@@ -196,12 +196,21 @@ export function updateKernel(op: UpdateOp, dst: TypedArray, ld: Layout, src: Typ
   const f32 = dst instanceof Float32Array, round = f32 ? Math.fround : (x: number) => x;
   // alpha is a scalar of the dtype, and alpha · src is stored before the update reads it
   const al = round(alpha), scaled = alpha !== 1;
-  if (ld.isContiguous && (ls.isContiguous || ls.isBroadcastScalar)) {
-    const od = ld.offset, os = ls.offset, step = ls.isContiguous ? 1 : 0;
-    if (op === "add" && !scaled) for (let i = 0; i < n; i++) d[od + i] += s[os + i * step]!;
-    else if (op === "add" && f32) for (let i = 0; i < n; i++) d[od + i] += Math.fround(al * s[os + i * step]!);
-    else if (op === "mul" && !scaled) for (let i = 0; i < n; i++) d[od + i] *= s[os + i * step]!;
-    else for (let i = 0; i < n; i++) d[od + i] = apply(op, d[od + i]!, round(al * s[os + i * step]!));
+  if (ld.isContiguous && ls.isContiguous) {
+    // the optimizer's and the engine's case: one loop per variant, nothing but the arithmetic inside
+    const od = ld.offset, os = ls.offset;
+    if (op === "add" && !scaled) for (let i = 0; i < n; i++) d[od + i] += s[os + i]!;
+    else if (op === "add" && f32) for (let i = 0; i < n; i++) d[od + i] += Math.fround(al * s[os + i]!);
+    else if (op === "add") for (let i = 0; i < n; i++) d[od + i] += al * s[os + i]!;
+    else if (op === "mul" && !scaled) for (let i = 0; i < n; i++) d[od + i] *= s[os + i]!;
+    else for (let i = 0; i < n; i++) d[od + i] = apply(op, d[od + i]!, round(al * s[os + i]!));
+    return;
+  }
+  if (ld.isContiguous && ls.isBroadcastScalar) {
+    const od = ld.offset, v = scaled ? round(al * s[ls.offset]!) : s[ls.offset]!;
+    if (op === "add") for (let i = 0; i < n; i++) d[od + i] += v;
+    else if (op === "mul") for (let i = 0; i < n; i++) d[od + i] *= v;
+    else for (let i = 0; i < n; i++) d[od + i] = apply(op, d[od + i]!, v);
     return;
   }
   const pd = ld.indices(), ps = ls.indices();
