@@ -111,7 +111,7 @@ export const derivatives = {
     const gi = x!.sub(y!).mul_(scale!).mul_(g);
     return [needs(e, 0) ? gi : null, needs(e, 1) ? gi.neg() : null];
   }),
-  linear: d("ab", (g, [x, w], _, __, e) => [needs(e, 0) ? g.matmul(w!) : null, needs(e, 1) ? g.mT.matmul(x!) : null, g]),
+  linear: d("ab", (g, [x, w], _, __, e) => [needs(e, 0) ? g.matmul(w!) : null, needs(e, 1) ? g.mT.matmul(x!) : null, needs(e, 2) ? g.sum(0) : null]),
 } satisfies Record<string, Derivative>;
 
 /** The ops that have a derivative. */
