@@ -1,5 +1,6 @@
 // float32 GEMM benchmark: torchlet's WebAssembly SIMD kernel (one thread and both cores) against a
-// naive TypeScript triple loop and PyTorch, measured in the same run with the trials alternated.
+// naive TypeScript triple loop, PyTorch and TF.js's wasm backend (one thread: TF.js turns its wasm
+// threads off in Node), measured in the same run with the trials alternated.
 //   npx tsx bench/gemm.ts               the table (about a minute)
 //   npx tsx bench/gemm.ts --threshold   1 vs 2 threads over sizes, to place the split threshold
 //   npx tsx bench/gemm.ts --fma         with the fused multiply-add build (enableRelaxedSimd on Node 20)
@@ -121,7 +122,39 @@ class TorchPeer {
   }
 }
 
-interface Samples { wasm: number[]; naive: number[]; torch: number[] }
+/** TF.js's wasm backend in this process, as its users call it: tf.matMul on 2-D tensors, read back. */
+class TfjsPeer {
+  private constructor(
+    readonly tf: typeof import("@tensorflow/tfjs"),
+    readonly cache = new Map<string, [import("@tensorflow/tfjs").Tensor2D, import("@tensorflow/tfjs").Tensor2D]>(),
+  ) {}
+
+  /** The peer, or null when the devDependency is missing or its wasm backend does not start. */
+  static async start(): Promise<TfjsPeer | null> {
+    try {
+      const tf = await import("@tensorflow/tfjs");
+      await import("@tensorflow/tfjs-backend-wasm");
+      return (await tf.setBackend("wasm")) ? new TfjsPeer(tf) : null;
+    } catch {
+      return null;
+    }
+  }
+
+  time(c: Case, seconds: number): number {
+    const key = `${c.n}`;
+    let ab = this.cache.get(key);
+    if (ab === undefined) {
+      ab = [this.tf.tensor2d(randomMatrix(c.n, 1), [c.n, c.n]), this.tf.tensor2d(randomMatrix(c.n, 2), [c.n, c.n])];
+      this.cache.set(key, ab);
+    }
+    const [a, b] = ab;
+    const call = () => { const out = this.tf.matMul(a, b, c.transA, c.transB); out.dataSync(); out.dispose(); };
+    call();
+    return timeIt(seconds, call);
+  }
+}
+
+interface Samples { wasm: number[]; naive: number[]; torch: number[]; tfjs: number[] }
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -137,7 +170,7 @@ function useThreads(threads: number): void {
 }
 
 /** One trial of each contender on one case, in turn, so drifts in machine load hit all alike. */
-async function trial(c: Case, threads: number, s: Samples, torch: TorchPeer | null, naive: boolean): Promise<void> {
+async function trial(c: Case, threads: number, s: Samples, torch: TorchPeer | null, tfjs: TfjsPeer | null, naive: boolean): Promise<void> {
   const a = randomMatrix(c.n, 1);
   const b = randomMatrix(c.n, 2);
   const out = new Float32Array(c.n * c.n);
@@ -145,32 +178,34 @@ async function trial(c: Case, threads: number, s: Samples, torch: TorchPeer | nu
   wasmMatmul(a, b, c.n, c.n, c.n, { ...c, out });
   s.wasm.push(timeIt(TRIAL_SECONDS, () => wasmMatmul(a, b, c.n, c.n, c.n, { ...c, out })));
   if (torch !== null) s.torch.push(await torch.time(c, TRIAL_SECONDS));
+  if (tfjs !== null) s.tfjs.push(tfjs.time(c, TRIAL_SECONDS));
   if (naive) s.naive.push(timeIt(TRIAL_SECONDS, () => naiveMatmul(a, b, out, c.n, c.transA, c.transB)));
 }
 
 function row(c: Case, threads: number, s: Samples): string {
   const g = (xs: number[]) => (xs.length ? gflops(c, median(xs)) : NaN);
   const spread = `${gflops(c, Math.max(...s.wasm)).toFixed(1)}–${gflops(c, Math.min(...s.wasm)).toFixed(1)}`;
-  const [w, nv, t] = [g(s.wasm), g(s.naive), g(s.torch)];
+  const [w, nv, t, tf] = [g(s.wasm), g(s.naive), g(s.torch), g(s.tfjs)];
   const cell = (x: number) => (Number.isNaN(x) ? "–" : x.toFixed(1));
   const ratio = (x: number) => (Number.isNaN(x) ? "–" : `${(w / x).toFixed(2)}×`);
-  return `| ${label(c)} | ${threads} | ${cell(w)} (${spread}) | ${cell(nv)} | ${cell(t)} | ${ratio(nv)} | ${ratio(t)} |`;
+  return `| ${label(c)} | ${threads} | ${cell(w)} (${spread}) | ${cell(nv)} | ${cell(t)} | ${cell(tf)} | ${ratio(nv)} | ${ratio(t)} | ${ratio(tf)} |`;
 }
 
 async function table(): Promise<void> {
   const hasTorch = await TorchPeer.available();
+  const tfjs = await TfjsPeer.start();
   console.log(`# float32 GEMM, GFLOPS (medians of ${TRIALS} alternated trials; spread = min–max)`);
   const build = relaxedSimdActive() ? "relaxed SIMD (fused multiply-add)" : "SIMD128 (no FMA)";
-  console.log(`# ${cpus()[0]?.model ?? "?"}, ${cpus().length} cores, Node ${process.version}, ${build}${hasTorch ? "" : ", PyTorch not found"}`);
-  console.log("| case | threads | torchlet wasm | naive TS | PyTorch | vs naive | vs PyTorch |");
-  console.log("|---|---|---|---|---|---|---|");
+  console.log(`# ${cpus()[0]?.model ?? "?"}, ${cpus().length} cores, Node ${process.version}, ${build}${hasTorch ? "" : ", PyTorch not found"}${tfjs ? ", TF.js wasm 1 thread" : ", TF.js not found"}`);
+  console.log("| case | threads | torchlet wasm | naive TS | PyTorch | TF.js wasm | vs naive | vs PyTorch | vs TF.js wasm |");
+  console.log("|---|---|---|---|---|---|---|---|---|");
   for (const threads of [1, 2]) {
     const torch = hasTorch ? new TorchPeer(threads) : null;
     for (const c of CASES) {
-      const s: Samples = { wasm: [], naive: [], torch: [] };
+      const s: Samples = { wasm: [], naive: [], torch: [], tfjs: [] };
       // the naive loop is thread-count independent and slow: measure it once, with one thread
       const naiveTrials = threads === 1 ? (c.n >= 1024 ? 1 : TRIALS) : 0;
-      for (let t = 0; t < TRIALS; t++) await trial(c, threads, s, torch, t < naiveTrials);
+      for (let t = 0; t < TRIALS; t++) await trial(c, threads, s, torch, tfjs, t < naiveTrials);
       console.log(row(c, threads, s));
     }
     torch?.close();
