@@ -60,7 +60,7 @@ export function reduceKernel(
     return res;
   }
   const f = foldNumber(op), xs = x as Float64Array;
-  if (layout.isContiguous && isBlock(dims)) return reduceBlock(f, identity[op], xs, layout, dims, res as Float64Array);
+  if (layout.isContiguous && isBlock(dims)) return reduceBlock(op === "sum" ? null : f, identity[op], xs, layout, dims, res as Float64Array);
   const acc = new Float64Array(m).fill(identity[op]);
   const pos = layout.indices();
   if (dims.length === layout.ndim) {
@@ -77,19 +77,35 @@ export function reduceKernel(
 
 const isBlock = (dims: readonly number[]) => dims.every((d, i) => i === 0 || d === dims[i - 1]! + 1);
 
-// contiguous input reduced over one run of adjacent dims: outer × reduced × inner, no index arrays
+// Contiguous input reduced over one run of adjacent dims: outer × reduced × inner, no index arrays.
+// With inner > 1 (a bias gradient: [batch, n] summed over the batch) a row of inner cells folds
+// one input row at a time, in memory order; each cell still folds k = 0, 1, … as before. `f` null
+// is a sum, inlined: the fold closures differ per op, so a call through `f` is not inlined.
 function reduceBlock(
-  f: (a: number, x: number) => number, init: number, x: Float64Array, layout: Layout, dims: readonly number[], res: Float64Array,
+  f: ((a: number, x: number) => number) | null, init: number, x: Float64Array, layout: Layout, dims: readonly number[], res: Float64Array,
 ): Float64Array {
   const shape = layout.shape, d0 = dims[0] ?? 0, d1 = dims[dims.length - 1] ?? -1;
   const prod = (from: number, to: number) => { let p = 1; for (let d = from; d < to; d++) p *= shape[d]!; return p; };
   const outer = prod(0, d0), size = prod(d0, d1 + 1), inner = prod(d1 + 1, shape.length), off = layout.offset;
-  for (let o = 0; o < outer; o++) {
-    for (let i = 0; i < inner; i++) {
+  if (inner === 1) {
+    for (let o = 0; o < outer; o++) {
+      const p0 = off + o * size;
       let acc = init;
-      for (let k = 0, p = off + o * size * inner + i; k < size; k++, p += inner) acc = f(acc, x[p]!);
-      res[o * inner + i] = acc;
+      if (f === null) for (let k = 0; k < size; k++) acc += x[p0 + k]!;
+      else for (let k = 0; k < size; k++) acc = f(acc, x[p0 + k]!);
+      res[o] = acc;
     }
+    return res;
+  }
+  const acc = new Float64Array(inner);
+  for (let o = 0; o < outer; o++) {
+    acc.fill(init);
+    for (let k = 0; k < size; k++) {
+      const p0 = off + (o * size + k) * inner;
+      if (f === null) for (let i = 0; i < inner; i++) acc[i]! += x[p0 + i]!;
+      else for (let i = 0; i < inner; i++) acc[i] = f(acc[i]!, x[p0 + i]!);
+    }
+    for (let i = 0; i < inner; i++) res[o * inner + i] = acc[i]!;
   }
   return res;
 }
