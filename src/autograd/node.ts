@@ -68,8 +68,7 @@ export class Node {
   readonly #versions: number[];
 
   constructor(
-    /** PyTorch's name, as printed in `grad_fn=<MulBackward0>` */
-    /** (renamed once by a composed op, see record.named) */
+    /** PyTorch's name, as printed in `grad_fn=<MulBackward0>` (a composed op renames it once: record.named) */
     public name: string,
     readonly derivative: Derivative,
     inputs: readonly Tensor[],

@@ -10,8 +10,9 @@ const encoders: Partial<Record<string, (x: number) => number>> = { float16: numb
 /** `x` (of dtype `from`) as a new contiguous array of dtype `to`. */
 export function castKernel(x: TypedArray, layout: Layout, from: DType, to: DType): TypedArray {
   const n = layout.numel, pos = positions(layout), off = layout.offset;
-  // a contiguous copy is one slice (a single allocation)
-  if (from === to && pos === null) return (x as Float64Array).slice(off, off + n);
+  // a contiguous float copy is one slice (a single allocation); not for Uint8Array, which may be a
+  // Node Buffer, whose slice() is a view
+  if (from === to && pos === null && (x instanceof Float32Array || x instanceof Float64Array)) return x.slice(off, off + n);
   const res = to.alloc(n);
   const at = (i: number) => x[pos === null ? off + i : pos[i]!]!;
   if (from === to) {
