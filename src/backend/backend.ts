@@ -51,9 +51,9 @@ export interface Backend {
   matmul(a: TypedArray, la: Layout, b: TypedArray, lb: Layout, out: DType): TypedArray;
   /**
    * y = x Wᵀ + b for a 2-D x [m, k] and weight [n, k] (any strides), b [n] or null: the fused
-   * step of every Linear layer. Result [m, n].
+   * step of every Linear layer, with `relu` then max(y, 0) as ReLU computes it. Result [m, n].
    */
-  linear(x: TypedArray, lx: Layout, w: TypedArray, lw: Layout, b: TypedArray | null, lb: Layout | null, out: DType): TypedArray;
+  linear(x: TypedArray, lx: Layout, w: TypedArray, lw: Layout, b: TypedArray | null, lb: Layout | null, out: DType, relu?: boolean): TypedArray;
   /**
    * In place, `dst = dst op (alpha · src)` for float arrays of one dtype, `src` laid out over
    * `dst`'s shape; each step rounds to the dtype as the out-of-place ops would (no fused

@@ -40,14 +40,16 @@ function matmul(a: TypedArray, la: Layout, b: TypedArray, lb: Layout, out: DType
   return res;
 }
 
-function linear(x: TypedArray, lx: Layout, w: TypedArray, lw: Layout, b: TypedArray | null, lb: Layout | null, out: DType): TypedArray {
+function linear(
+  x: TypedArray, lx: Layout, w: TypedArray, lw: Layout, b: TypedArray | null, lb: Layout | null, out: DType, relu = false,
+): TypedArray {
   const [m, k] = lx.shape as [number, number], n = lw.shape[0]!;
-  if (out !== float32 || m * n * k < WASM_MIN_MACS) return cpuBackend.linear(x, lx, w, lw, b, lb, out);
+  if (out !== float32 || m * n * k < WASM_MIN_MACS) return cpuBackend.linear(x, lx, w, lw, b, lb, out, relu);
   const X = asMatrix(x as Float32Array, lx);
   // x @ wᵀ: the weight [n, k] is the right operand transposed
   const W = asMatrix(w as Float32Array, lw);
   const bias = b === null || lb === null ? null : (cpuBackend.cast(b, lb, out, out) as Float32Array);
-  return wasmMatmul(X.buf, W.buf, m, k, n, { transA: X.trans, transB: !W.trans, lda: X.ld, ldb: W.ld, bias });
+  return wasmMatmul(X.buf, W.buf, m, k, n, { transA: X.trans, transB: !W.trans, lda: X.ld, ldb: W.ld, bias, relu });
 }
 
 /** The WebAssembly backend (SIMD matmul and linear; everything else as the TypeScript backend). */

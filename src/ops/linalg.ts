@@ -4,7 +4,8 @@ import { broadcastShapes } from "../core/shape.ts";
 import type { Tensor } from "../core/tensor.ts";
 import { backend } from "../backend/active.ts";
 import { named, record } from "../autograd/record.ts";
-import { isTensor, wrap } from "./elementwise.ts";
+import { isTensor, unary, wrap } from "./elementwise.ts";
+import type { TypedArray } from "../core/dtype.ts";
 import { expand, squeeze, unsqueeze } from "./movement.ts";
 import { resultType } from "./result-type.ts";
 
@@ -51,23 +52,46 @@ function matmulNodeName(da: number, db: number): string {
   return da === 2 && db === 3 ? "CloneBackward0" : "UnsafeViewBackward0";
 }
 
+function fusable(x: Tensor, weight: Tensor, bias: Tensor | null): boolean {
+  return x.ndim === 2 && weight.ndim === 2 && (bias === null || bias.ndim === 1)
+    && x.dtype === weight.dtype && (bias === null || bias.dtype === x.dtype) && x.dtype.kind === "float";
+}
+
+// x Wᵀ + b (then ReLU) in one kernel call for 2-D float operands; the result's array and node
+function fusedLinear(x: Tensor, weight: Tensor, bias: Tensor | null, relu: boolean): { data: TypedArray; shape: number[]; inputs: Tensor[] } {
+  const [m, k] = x.shape as [number, number], [n, kw] = weight.shape as [number, number];
+  if (k !== kw) throw new ShapeError(`mat1 and mat2 shapes cannot be multiplied (${m}x${k} and ${kw}x${n})`);
+  if (bias !== null && bias.shape[0] !== n && bias.shape[0] !== 1) {
+    throw new ShapeError(`The size of tensor a (${n}) must match the size of tensor b (${bias.shape[0]}) at non-singleton dimension 1`);
+  }
+  const lb = bias === null ? null : bias.layout.expand([n]);
+  const data = backend().linear(x.storage.data, x.layout, weight.storage.data, weight.layout, bias?.storage.data ?? null, lb, x.dtype, relu);
+  return { data, shape: [m, n], inputs: bias === null ? [x, weight] : [x, weight, bias] };
+}
+
+const linearNodeName = (bias: Tensor | null): string => (bias === null ? "MmBackward0" : "AddmmBackward0");
+
 /** y = x Wᵀ + b: one fused kernel and one node for 2-D input (PyTorch's addmm), else matmul + add. */
 export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
-  const fusable = x.ndim === 2 && weight.ndim === 2 && (bias === null || bias.ndim === 1)
-    && x.dtype === weight.dtype && (bias === null || bias.dtype === x.dtype) && x.dtype.kind === "float";
-  if (fusable) {
-    const [m, k] = x.shape as [number, number], [n, kw] = weight.shape as [number, number];
-    if (k !== kw) throw new ShapeError(`mat1 and mat2 shapes cannot be multiplied (${m}x${k} and ${kw}x${n})`);
-    if (bias !== null && bias.shape[0] !== n && bias.shape[0] !== 1) {
-      throw new ShapeError(`The size of tensor a (${n}) must match the size of tensor b (${bias.shape[0]}) at non-singleton dimension 1`);
-    }
-    const lb = bias === null ? null : bias.layout.expand([n]);
-    const data = backend().linear(x.storage.data, x.layout, weight.storage.data, weight.layout, bias?.storage.data ?? null, lb, x.dtype);
-    const inputs = bias === null ? [x, weight] : [x, weight, bias];
-    return record("linear", bias === null ? "MmBackward0" : "AddmmBackward0", inputs, wrap(data, [m, n], x.dtype));
+  if (fusable(x, weight, bias)) {
+    const { data, shape, inputs } = fusedLinear(x, weight, bias, false);
+    return record("linear", linearNodeName(bias), inputs, wrap(data, shape, x.dtype));
   }
   const y = matmul(x, weight.T);
   if (bias === null) return y;
   // PyTorch folds N-D input into one addmm and views the result back
   return named(y.add(bias), x.ndim === 2 ? "AddmmBackward0" : x.ndim > 2 ? "ViewBackward0" : "AddBackward0");
+}
+
+/**
+ * relu(x Wᵀ + b), what a Linear followed by a ReLU computes, with the ReLU applied in the kernel's
+ * store instead of a second pass. The graph is the one the two ops record (ReluBackward0 over
+ * AddmmBackward0): the linear node's output is a stand-in that no rule reads (addmm's rule saves
+ * its inputs, ReLU's its output), so it shares the result's array.
+ */
+export function linearRelu(x: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
+  if (!fusable(x, weight, bias)) return unary("relu", linear(x, weight, bias));
+  const { data, shape, inputs } = fusedLinear(x, weight, bias, true);
+  const pre = record("linear", linearNodeName(bias), inputs, wrap(data, shape, x.dtype));
+  return record("relu", "ReluBackward0", [pre], wrap(data, shape, x.dtype));
 }

@@ -49,11 +49,14 @@ export function matmulKernel(a: TypedArray, la: Layout, b: TypedArray, lb: Layou
 
 /** y = x Wᵀ + b: the matmul kernel over Wᵀ's strides, then the bias added row by row. */
 export function linearKernel(
-  x: TypedArray, lx: Layout, w: TypedArray, lw: Layout, b: TypedArray | null, lb: Layout | null, out: DType,
+  x: TypedArray, lx: Layout, w: TypedArray, lw: Layout, b: TypedArray | null, lb: Layout | null, out: DType, relu = false,
 ): TypedArray {
   const res = matmulKernel(x, lx, w, lw.transpose(0, 1), out) as Float64Array;
-  if (b === null || lb === null) return res;
-  const n = lw.shape[0]!, m = lx.shape[0]!, bs = lb.strides[0] ?? 0, bo = lb.offset, bias = b as Float64Array;
-  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) res[i * n + j]! += bias[bo + j * bs]!;
+  if (b !== null && lb !== null) {
+    const n = lw.shape[0]!, m = lx.shape[0]!, bs = lb.strides[0] ?? 0, bo = lb.offset, bias = b as Float64Array;
+    for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) res[i * n + j]! += bias[bo + j * bs]!;
+  }
+  // ReLU as the unary kernel computes it: NaN stays, -0 and negatives become +0
+  if (relu) for (let i = 0; i < res.length; i++) { const v = res[i]!; res[i] = v > 0 || v !== v ? v : 0; }
   return res;
 }
