@@ -19,6 +19,7 @@ export { Generator, manualSeed, defaultGenerator } from "./core/generator.ts";
 export { setPrintOptions, getPrintOptions } from "./core/format.ts";
 export * from "./errors.ts";
 export { backend, setBackend, cpuBackend, wasmBackend } from "./backend/active.ts";
+export { enableWasmThreadsWeb, disableWasmThreadsWeb, webThreadsSupported } from "./backend/wasm/threads-web.ts";
 export type { Backend } from "./backend/backend.ts";
 export * as nn from "./nn/index.ts";
 export * as optim from "./optim/index.ts";

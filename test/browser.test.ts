@@ -155,6 +155,8 @@ describe("the demo page in headless Chromium", { skip }, () => {
     t.diagnostic(`the page ran on the ${page.backend} backend`);
     assert.equal(page.error, null);
     assert.deepEqual(errors, []);
+    // web/serve.ts serves the page cross-origin isolated, so the Web Worker helper starts there
+    assert.equal(page.twoThreads, true, "torch.enableWasmThreadsWeb() should start a Web Worker on the demo page");
   });
 
   test("the page prints the D2L 6.2 walkthrough as Node prints it, with PyTorch's numbers", () => {

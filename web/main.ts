@@ -21,6 +21,8 @@ export interface PageResult {
   roundTrip: { pt: boolean; safetensors: boolean } | null;
   /** the backend the ops ran on ("wasm" where WebAssembly SIMD runs, else "cpu") */
   backend: string;
+  /** whether large matmuls may use a second core (a Web Worker; needs a cross-origin isolated page) */
+  twoThreads: boolean;
   done: boolean;
   error: string | null;
 }
@@ -31,7 +33,7 @@ declare global {
 
 const EPOCHS = 20;
 const $ = (id: string) => document.getElementById(id)!;
-const result: PageResult = { stateDictText: "", losses: [], summaryText: "", statsText: "", report: "", svgCount: 0, roundTrip: null, backend: "", done: false, error: null };
+const result: PageResult = { stateDictText: "", losses: [], summaryText: "", statsText: "", report: "", svgCount: 0, roundTrip: null, backend: "", twoThreads: false, done: false, error: null };
 window.__torchlet = result;
 
 // Lets the browser paint between epochs, so the loss is seen falling.
@@ -60,6 +62,9 @@ function showReport(html: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  // both cores for large matmuls where the page is cross-origin isolated (npm run demo:web serves it so);
+  // this demo's MLP is small enough that its products stay on one thread either way
+  result.twoThreads = await torch.enableWasmThreadsWeb();
   $("status").textContent = "running the D2L 6.2 walkthrough…";
   result.stateDictText = seedWalkthrough();
   $("seed").textContent = result.stateDictText;
@@ -91,7 +96,8 @@ async function main(): Promise<void> {
   $("files").append(downloadLink("mlp.pt", saved.pt), " · ", downloadLink("mlp.safetensors", saved.safetensors),
     ` · loaded back into a fresh lazy model: .pt ${ok(saved.ptRoundTrip)}, safetensors ${ok(saved.safetensorsRoundTrip)}`);
   $("status").textContent = `done: loss ${d.losses[0]!.toFixed(4)} → ${d.losses.at(-1)!.toFixed(4)} in ${EPOCHS} epochs`
-    + ` (${seconds.toFixed(1)} s with a recorder attached, on the ${result.backend} backend)`;
+    + ` (${seconds.toFixed(1)} s with a recorder attached, on the ${result.backend} backend;`
+    + ` ${result.twoThreads ? "a Web Worker takes half of large matmuls" : "one thread: the page is not cross-origin isolated"})`;
   result.done = true;
 }
 

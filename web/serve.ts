@@ -18,6 +18,13 @@ const TYPES: Record<string, string> = {
   ".css": "text/css",
 };
 
+/**
+ * Cross-origin isolation: with these two headers the page gets SharedArrayBuffer, so
+ * `torch.enableWasmThreadsWeb()` can start its Web Worker and large matmuls use both cores.
+ * Everything the page loads is its own, so require-corp blocks nothing.
+ */
+const ISOLATED = { "cross-origin-opener-policy": "same-origin", "cross-origin-embedder-policy": "require-corp" };
+
 /** A running server: its base URL and a way to stop it. */
 export interface Served {
   url: string;
@@ -32,7 +39,7 @@ export async function serve(dir = fileURLToPath(new URL(".", import.meta.url)), 
     const file = resolve(base, `.${normalize(path.endsWith("/") ? `${path}index.html` : path)}`);
     if (file !== base && !file.startsWith(base + sep)) return void res.writeHead(403).end("forbidden");
     readFile(file).then(
-      (body) => res.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream", "cache-control": "no-store" }).end(body),
+      (body) => res.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream", "cache-control": "no-store", ...ISOLATED }).end(body),
       () => res.writeHead(404, { "content-type": "text/plain" }).end(`not found: ${path}`),
     );
   });
