@@ -1,5 +1,6 @@
 /**
- * The backend contract: typed arrays and layouts in, fresh contiguous typed arrays out.
+ * The backend contract: typed arrays and layouts in, fresh contiguous typed arrays out (`update`,
+ * `write` and `fill` write in place into the storage they are given).
  * Tensor and autograd never loop over elements themselves; every numeric loop is behind
  * this interface, so a faster backend replaces kernels without touching them.
  */
@@ -29,7 +30,7 @@ export type ReduceOp = "sum" | "prod" | "max" | "min" | "any" | "all";
 /** Reductions that return the index of the winner along one dim. */
 export type ArgReduceOp = "argmax" | "argmin";
 
-/** The kernels a backend provides. Outputs are contiguous and freshly allocated. */
+/** The kernels a backend provides. Results are contiguous and freshly allocated, but for the in-place three. */
 export interface Backend {
   readonly name: string;
   /** `x` converted from dtype `from` to `to`, as a new contiguous array (compacts a strided view). */
