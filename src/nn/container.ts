@@ -21,7 +21,7 @@ function plainLinear(m: Module): m is Linear {
   return m.forward === Linear.prototype.forward || (m instanceof LazyLinear && m.materialized && m.forward === LazyLinear.prototype.forward);
 }
 
-const plainRelu = (m: Module | null | undefined): boolean => m instanceof ReLU && m.forward === ReLU.prototype.forward && noHooks(m);
+const plainRelu = (m: Module | undefined): boolean => m instanceof ReLU && m.forward === ReLU.prototype.forward && noHooks(m);
 
 function wrapIndex(i: number, n: number, what: string): number {
   if (!Number.isInteger(i) || i < -n || i >= n) throw new IndexError(`index ${i} is out of range (${what} has ${n} modules)`);
@@ -49,11 +49,10 @@ class SequentialImpl extends Module {
    * graph (ReluBackward0 over AddmmBackward0) as calling the two.
    */
   forward(input: Tensor): Tensor {
-    const children = [...this[STATE].modules.values()];
+    const children = childrenOf(this);
     let x: unknown = input;
     for (let i = 0; i < children.length; i++) {
-      const m = children[i];
-      if (!m) continue;
+      const m = children[i]!;
       if (x instanceof Tensor && plainLinear(m) && plainRelu(children[i + 1])) {
         x = linearRelu(x, m.weight, m.bias);
         i++;

@@ -97,7 +97,7 @@ export function mseLoss(input: Tensor, target: Tensor, options: LossOptions = {}
     const squares = input.sub(target);
     squares.mul_(squares); // x·x, as PyTorch's pow(x, 2) computes it
     count = squares.numel();
-    return reduction === "mean" ? squares.sum().div_(count) : reduce(squares, reduction);
+    return reduce(squares, reduction);
   });
   return record("mseLoss", "MseLossBackward0", [input, target], out, { scale: reduction === "mean" ? 2 / count : 2 });
 }

@@ -82,14 +82,11 @@ export abstract class Module {
   /** Runs forward pre-hooks, forward, then forward hooks. */
   callWithHooks(...args: unknown[]): unknown {
     const st = this[STATE];
-    if (st.preHooks.size) {
-      for (const hook of st.preHooks) {
-        const r = hook(this, args);
-        if (r !== undefined) args = Array.isArray(r) ? r : [r];
-      }
+    for (const hook of st.preHooks) {
+      const r = hook(this, args);
+      if (r !== undefined) args = Array.isArray(r) ? r : [r];
     }
     let out = (this.forward as (...a: unknown[]) => unknown)(...args);
-    if (st.hooks.size === 0) return out;
     for (const hook of st.hooks) {
       const r = hook(this, args, out);
       if (r !== undefined) out = r;

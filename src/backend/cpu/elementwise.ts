@@ -151,6 +151,11 @@ export function binaryKernel(
   return res;
 }
 
+/** ReLU over a contiguous array, in place (the fused linear's last pass): the unary kernel's loop. */
+export function reluInPlace(x: Float64Array): void {
+  unaryInline("relu", x, 0, x, x.length);
+}
+
 // The hot unary ops inline, without a call per element
 function unaryInline(op: UnaryOp, x: Float64Array, off: number, r: Float64Array, n: number): boolean {
   switch (op) {
@@ -201,7 +206,6 @@ export function updateKernel(op: UpdateOp, dst: TypedArray, ld: Layout, src: Typ
     const od = ld.offset, os = ls.offset;
     if (op === "add" && !scaled) for (let i = 0; i < n; i++) d[od + i] += s[os + i]!;
     else if (op === "add" && f32) for (let i = 0; i < n; i++) d[od + i] += Math.fround(al * s[os + i]!);
-    else if (op === "add") for (let i = 0; i < n; i++) d[od + i] += al * s[os + i]!;
     else if (op === "mul" && !scaled) for (let i = 0; i < n; i++) d[od + i] *= s[os + i]!;
     else for (let i = 0; i < n; i++) d[od + i] = apply(op, d[od + i]!, round(al * s[os + i]!));
     return;

@@ -1,6 +1,7 @@
 /** Batched matrix product on the CPU: strides in, contiguous result out. */
 import type { DType, TypedArray } from "../../core/dtype.ts";
 import { Layout } from "../../core/layout.ts";
+import { reluInPlace } from "./elementwise.ts";
 
 /** Storage offset of each matrix of a [...batch, rows, cols] layout. */
 export function batchOffsets(l: Layout): ArrayLike<number> {
@@ -56,7 +57,6 @@ export function linearKernel(
     const n = lw.shape[0]!, m = lx.shape[0]!, bs = lb.strides[0] ?? 0, bo = lb.offset, bias = b as Float64Array;
     for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) res[i * n + j]! += bias[bo + j * bs]!;
   }
-  // ReLU as the unary kernel computes it: NaN stays, -0 and negatives become +0
-  if (relu) for (let i = 0; i < res.length; i++) { const v = res[i]!; res[i] = v > 0 || v !== v ? v : 0; }
+  if (relu) reluInPlace(res);
   return res;
 }
