@@ -1,6 +1,6 @@
 /** Child process of io-atomic.test.ts: saves a large state dict to argv[2], to be killed mid-write. */
 import { save } from "../src/io/files-node.ts";
-import { Tensor } from "../src/core/tensor.ts";
+import { Tensor } from "../src/tensor.ts";
 import { float32 } from "../src/core/dtype.ts";
 
 const [path, megabytes] = [process.argv[2]!, Number(process.argv[3] ?? 256)];

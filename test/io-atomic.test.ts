@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import type { Tensor } from "../src/core/tensor.ts";
+import type { Tensor } from "../src/tensor.ts";
 import { ValueError } from "../src/errors.ts";
 import { load, save } from "../src/io/files-node.ts";
 import type { SaveValue } from "../src/io/tensor-adapter.ts";

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
-import type { Tensor } from "../src/core/tensor.ts";
+import type { Tensor } from "../src/tensor.ts";
 import { load, loadSafetensors, save, saveSafetensors } from "../src/io/files-node.ts";
 import { deserialize, serialize } from "../src/io/serialize.ts";
 import { openZip } from "../src/io/zip.ts";

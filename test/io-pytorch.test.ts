@@ -14,7 +14,7 @@ import { readPt, writePt } from "../src/io/pt.ts";
 import type { RawTensor } from "../src/io/raw.ts";
 import { rawFromData } from "../src/io/raw.ts";
 import { deserialize, serialize, serializeSafetensors } from "../src/io/serialize.ts";
-import type { Tensor } from "../src/core/tensor.ts";
+import type { Tensor } from "../src/tensor.ts";
 import { tensor } from "../src/ops/creation.ts";
 import type { Described } from "./io-helpers.ts";
 import { expected, fixture } from "./io-helpers.ts";

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { float16, float32, int64 } from "../src/core/dtype.ts";
-import { Tensor } from "../src/core/tensor.ts";
+import { Tensor } from "../src/tensor.ts";
 import { FormatError, ValueError } from "../src/errors.ts";
 import { writeZip } from "../src/io/zip.ts";
 import { load, loadSafetensors, loadSafetensorsFile, save, saveSafetensors } from "../src/io/files-node.ts";

@@ -4,7 +4,7 @@
  * Each rule first names what it saves ("a", "b", "c" for inputs, "o" for the output), as
  * PyTorch's derivatives.yaml does: only those are kept alive and version-checked (Node.apply).
  */
-import { Tensor } from "../core/tensor.ts";
+import { Tensor } from "../tensor.ts";
 import { Layout } from "../core/layout.ts";
 import { binary, wrap } from "../ops/elementwise.ts";
 import { int64 } from "../core/dtype.ts";

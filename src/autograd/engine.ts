@@ -4,7 +4,7 @@
  */
 import { AutogradError } from "../errors.ts";
 import { sameShape, type Shape } from "../core/shape.ts";
-import type { Tensor } from "../core/tensor.ts";
+import type { Tensor } from "../tensor.ts";
 import { noGrad } from "./grad-mode.ts";
 import { Node, type GradHook } from "./node.ts";
 

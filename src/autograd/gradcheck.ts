@@ -4,7 +4,7 @@
  */
 import { AutogradError, DTypeError, ValueError } from "../errors.ts";
 import { float64 } from "../core/dtype.ts";
-import { Tensor } from "../core/tensor.ts";
+import { Tensor } from "../tensor.ts";
 import { noGrad } from "./grad-mode.ts";
 
 /** Step and tolerances of `gradcheck`; the defaults are PyTorch's. */

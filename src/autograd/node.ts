@@ -4,7 +4,7 @@
  */
 import { AutogradError } from "../errors.ts";
 import type { Shape } from "../core/shape.ts";
-import type { Tensor } from "../core/tensor.ts";
+import type { Tensor } from "../tensor.ts";
 import type { DType } from "../core/dtype.ts";
 
 /** Non-tensor arguments an op's derivative needs. */

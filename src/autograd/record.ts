@@ -1,5 +1,5 @@
 /** Attaches a graph node to an op's result when grad mode is on and an input requires grad. */
-import type { Tensor } from "../core/tensor.ts";
+import type { Tensor } from "../tensor.ts";
 import { derivatives, type DerivativeKey } from "./derivatives.ts";
 import { isGradEnabled } from "./grad-mode.ts";
 import { Node, type OpArgs } from "./node.ts";

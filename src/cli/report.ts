@@ -4,7 +4,7 @@
  */
 import { closeSync, openSync, readSync } from "node:fs";
 import { basename } from "node:path";
-import { Tensor } from "../core/tensor.ts";
+import { Tensor } from "../tensor.ts";
 import { TorchletError } from "../errors.ts";
 import { load, loadSafetensors } from "../io/files-node.ts";
 import type { LoadValue } from "../io/tensor-adapter.ts";

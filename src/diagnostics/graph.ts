@@ -5,7 +5,7 @@
  * As Graphviz DOT text, or as an SVG laid out here in layers (no Graphviz needed).
  */
 import { Node } from "../autograd/node.ts";
-import type { Tensor } from "../core/tensor.ts";
+import type { Tensor } from "../tensor.ts";
 import { escapeXml } from "./svg.ts";
 
 /** Names for leaves: a Map or object of name → tensor (e.g. `new Map(net.namedParameters())`). */

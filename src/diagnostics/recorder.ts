@@ -4,7 +4,7 @@
  * every hook it placed, including those on outputs whose backward never ran.
  */
 import { TorchletError } from "../errors.ts";
-import { Tensor } from "../core/tensor.ts";
+import { Tensor } from "../tensor.ts";
 import type { Module, RemovableHandle } from "../nn/module.ts";
 import { Linear } from "../nn/linear.ts";
 import { ReLU } from "../nn/activation.ts";

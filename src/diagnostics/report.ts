@@ -4,7 +4,7 @@
  * values, one of its gradient, and a heat map when it is a matrix.
  */
 import { TorchletError } from "../errors.ts";
-import type { Tensor } from "../core/tensor.ts";
+import type { Tensor } from "../tensor.ts";
 import type { Module } from "../nn/module.ts";
 import { UninitializedParameter } from "../nn/parameter.ts";
 import type { Recorder } from "./recorder.ts";

@@ -4,7 +4,7 @@
  */
 import { bfloat16, float16 } from "../core/dtype.ts";
 import { bfloat16ToNumber, halfToNumber } from "../core/half.ts";
-import type { Tensor } from "../core/tensor.ts";
+import type { Tensor } from "../tensor.ts";
 import { Module } from "../nn/module.ts";
 import { UninitializedParameter } from "../nn/parameter.ts";
 

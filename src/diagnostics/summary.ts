@@ -4,7 +4,7 @@
  * or frozen, shared modules and parameters marked and counted once, and totals.
  */
 import { TorchletError } from "../errors.ts";
-import { Tensor } from "../core/tensor.ts";
+import { Tensor } from "../tensor.ts";
 import type { DType } from "../core/dtype.ts";
 import { zeros } from "../ops/creation.ts";
 import { noGrad } from "../autograd/grad-mode.ts";

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import type { Tensor } from "../core/tensor.ts";
+import type { Tensor } from "../tensor.ts";
 import { FormatError } from "../errors.ts";
 import { writeFileAtomic } from "./atomic-node.ts";
 import type { NamedTensors, SafetensorsFile, SafetensorsLoadOptions, SafetensorsSaveOptions } from "./serialize.ts";

@@ -2,7 +2,7 @@
  * The bytes-in, bytes-out API of both formats over Tensors. It runs anywhere (browsers included);
  * the path-based functions in files-node.ts are thin wrappers around it.
  */
-import type { Tensor } from "../core/tensor.ts";
+import type { Tensor } from "../tensor.ts";
 import { FormatError, ValueError } from "../errors.ts";
 import { readPt, writePt } from "./pt.ts";
 import type { RawTensor } from "./raw.ts";

@@ -5,8 +5,8 @@
  */
 import { DType } from "../core/dtype.ts";
 import { bfloat16ToNumber, halfToNumber } from "../core/half.ts";
-import type { Storage } from "../core/tensor.ts";
-import { Tensor } from "../core/tensor.ts";
+import type { Storage } from "../tensor.ts";
+import { Tensor } from "../tensor.ts";
 import { Parameter } from "../nn/parameter.ts";
 import { FormatError, ValueError } from "../errors.ts";
 import type { PtValue } from "./pt.ts";

@@ -1,6 +1,6 @@
 /** Activation and shape modules: thin Module wrappers over nn.functional, printed as PyTorch prints them. */
 import { ValueError } from "../errors.ts";
-import type { Tensor } from "../core/tensor.ts";
+import type { Tensor } from "../tensor.ts";
 import { Module } from "./module.ts";
 import * as F from "./functional.ts";
 

@@ -1,6 +1,6 @@
 /** Containers: Sequential, ModuleList and ModuleDict, typed by their children. */
 import { IndexError, TorchletError } from "../errors.ts";
-import { Tensor } from "../core/tensor.ts";
+import { Tensor } from "../tensor.ts";
 import { linearRelu } from "../ops/linalg.ts";
 import { Module, STATE } from "./module.ts";
 import { LazyLinear, Linear } from "./linear.ts";

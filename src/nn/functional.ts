@@ -5,7 +5,7 @@
 import { DTypeError, IndexError, ShapeError, ValueError } from "../errors.ts";
 import { int64, type DType } from "../core/dtype.ts";
 import { showShape } from "../core/shape.ts";
-import type { Tensor } from "../core/tensor.ts";
+import type { Tensor } from "../tensor.ts";
 import { defaultGenerator, type Generator } from "../core/generator.ts";
 import { fillBernoulli } from "../core/random-int.ts";
 import { noGrad } from "../autograd/grad-mode.ts";

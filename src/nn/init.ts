@@ -3,7 +3,7 @@
  * the same weights. All run without recording autograd history.
  */
 import { ShapeError, ValueError } from "../errors.ts";
-import type { Tensor } from "../core/tensor.ts";
+import type { Tensor } from "../tensor.ts";
 import type { Generator } from "../core/generator.ts";
 import { noGrad } from "../autograd/grad-mode.ts";
 

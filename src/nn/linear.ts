@@ -1,5 +1,5 @@
 /** Linear and LazyLinear: y = x Wᵀ + b, initialized exactly as PyTorch's. */
-import type { Tensor } from "../core/tensor.ts";
+import type { Tensor } from "../tensor.ts";
 import { float32, type DType } from "../core/dtype.ts";
 import { empty } from "../ops/creation.ts";
 import { linear } from "../ops/linalg.ts";

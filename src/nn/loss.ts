@@ -2,7 +2,7 @@
  * Loss modules over nn.functional. Class weights are buffers, as in PyTorch, so they follow the
  * module into its state dict under PyTorch's names (`weight`, `pos_weight`).
  */
-import type { Tensor } from "../core/tensor.ts";
+import type { Tensor } from "../tensor.ts";
 import { Module } from "./module.ts";
 import * as F from "./functional.ts";
 

@@ -1,5 +1,5 @@
 /** Walks over a module tree: named members, the state dict's entries and the load plan. */
-import type { Tensor } from "../core/tensor.ts";
+import type { Tensor } from "../tensor.ts";
 import { sameShape } from "../core/shape.ts";
 import { Module, STATE } from "./module.ts";
 import { UninitializedParameter } from "./parameter.ts";

@@ -5,7 +5,7 @@
  */
 import { StateDictError, TorchletError } from "../errors.ts";
 import type { DType } from "../core/dtype.ts";
-import { Tensor } from "../core/tensor.ts";
+import { Tensor } from "../tensor.ts";
 import { noGrad } from "../autograd/grad-mode.ts";
 import { Parameter, UninitializedParameter } from "./parameter.ts";
 import * as walk from "./module-walk.ts";

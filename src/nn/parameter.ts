@@ -2,7 +2,7 @@
 import { UninitializedError } from "../errors.ts";
 import { float32, type DType } from "../core/dtype.ts";
 import { Layout } from "../core/layout.ts";
-import { Tensor } from "../core/tensor.ts";
+import { Tensor } from "../tensor.ts";
 
 /** A learnable tensor: requiresGrad is true by default; it shares storage with the data given. */
 export class Parameter extends Tensor {

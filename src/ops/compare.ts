@@ -1,6 +1,6 @@
 /** Whole-tensor comparisons: torch.equal and torch.allclose. */
 import { sameShape } from "../core/shape.ts";
-import type { Tensor } from "../core/tensor.ts";
+import type { Tensor } from "../tensor.ts";
 import { noGrad } from "../autograd/grad-mode.ts";
 
 /** True when shapes and every value are equal. */

@@ -2,7 +2,7 @@
 import { DTypeError, ShapeError } from "../errors.ts";
 import { bool, defaultFloat, float32, float64, int32, int64, type DType, type TypedArray } from "../core/dtype.ts";
 import { parseShape, type Shape } from "../core/shape.ts";
-import { Tensor, type NestedList, type Scalar } from "../core/tensor.ts";
+import { Tensor, type NestedList, type Scalar } from "../tensor.ts";
 import { defaultGenerator, type Generator } from "../core/generator.ts";
 import { fillNormal, fillUniform } from "../core/random-float.ts";
 import { fillRandint } from "../core/random-int.ts";

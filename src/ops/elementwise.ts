@@ -3,7 +3,7 @@ import { DTypeError, ValueError } from "../errors.ts";
 import { bool, defaultFloat, int64, type DType, type TypedArray } from "../core/dtype.ts";
 import { broadcastShapes, sameShape } from "../core/shape.ts";
 import { Layout } from "../core/layout.ts";
-import { Tensor, type NestedList, type Scalar, type TensorLike } from "../core/tensor.ts";
+import { Tensor, type NestedList, type Scalar, type TensorLike } from "../tensor.ts";
 import { backend } from "../backend/active.ts";
 import type { BinaryOp, UnaryOp } from "../backend/backend.ts";
 import { record } from "../autograd/record.ts";

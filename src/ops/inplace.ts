@@ -5,7 +5,7 @@
 import { AutogradError, DTypeError, ShapeError } from "../errors.ts";
 import { bool, int64, type DType } from "../core/dtype.ts";
 import { sameShape, showShape, type Shape } from "../core/shape.ts";
-import { Tensor, type Scalar, type TensorLike } from "../core/tensor.ts";
+import { Tensor, type Scalar, type TensorLike } from "../tensor.ts";
 import { defaultGenerator, type Generator } from "../core/generator.ts";
 import { fillNormal, fillUniform } from "../core/random-float.ts";
 import { backend } from "../backend/active.ts";

@@ -1,7 +1,7 @@
 /** Matrix products. 1-D operands become matrices through views, so autograd needs one rule. */
 import { DTypeError, ShapeError } from "../errors.ts";
 import { broadcastShapes } from "../core/shape.ts";
-import type { Tensor } from "../core/tensor.ts";
+import type { Tensor } from "../tensor.ts";
 import { backend } from "../backend/active.ts";
 import { named, record } from "../autograd/record.ts";
 import { isTensor, unary, wrap } from "./elementwise.ts";

@@ -2,7 +2,7 @@
 import { IndexError, ShapeError } from "../errors.ts";
 import { normalizeDim, sameShape, showShape, type Shape } from "../core/shape.ts";
 import type { Layout } from "../core/layout.ts";
-import { Tensor } from "../core/tensor.ts";
+import { Tensor } from "../tensor.ts";
 import { backend } from "../backend/active.ts";
 import { named, record } from "../autograd/record.ts";
 import { cast, wrap } from "./elementwise.ts";

@@ -2,7 +2,7 @@
 import { DTypeError, IndexError } from "../errors.ts";
 import { bool, int64, type DType } from "../core/dtype.ts";
 import { normalizeDim } from "../core/shape.ts";
-import { Tensor, type ReduceOptions, type ValuesIndices } from "../core/tensor.ts";
+import { Tensor, type ReduceOptions, type ValuesIndices } from "../tensor.ts";
 import { backend } from "../backend/active.ts";
 import type { ReduceOp } from "../backend/backend.ts";
 import { noGrad } from "../autograd/grad-mode.ts";

@@ -3,7 +3,7 @@
  * scalars ("wrapped numbers") only raise the category (bool < int < float), never the width.
  */
 import { bool, defaultFloat, int64, promoteTypes, type DType } from "../core/dtype.ts";
-import type { Tensor, TensorLike } from "../core/tensor.ts";
+import type { Tensor, TensorLike } from "../tensor.ts";
 
 function promoteOpt(a: DType | null, b: DType): DType {
   return a === null ? b : promoteTypes(a, b);

@@ -1,7 +1,7 @@
 /** Adam and AdamW with PyTorch 1.13's single-tensor (for-loop) update math. */
 import { ValueError } from "../errors.ts";
 import { float32 } from "../core/dtype.ts";
-import { Tensor } from "../core/tensor.ts";
+import { Tensor } from "../tensor.ts";
 import { zerosLike } from "../ops/creation.ts";
 import { Optimizer, type OptimizerParams, type ParamGroup, type ParamState } from "./optimizer.ts";
 

@@ -5,7 +5,7 @@
  */
 import { ValueError } from "../errors.ts";
 import { float32 } from "../core/dtype.ts";
-import { Tensor } from "../core/tensor.ts";
+import { Tensor } from "../tensor.ts";
 import { enableGrad, noGrad } from "../autograd/grad-mode.ts";
 
 /** A hyperparameter value: a number, a flag, or a pair such as Adam's betas. */

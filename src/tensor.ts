@@ -3,19 +3,19 @@
  * delegates to an op family in src/ops, which checks inputs, runs a backend kernel and
  * records the graph.
  */
-import { DTypeError } from "../errors.ts";
-import { dtypes, type DType, type TypedArray } from "./dtype.ts";
-import { Layout } from "./layout.ts";
-import { numelOf, type Shape } from "./shape.ts";
-import type { GradHook, Node } from "../autograd/node.ts";
-import { runBackward, type BackwardOptions } from "../autograd/engine.ts";
-import { formatTensor } from "./format.ts";
-import * as ew from "../ops/elementwise.ts";
-import * as mv from "../ops/movement.ts";
-import * as rd from "../ops/reduce.ts";
-import * as ip from "../ops/inplace.ts";
-import { matmul } from "../ops/linalg.ts";
-import type { Generator } from "./generator.ts";
+import { DTypeError } from "./errors.ts";
+import { dtypes, type DType, type TypedArray } from "./core/dtype.ts";
+import { Layout } from "./core/layout.ts";
+import { numelOf, type Shape } from "./core/shape.ts";
+import type { GradHook, Node } from "./autograd/node.ts";
+import { runBackward, type BackwardOptions } from "./autograd/engine.ts";
+import { formatTensor } from "./core/format.ts";
+import * as ew from "./ops/elementwise.ts";
+import * as mv from "./ops/movement.ts";
+import * as rd from "./ops/reduce.ts";
+import * as ip from "./ops/inplace.ts";
+import { matmul } from "./ops/linalg.ts";
+import type { Generator } from "./core/generator.ts";
 
 /** Typed array storage shared by a tensor and all its views. */
 export interface Storage {
