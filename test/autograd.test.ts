@@ -241,6 +241,32 @@ describe("inputs that need no gradient (needs_input_grad)", () => {
   });
 });
 
+describe("saved tensors are what the needed gradients read (PyTorch's SavedVariable)", () => {
+  // PyTorch 1.13: a = tensor([1., 2.]); b = tensor([3., 4.], requires_grad=True); y = a * b
+  // with torch.no_grad(): b.mul_(10)   -> y.sum().backward() succeeds, b.grad == a == [1., 2.]
+  test("mul keeps only the other operand: changing the one that needs a gradient is allowed", () => {
+    const a = torch.tensor([1, 2]), b = torch.tensor([3, 4], { requiresGrad: true });
+    const y = a.mul(b);
+    torch.noGrad(() => b.mul_(10));
+    y.sum().backward();
+    assert.deepEqual(values(b.grad), [1, 2]);
+  });
+  // ... while changing `a`, which b's gradient reads, is PyTorch's version error
+  test("changing the operand a needed gradient reads is still the version error", () => {
+    const a = torch.tensor([1, 2]), b = torch.tensor([3, 4], { requiresGrad: true });
+    const y = a.mul(b);
+    a.mul_(10);
+    throwsAutograd(() => y.sum().backward(), messages.inplace);
+  });
+  test("div: the divisor's gradient reads both operands, the dividend's only the divisor", () => {
+    const a = torch.tensor([1, 2], { requiresGrad: true }), b = torch.tensor([4, 8]);
+    const y = a.div(b);
+    torch.noGrad(() => a.mul_(3));
+    y.sum().backward();
+    assert.deepEqual(values(a.grad), [0.25, 0.125]);
+  });
+});
+
 describe("composed reductions are one node, as in PyTorch", () => {
   test("mean: MeanBackward0/1 straight to the leaf (PyTorch: next_functions == ((AccumulateGrad, 0),))", () => {
     const x = f64([1, 2, 3, 4]);

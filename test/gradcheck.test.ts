@@ -91,6 +91,8 @@ const OPS: Record<string, Check[]> = {
   slice: [c("step", (a) => a!.slice(1, 0, 5, 2), () => [x([2, 5])])],
   narrow: [c("dim1", (a) => a!.narrow(1, 1, 2), () => [x([2, 4])])],
   transpose: [c("0_2", (a) => a!.transpose(0, 2), () => [x([2, 3, 4])])],
+  t: [c("2x3", (a) => a!.t(), () => [x([2, 3])])],
+  unbind: [c("dim1", (a) => a!.unbind(1), () => [x([2, 3])])],
   permute: [c("2_0_1", (a) => a!.permute(2, 0, 1), () => [x([2, 3, 4])])],
   T: [c("2d", (a) => a!.T, () => [x([2, 3])])],
   mT: [c("3d", (a) => a!.mT, () => [x([2, 3, 4])])],

@@ -1,8 +1,7 @@
 /**
- * One derivative per op: given the output's gradient `g`, the gradient of each input. Engine
- * sums broadcast gradients back to each input's shape, so rules here ignore broadcasting.
- * Each rule first names what it saves ("a", "b", "c" for inputs, "o" for the output), as
- * PyTorch's derivatives.yaml does: only those are kept alive and version-checked (Node.apply).
+ * The one place that knows an op's autograd identity, as PyTorch's derivatives.yaml: its node
+ * name, what its gradients read, and the rule giving each input's gradient from the output's `g`.
+ * The engine sums broadcast gradients back to each input's shape, so rules ignore broadcasting.
  */
 import { Tensor } from "../tensor.ts";
 import { Layout } from "../core/layout.ts";
@@ -10,8 +9,12 @@ import { binary, wrap } from "../ops/elementwise.ts";
 import { int64 } from "../core/dtype.ts";
 import type { Derivative, DerivativeFn, Edge, OpArgs } from "./node.ts";
 
-/** A rule that saves the named tensors ("a", "b", "c" inputs; "o" output). */
-const d = (saves: string, fn: DerivativeFn): Derivative => ({ saves, fn });
+/**
+ * A rule named as PyTorch names its node. `saves` says what the gradients read ("a", "b", "c"
+ * inputs, "o" output): one string for all of them, or one per input, so only what the needed
+ * gradients read is kept alive and version-checked (PyTorch's SavedVariable).
+ */
+const d = (name: string, saves: string | readonly string[], fn: DerivativeFn): Derivative => ({ name, saves, fn });
 
 const zerosOf = (shape: readonly number[], like: Tensor): Tensor => wrap(like.dtype.alloc(shape.reduce((p, s) => p * s, 1)), shape, like.dtype);
 
@@ -50,69 +53,132 @@ const needs = (edges: readonly Edge[], i: number): boolean => edges[i] !== null;
 
 const half = (g: Tensor, a: Tensor, b: Tensor) => g.mul(a.eq(b).to(g.dtype).mul(-0.5).add(1));
 
-/** The derivative table, keyed by op. */
+/** Each reduction's rule serves its all-elements and along-dims forms, which PyTorch names apart. */
+const sumRule: DerivativeFn = (g, _, __, args) => [(g.ndim === 0 ? g : unreduce(g, args)).expand(args.shape!)];
+const meanRule: DerivativeFn = (g, _, __, args) => [(g.ndim === 0 ? g : unreduce(g, args)).expand(args.shape!).div(args.scale!)];
+const prodRule: DerivativeFn = (g, [a], out, args) => {
+  const x = a!, gu = unreduce(g, args), o = unreduce(out, args);
+  const zeros = unreduce(x.eq(0).sum({ dim: args.dims!, keepdim: args.keepdim! }), args);
+  // no zero: g·out/x; one zero: PyTorch's product of the elements before and after each one
+  const withZero = gu.mul(exclusiveProducts(x, args.dims!)).where(zeros.eq(1), 0);
+  return [gu.mul(o).div(x).where(o.ne(0), withZero)];
+};
+const extremeAllRule: DerivativeFn = (g, [a], out) => {
+  const mask = a!.eq(out);
+  return [g.div(mask.sum()).expand(mask.shape).where(mask, 0)];
+};
+const extremeDimRule: DerivativeFn = (g, _, __, { dim, keepdim, indices, shape: inputShape }) => {
+  const size = inputShape![dim!]!;
+  const range = wrap(BigInt64Array.from({ length: size }, (_, i) => BigInt(i)), [size], int64);
+  const shape = inputShape!.map((s, d) => (d === dim ? s : 1));
+  const idx = keepdim ? indices! : indices!.unsqueeze(dim!);
+  return [(keepdim ? g : g.unsqueeze(dim!)).expand(inputShape!).where(range.reshape(shape).eq(idx), 0)];
+};
+const reshapeBack: DerivativeFn = (g, _, __, { shape }) => [g.reshape(shape!)];
+const transposeBack: DerivativeFn = (g, _, __, { dims }) => [g.transpose(dims![0]!, dims![1]!)];
+const selectBack: DerivativeFn = (g, _, __, { dim, index, shape }) => [scatter(g, shape!, (l) => l.select(dim!, index!))];
+const sliceBack: DerivativeFn = (g, _, __, { dim, start, end, step, shape }) => [scatter(g, shape!, (l) => l.slice(dim!, start, end, step))];
+const matmulRule: DerivativeFn = (g, [a, b], _, __, e) => [needs(e, 0) ? g.matmul(b!.mT) : null, needs(e, 1) ? a!.mT.matmul(g) : null];
+const linearRule: DerivativeFn = (g, [x, w], _, __, e) => [needs(e, 0) ? g.matmul(w!) : null, needs(e, 1) ? g.mT.matmul(x!) : null, needs(e, 2) ? g.sum(0) : null];
+
+/**
+ * The derivative table, keyed by op: PyTorch's node name, what each input's gradient reads, and
+ * the rule. Ops call `record(key, ...)`; a key missing here is a compile error at the call.
+ */
 export const derivatives = {
-  identity: d("", (g) => [g]),
-  neg: d("", (g) => [g.neg()]),
-  exp: d("o", (g, _, out) => [g.mul(out)]),
-  log: d("a", (g, [a]) => [g.div(a!)]),
-  sqrt: d("o", (g, _, out) => [g.div(out.mul(2))]),
-  abs: d("a", (g, [a]) => [g.mul(a!.sign())]),
-  sign: d("", (g) => [g.zerosLike()]),
-  relu: d("o", (g, _, out) => [binary("reluGrad", g, out)]),
-  sigmoid: d("o", (g, _, out) => [g.mul(out.neg().add(1).mul(out))]),
-  tanh: d("o", (g, _, out) => [g.mul(out.mul(out).neg().add(1))]),
-  sin: d("a", (g, [a]) => [g.mul(a!.cos())]),
-  cos: d("a", (g, [a]) => [g.mul(a!.sin().neg())]),
-  erf: d("a", (g, [a]) => [g.mul(a!.square().neg().exp().mul(2 / Math.sqrt(Math.PI)))]),
-  add: d("", (g) => [g, g]),
-  sub: d("", (g, _, __, ___, e) => [g, needs(e, 1) ? g.neg() : null]),
-  mul: d("ab", (g, [a, b], _, __, e) => [needs(e, 0) ? g.mul(b!) : null, needs(e, 1) ? g.mul(a!) : null]),
-  div: d("ab", (g, [a, b], _, __, e) => [needs(e, 0) ? g.div(b!) : null, needs(e, 1) ? g.neg().mul(a!).div(b!.mul(b!)) : null]),
-  maximum: d("ab", (g, [a, b]) => [half(g, a!, b!).where(a!.ge(b!), 0), half(g, a!, b!).where(b!.ge(a!), 0)]),
-  minimum: d("ab", (g, [a, b]) => [half(g, a!, b!).where(a!.le(b!), 0), half(g, a!, b!).where(b!.le(a!), 0)]),
-  pow: d("abo", (g, [a, b], out, __, e) => [
+  toCopy: d("ToCopyBackward0", "", (g) => [g]),
+  clone: d("CloneBackward0", "", (g) => [g]),
+  neg: d("NegBackward0", "", (g) => [g.neg()]),
+  exp: d("ExpBackward0", "o", (g, _, out) => [g.mul(out)]),
+  log: d("LogBackward0", "a", (g, [a]) => [g.div(a!)]),
+  sqrt: d("SqrtBackward0", "o", (g, _, out) => [g.div(out.mul(2))]),
+  abs: d("AbsBackward0", "a", (g, [a]) => [g.mul(a!.sign())]),
+  sign: d("SignBackward0", "", (g) => [g.zerosLike()]),
+  relu: d("ReluBackward0", "o", (g, _, out) => [binary("reluGrad", g, out)]),
+  sigmoid: d("SigmoidBackward0", "o", (g, _, out) => [g.mul(out.neg().add(1).mul(out))]),
+  tanh: d("TanhBackward0", "o", (g, _, out) => [g.mul(out.mul(out).neg().add(1))]),
+  sin: d("SinBackward0", "a", (g, [a]) => [g.mul(a!.cos())]),
+  cos: d("CosBackward0", "a", (g, [a]) => [g.mul(a!.sin().neg())]),
+  erf: d("ErfBackward0", "a", (g, [a]) => [g.mul(a!.square().neg().exp().mul(2 / Math.sqrt(Math.PI)))]),
+  add: d("AddBackward0", "", (g) => [g, g]),
+  sub: d("SubBackward0", "", (g, _, __, ___, e) => [g, needs(e, 1) ? g.neg() : null]),
+  mul: d("MulBackward0", ["b", "a"], (g, [a, b], _, __, e) => [needs(e, 0) ? g.mul(b!) : null, needs(e, 1) ? g.mul(a!) : null]),
+  div: d("DivBackward0", ["b", "ab"], (g, [a, b], _, __, e) => [needs(e, 0) ? g.div(b!) : null, needs(e, 1) ? g.neg().mul(a!).div(b!.mul(b!)) : null]),
+  maximum: d("MaximumBackward0", "ab", (g, [a, b]) => [half(g, a!, b!).where(a!.ge(b!), 0), half(g, a!, b!).where(b!.ge(a!), 0)]),
+  minimum: d("MinimumBackward0", "ab", (g, [a, b]) => [half(g, a!, b!).where(a!.le(b!), 0), half(g, a!, b!).where(b!.le(a!), 0)]),
+  pow: d("PowBackward1", ["ab", "abo"], (g, [a, b], out, __, e) => [
     needs(e, 0) ? g.mul(b!).mul(a!.pow(b!.sub(1))).where(b!.ne(0), 0) : null,
     needs(e, 1) ? g.mul(out.mul(a!.log()).where(a!.ne(0).logicalOr(b!.lt(0)), 0)) : null,
   ]),
-  powScalar: d("a", (g, [a], _, { min: e }) => [e === 0 ? g.zerosLike() : g.mul(e!).mul(a!.pow(e! - 1))]),
-  clamp: d("a", (g, [a], _, { min, max }) => [g.where(a!.ge(min!).logicalAnd(a!.le(max!)), 0)]),
-  where: d("a", (g, [c]) => [null, g.where(c!, 0), g.where(c!.logicalNot(), 0)]),
-  select: d("", (g, _, __, { dim, index, shape }) => [scatter(g, shape!, (l) => l.select(dim!, index!))]),
-  slice: d("", (g, _, __, { dim, start, end, step, shape }) => [scatter(g, shape!, (l) => l.slice(dim!, start, end, step))]),
-  transpose: d("", (g, _, __, { dims }) => [g.transpose(dims![0]!, dims![1]!)]),
-  permute: d("", (g, _, __, { perm }) => [g.permute(perm!.map((_, i) => perm!.indexOf(i)))]),
-  view: d("", (g, _, __, { shape }) => [g.reshape(shape!)]),
-  expand: d("", (g) => [g]),
-  cat: d("", (g, _, __, { dim, sizes }) => g.split(sizes!, dim!)),
-  sum: d("", (g, _, __, args) => [(g.ndim === 0 ? g : unreduce(g, args)).expand(args.shape!)]),
-  mean: d("", (g, _, __, args) => [(g.ndim === 0 ? g : unreduce(g, args)).expand(args.shape!).div(args.scale!)]),
-  prod: d("ao", (g, [a], out, args) => {
-    const x = a!, gu = unreduce(g, args), o = unreduce(out, args);
-    const zeros = unreduce(x.eq(0).sum({ dim: args.dims!, keepdim: args.keepdim! }), args);
-    // no zero: g·out/x; one zero: PyTorch's product of the elements before and after each one
-    const withZero = gu.mul(exclusiveProducts(x, args.dims!)).where(zeros.eq(1), 0);
-    return [gu.mul(o).div(x).where(o.ne(0), withZero)];
-  }),
-  extremeAll: d("ao", (g, [a], out) => {
-    const mask = a!.eq(out);
-    return [g.div(mask.sum()).expand(mask.shape).where(mask, 0)];
-  }),
-  extremeDim: d("", (g, _, __, { dim, keepdim, indices, shape: inputShape }) => {
-    const size = inputShape![dim!]!;
-    const range = wrap(BigInt64Array.from({ length: size }, (_, i) => BigInt(i)), [size], int64);
-    const shape = inputShape!.map((s, d) => (d === dim ? s : 1));
-    const idx = keepdim ? indices! : indices!.unsqueeze(dim!);
-    return [(keepdim ? g : g.unsqueeze(dim!)).expand(inputShape!).where(range.reshape(shape).eq(idx), 0)];
-  }),
-  matmul: d("ab", (g, [a, b], _, __, e) => [needs(e, 0) ? g.matmul(b!.mT) : null, needs(e, 1) ? a!.mT.matmul(g) : null]),
+  powScalar: d("PowBackward0", "a", (g, [a], _, { min: e }) => [e === 0 ? g.zerosLike() : g.mul(e!).mul(a!.pow(e! - 1))]),
+  clamp: d("ClampBackward1", "a", (g, [a], _, { min, max }) => [g.where(a!.ge(min!).logicalAnd(a!.le(max!)), 0)]),
+  where: d("WhereBackward0", "a", (g, [c]) => [null, g.where(c!, 0), g.where(c!.logicalNot(), 0)]),
+  select: d("SelectBackward0", "", selectBack),
+  unbind: d("UnbindBackward0", "", selectBack),
+  slice: d("SliceBackward0", "", sliceBack),
+  split: d("SplitBackward0", "", sliceBack),
+  splitWithSizes: d("SplitWithSizesBackward0", "", sliceBack),
+  transpose: d("TransposeBackward0", "", transposeBack),
+  t: d("TBackward0", "", transposeBack),
+  permute: d("PermuteBackward0", "", (g, _, __, { perm }) => [g.permute(perm!.map((_, i) => perm!.indexOf(i)))]),
+  view: d("ViewBackward0", "", reshapeBack),
+  reshapeAlias: d("ReshapeAliasBackward0", "", reshapeBack),
+  unsafeView: d("UnsafeViewBackward0", "", reshapeBack),
+  unsqueeze: d("UnsqueezeBackward0", "", reshapeBack),
+  squeeze: d("SqueezeBackward0", "", reshapeBack),
+  squeezeDim: d("SqueezeBackward1", "", reshapeBack),
+  expand: d("ExpandBackward0", "", (g) => [g]),
+  cat: d("CatBackward0", "", (g, _, __, { dim, sizes }) => g.split(sizes!, dim!)),
+  stack: d("StackBackward0", "", (g, _, __, { dim, sizes }) => g.split(sizes!, dim!).map((p) => p.squeeze(dim!))),
+  sum: d("SumBackward0", "", sumRule),
+  sumDim: d("SumBackward1", "", sumRule),
+  mean: d("MeanBackward0", "", meanRule),
+  meanDim: d("MeanBackward1", "", meanRule),
+  prod: d("ProdBackward0", "ao", prodRule),
+  prodDim: d("ProdBackward1", "ao", prodRule),
+  maxAll: d("MaxBackward1", "ao", extremeAllRule),
+  minAll: d("MinBackward1", "ao", extremeAllRule),
+  maxDim: d("MaxBackward0", "", extremeDimRule),
+  minDim: d("MinBackward0", "", extremeDimRule),
+  mm: d("MmBackward0", ["b", "a"], matmulRule),
+  // PyTorch's matmul folds batched operands and ends with a view or squeeze node
+  bmm: d("UnsafeViewBackward0", ["b", "a"], matmulRule),
+  // y = x Wᵀ (+ b) as one node: PyTorch's addmm, or mm without a bias
+  addmm: d("AddmmBackward0", ["b", "a"], linearRule),
+  linearNoBias: d("MmBackward0", ["b", "a"], linearRule),
   // PyTorch's mse_loss_backward: scale · (input - target) · g, each product rounded in the dtype
-  mseLoss: d("ab", (g, [x, y], _, { scale }, e) => {
+  mseLoss: d("MseLossBackward0", "ab", (g, [x, y], _, { scale }, e) => {
     const gi = x!.sub(y!).mul_(scale!).mul_(g);
     return [needs(e, 0) ? gi : null, needs(e, 1) ? gi.neg() : null];
   }),
-  linear: d("ab", (g, [x, w], _, __, e) => [needs(e, 0) ? g.matmul(w!) : null, needs(e, 1) ? g.mT.matmul(x!) : null, needs(e, 2) ? g.sum(0) : null]),
 } satisfies Record<string, Derivative>;
+
+/**
+ * Ops composed of other ops: PyTorch records them as one node of its own name, torchlet records
+ * the parts and gives the last node that name (`named(out, key)`), so `gradFn` prints PyTorch's.
+ */
+export const composites = {
+  var: "VarBackward0",
+  std: "StdBackward0",
+  softmax: "SoftmaxBackward0",
+  logSoftmax: "LogSoftmaxBackward0",
+  gelu: "GeluBackward0",
+  dot: "DotBackward0",
+  mv: "MvBackward0",
+  vecMat: "SqueezeBackward3",
+  matBatch: "CloneBackward0",
+  matmulFolded: "UnsafeViewBackward0",
+  linearAddmm: "AddmmBackward0",
+  linearNd: "ViewBackward0",
+  linear1d: "AddBackward0",
+  nllLoss: "NllLossBackward0",
+  nllLoss2d: "NllLoss2DBackward0",
+  nllLossView: "ViewBackward0",
+  crossEntropyProbs: "DivBackward1",
+  bceWithLogits: "BinaryCrossEntropyWithLogitsBackward0",
+} as const;
 
 /** The ops that have a derivative. */
 export type DerivativeKey = keyof typeof derivatives;
+/** The composed ops whose last node takes PyTorch's name. */
+export type CompositeKey = keyof typeof composites;

@@ -35,10 +35,14 @@ export type DerivativeFn = (
   g: Tensor, inputs: readonly (Tensor | undefined)[], out: Tensor, args: OpArgs, edges: readonly Edge[],
 ) => readonly (Tensor | null)[];
 
-/** A derivative rule and the tensors it needs kept: "a", "b", "c" for inputs, "o" for the output. */
+/**
+ * An op's autograd identity: PyTorch's node name, what its gradients read ("a", "b", "c" for
+ * inputs, "o" for the output; one string for every gradient or one per input), and the rule.
+ */
 export interface Derivative {
-  saves: string;
-  fn: DerivativeFn;
+  readonly name: string;
+  readonly saves: string | readonly string[];
+  readonly fn: DerivativeFn;
 }
 
 /** Where an input's gradient goes: the node that made it, or the leaf that accumulates it. */
@@ -51,6 +55,14 @@ const INPUT_LETTERS = "abc";
 
 const FREED =
   "Trying to backward through the graph a second time (or directly access saved tensors after they have already been freed). Saved intermediate values of the graph are freed when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time or if you need to access saved tensors after calling backward.";
+
+/** The letters of what the gradients that are needed read (an input with a null edge needs none). */
+function savedLetters(saves: string | readonly string[], edges: readonly Edge[]): string {
+  if (typeof saves === "string") return saves;
+  let letters = "";
+  for (let i = 0; i < saves.length; i++) if (edges[i] !== null) letters += saves[i]!;
+  return letters;
+}
 
 /** One recorded op (PyTorch's grad_fn). */
 export class Node {
@@ -67,16 +79,18 @@ export class Node {
   #saved: (Tensor | undefined)[] | null;
   readonly #versions: number[];
 
+  /** PyTorch's name, as printed in `grad_fn=<MulBackward0>` (a composed op renames it once: record.named) */
+  name: string;
+
   constructor(
-    /** PyTorch's name, as printed in `grad_fn=<MulBackward0>` (a composed op renames it once: record.named) */
-    public name: string,
     readonly derivative: Derivative,
     inputs: readonly Tensor[],
     out: Tensor,
     readonly args: OpArgs,
     readonly edges: readonly Edge[],
   ) {
-    const saves = derivative.saves, n = inputs.length;
+    this.name = derivative.name;
+    const saves = savedLetters(derivative.saves, edges), n = inputs.length;
     const saved: (Tensor | undefined)[] = new Array(n + 1), versions: number[] = new Array(n + 1);
     this.inputShapes = new Array(n);
     this.inputDtypes = new Array(n);

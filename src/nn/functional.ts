@@ -10,6 +10,7 @@ import { defaultGenerator, type Generator } from "../core/generator.ts";
 import { fillBernoulli } from "../core/random-int.ts";
 import { noGrad } from "../autograd/grad-mode.ts";
 import { named, record } from "../autograd/record.ts";
+import type { CompositeKey } from "../autograd/derivatives.ts";
 import { arange } from "../ops/creation.ts";
 import { wrap } from "../ops/elementwise.ts";
 import { linear as linearOp } from "../ops/linalg.ts";
@@ -48,11 +49,11 @@ const GELU_BETA = Math.SQRT2 * (2 / Math.sqrt(Math.PI)) * 0.5;
 export function gelu(x: Tensor, options: { approximate?: GeluApproximate } = {}): Tensor {
   const approximate = options.approximate ?? "none";
   if (approximate === "none") {
-    return named(x.mul(0.5).mul(x.mul(Math.SQRT1_2).erf().add(1)), "GeluBackward0");
+    return named(x.mul(0.5).mul(x.mul(Math.SQRT1_2).erf().add(1)), "gelu");
   }
   if (approximate !== "tanh") throw new ValueError("approximate argument must be either none or tanh.");
   const inner = x.mul(x).mul(x).mul(0.044715).add(x).mul(GELU_BETA);
-  return named(x.mul(0.5).mul(inner.tanh().add(1)), "GeluBackward0");
+  return named(x.mul(0.5).mul(inner.tanh().add(1)), "gelu");
 }
 
 /** Options of dropout: drop probability, training flag and the generator to draw from. */
@@ -81,9 +82,9 @@ function reductionOf(options: LossOptions): Reduction {
 }
 
 /** Applies a reduction and gives the result PyTorch's node name. */
-function reduce(loss: Tensor, reduction: Reduction, name?: string): Tensor {
+function reduce(loss: Tensor, reduction: Reduction, node?: CompositeKey): Tensor {
   const out = reduction === "mean" ? loss.mean() : reduction === "sum" ? loss.sum() : loss;
-  return name === undefined ? out : named(out, name);
+  return node === undefined ? out : named(out, node);
 }
 
 /**
@@ -99,7 +100,7 @@ export function mseLoss(input: Tensor, target: Tensor, options: LossOptions = {}
     count = squares.numel();
     return reduce(squares, reduction);
   });
-  return record("mseLoss", "MseLossBackward0", [input, target], out, { scale: reduction === "mean" ? 2 / count : 2 });
+  return record("mseLoss", [input, target], out, { scale: reduction === "mean" ? 2 / count : 2 });
 }
 
 /** Mean absolute error (PyTorch composes it too: AbsBackward0, MeanBackward0, SumBackward0). */
@@ -191,13 +192,13 @@ export function nllLoss(input: Tensor, target: Tensor, options: NllLossOptions =
   const w = targetWeights(input, target, mask, { weight, ignoreIndex, dim });
   const loss = input.where(mask, 0).sum(dim).mul(w).neg();
   const out = reduction === "mean" ? divideByWeight(loss.sum(), w.sum()) : reduction === "sum" ? loss.sum() : loss;
-  return named(out, nllName(input.ndim, reduction));
+  return named(out, nllNode(input.ndim, reduction));
 }
 
-/** PyTorch's node name: inputs of 3+ dims go through nll_loss2d, and back through a view when unreduced. */
-function nllName(ndim: number, reduction: Reduction): string {
-  if (ndim <= 2) return "NllLossBackward0";
-  return reduction === "none" && ndim !== 4 ? "ViewBackward0" : "NllLoss2DBackward0";
+/** PyTorch's last node: inputs of 3+ dims go through nll_loss2d, and back through a view when unreduced. */
+function nllNode(ndim: number, reduction: Reduction): CompositeKey {
+  if (ndim <= 2) return "nllLoss";
+  return reduction === "none" && ndim !== 4 ? "nllLossView" : "nllLoss2d";
 }
 
 /**
@@ -249,7 +250,7 @@ function crossEntropyProbs(input: Tensor, target: Tensor, reduction: Reduction, 
   if (weight !== null) prod = prod.mul(input.ndim > 1 ? alongClasses(weight, input, dim) : weight);
   if (reduction === "none") return prod.sum(dim).neg();
   if (reduction === "sum") return prod.sum().neg();
-  return named(prod.sum().neg().div(input.numel() / n), "DivBackward1");
+  return named(prod.sum().neg().div(input.numel() / n), "crossEntropyProbs");
 }
 
 /**
@@ -273,5 +274,5 @@ export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opti
     loss = linearPart.add(maxVal).add(logTerm);
   }
   if (options.weight) loss = loss.mul(options.weight);
-  return reduce(loss, reduction, "BinaryCrossEntropyWithLogitsBackward0");
+  return reduce(loss, reduction, "bceWithLogits");
 }

@@ -7,6 +7,7 @@ import { Tensor, type NestedList, type Scalar, type TensorLike } from "../tensor
 import { backend } from "../backend/active.ts";
 import type { BinaryOp, UnaryOp } from "../backend/backend.ts";
 import { record } from "../autograd/record.ts";
+import type { DerivativeKey } from "../autograd/derivatives.ts";
 import { resultType } from "./result-type.ts";
 
 /** Type guard for tensor operands. */
@@ -39,22 +40,22 @@ export function contiguousData(t: Tensor): TypedArray {
 export function cast(t: Tensor, dtype: DType): Tensor {
   if (t.dtype === dtype) return t;
   const out = wrap(backend().cast(t.storage.data, t.layout, t.dtype, dtype), t.shape, dtype);
-  return record("identity", "ToCopyBackward0", [t], out);
+  return record("toCopy", [t], out);
 }
 
 /** A contiguous copy that autograd tracks. */
 export function cloneOp(t: Tensor): Tensor {
   const out = wrap(backend().cast(t.storage.data, t.layout, t.dtype, t.dtype), t.shape, t.dtype);
-  return record("identity", "CloneBackward0", [t], out);
+  return record("clone", [t], out);
 }
 
 const floatOnly = new Set<UnaryOp>(["exp", "log", "sqrt", "sigmoid", "tanh", "sin", "cos", "erf"]);
 const boolOut = new Set<UnaryOp>(["not", "isnan", "isinf"]);
-const unaryNames: Partial<Record<UnaryOp, string>> = {
-  neg: "NegBackward0", exp: "ExpBackward0", log: "LogBackward0", sqrt: "SqrtBackward0", abs: "AbsBackward0",
-  relu: "ReluBackward0", sigmoid: "SigmoidBackward0", tanh: "TanhBackward0", sign: "SignBackward0",
-  sin: "SinBackward0", cos: "CosBackward0", erf: "ErfBackward0",
-};
+/** Each kernel's derivative, or null where there is none: a new UnaryOp without an entry is a compile error. */
+const unaryRules = {
+  neg: "neg", exp: "exp", log: "log", sqrt: "sqrt", abs: "abs", relu: "relu", sigmoid: "sigmoid",
+  tanh: "tanh", sign: "sign", sin: "sin", cos: "cos", erf: "erf", not: null, isnan: null, isinf: null,
+} as const satisfies Record<UnaryOp, DerivativeKey | null>;
 
 /** `op(x)` elementwise. Float functions of integer tensors compute in the default float dtype. */
 export function unary(op: UnaryOp, x: Tensor): Tensor {
@@ -66,15 +67,16 @@ export function unary(op: UnaryOp, x: Tensor): Tensor {
   const src = compute === x.dtype ? x : cast(x, compute);
   const outType = boolOut.has(op) ? bool : compute;
   const out = wrap(backend().unary(op, src.storage.data, src.layout, outType), x.shape, outType);
-  const name = unaryNames[op];
-  return name && outType.kind === "float" ? record(op as never, name, [x], out) : out;
+  const rule = unaryRules[op];
+  return rule !== null && outType.kind === "float" ? record(rule, [x], out) : out;
 }
 
 const comparisons = new Set<BinaryOp>(["eq", "ne", "lt", "le", "gt", "ge", "and", "or"]);
-const binaryNames: Partial<Record<BinaryOp, string>> = {
-  add: "AddBackward0", sub: "SubBackward0", mul: "MulBackward0", div: "DivBackward0",
-  maximum: "MaximumBackward0", minimum: "MinimumBackward0", pow: "PowBackward1",
-};
+/** Each kernel's derivative, or null where there is none: a new BinaryOp without an entry is a compile error. */
+const binaryRules = {
+  add: "add", sub: "sub", mul: "mul", div: "div", pow: "pow", maximum: "maximum", minimum: "minimum",
+  eq: null, ne: null, lt: null, le: null, gt: null, ge: null, and: null, or: null, reluGrad: null,
+} as const satisfies Record<BinaryOp, DerivativeKey | null>;
 
 /** Promotes, broadcasts and runs a binary kernel; records the graph for differentiable ops. */
 export function binary(op: BinaryOp, a: TensorLike, b: TensorLike): Tensor {
@@ -106,8 +108,8 @@ function runBinary(
 ): Tensor {
   const outType = comparisons.has(op) ? bool : compute;
   const out = wrap(backend().binary(op, a.storage.data, la, b.storage.data, lb, outType), shape, outType);
-  const name = binaryNames[op];
-  return name && outType.kind === "float" ? record(op as never, name, inputs, out) : out;
+  const rule = binaryRules[op];
+  return rule !== null && outType.kind === "float" ? record(rule, inputs, out) : out;
 }
 
 function checkBoolSub(a: TensorLike, b: TensorLike): void {
@@ -141,7 +143,7 @@ export function pow(a: Tensor, exponent: TensorLike): Tensor {
   const e = scalarTensor(exponent, compute);
   const data = backend().binary("pow", src.storage.data, src.layout, e.storage.data, e.layout.expand(a.shape), compute);
   const out = wrap(data, a.shape, compute);
-  return compute.kind === "float" ? record("powScalar", "PowBackward0", [a], out, { min: Number(exponent) }) : out;
+  return compute.kind === "float" ? record("powScalar", [a], out, { min: Number(exponent) }) : out;
 }
 
 /** Clamps into [min, max]; the gradient passes where min <= x <= max, as PyTorch's. */
@@ -152,7 +154,7 @@ export function clamp(x: Tensor, min?: number, max?: number): Tensor {
   if (lo !== undefined) out = binaryNoGrad("maximum", out, lo);
   if (hi !== undefined) out = binaryNoGrad("minimum", out, hi);
   if (out === x) return x;
-  return record("clamp", "ClampBackward1", [x], out, { min: lo ?? -Infinity, max: hi ?? Infinity });
+  return record("clamp", [x], out, { min: lo ?? -Infinity, max: hi ?? Infinity });
 }
 
 function binaryNoGrad(op: BinaryOp, a: Tensor, s: number): Tensor {
@@ -169,7 +171,7 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   const shape = broadcastShapes(cond.shape, broadcastShapes(ta.shape, tb.shape));
   const ca = cast(ta, compute), cb = cast(tb, compute);
   const data = backend().where(cond.storage.data, cond.layout.expand(shape), ca.storage.data, ca.layout.expand(shape), cb.storage.data, cb.layout.expand(shape), compute);
-  return record("where", "WhereBackward0", [cond, ta, tb], wrap(data, shape, compute));
+  return record("where", [cond, ta, tb], wrap(data, shape, compute));
 }
 
 function checkComputable(op: string, dtype: DType): void {

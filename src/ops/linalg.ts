@@ -4,6 +4,7 @@ import { broadcastShapes } from "../core/shape.ts";
 import type { Tensor } from "../tensor.ts";
 import { backend } from "../backend/active.ts";
 import { named, record } from "../autograd/record.ts";
+import type { CompositeKey } from "../autograd/derivatives.ts";
 import { isTensor, unary, wrap } from "./elementwise.ts";
 import type { TypedArray } from "../core/dtype.ts";
 import { expand, squeeze, unsqueeze } from "./movement.ts";
@@ -32,24 +33,25 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   const m = a2.shape[a2.ndim - 2]!, n = b2.shape[b2.ndim - 1]!;
   if (a.ndim === 2 && b.ndim === 2) {
     const data = backend().matmul(a.storage.data, a.layout, b.storage.data, b.layout, dtype);
-    return record("matmul", "MmBackward0", [a, b], wrap(data, [m, n], dtype));
+    return record("mm", [a, b], wrap(data, [m, n], dtype));
   }
   const batch = broadcastShapes(a2.shape.slice(0, -2), b2.shape.slice(0, -2));
   const ea = expand(a2, [...batch, m, k]), eb = expand(b2, [...batch, k, n]);
   const data = backend().matmul(ea.storage.data, ea.layout, eb.storage.data, eb.layout, dtype);
-  let out = record("matmul", "MmBackward0", [ea, eb], wrap(data, [...batch, m, n], dtype));
+  let out = record("bmm", [ea, eb], wrap(data, [...batch, m, n], dtype));
   if (a.ndim === 1) out = squeeze(out, -2);
   if (b.ndim === 1) out = squeeze(out, -1);
-  return named(out, matmulNodeName(a.ndim, b.ndim));
+  const last = matmulNode(a.ndim, b.ndim);
+  return last === null ? out : named(out, last);
 }
 
 // The node PyTorch's matmul ends with: it dispatches to dot, mv, mm or a folded bmm
-function matmulNodeName(da: number, db: number): string {
-  if (da === 1 && db === 1) return "DotBackward0";
-  if (da === 2 && db === 1) return "MvBackward0";
-  if (da === 1 && db === 2) return "SqueezeBackward3";
-  if (da === 2 && db === 2) return "MmBackward0";
-  return da === 2 && db === 3 ? "CloneBackward0" : "UnsafeViewBackward0";
+function matmulNode(da: number, db: number): CompositeKey | null {
+  if (da === 1 && db === 1) return "dot";
+  if (da === 2 && db === 1) return "mv";
+  if (da === 1 && db === 2) return "vecMat";
+  if (da === 2 && db === 3) return "matBatch";
+  return da === 1 || db === 1 ? "matmulFolded" : null;
 }
 
 function fusable(x: Tensor, weight: Tensor, bias: Tensor | null): boolean {
@@ -69,18 +71,17 @@ function fusedLinear(x: Tensor, weight: Tensor, bias: Tensor | null, relu: boole
   return { data, shape: [m, n], inputs: bias === null ? [x, weight] : [x, weight, bias] };
 }
 
-const linearNodeName = (bias: Tensor | null): string => (bias === null ? "MmBackward0" : "AddmmBackward0");
 
 /** y = x Wᵀ + b: one fused kernel and one node for 2-D input (PyTorch's addmm), else matmul + add. */
 export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
   if (fusable(x, weight, bias)) {
     const { data, shape, inputs } = fusedLinear(x, weight, bias, false);
-    return record("linear", linearNodeName(bias), inputs, wrap(data, shape, x.dtype));
+    return record(bias === null ? "linearNoBias" : "addmm", inputs, wrap(data, shape, x.dtype));
   }
   const y = matmul(x, weight.T);
   if (bias === null) return y;
   // PyTorch folds N-D input into one addmm and views the result back
-  return named(y.add(bias), x.ndim === 2 ? "AddmmBackward0" : x.ndim > 2 ? "ViewBackward0" : "AddBackward0");
+  return named(y.add(bias), x.ndim === 2 ? "linearAddmm" : x.ndim > 2 ? "linearNd" : "linear1d");
 }
 
 /**
@@ -92,6 +93,6 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
 export function linearRelu(x: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
   if (!fusable(x, weight, bias)) return unary("relu", linear(x, weight, bias));
   const { data, shape, inputs } = fusedLinear(x, weight, bias, true);
-  const pre = record("linear", linearNodeName(bias), inputs, wrap(data, shape, x.dtype));
-  return record("relu", "ReluBackward0", [pre], wrap(data, shape, x.dtype));
+  const pre = record(bias === null ? "linearNoBias" : "addmm", inputs, wrap(data, shape, x.dtype));
+  return record("relu", [pre], wrap(data, shape, x.dtype));
 }

@@ -4,7 +4,8 @@ import { normalizeDim, sameShape, showShape, type Shape } from "../core/shape.ts
 import type { Layout } from "../core/layout.ts";
 import { Tensor } from "../tensor.ts";
 import { backend } from "../backend/active.ts";
-import { named, record } from "../autograd/record.ts";
+import { record } from "../autograd/record.ts";
+import { noGrad } from "../autograd/grad-mode.ts";
 import { cast, wrap } from "./elementwise.ts";
 import { resultType } from "./result-type.ts";
 import { isTensor } from "./elementwise.ts";
@@ -25,15 +26,17 @@ export function at(t: Tensor, indices: readonly number[]): Tensor {
 }
 
 /** Selects one index along `dim`, removing the dim. */
-export function select(t: Tensor, dim: number, index: number): Tensor {
+export function select(t: Tensor, dim: number, index: number, key: "select" | "unbind" = "select"): Tensor {
   const d = normalizeDim(dim, t.ndim);
-  return record("select", "SelectBackward0", [t], viewOf(t, t.layout.select(d, index)), { dim: d, index, shape: t.shape });
+  return record(key, [t], viewOf(t, t.layout.select(d, index)), { dim: d, index, shape: t.shape });
 }
 
 /** `t[start:end:step]` along `dim`. */
-export function slice(t: Tensor, dim: number, start = 0, end = Infinity, step = 1): Tensor {
+export function slice(
+  t: Tensor, dim: number, start = 0, end = Infinity, step = 1, key: "slice" | "split" | "splitWithSizes" = "slice",
+): Tensor {
   const d = normalizeDim(dim, t.ndim);
-  return record("slice", "SliceBackward0", [t], viewOf(t, t.layout.slice(d, start, end, step)), { dim: d, start, end, step, shape: t.shape });
+  return record(key, [t], viewOf(t, t.layout.slice(d, start, end, step)), { dim: d, start, end, step, shape: t.shape });
 }
 
 /** `length` elements from `start` along `dim`; unlike slice, out-of-range bounds are an error. */
@@ -49,14 +52,14 @@ export function narrow(t: Tensor, dim: number, start: number, length: number): T
 export function transpose(t: Tensor, d0: number, d1: number): Tensor {
   if (t.ndim === 0) return t;
   const a = normalizeDim(d0, t.ndim), b = normalizeDim(d1, t.ndim);
-  return record("transpose", "TransposeBackward0", [t], viewOf(t, t.layout.transpose(a, b)), { dims: [a, b] });
+  return record("transpose", [t], viewOf(t, t.layout.transpose(a, b)), { dims: [a, b] });
 }
 
 /** Transpose of a tensor of at most 2 dims, as PyTorch's t(). */
 export function t(x: Tensor): Tensor {
   if (x.ndim > 2) throw new ShapeError(`t() expects a tensor with <= 2 dimensions, but self is ${x.ndim}D`);
   const view = viewOf(x, x.ndim < 2 ? x.layout : x.layout.transpose(0, 1));
-  return record("transpose", "TBackward0", [x], view, { dims: x.ndim < 2 ? [0, 0] : [0, 1] });
+  return record("t", [x], view, { dims: x.ndim < 2 ? [0, 0] : [0, 1] });
 }
 
 /** Reorders dims. */
@@ -65,7 +68,7 @@ export function permute(t: Tensor, perm: readonly number[]): Tensor {
     throw new ShapeError(`permute(sparse_coo): number of dimensions in the tensor input does not match the length of the desired ordering of dimensions i.e. input.dim() = ${t.ndim} is not equal to len(dims) = ${perm.length}`);
   }
   const p = perm.map((d) => normalizeDim(d, t.ndim));
-  return record("permute", "PermuteBackward0", [t], viewOf(t, t.layout.permute(p)), { perm: p });
+  return record("permute", [t], viewOf(t, t.layout.permute(p)), { perm: p });
 }
 
 /** A view with a new shape; fails when the strides cannot express it, as PyTorch's view. */
@@ -75,7 +78,7 @@ export function view(t: Tensor, shape: Shape): Tensor {
   if (layout === null) {
     throw new ShapeError("view size is not compatible with input tensor's size and stride (at least one dimension spans across two contiguous subspaces). Use .reshape(...) instead.");
   }
-  return record("view", "ViewBackward0", [t], viewOf(t, layout), { shape: t.shape });
+  return record("view", [t], viewOf(t, layout), { shape: t.shape });
 }
 
 /** A view when possible, else a contiguous copy with the new shape. */
@@ -83,32 +86,32 @@ export function reshape(t: Tensor, shape: Shape): Tensor {
   const target = t.layout.inferShape(shape);
   if (sameShape(target, t.shape)) return t;
   const layout = t.layout.view(target);
-  if (layout !== null) return record("view", "ReshapeAliasBackward0", [t], viewOf(t, layout), { shape: t.shape });
+  if (layout !== null) return record("reshapeAlias", [t], viewOf(t, layout), { shape: t.shape });
   const data = backend().cast(t.storage.data, t.layout, t.dtype, t.dtype);
-  return record("view", "UnsafeViewBackward0", [t], wrap(data, target, t.dtype), { shape: t.shape });
+  return record("unsafeView", [t], wrap(data, target, t.dtype), { shape: t.shape });
 }
 
 /** Inserts a size-1 dim. */
 export function unsqueeze(t: Tensor, dim: number): Tensor {
   const d = normalizeDim(dim, t.ndim + 1);
-  return record("view", "UnsqueezeBackward0", [t], viewOf(t, t.layout.unsqueeze(d)), { shape: t.shape });
+  return record("unsqueeze", [t], viewOf(t, t.layout.unsqueeze(d)), { shape: t.shape });
 }
 
 /** Removes size-1 dims (all, or the one given). */
 export function squeeze(t: Tensor, dim?: number): Tensor {
   const d = dim === undefined ? undefined : normalizeDim(dim, t.ndim);
-  return record("view", d === undefined ? "SqueezeBackward0" : "SqueezeBackward1", [t], viewOf(t, t.layout.squeeze(d)), { shape: t.shape });
+  return record(d === undefined ? "squeeze" : "squeezeDim", [t], viewOf(t, t.layout.squeeze(d)), { shape: t.shape });
 }
 
 /** Broadcasts to a larger shape without copying. */
 export function expand(t: Tensor, shape: Shape): Tensor {
   if (sameShape(shape, t.shape)) return t;
-  return record("expand", "ExpandBackward0", [t], viewOf(t, t.layout.expand(shape)));
+  return record("expand", [t], viewOf(t, t.layout.expand(shape)));
 }
 
 /** Merges dims startDim..endDim into one. */
 export function flatten(t: Tensor, startDim = 0, endDim = -1): Tensor {
-  if (t.ndim === 0) return record("view", "ReshapeAliasBackward0", [t], viewOf(t, t.layout.unsqueeze(0)), { shape: t.shape });
+  if (t.ndim === 0) return record("reshapeAlias", [t], viewOf(t, t.layout.unsqueeze(0)), { shape: t.shape });
   const s = normalizeDim(startDim, t.ndim), e = normalizeDim(endDim, t.ndim);
   if (s > e) throw new ShapeError("flatten() has invalid args: start_dim cannot come after end_dim");
   const merged = t.shape.slice(s, e + 1).reduce((p, d) => p * d, 1);
@@ -123,8 +126,8 @@ export function split(t: Tensor, size: number | readonly number[], dim = 0): Ten
     throw new ShapeError(`split_with_sizes expects split_sizes to sum exactly to ${total} (input tensor's size at dimension ${d}), but got split_sizes=${showShape(sizes)}`);
   }
   let start = 0;
-  const name = typeof size === "number" ? "SplitBackward0" : "SplitWithSizesBackward0";
-  return sizes.map((s) => { const piece = named(slice(t, d, start, start + s), name); start += s; return piece; });
+  const key = typeof size === "number" ? "split" : "splitWithSizes";
+  return sizes.map((s) => { const piece = slice(t, d, start, start + s, 1, key); start += s; return piece; });
 }
 
 function splitSizes(total: number, size: number): number[] {
@@ -143,7 +146,7 @@ export function chunk(t: Tensor, chunks: number, dim = 0): Tensor[] {
 /** Removes `dim`, returning every slice along it. */
 export function unbind(t: Tensor, dim = 0): Tensor[] {
   const d = normalizeDim(dim, t.ndim);
-  return Array.from({ length: t.shape[d]! }, (_, i) => named(select(t, d, i), "UnbindBackward0"));
+  return Array.from({ length: t.shape[d]! }, (_, i) => select(t, d, i, "unbind"));
 }
 
 /** Concatenates along an existing dim (a copy). */
@@ -170,7 +173,7 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
     backend().write(out.storage.data, region, cast(t, dtype).contiguousData());
     start += t.shape[d]!;
   }
-  return record("cat", "CatBackward0", parts, out, { dim: d, sizes: parts.map((t) => t.shape[d]!) });
+  return record("cat", parts, out, { dim: d, sizes: parts.map((t) => t.shape[d]!) });
 }
 
 /** Stacks along a new dim. */
@@ -183,5 +186,6 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
     }
   });
   const d = normalizeDim(dim, first.ndim + 1);
-  return named(cat(tensors.map((t) => unsqueeze(t, d)), d), "StackBackward0");
+  const out = noGrad(() => cat(tensors.map((t) => unsqueeze(t, d)), d));
+  return record("stack", tensors, out, { dim: d, sizes: tensors.map(() => 1) });
 }

@@ -53,7 +53,7 @@ function accType(t: Tensor): DType {
 export function sum(t: Tensor, o: ReduceOptions): Tensor {
   const r = normalize(t, o);
   const out = runReduce("sum", t, r, accType(t));
-  return record("sum", r.all && !r.keepdim ? "SumBackward0" : "SumBackward1", [t], out, { dims: r.dims, keepdim: r.keepdim, shape: t.shape });
+  return record(r.all && !r.keepdim ? "sum" : "sumDim", [t], out, { dims: r.dims, keepdim: r.keepdim, shape: t.shape });
 }
 
 /** Mean over all elements or the given dims (floating point only, as in PyTorch). */
@@ -65,14 +65,14 @@ export function mean(t: Tensor, o: ReduceOptions): Tensor {
   const n = r.dims.reduce((p, d) => p * t.shape[d]!, 1);
   // one node, as PyTorch's: the sum divided by the count, and back the gradient spread over it
   const out = noGrad(() => binary("div", runReduce("sum", t, r, t.dtype), n));
-  return record("mean", r.all && !r.keepdim ? "MeanBackward0" : "MeanBackward1", [t], out, { dims: r.dims, keepdim: r.keepdim, shape: t.shape, scale: n });
+  return record(r.all && !r.keepdim ? "mean" : "meanDim", [t], out, { dims: r.dims, keepdim: r.keepdim, shape: t.shape, scale: n });
 }
 
 /** Product over all elements or one dim. */
 export function prod(t: Tensor, o: ReduceOptions): Tensor {
   const r = normalize(t, o);
   const out = runReduce("prod", t, r, accType(t));
-  return record("prod", r.all ? "ProdBackward0" : "ProdBackward1", [t], out, { dims: r.dims, keepdim: r.keepdim });
+  return record(r.all ? "prod" : "prodDim", [t], out, { dims: r.dims, keepdim: r.keepdim });
 }
 
 /** Variance with Bessel's correction by default (correction = 1). */
@@ -81,12 +81,12 @@ export function variance(t: Tensor, o: VarianceOptions): Tensor {
   const n = r.dims.reduce((p, d) => p * t.shape[d]!, 1);
   const centered = binary("sub", t, mean(t, { dim: r.dims, keepdim: true }));
   const ss = sum(binary("mul", centered, centered), { dim: r.dims, keepdim: r.keepdim });
-  return named(binary("div", ss, Math.max(0, n - (r.correction ?? 1))), "VarBackward0");
+  return named(binary("div", ss, Math.max(0, n - (r.correction ?? 1))), "var");
 }
 
 /** Standard deviation: the square root of variance. */
 export function std(t: Tensor, o: VarianceOptions): Tensor {
-  return named(variance(t, o).sqrt(), "StdBackward0");
+  return named(variance(t, o).sqrt(), "std");
 }
 
 /** max/min overloads: all elements, along a dim (values and indices), or against a tensor. */
@@ -97,13 +97,13 @@ export function extreme(
   if (dim === undefined) {
     if (t.numel() === 0) throw new IndexError(`${op}(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.`);
     const r = normalize(t, {});
-    return record("extremeAll", op === "max" ? "MaxBackward1" : "MinBackward1", [t], runReduce(op, t, r, t.dtype));
+    return record(op === "max" ? "maxAll" : "minAll", [t], runReduce(op, t, r, t.dtype));
   }
   const o = typeof dim === "number" ? { dim, keepdim: keepdim ?? false } : dim;
   const r = normalize(t, { dim: o.dim, keepdim: o.keepdim ?? false });
   const d = r.dims[0]!;
   const indices = wrap(backend().argReduce(op === "max" ? "argmax" : "argmin", t.storage.data, t.layout, d), outShape(t, r), int64);
-  const values = record("extremeDim", op === "max" ? "MaxBackward0" : "MinBackward0", [t], runReduce(op, t, r, t.dtype), { dim: d, keepdim: r.keepdim, indices, shape: t.shape });
+  const values = record(op === "max" ? "maxDim" : "minDim", [t], runReduce(op, t, r, t.dtype), { dim: d, keepdim: r.keepdim, indices, shape: t.shape });
   return { values, indices };
 }
 
@@ -129,13 +129,13 @@ export function logical(op: "any" | "all", t: Tensor): Tensor {
 /** Softmax along `dim`, shifted by the max for stability as PyTorch's kernel is. */
 export function softmax(t: Tensor, dim: number): Tensor {
   const e = binary("sub", t, shiftOf(t, dim)).exp();
-  return named(binary("div", e, sum(e, { dim, keepdim: true })), "SoftmaxBackward0");
+  return named(binary("div", e, sum(e, { dim, keepdim: true })), "softmax");
 }
 
 /** log(softmax(x)) computed as x - max - log(sum(exp(x - max))). */
 export function logSoftmax(t: Tensor, dim: number): Tensor {
   const shifted = binary("sub", t, shiftOf(t, dim));
-  return named(binary("sub", shifted, sum(shifted.exp(), { dim, keepdim: true }).log()), "LogSoftmaxBackward0");
+  return named(binary("sub", shifted, sum(shifted.exp(), { dim, keepdim: true }).log()), "logSoftmax");
 }
 
 function shiftOf(t: Tensor, dim: number): Tensor {
