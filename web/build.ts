@@ -24,10 +24,8 @@ const common = {
   format: "esm",
   platform: "browser",
   target: "es2022",
+  // no keepNames: modules print their explicit static displayName, which minifying keeps
   minify: true,
-  // Module names come from constructor.name (PyTorch's repr prints `ReLU()`); minified without
-  // keepNames, ReLU would print as a two-letter identifier.
-  keepNames: true,
   sourcemap: true,
   logLevel: "warning",
   absWorkingDir: root,

@@ -6,21 +6,25 @@ import * as F from "./functional.ts";
 
 /** max(x, 0) elementwise, as torch.nn.ReLU. */
 export class ReLU extends Module {
+  static override displayName = "ReLU";
   forward(input: Tensor): Tensor { return F.relu(input); }
 }
 
 /** The logistic sigmoid elementwise, as torch.nn.Sigmoid. */
 export class Sigmoid extends Module {
+  static override displayName = "Sigmoid";
   forward(input: Tensor): Tensor { return F.sigmoid(input); }
 }
 
 /** tanh elementwise, as torch.nn.Tanh. */
 export class Tanh extends Module {
+  static override displayName = "Tanh";
   forward(input: Tensor): Tensor { return F.tanh(input); }
 }
 
 /** GELU, exact (erf) or with the tanh approximation, as torch.nn.GELU. */
 export class GELU extends Module {
+  static override displayName = "GELU";
   readonly approximate: F.GeluApproximate;
   constructor(options: { approximate?: F.GeluApproximate } = {}) {
     super();
@@ -37,6 +41,7 @@ function implicitDim(ndim: number): number {
 
 /** Softmax along `dim`, as torch.nn.Softmax(dim). */
 export class Softmax extends Module {
+  static override displayName = "Softmax";
   readonly dim: number | null;
   constructor(dim: number | null | { dim?: number | null } = null) {
     super();
@@ -48,6 +53,7 @@ export class Softmax extends Module {
 
 /** log(softmax(x)) along `dim`, as torch.nn.LogSoftmax(dim). */
 export class LogSoftmax extends Module {
+  static override displayName = "LogSoftmax";
   readonly dim: number | null;
   constructor(dim: number | null | { dim?: number | null } = null) {
     super();
@@ -59,12 +65,14 @@ export class LogSoftmax extends Module {
 
 /** Returns its input unchanged; constructor arguments are accepted and ignored, as in PyTorch. */
 export class Identity extends Module {
+  static override displayName = "Identity";
   constructor(..._args: unknown[]) { super(); }
   forward(input: Tensor): Tensor { return input; }
 }
 
 /** Merges dims startDim..endDim (by default all but the batch dim), as torch.nn.Flatten. */
 export class Flatten extends Module {
+  static override displayName = "Flatten";
   constructor(readonly startDim = 1, readonly endDim = -1) { super(); }
   forward(input: Tensor): Tensor { return input.flatten(this.startDim, this.endDim); }
   override extraRepr(): string { return `start_dim=${this.startDim}, end_dim=${this.endDim}`; }
@@ -75,6 +83,7 @@ export class Flatten extends Module {
  * identity in eval mode. Draws PyTorch's mask for the same seed.
  */
 export class Dropout extends Module {
+  static override displayName = "Dropout";
   readonly p: number;
   constructor(p: number | { p?: number } = 0.5) {
     super();

@@ -30,6 +30,7 @@ function wrapIndex(i: number, n: number, what: string): number {
 
 /** Runs its children in order, each on the previous one's output, as torch.nn.Sequential. */
 class SequentialImpl extends Module {
+  static override displayName = "Sequential";
   constructor(...modules: Module[]) {
     super();
     modules.forEach((m, i) => this.registerModule(String(i), m));
@@ -70,14 +71,15 @@ export type Sequential<T extends readonly Module[] = Module[]> = SequentialImpl 
 export interface SequentialConstructor {
   new <T extends Module[]>(...modules: T): Sequential<T>;
   readonly prototype: SequentialImpl;
+  /** The printed class name, "Sequential". */
+  readonly displayName: string;
 }
 /** torch.nn.Sequential. */
 export const Sequential = SequentialImpl as unknown as SequentialConstructor;
-// the implementation classes print under PyTorch's names
-Object.defineProperty(SequentialImpl, "name", { value: "Sequential" });
 
 /** Holds modules in a list, registered as "0", "1", …, as torch.nn.ModuleList. */
 class ModuleListImpl extends Module {
+  static override displayName = "ModuleList";
   constructor(modules: Iterable<Module> = []) {
     super();
     for (const m of modules) this.append(m);
@@ -96,13 +98,15 @@ export type ModuleList<T extends readonly Module[] = Module[]> = ModuleListImpl 
 export interface ModuleListConstructor {
   new <T extends Module[]>(modules?: T): ModuleList<T>;
   readonly prototype: ModuleListImpl;
+  /** The printed class name, "ModuleList". */
+  readonly displayName: string;
 }
 /** torch.nn.ModuleList. */
 export const ModuleList = ModuleListImpl as unknown as ModuleListConstructor;
-Object.defineProperty(ModuleListImpl, "name", { value: "ModuleList" });
 
 /** Holds modules by name, as torch.nn.ModuleDict. */
 export class ModuleDict<T extends Record<string, Module> = Record<string, Module>> extends Module {
+  static override displayName = "ModuleDict";
   constructor(modules: T | Iterable<[string, Module]> = {} as T) {
     super();
     const entries = Symbol.iterator in modules ? [...(modules as Iterable<[string, Module]>)] : Object.entries(modules);

@@ -16,6 +16,7 @@ export interface LinearOptions {
 
 /** A fully connected layer, as torch.nn.Linear(inFeatures, outFeatures). */
 export class Linear extends Module {
+  static override displayName = "Linear";
   declare weight: Parameter;
   declare bias: Parameter | null;
 
@@ -56,6 +57,7 @@ export class Linear extends Module {
  * UninitializedParameters; the first call materializes and initializes them, as PyTorch does.
  */
 export class LazyLinear extends Linear {
+  static override displayName = "LazyLinear";
   constructor(outFeatures: number, options: LinearOptions = {}) {
     super(0, outFeatures, options);
     const dtype = options.dtype ?? float32;
@@ -89,7 +91,7 @@ export class LazyLinear extends Linear {
   }
 
   override getName(): string {
-    return this.materialized ? "Linear" : "LazyLinear";
+    return this.materialized ? Linear.displayName : LazyLinear.displayName;
   }
 
   override extraRepr(): string {

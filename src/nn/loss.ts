@@ -11,6 +11,7 @@ export type LossModuleOptions = F.LossOptions;
 
 /** Mean squared error, as torch.nn.MSELoss. */
 export class MSELoss extends Module {
+  static override displayName = "MSELoss";
   readonly reduction: F.Reduction;
   constructor(options: LossModuleOptions = {}) {
     super();
@@ -21,6 +22,7 @@ export class MSELoss extends Module {
 
 /** Mean absolute error, as torch.nn.L1Loss. */
 export class L1Loss extends Module {
+  static override displayName = "L1Loss";
   readonly reduction: F.Reduction;
   constructor(options: LossModuleOptions = {}) {
     super();
@@ -31,6 +33,7 @@ export class L1Loss extends Module {
 
 /** Negative log likelihood of class indices, as torch.nn.NLLLoss. */
 export class NLLLoss extends Module {
+  static override displayName = "NLLLoss";
   readonly reduction: F.Reduction;
   readonly ignoreIndex: number;
   constructor(options: F.NllLossOptions = {}) {
@@ -48,6 +51,7 @@ export class NLLLoss extends Module {
 
 /** Cross entropy of logits against class indices or class probabilities, as torch.nn.CrossEntropyLoss. */
 export class CrossEntropyLoss extends Module {
+  static override displayName = "CrossEntropyLoss";
   readonly reduction: F.Reduction;
   readonly ignoreIndex: number;
   readonly labelSmoothing: number;
@@ -69,6 +73,7 @@ export class CrossEntropyLoss extends Module {
 
 /** Sigmoid and binary cross entropy in one stable step, as torch.nn.BCEWithLogitsLoss. */
 export class BCEWithLogitsLoss extends Module {
+  static override displayName = "BCEWithLogitsLoss";
   readonly reduction: F.Reduction;
   constructor(options: F.BCEWithLogitsOptions = {}) {
     super();

@@ -7,6 +7,7 @@ import { StateDictError, TorchletError } from "../errors.ts";
 import type { DType } from "../core/dtype.ts";
 import { Tensor } from "../tensor.ts";
 import { noGrad } from "../autograd/grad-mode.ts";
+import { displayName } from "../core/display-name.ts";
 import { Parameter, UninitializedParameter } from "./parameter.ts";
 import * as walk from "./module-walk.ts";
 
@@ -44,6 +45,12 @@ export interface Module {
 /** Base class for all neural network modules, as torch.nn.Module. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export abstract class Module {
+  /**
+   * The class name that printing, errors and `summary` show, set explicitly so that it survives
+   * minification: every torchlet module declares `static override displayName = "Conv2d"`
+   * (its PyTorch class name). Your own subclasses may too; without it they print `constructor.name`.
+   */
+  static displayName = "Module";
   /** Whether the module is in training mode (Dropout reads this). */
   declare training: boolean;
   declare readonly [STATE]: ModuleState;
@@ -249,8 +256,8 @@ export abstract class Module {
 
   /** Extra text inside this module's parentheses when printed (e.g. `in_features=4, ...`). */
   extraRepr(): string { return ""; }
-  /** The name printed for this module: its class name. */
-  getName(): string { return Object.getPrototypeOf(this).constructor.name; }
+  /** The name printed for this module: its class's own `displayName`, else its class name. */
+  getName(): string { return displayName(this.constructor); }
 
   /** The module tree as PyTorch prints it. */
   toString(): string {

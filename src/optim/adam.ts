@@ -66,6 +66,7 @@ function adamStep(p: Tensor, grad: Tensor, state: ParamState, h: AdamHyper): voi
  * @example const opt = new Adam(net.parameters(), { lr: 1e-3 });
  */
 export class Adam extends Optimizer<AdamHyper> {
+  static override displayName = "Adam";
   constructor(params: OptimizerParams<AdamHyper>, options: AdamOptions = {}) {
     super(params, adamDefaults(options, 0), { foreach: null, capturable: false, differentiable: false, fused: false });
   }
@@ -88,6 +89,7 @@ export class Adam extends Optimizer<AdamHyper> {
  * before the step); weightDecay defaults to 0.01.
  */
 export class AdamW extends Optimizer<AdamHyper> {
+  static override displayName = "AdamW";
   constructor(params: OptimizerParams<AdamHyper>, options: AdamOptions = {}) {
     super(params, adamDefaults(options, 1e-2), { foreach: null, capturable: false });
   }

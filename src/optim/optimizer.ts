@@ -5,6 +5,7 @@
  */
 import { ValueError } from "../errors.ts";
 import { float32 } from "../core/dtype.ts";
+import { displayName } from "../core/display-name.ts";
 import { Tensor } from "../tensor.ts";
 import { enableGrad, noGrad } from "../autograd/grad-mode.ts";
 
@@ -53,6 +54,8 @@ function entries(obj: unknown): [unknown, unknown][] {
 
 /** Base class of optimizers: subclasses implement `update(group)` for the parameters with gradients. */
 export abstract class Optimizer<H extends HyperParams> {
+  /** The class name `toString` prints, explicit so that it survives minification (as Module's). */
+  static displayName = "Optimizer";
   /** Hyperparameters a group takes when it does not set its own. */
   readonly defaults: H;
   /** The parameter groups, in order. */
@@ -201,7 +204,7 @@ export abstract class Optimizer<H extends HyperParams> {
       keys.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
       return `\nParameter Group ${i}\n${keys.map(([k, v]) => `    ${k}: ${pyRepr(v)}\n`).join("")}`;
     });
-    return `${this.constructor.name} (${lines.join("")})`;
+    return `${displayName(this.constructor)} (${lines.join("")})`;
   }
 }
 

@@ -22,6 +22,7 @@ export type SGDOptions = Partial<SGDHyper>;
  * @example const opt = new SGD(net.parameters(), { lr: 0.1, momentum: 0.9 });
  */
 export class SGD extends Optimizer<SGDHyper> {
+  static override displayName = "SGD";
   constructor(params: Iterable<Tensor>, options: SGDOptions & { lr: number });
   constructor(params: Iterable<ParamGroupSpec<SGDHyper>>, options?: SGDOptions);
   constructor(params: OptimizerParams<SGDHyper>, options: SGDOptions = {}) {
