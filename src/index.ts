@@ -14,6 +14,10 @@ export { cat, stack, split, chunk, unbind } from "./ops/movement.ts";
 export { where } from "./ops/elementwise.ts";
 export { matmul } from "./ops/linalg.ts";
 export { equal, allclose } from "./ops/compare.ts";
+// ---- indexing ----
+// ---- shape ----
+// ---- math ----
+// ---- random ----
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from "./autograd/grad-mode.ts";
 export { Generator, manualSeed, defaultGenerator } from "./core/generator.ts";
 export { setPrintOptions, getPrintOptions } from "./core/format.ts";

@@ -245,6 +245,14 @@ export class Tensor {
   /** Fills with N(mean, std²) from the generator, as PyTorch's normal_. */
   normal_(mean = 0, std = 1, generator?: Generator): this { return ip.normal_(this, mean, std, generator); }
 
+  // ---- indexing (ops/indexing.ts) ----
+
+  // ---- shape (ops/shape.ts) ----
+
+  // ---- math (ops/math.ts) ----
+
+  // ---- nn functional as methods (conv, norm, ...) ----
+
   // ---- creation helpers used by ops and autograd ----
   onesLike(): Tensor { return ip.full(this.shape, 1, this.dtype); }
   zerosLike(): Tensor { return ip.full(this.shape, 0, this.dtype); }

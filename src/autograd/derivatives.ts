@@ -8,6 +8,13 @@ import { Layout } from "../core/layout.ts";
 import { binary, wrap } from "../ops/elementwise.ts";
 import { int64 } from "../core/dtype.ts";
 import type { Derivative, DerivativeFn, Edge, OpArgs } from "./node.ts";
+import { indexingRules } from "./rules/indexing.ts";
+import { shapeRules } from "./rules/shape.ts";
+import { mathRules } from "./rules/math.ts";
+import { convRules } from "./rules/conv.ts";
+import { normRules } from "./rules/norm.ts";
+import { recurrentRules } from "./rules/recurrent.ts";
+import { attentionRules } from "./rules/attention.ts";
 
 /**
  * A rule named as PyTorch names its node. `saves` says what the gradients read ("a", "b", "c"
@@ -151,6 +158,14 @@ export const derivatives = {
     const gi = x!.sub(y!).mul_(scale!).mul_(g);
     return [needs(e, 0) ? gi : null, needs(e, 1) ? gi.neg() : null];
   }),
+  // each op family keeps its entries in rules/<family>.ts
+  ...indexingRules,
+  ...shapeRules,
+  ...mathRules,
+  ...convRules,
+  ...normRules,
+  ...recurrentRules,
+  ...attentionRules,
 } satisfies Record<string, Derivative>;
 
 /**

@@ -24,6 +24,13 @@ export interface OpArgs {
   max?: number;
   /** a constant factor of the derivative (mse_loss: 2, or 2/n for the mean) */
   scale?: number;
+  // ---- indexing ----
+  // ---- shape ----
+  // ---- math ----
+  // ---- conv ----
+  // ---- norm ----
+  // ---- recurrent ----
+  // ---- attention ----
 }
 
 /**

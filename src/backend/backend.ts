@@ -65,6 +65,11 @@ export interface Backend {
   write(dst: TypedArray, dstLayout: Layout, src: TypedArray): void;
   /** Fills the strided region with one value. */
   fill(dst: TypedArray, dstLayout: Layout, value: number | bigint): void;
+  // ---- indexing ----
+  // ---- shape ----
+  // ---- math ----
+  // ---- conv ----
+  // ---- norm ----
 }
 
 /** Used where a switch over an op union must be exhaustive: a new op is a compile error. */

@@ -276,3 +276,11 @@ export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opti
   if (options.weight) loss = loss.mul(options.weight);
   return reduce(loss, reduction, "bceWithLogits");
 }
+
+// ---- functional forms of the layer families, each in its own file ----
+// ---- conv and pooling ----
+// ---- normalization ----
+// ---- embedding ----
+// ---- recurrent ----
+// ---- attention ----
+// ---- activations and losses ----

@@ -10,3 +10,10 @@ export { ReLU, Sigmoid, Tanh, GELU, Softmax, LogSoftmax, Identity, Flatten, Drop
 export { MSELoss, L1Loss, NLLLoss, CrossEntropyLoss, BCEWithLogitsLoss } from "./loss.ts";
 export type { LossModuleOptions } from "./loss.ts";
 export * as functional from "./functional.ts";
+// ---- conv and pooling ----
+// ---- normalization ----
+// ---- embedding ----
+// ---- recurrent ----
+// ---- attention and transformer ----
+// ---- activations and losses ----
+// ---- utils ----

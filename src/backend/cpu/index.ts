@@ -19,4 +19,9 @@ export const cpuBackend: Backend = {
   update: updateKernel,
   write: writeKernel,
   fill: fillKernel,
+  // ---- indexing ----
+  // ---- shape ----
+  // ---- math ----
+  // ---- conv ----
+  // ---- norm ----
 };
