@@ -95,6 +95,7 @@ function torchHooks(zip: ZipReader, prefix: string, name: string, bigEndian: boo
   const storages = new Map<string, RawStorage>();
   const allowed = new Map<string, PickleCallable>([
     ["collections.OrderedDict", callable("collections.OrderedDict", name, orderedDict)],
+    ["collections.Counter", callable("collections.Counter", name, counter)],
     ["torch._utils._rebuild_tensor_v2", callable("torch._utils._rebuild_tensor_v2", name, (a) => rebuildTensor(a, name))],
     ["torch._utils._rebuild_parameter", callable("torch._utils._rebuild_parameter", name, rebuildParameter)],
     ["torch._utils._rebuild_parameter_with_state", callable("torch._utils._rebuild_parameter_with_state", name, rebuildParameter)],
@@ -121,6 +122,12 @@ function torchHooks(zip: ZipReader, prefix: string, name: string, bigEndian: boo
 function orderedDict(args: readonly unknown[]): Map<unknown, unknown> {
   if (args.length !== 0) throw new Error(`expected no arguments, got ${args.length}`);
   return new Map();
+}
+
+/** A Counter (MultiStepLR's milestones in a scheduler state dict) loads as a Map of its counts. */
+function counter(args: readonly unknown[]): Map<unknown, unknown> {
+  if (args.length > 1 || (args.length === 1 && !(args[0] instanceof Map))) throw new Error("expected a dict of counts");
+  return new Map(args[0] as Map<unknown, unknown> | undefined);
 }
 
 interface StorageContext {

@@ -52,6 +52,9 @@ function entries(obj: unknown): [unknown, unknown][] {
   return obj !== null && typeof obj === "object" ? Object.entries(obj) : [];
 }
 
+/** Group entries that learning-rate schedulers add (`initial_lr`; OneCycleLR's bounds), kept by loadStateDict. */
+const SCHEDULER_KEYS = new Set(["initialLr", "maxLr", "minLr", "maxMomentum", "baseMomentum"]);
+
 /** Base class of optimizers: subclasses implement `update(group)` for the parameters with gradients. */
 export abstract class Optimizer<H extends HyperParams> {
   /** The class name `toString` prints, explicit so that it survives minification (as Module's). */
@@ -192,7 +195,7 @@ export abstract class Optimizer<H extends HyperParams> {
     const out: Record<string, unknown> = {};
     for (const [k, v] of entries(saved)) {
       const key = camel(String(k));
-      if (key !== "params" && key in this.defaults) out[key] = Array.isArray(v) ? (v as unknown[]).map(Number) : typeof v === "bigint" ? Number(v) : v;
+      if (key !== "params" && (key in this.defaults || SCHEDULER_KEYS.has(key))) out[key] = Array.isArray(v) ? (v as unknown[]).map(Number) : typeof v === "bigint" ? Number(v) : v;
     }
     return out as Partial<H>;
   }
