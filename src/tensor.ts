@@ -43,22 +43,38 @@ export class Tensor {
   _layout: Layout;
   /** Bumped by every in-place write; shared with views, as PyTorch's version counter. */
   _version: { value: number };
-  /** True for tensors made by a movement op from another tensor. */
-  _isView: boolean;
+  /** For a view (made by a movement op), the tensor that owns its memory; null otherwise. */
+  _base: Tensor | null;
+  /** The version counter's value when this view's history was last set (see `gradFn`). */
+  _viewVersion = 0;
   /** Gradient hooks of a leaf (non-leaves keep theirs on their gradFn). */
   _hooks: GradHook[] | null = null;
   /** Whether autograd tracks this tensor. */
   requiresGrad = false;
   /** Accumulated gradient of a leaf; null until backward reaches it. */
   grad: Tensor | null = null;
-  /** The op that produced this tensor (null for leaves). */
-  gradFn: Node | null = null;
+  _gradFn: Node | null = null;
 
-  constructor(storage: Storage, layout: Layout, options: { version?: { value: number }; isView?: boolean } = {}) {
+  constructor(storage: Storage, layout: Layout, options: { version?: { value: number }; base?: Tensor | null } = {}) {
     this._storage = storage;
     this._layout = layout;
     this._version = options.version ?? { value: 0 };
-    this._isView = options.isView ?? false;
+    this._base = options.base ?? null;
+    if (this._base !== null) this._viewVersion = this._version.value;
+  }
+
+  /**
+   * The op that produced this tensor (null for leaves). A view whose memory was written in place
+   * through another view of its base since its history was set gets a fresh history from the
+   * base (PyTorch's AsStridedBackward0), so its gradient follows what the memory now holds.
+   */
+  get gradFn(): Node | null {
+    if (this._base !== null && this._viewVersion !== this._version.value) ip.regenerateViewHistory(this);
+    return this._gradFn;
+  }
+  set gradFn(node: Node | null) {
+    this._gradFn = node;
+    if (this._base !== null) this._viewVersion = this._version.value;
   }
 
   /** A tensor over a fresh contiguous array. */
@@ -233,7 +249,7 @@ export class Tensor {
   // ---- in place (write through views into shared storage) ----
   fill_(value: Scalar): this { return ip.fill_(this, value); }
   zero_(): this { return ip.fill_(this, 0); }
-  copy_(src: TensorLike): this { return ip.assign_(this, () => ip.broadcastTo(src, this), true); }
+  copy_(src: TensorLike): this { return ip.copy_(this, src); }
   add_(other: TensorLike, options?: { alpha?: number }): this { return ip.update_(this, "add", other, options?.alpha); }
   sub_(other: TensorLike, options?: { alpha?: number }): this { return ip.update_(this, "sub", other, options?.alpha); }
   mul_(other: TensorLike): this { return ip.update_(this, "mul", other); }

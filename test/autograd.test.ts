@@ -241,6 +241,79 @@ describe("inputs that need no gradient (needs_input_grad)", () => {
   });
 });
 
+// expected values are what PyTorch 1.13 prints for the same lines
+describe("in-place writes into views of tracked tensors rebase the history (PyTorch's CopySlices)", () => {
+  test("h = w * 2; h[0].mul_(10): CopySlices on h, AsStridedBackward0 on the view, PyTorch's gradient", () => {
+    const w = torch.tensor([1, 2, 3], { requiresGrad: true });
+    const h = w.mul(2), v = h.at(0);
+    v.mul_(10);
+    assert.equal(h.gradFn?.name, "CopySlices");
+    assert.equal(v.gradFn?.name, "AsStridedBackward0");
+    h.sum().backward();
+    assert.deepEqual(values(w.grad), [20, 2, 2]);
+  });
+  test("a 2-D region: h[1, :2].mul_([3, 5]) then a weighted sum", () => {
+    const w = torch.tensor([[1, 2, 3], [4, 5, 6]], { requiresGrad: true });
+    const h = w.mul(2);
+    h.at(1).slice(0, 0, 2).mul_(torch.tensor([3, 5]));
+    assert.deepEqual(h.tolist(), [[2, 4, 6], [24, 50, 12]]);
+    h.mul(torch.arange(6).view(2, 3)).sum().backward();
+    assert.deepEqual(w.grad!.tolist(), [[0, 2, 4], [18, 40, 10]]);
+  });
+  test("z[1:3] = q * 3 into a plain tensor makes it part of the graph", () => {
+    const z = torch.zeros(4), q = torch.tensor([5, 6], { requiresGrad: true });
+    z.slice(0, 1, 3).copy_(q.mul(3));
+    assert.equal(String(z), "tensor([ 0., 15., 18.,  0.], grad_fn=<CopySlices>)");
+    z.mul(torch.arange(4)).sum().backward();
+    assert.deepEqual(values(q.grad), [3, 6]);
+  });
+  test("fill_ through a view zeroes the base's gradient there", () => {
+    const a = torch.tensor([1, 2, 3, 4], { requiresGrad: true });
+    const m = a.clone(), s = m.view(2, 2);
+    s.at(0).fill_(0);
+    assert.equal(m.gradFn?.name, "CopySlices");
+    assert.equal(s.gradFn?.name, "AsStridedBackward0");
+    m.sum().backward();
+    assert.deepEqual(values(a.grad), [0, 0, 1, 1]);
+  });
+  test("a view taken before another view's write gets a fresh history (PyTorch regenerates it)", () => {
+    const a = torch.tensor([1, 2, 3, 4], { requiresGrad: true });
+    const b = a.mul(1), v1 = b.slice(0, 0, 2), v2 = b.slice(0, 1, 3);
+    b.slice(0, 2).mul_(3);
+    assert.equal(v1.gradFn?.name, "AsStridedBackward0");
+    v2.sum().backward();
+    assert.deepEqual(values(a.grad), [0, 1, 3, 0]);
+  });
+  test("a view of a leaf that requires grad is refused, changing nothing", () => {
+    const w = torch.tensor([1, 2, 3], { requiresGrad: true });
+    throwsAutograd(() => w.at(0).mul_(2), "a view of a leaf Variable that requires grad is being used in an in-place operation.");
+    assert.deepEqual(values(w.detach()), [1, 2, 3]);
+  });
+});
+
+describe("in-place writes that alias their own operands raise PyTorch's errors", () => {
+  const partial = "unsupported operation: some elements of the input tensor and the written-to tensor refer to a single memory location. Please clone() the tensor before performing the operation.";
+  const internal = "unsupported operation: more than one element of the written-to tensor refers to a single memory location. Please clone() the tensor before performing the operation.";
+  test("overlapping operands (x[1:].add_(x[:-1]), x[1:].copy_(x[:-1])) throw and change nothing", () => {
+    const x = torch.arange(5, { dtype: torch.float32 });
+    assert.throws(() => x.slice(0, 1).add_(x.slice(0, 0, -1)), (e: Error) => e.message === partial);
+    assert.throws(() => x.slice(0, 1).copy_(x.slice(0, 0, -1)), (e: Error) => e.message === partial);
+    assert.deepEqual(values(x), [0, 1, 2, 3, 4]);
+  });
+  test("the same elements (x.mul_(x)) and strided non-dense views are allowed", () => {
+    const x = torch.arange(6, { dtype: torch.float32 });
+    x.mul_(x);
+    assert.deepEqual(values(x), [0, 1, 4, 9, 16, 25]);
+    x.slice(0, 0, 6, 2).add_(x.slice(0, 1, 6, 2));
+    assert.deepEqual(values(x), [1, 1, 13, 9, 41, 25]);
+  });
+  test("writes into an expanded tensor throw; fill_ is allowed as in PyTorch", () => {
+    assert.throws(() => torch.zeros(1).expand(3).add_(1), (e: Error) => e.message === internal);
+    assert.throws(() => torch.zeros(1).expand(3).copy_(torch.ones(3)), (e: Error) => e.message === internal);
+    assert.deepEqual(values(torch.zeros(1).expand(3).fill_(1)), [1, 1, 1]);
+  });
+});
+
 describe("saved tensors are what the needed gradients read (PyTorch's SavedVariable)", () => {
   // PyTorch 1.13: a = tensor([1., 2.]); b = tensor([3., 4.], requires_grad=True); y = a * b
   // with torch.no_grad(): b.mul_(10)   -> y.sum().backward() succeeds, b.grad == a == [1., 2.]

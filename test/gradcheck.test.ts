@@ -92,6 +92,11 @@ const OPS: Record<string, Check[]> = {
   narrow: [c("dim1", (a) => a!.narrow(1, 1, 2), () => [x([2, 4])])],
   transpose: [c("0_2", (a) => a!.transpose(0, 2), () => [x([2, 3, 4])])],
   t: [c("2x3", (a) => a!.t(), () => [x([2, 3])])],
+  copySlices: [
+    c("mul_ into a row of a result", (a, b) => { const h = a!.mul(2); h.at(0).mul_(b!); return h; }, () => [x([2, 3]), x([3])]),
+    c("a view read after its write", (a) => { const h = a!.mul(2), v = h.at(1); v.mul_(3); return v.add(h.sum()); }, () => [x([2, 3])]),
+    c("copy_ into a slice of a plain tensor", (q) => { const z = torch.zeros([4], { dtype: torch.float64 }); z.slice(0, 1, 3).copy_(q!.mul(3)); return z.mul(z); }, () => [x([2])]),
+  ],
   unbind: [c("dim1", (a) => a!.unbind(1), () => [x([2, 3])])],
   permute: [c("2_0_1", (a) => a!.permute(2, 0, 1), () => [x([2, 3, 4])])],
   T: [c("2d", (a) => a!.T, () => [x([2, 3])])],

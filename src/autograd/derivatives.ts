@@ -32,6 +32,16 @@ function scatter(g: Tensor, shape: readonly number[], region: (l: Layout) => Lay
   return z;
 }
 
+/** A tensor over `t`'s storage with another layout (no autograd: rules run under noGrad). */
+const viewOf = (t: Tensor, layout: Layout): Tensor => new Tensor(t.storage, layout);
+
+/** `g` (the base's shape) written through the base's layout into a fresh storage of the base's size. */
+function baseGradient(g: Tensor, args: OpArgs): Tensor {
+  const buf = zerosOf([args.storageSize!], g);
+  viewOf(buf, args.baseLayout!).copy_(g);
+  return buf;
+}
+
 /** Puts reduced dims back (size 1) so `g` broadcasts over the input. */
 function unreduce(g: Tensor, a: OpArgs): Tensor {
   if (a.keepdim) return g;
@@ -153,6 +163,19 @@ export const derivatives = {
   // y = x Wᵀ (+ b) as one node: PyTorch's addmm, or mm without a bias
   addmm: d("AddmmBackward0", ["b", "a"], linearRule),
   linearNoBias: d("MmBackward0", ["b", "a"], linearRule),
+  // an in-place write into a view: the base's gradient outside the view, and the view's part to `r`
+  copySlices: d("CopySlices", "", (g, _, __, args, e) => {
+    const region = viewOf(baseGradient(g, args), args.viewLayout!);
+    const gr = needs(e, 1) ? region.clone() : null;
+    if (!needs(e, 0)) return [null, gr];
+    region.fill_(0);
+    return [viewOf(region, args.baseLayout!).contiguous(), gr];
+  }),
+  asStrided: d("AsStridedBackward0", "", (g, _, __, args) => {
+    const buf = zerosOf([args.storageSize!], g);
+    viewOf(buf, args.viewLayout!).copy_(g);
+    return [viewOf(buf, args.baseLayout!).contiguous()];
+  }),
   // PyTorch's mse_loss_backward: scale · (input - target) · g, each product rounded in the dtype
   mseLoss: d("MseLossBackward0", "ab", (g, [x, y], _, { scale }, e) => {
     const gi = x!.sub(y!).mul_(scale!).mul_(g);

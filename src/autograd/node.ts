@@ -6,6 +6,7 @@ import { AutogradError } from "../errors.ts";
 import type { Shape } from "../core/shape.ts";
 import type { Tensor } from "../tensor.ts";
 import type { DType } from "../core/dtype.ts";
+import type { Layout } from "../core/layout.ts";
 
 /** Non-tensor arguments an op's derivative needs. */
 export interface OpArgs {
@@ -24,6 +25,10 @@ export interface OpArgs {
   max?: number;
   /** a constant factor of the derivative (mse_loss: 2, or 2/n for the mean) */
   scale?: number;
+  /** in-place writes into views (CopySlices, AsStridedBackward0): the base's and the view's geometry over one storage */
+  baseLayout?: Layout;
+  viewLayout?: Layout;
+  storageSize?: number;
   // ---- indexing ----
   // ---- shape ----
   // ---- math ----

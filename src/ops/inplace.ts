@@ -2,7 +2,7 @@
  * In-place ops: compute out of place, then write through this tensor's layout into the shared
  * storage, bump the version counter, and move the tensor's history onto the new node.
  */
-import { AutogradError, DTypeError, ShapeError } from "../errors.ts";
+import { AutogradError, DTypeError, IndexError, ShapeError } from "../errors.ts";
 import { bool, int64, type DType } from "../core/dtype.ts";
 import { sameShape, showShape, type Shape } from "../core/shape.ts";
 import { Tensor, type Scalar, type TensorLike } from "../tensor.ts";
@@ -10,6 +10,10 @@ import { defaultGenerator, type Generator } from "../core/generator.ts";
 import { fillNormal, fillUniform } from "../core/random-float.ts";
 import { backend } from "../backend/active.ts";
 import { isGradEnabled } from "../autograd/grad-mode.ts";
+import { record } from "../autograd/record.ts";
+import { derivatives } from "../autograd/derivatives.ts";
+import type { OpArgs } from "../autograd/node.ts";
+import type { Layout } from "../core/layout.ts";
 import { add, binary, cast, isTensor, scalarTensor, sub, wrap } from "./elementwise.ts";
 import type { UpdateOp } from "../backend/backend.ts";
 import { expand } from "./movement.ts";
@@ -39,33 +43,105 @@ export function broadcastTo(src: TensorLike, self: Tensor): Tensor {
   return isTensor(src) ? expand(src, self.shape) : scalarTensor(src, self.dtype);
 }
 
-const VIEW_INPLACE =
-  "torchlet does not track in-place ops on views of tensors that require grad; use an out-of-place op, or wrap it in torch.noGrad(() => ...)";
+const INTERNAL_OVERLAP =
+  "unsupported operation: more than one element of the written-to tensor refers to a single memory location. Please clone() the tensor before performing the operation.";
+const PARTIAL_OVERLAP =
+  "unsupported operation: some elements of the input tensor and the written-to tensor refer to a single memory location. Please clone() the tensor before performing the operation.";
+
+/** PyTorch's assert_no_internal_overlap: an expanded (stride-0) dim would be written once per repeat. */
+function checkWritable(self: Tensor): void {
+  const l = self.layout;
+  for (let d = 0; d < l.ndim; d++) if (l.strides[d] === 0 && l.shape[d]! > 1) throw new IndexError(INTERNAL_OVERLAP);
+}
+
+/** The element range [start, end) of a layout that covers it without gaps or repeats; null otherwise. */
+function denseRange(l: Layout): [number, number] | null {
+  const dims = l.shape.map((s, d) => [s, l.strides[d]!] as const).filter(([s]) => s !== 1).sort((a, b) => a[1] - b[1]);
+  let expected = 1;
+  for (const [size, stride] of dims) { if (stride !== expected) return null; expected *= size; }
+  return [l.offset, l.offset + l.numel];
+}
+
+/**
+ * PyTorch's assert_no_partial_overlap: an operand that shares memory with the written tensor must
+ * be exactly its elements (x.mul_(x)) or not touch them; a partial overlap would read values the
+ * write has already changed. Layouts with gaps are not judged, as in PyTorch.
+ */
+function checkNoPartialOverlap(self: Tensor, other: TensorLike): void {
+  if (!isTensor(other) || other.storage.data !== self.storage.data || other.numel() === 0 || self.numel() === 0) return;
+  const a = denseRange(self.layout), b = denseRange(other.layout);
+  if (a === null || b === null || a[1] <= b[0] || b[1] <= a[0] || sameElements(self, other)) return;
+  throw new IndexError(PARTIAL_OVERLAP);
+}
 
 /**
  * Writes `compute(self)` into `self`; the failing call changes nothing. When autograd tracks
  * `self`, compute reads a copy, so the graph keeps the values that the write overwrites (as
- * PyTorch saves the original self of an in-place op).
+ * PyTorch saves the original self of an in-place op). A write into a view of a tracked tensor
+ * rebases the base's history (PyTorch's CopySlices).
  */
 export function assign_<T extends Tensor>(self: T, compute: (src: Tensor) => Tensor, anyCast = false): T {
   checkInPlace(self, "in-place op");
-  const r = compute(isGradEnabled() && self.requiresGrad ? self.clone() : self);
+  checkWritable(self);
+  const base = self._base, grad = isGradEnabled();
+  if (grad && base !== null && base.requiresGrad && base.isLeaf) {
+    throw new AutogradError("a view of a leaf Variable that requires grad is being used in an in-place operation.");
+  }
+  const r = compute(grad && self.requiresGrad ? self.clone() : self);
   if (!anyCast && !canCast(r.dtype, self.dtype)) {
     throw new DTypeError(`result type ${r.dtype.scalarName} can't be cast to the desired output type ${self.dtype.scalarName}`);
   }
   if (!sameShape(r.shape, self.shape) && !(r.ndim === 0)) {
     throw new ShapeError(`output with shape ${showShape(self.shape)} doesn't match the broadcast shape ${showShape(r.shape)}`);
   }
-  const tracked = isGradEnabled() && (r.requiresGrad || self.requiresGrad);
-  if (tracked && self._isView) throw new AutogradError(VIEW_INPLACE);
+  const tracked = grad && (r.requiresGrad || self.requiresGrad || (base !== null && base.requiresGrad));
   const full = r.ndim === 0 && self.ndim > 0 ? expand(r, self.shape) : r;
   backend().write(self.storage.data, self.layout, full.dtype === self.dtype ? full.contiguousData() : cast(full, self.dtype).contiguousData());
   self._version.value++;
-  if (tracked) {
+  if (!tracked) return self;
+  if (base === null) {
     self.gradFn = r.gradFn;
     self.requiresGrad = r.requiresGrad;
+  } else {
+    rebaseHistory(self, base, r);
   }
   return self;
+}
+
+/** The geometry a view's history needs to map its gradient into its base's and back. */
+function viewArgs(view: Tensor, base: Tensor): OpArgs {
+  return { baseLayout: base.layout, viewLayout: view.layout, storageSize: base.storage.data.length };
+}
+
+/**
+ * After `view` (of `base`) was overwritten with `r`: the base's new node is CopySlices of its old
+ * history and `r`, and the view's is AsStridedBackward0 of the base, as in PyTorch.
+ */
+function rebaseHistory(view: Tensor, base: Tensor, r: Tensor): void {
+  const before = new Tensor(base.storage, base.layout, { version: base._version });
+  before.gradFn = base.gradFn;
+  before.requiresGrad = base.requiresGrad;
+  record("copySlices", [before, r], base, viewArgs(view, base));
+  record("asStrided", [base], view, viewArgs(view, base));
+}
+
+/**
+ * Gives a view whose memory changed through another view of its base a history from the base's
+ * current one (PyTorch regenerates a stale view's grad_fn the same way).
+ */
+export function regenerateViewHistory(view: Tensor): void {
+  const base = view._base!;
+  view._viewVersion = view._version.value;
+  if (!view.requiresGrad || !base.requiresGrad || !isGradEnabled()) return;
+  const stale = view._gradFn;
+  if (stale !== null && stale.derivative === derivatives.asStrided && stale.edges[0] === (base.gradFn ?? base)) return;
+  record("asStrided", [base], view, viewArgs(view, base));
+}
+
+/** `self.copy_(src)`: src broadcast to self's shape, cast to self's dtype. */
+export function copy_<T extends Tensor>(self: T, src: TensorLike): T {
+  checkNoPartialOverlap(self, src);
+  return assign_(self, () => broadcastTo(src, self), true);
 }
 
 /** Whether two views of one storage read exactly the same elements in the same order. */
@@ -83,6 +159,8 @@ function sameElements(a: Tensor, b: Tensor): boolean {
  * V8 move a small array's data out of the object.)
  */
 export function update_<T extends Tensor>(self: T, op: UpdateOp, other: TensorLike, alpha = 1): T {
+  checkWritable(self);
+  checkNoPartialOverlap(self, other);
   const dtype = self.dtype;
   if (dtype.kind === "float" && dtype.computable && !(isGradEnabled() && self.requiresGrad) && !self.layout.hasBroadcastDims) {
     const src = typeof other === "number" ? scalarTensor(other, dtype) : other;
@@ -101,7 +179,9 @@ export function update_<T extends Tensor>(self: T, op: UpdateOp, other: TensorLi
 /** Fills every element with one value. */
 export function fill_<T extends Tensor>(self: T, value: Scalar): T {
   checkInPlace(self, "fill_");
-  if (isGradEnabled() && self._isView && self.requiresGrad) throw new AutogradError(VIEW_INPLACE);
+  if (isGradEnabled() && self._base !== null && (self.requiresGrad || self._base.requiresGrad)) {
+    return assign_(self, () => scalarTensor(value, self.dtype));
+  }
   backend().fill(self.storage.data, self.layout, toStored(value, self.dtype));
   self._version.value++;
   if (isGradEnabled() && self.gradFn) { self.gradFn = null; self.requiresGrad = false; }

@@ -12,7 +12,7 @@ import { isTensor } from "./elementwise.ts";
 
 /** A view of `t` with a new layout: same storage, same version counter. */
 function viewOf(t: Tensor, layout: Layout): Tensor {
-  return new Tensor(t.storage, layout, { version: t._version, isView: true });
+  return new Tensor(t.storage, layout, { version: t._version, base: t._base ?? t });
 }
 
 /** PyTorch's `t[i, j, ...]`. */
