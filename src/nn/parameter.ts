@@ -38,10 +38,17 @@ export class UninitializedParameter extends Parameter {
   override toString(): string {
     return "<UninitializedParameter>";
   }
-  /** A Parameter of `shape` (zero-filled, like torch.empty) that takes this one's place. */
+  /**
+   * Turns this very object into a Parameter of `shape` (zero-filled, like torch.empty) and returns
+   * it, as PyTorch's materialize swaps the class in place: an optimizer built over the lazy
+   * module already holds the real parameter.
+   */
   materialize(shape: readonly number[]): Parameter {
     const n = shape.reduce((p, s) => p * s, 1);
-    const p = new Parameter(Tensor.fromArray(this.#dtype.alloc(n), shape, this.#dtype), this.requiresGrad);
-    return p;
+    const real = Tensor.fromArray(this.#dtype.alloc(n), shape, this.#dtype);
+    Object.setPrototypeOf(this, Parameter.prototype);
+    this._storage = real.storage;
+    this._layout = real.layout;
+    return this;
   }
 }
