@@ -6,6 +6,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import * as torch from "../src/index.ts";
+import * as F from "../src/nn/functional.ts";
 import type { Tensor } from "../src/index.ts";
 import { AutogradError, DTypeError, ValueError } from "../src/errors.ts";
 import { gradcheck, type GradcheckFn, type GradcheckOptions } from "../src/autograd/gradcheck.ts";
@@ -115,6 +116,32 @@ const OPS: Record<string, Check[]> = {
   stack: [c("dim_neg1", (a, b) => torch.stack([a!, b!], -1), () => [x([2, 3]), x([2, 3])])],
   split: [c("uneven", (a) => a!.split(2, 1), () => [x([2, 5])]), c("sections", (a) => a!.split([1, 3], 0), () => [x([4, 2])])],
   chunk: [c("3", (a) => a!.chunk(3, 0), () => [x([5, 2])])],
+  // ---- conv family: convolution, pooling, padding, unfold/fold ----
+  conv2d: [
+    c("stride_pad_bias", (a, w, b) => F.conv2d(a!, w!, { bias: b!, stride: 2, padding: 1 }), () => [x([2, 2, 5, 4]), x([3, 2, 3, 2]), x([3])]),
+    c("groups_dilation", (a, w) => F.conv2d(a!, w!, { groups: 2, dilation: [1, 2], padding: "same" }), () => [x([1, 4, 4, 5]), x([2, 2, 2, 2])]),
+  ],
+  conv1d: [c("groups", (a, w, b) => F.conv1d(a!, w!, { bias: b!, groups: 2, stride: 2 }), () => [x([2, 2, 7]), x([4, 1, 3]), x([4])])],
+  convTranspose2d: [
+    c("stride_groups", (a, w, b) => F.convTranspose2d(a!, w!, { bias: b!, stride: 2, padding: 1, outputPadding: 1, groups: 2 }),
+      () => [x([1, 2, 3, 3]), x([2, 2, 3, 2]), x([4])]),
+  ],
+  maxPool2d: [c("k3s2p1", (a) => F.maxPool2d(a!, 3, { stride: 2, padding: 1 }), () => [x([2, 2, 5, 5])])],
+  avgPool2d: [c("ceil_exclude_pad", (a) => F.avgPool2d(a!, 3, { stride: 2, padding: 1, ceilMode: true, countIncludePad: false }), () => [x([1, 2, 6, 5])])],
+  adaptiveAvgPool2d: [c("3x2", (a) => F.adaptiveAvgPool2d(a!, [3, 2]), () => [x([2, 1, 5, 5])])],
+  adaptiveMaxPool2d: [c("2x3", (a) => F.adaptiveMaxPool2d(a!, [2, 3]), () => [x([1, 2, 5, 7])])],
+  pad: [
+    c("constant", (a) => F.pad(a!, [1, 2, -1, 1], { value: 0.5 }), () => [x([2, 3, 4])]),
+    c("reflect_1d", (a) => F.pad(a!, [2, 1], { mode: "reflect" }), () => [x([2, 4])]),
+    c("reflect_2d", (a) => F.pad(a!, [2, 1, 1, 2], { mode: "reflect" }), () => [x([1, 2, 3, 4])]),
+    c("reflect_3d", (a) => F.pad(a!, [1, 1, 1, 0, 0, 1], { mode: "reflect" }), () => [x([1, 1, 2, 3, 3])]),
+    c("replicate_1d", (a) => F.pad(a!, [2, 3], { mode: "replicate" }), () => [x([1, 2, 3])]),
+    c("replicate_2d", (a) => F.pad(a!, [1, 2, 2, 0], { mode: "replicate" }), () => [x([2, 3, 3])]),
+    c("replicate_3d", (a) => F.pad(a!, [1, 0, 0, 1, 1, 1], { mode: "replicate" }), () => [x([1, 1, 2, 2, 3])]),
+    c("circular", (a) => F.pad(a!, [2, -1, 1, 1], { mode: "circular" }), () => [x([1, 2, 3, 4])]),
+  ],
+  unfold: [c("pad_stride", (a) => F.unfold(a!, [2, 3], { padding: 1, stride: [2, 1] }), () => [x([2, 2, 4, 4])])],
+  fold: [c("dilation", (a) => F.fold(a!, [4, 5], 2, { dilation: 2 }), () => [x([1, 8, 6])])],
 };
 
 /** Every derivative a graph uses, found by walking its nodes. */

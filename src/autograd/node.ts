@@ -7,6 +7,8 @@ import type { Shape } from "../core/shape.ts";
 import type { Tensor } from "../tensor.ts";
 import type { DType } from "../core/dtype.ts";
 import type { Layout } from "../core/layout.ts";
+import type { ConvArgs } from "../ops/conv.ts";
+import type { PoolArgs } from "../ops/pool.ts";
 
 /** Non-tensor arguments an op's derivative needs. */
 export interface OpArgs {
@@ -33,6 +35,12 @@ export interface OpArgs {
   // ---- shape ----
   // ---- math ----
   // ---- conv ----
+  /** a convolution's window, groups and shapes (ops/conv.ts) */
+  conv?: ConvArgs;
+  /** a pooling's window and options (ops/pool.ts) */
+  pool?: PoolArgs;
+  /** where each padded dim's output reads from (ops/pad.ts) */
+  padMaps?: readonly Int32Array[];
   // ---- norm ----
   // ---- recurrent ----
   // ---- attention ----

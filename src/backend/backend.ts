@@ -69,8 +69,42 @@ export interface Backend {
   // ---- shape ----
   // ---- math ----
   // ---- conv ----
+  /** x [n, c, h, w] (any strides) → columns [c·kh·kw, n·oh·ow], zeros where a window reads padding. */
+  im2col(x: TypedArray, lx: Layout, g: Window2d): TypedArray;
+  /** Columns [c·kh·kw, n·oh·ow] → [n, c, h, w], each cell the sum of the columns that read it. */
+  col2im(cols: TypedArray, g: Window2d, dtype: DType): TypedArray;
+  /** Contiguous [a, b, l] → [b, a, l], plus bias[i] on x's row i when given: [c, n, l] ↔ [n, c, l]. */
+  swapLeading(x: TypedArray, a: number, b: number, l: number, bias: TypedArray | null, dtype: DType): TypedArray;
+  /** Max pooling of contiguous planes [n·c, h, w]: values and int64 positions within the plane. */
+  maxPool2d(x: TypedArray, g: Window2d): PoolResult;
+  /** Adds each output gradient at its position (the backward of both max poolings). */
+  maxPoolBackward(grad: TypedArray, indices: BigInt64Array, planes: number, inPlane: number, dtype: DType): TypedArray;
+  /** Average pooling of contiguous planes; `divisor` overrides the window's count. */
+  avgPool2d(x: TypedArray, g: Window2d, countIncludePad: boolean, divisor: number | null): TypedArray;
+  avgPool2dBackward(grad: TypedArray, g: Window2d, countIncludePad: boolean, divisor: number | null, dtype: DType): TypedArray;
+  /** Adaptive pooling of contiguous planes [n·c, h, w] to [oh, ow] (the kernel fields of g are unused). */
+  adaptiveAvgPool2d(x: TypedArray, g: Window2d): TypedArray;
+  adaptiveAvgPool2dBackward(grad: TypedArray, g: Window2d, dtype: DType): TypedArray;
+  adaptiveMaxPool2d(x: TypedArray, g: Window2d): PoolResult;
+  /** Gathers the last `maps.length` dims through index maps (-1 reads `value`): every padding mode. */
+  pad(x: TypedArray, lx: Layout, outShape: Shape, maps: readonly Int32Array[], value: number): TypedArray;
+  /** The gradient of pad: output gradients summed into the cells they were read from. */
+  padBackward(grad: TypedArray, inShape: Shape, maps: readonly Int32Array[], dtype: DType): TypedArray;
   // ---- norm ----
 }
+
+/**
+ * A 2-D window sliding over [n, c, h, w] (1-D ops use h = 1): kernel, stride, padding and
+ * dilation per dim, and the output size they give.
+ */
+export interface Window2d {
+  n: number; c: number; h: number; w: number;
+  kh: number; kw: number; sh: number; sw: number; ph: number; pw: number; dh: number; dw: number;
+  oh: number; ow: number;
+}
+
+/** A max pooling's values and the int64 position of each within its plane. */
+export interface PoolResult { values: TypedArray; indices: BigInt64Array }
 
 /** Used where a switch over an op union must be exhaustive: a new op is a compile error. */
 export function assertNever(x: never): never {

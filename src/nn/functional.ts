@@ -279,6 +279,13 @@ export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opti
 
 // ---- functional forms of the layer families, each in its own file ----
 // ---- conv and pooling ----
+export {
+  conv1d, conv2d, convTranspose1d, convTranspose2d, maxPool1d, maxPool2d, avgPool1d, avgPool2d,
+  adaptiveAvgPool1d, adaptiveAvgPool2d, adaptiveMaxPool1d, adaptiveMaxPool2d, pad, unfold, fold,
+} from "./functional-conv.ts";
+export type {
+  ConvOptions, ConvTransposeOptions, UnfoldOptions, MaxPoolOptions, MaxPoolCallOptions, AvgPoolOptions, AdaptiveSize, PadMode, PadOptions,
+} from "./functional-conv.ts";
 // ---- normalization ----
 // ---- embedding ----
 // ---- recurrent ----

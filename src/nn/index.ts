@@ -11,6 +11,10 @@ export { MSELoss, L1Loss, NLLLoss, CrossEntropyLoss, BCEWithLogitsLoss } from ".
 export type { LossModuleOptions } from "./loss.ts";
 export * as functional from "./functional.ts";
 // ---- conv and pooling ----
+export { Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d, LazyConv1d, LazyConv2d } from "./conv.ts";
+export type { ConvLayerOptions, ConvTransposeLayerOptions, PaddingMode } from "./conv.ts";
+export { MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool2d } from "./pooling.ts";
+export type { MaxPoolLayerOptions, AvgPoolLayerOptions } from "./pooling.ts";
 // ---- normalization ----
 // ---- embedding ----
 // ---- recurrent ----

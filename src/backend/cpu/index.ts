@@ -4,6 +4,10 @@ import { castKernel } from "./cast.ts";
 import { binaryKernel, fillKernel, unaryKernel, updateKernel, whereKernel, writeKernel } from "./elementwise.ts";
 import { linearKernel, matmulKernel } from "./matmul.ts";
 import { argReduceKernel, reduceKernel } from "./reduce.ts";
+import {
+  adaptiveAvgPool2dBackwardKernel, adaptiveAvgPool2dKernel, adaptiveMaxPool2dKernel, avgPool2dBackwardKernel, avgPool2dKernel,
+  col2imKernel, im2colKernel, maxPool2dKernel, maxPoolBackwardKernel, padBackwardKernel, padKernel, swapLeadingKernel,
+} from "./conv.ts";
 
 /** The CPU backend. */
 export const cpuBackend: Backend = {
@@ -23,5 +27,17 @@ export const cpuBackend: Backend = {
   // ---- shape ----
   // ---- math ----
   // ---- conv ----
+  im2col: im2colKernel,
+  col2im: col2imKernel,
+  swapLeading: swapLeadingKernel,
+  maxPool2d: maxPool2dKernel,
+  maxPoolBackward: maxPoolBackwardKernel,
+  avgPool2d: avgPool2dKernel,
+  avgPool2dBackward: avgPool2dBackwardKernel,
+  adaptiveAvgPool2d: adaptiveAvgPool2dKernel,
+  adaptiveAvgPool2dBackward: adaptiveAvgPool2dBackwardKernel,
+  adaptiveMaxPool2d: adaptiveMaxPool2dKernel,
+  pad: padKernel,
+  padBackward: padBackwardKernel,
   // ---- norm ----
 };
