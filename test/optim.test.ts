@@ -103,7 +103,7 @@ function checkStateDict(opt: Optimizer<HyperParams>, c: Config): void {
     assert.deepEqual(Object.keys(s), Object.keys(expected), `state ${id} keys`);
     for (const [k, e] of Object.entries(expected)) {
       if (e === null) assert.equal(s[k], null);
-      else close(s[k]!, e, `state ${id}.${k}`);
+      else close(s[k] as Tensor, e, `state ${id}.${k}`);
     }
   }
 }
@@ -211,7 +211,7 @@ describe("Optimizer.stateDict / loadStateDict", () => {
     const b = new SGD([w], { lr: 0.1, momentum: 0.9 });
     b.loadStateDict(a.stateDict());
     a.step();
-    assert.deepEqual(b.state.get(w)!.momentum_buffer!.tolist(), [1, 1]);
+    assert.deepEqual((b.state.get(w)!.momentum_buffer as Tensor).tolist(), [1, 1]);
   });
 
   test("a numeric Adam step from an old PyTorch file becomes a float32 tensor", () => {
@@ -219,7 +219,7 @@ describe("Optimizer.stateDict / loadStateDict", () => {
     const opt = new Adam([w]);
     const zeros = torch.zeros(2);
     opt.loadStateDict({ state: new Map([[0, { step: 3 as never, exp_avg: zeros, exp_avg_sq: zeros }]]), param_groups: [{ ...opt.stateDict().param_groups[0]!, params: [0] }] });
-    const step = opt.state.get(w)!.step!;
+    const step = opt.state.get(w)!.step as Tensor;
     assert.equal(step.dtype, torch.float32);
     assert.equal(step.item(), 3);
   });

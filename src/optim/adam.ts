@@ -18,7 +18,8 @@ export type AdamHyper = {
 /** Options of Adam and AdamW; unset ones take PyTorch's defaults. */
 export type AdamOptions = Partial<AdamHyper>;
 
-function checkAdam(o: AdamOptions): void {
+/** PyTorch's checks of the Adam family's options (Adamax, NAdam and RAdam use them too), in its order and words. */
+export function checkAdam(o: AdamOptions): void {
   const [b1, b2] = o.betas ?? [0.9, 0.999];
   if (!((o.lr ?? 0) >= 0)) throw new ValueError(`Invalid learning rate: ${o.lr}`);
   if (!((o.eps ?? 0) >= 0)) throw new ValueError(`Invalid epsilon value: ${o.eps}`);
@@ -47,15 +48,18 @@ function initState(state: ParamState, p: Tensor, amsgrad: boolean): void {
 /** The moment updates and the bias-corrected step that Adam and AdamW share. */
 function adamStep(p: Tensor, grad: Tensor, state: ParamState, h: AdamHyper): void {
   const [beta1, beta2] = h.betas;
-  const expAvg = state.exp_avg!, expAvgSq = state.exp_avg_sq!;
+  const expAvg = state.exp_avg as Tensor, expAvgSq = state.exp_avg_sq as Tensor;
   expAvg.mul_(beta1).add_(grad, { alpha: 1 - beta1 });
   // addcmul_(grad, grad, value): self + (value·t1)·t2, in the kernel's order
   expAvgSq.mul_(beta2).add_(grad.mul(1 - beta2).mul(grad));
-  const step = Number(state.step!.item());
+  const step = Number((state.step as Tensor).item());
   const stepSize = h.lr / (1 - beta1 ** step);
   const bc2Sqrt = Math.sqrt(1 - beta2 ** step);
   let second = expAvgSq;
-  if (h.amsgrad) second = state.max_exp_avg_sq!.copy_(state.max_exp_avg_sq!.maximum(expAvgSq));
+  if (h.amsgrad) {
+    const max = state.max_exp_avg_sq as Tensor;
+    second = max.copy_(max.maximum(expAvgSq));
+  }
   const denom = second.sqrt().div(bc2Sqrt).add_(h.eps);
   // addcdiv_(exp_avg, denom, value=-stepSize): self + (value·t1)/t2
   p.add_(expAvg.mul(-stepSize).div(denom));
@@ -77,7 +81,7 @@ export class Adam extends Optimizer<AdamHyper> {
       let grad = group.maximize ? p.grad.neg() : p.grad;
       const state = this.stateOf(p);
       initState(state, p, group.amsgrad);
-      state.step!.add_(1);
+      (state.step as Tensor).add_(1);
       if (group.weightDecay !== 0) grad = grad.add(p, { alpha: group.weightDecay });
       adamStep(p, grad, state, group);
     }
@@ -100,7 +104,7 @@ export class AdamW extends Optimizer<AdamHyper> {
       const grad = group.maximize ? p.grad.neg() : p.grad;
       const state = this.stateOf(p);
       initState(state, p, group.amsgrad);
-      state.step!.add_(1);
+      (state.step as Tensor).add_(1);
       p.mul_(1 - group.lr * group.weightDecay);
       adamStep(p, grad, state, group);
     }

@@ -23,8 +23,8 @@ export type ParamGroupSpec<H extends HyperParams> = Partial<H> & { params: Itera
 /** What an optimizer accepts: parameters (`net.parameters()`) or parameter groups. */
 export type OptimizerParams<H extends HyperParams> = Iterable<Tensor> | Iterable<ParamGroupSpec<H>>;
 
-/** Per-parameter state, under PyTorch's keys (`momentum_buffer`, `exp_avg`, `step`...). */
-export type ParamState = Record<string, Tensor | null>;
+/** Per-parameter state, under PyTorch's keys (`momentum_buffer`, `exp_avg`, `step`...); RMSprop's `step` is a number, as in PyTorch. */
+export type ParamState = Record<string, Tensor | number | null>;
 
 /** A value as PyTorch's state dict holds it (what torch.save writes and torch.load returns). */
 export type StateValue = Tensor | number | boolean | null | readonly StateValue[];
@@ -125,6 +125,11 @@ export abstract class Optimizer<H extends HyperParams> {
   /** Updates the parameters of one group that have a gradient (called under noGrad). */
   protected abstract update(group: ParamGroup<H>): void;
 
+  /** True where PyTorch counts steps in a Python number (RMSprop) rather than a float32 tensor. */
+  protected get numericStep(): boolean {
+    return false;
+  }
+
   /** The state of `p`, created empty on first use. */
   protected stateOf(p: Tensor): ParamState {
     let s = this.state.get(p);
@@ -176,9 +181,13 @@ export abstract class Optimizer<H extends HyperParams> {
       for (const [k, v] of entries(s)) {
         const key = String(k);
         // files from PyTorch before 1.12 keep Adam's step as a Python number; 1.13 upgrades it to a tensor too
-        if (key === "step" && (typeof v === "number" || typeof v === "bigint")) { copy[key] = scalarStep(Number(v)); continue; }
+        if (key === "step" && (typeof v === "number" || typeof v === "bigint")) {
+          copy[key] = this.numericStep ? Number(v) : scalarStep(Number(v));
+          continue;
+        }
         if (!(v instanceof Tensor)) { copy[key] = null; continue; }
-        if (key !== "step" && v.numel() !== p.numel()) {
+        // a 0-dim entry (NAdam's mu_product) is per-parameter but not parameter-shaped
+        if (key !== "step" && v.shape.length > 0 && v.numel() !== p.numel()) {
           problems.push(`state '${key}' of parameter ${String(id)} has shape [${v.shape.join(", ")}], but the parameter has shape [${p.shape.join(", ")}]`);
           continue;
         }
@@ -211,7 +220,8 @@ export abstract class Optimizer<H extends HyperParams> {
   }
 }
 
-function scalarStep(step: number): Tensor {
+/** A float32 scalar tensor, as PyTorch 1.13 keeps `step` (and NAdam's `mu_product`). */
+export function scalarStep(step: number): Tensor {
   return Tensor.fromArray(Float32Array.of(step), [], float32);
 }
 

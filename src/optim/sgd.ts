@@ -48,7 +48,7 @@ export class SGD extends Optimizer<SGDHyper> {
       if (weightDecay !== 0) d = d.add(p, { alpha: weightDecay });
       const state = this.stateOf(p);
       if (momentum !== 0) {
-        let buf = state.momentum_buffer ?? null;
+        let buf = (state.momentum_buffer ?? null) as Tensor | null;
         if (buf === null) buf = state.momentum_buffer = d.clone().detach();
         else buf.mul_(momentum).add_(d, { alpha: 1 - dampening });
         d = nesterov ? d.add(buf, { alpha: momentum }) : buf;
