@@ -16,6 +16,22 @@ export { matmul } from "./ops/linalg.ts";
 export { equal, allclose } from "./ops/compare.ts";
 // ---- indexing ----
 // ---- shape ----
+export {
+  tril, triu, cumsum, cumprod, flip, fliplr, flipud, roll, tile, repeatInterleave, diag, diagonalOf as diagonal,
+  outer, meshgridOf as meshgrid, bmm, addmm, baddbmm,
+} from "./ops/shape.ts";
+export type { CumulativeOptions, DiagonalOptions, ScaleOptions } from "./ops/shape.ts";
+export { sort, argsort, topk } from "./ops/sort.ts";
+export type { SortOptions, TopkOptions } from "./ops/sort.ts";
+export { einsum } from "./ops/einsum.ts";
+// torch.* forms of the Tensor methods PyTorch has as both (test/shape-ops.test.ts checks the list)
+export {
+  numel, detach, clone, narrow, select, transpose, permute, t, reshape, unsqueeze, squeeze, flatten,
+  add, sub, mul, div, pow, maximum, minimum, eq, ne, lt, le, gt, ge, logicalAnd, logicalOr, logicalNot,
+  neg, exp, log, sqrt, abs, sign, sin, cos, erf, relu, sigmoid, tanh, isnan, isinf, square, clamp,
+  softmax, logSoftmax, sum, mean, prod, variance as var, std, max, min, argmax, argmin, any, all,
+  fill_, zero_, clamp_, relu_,
+} from "./ops/functions.ts";
 // ---- math ----
 // ---- random ----
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from "./autograd/grad-mode.ts";

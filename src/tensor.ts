@@ -15,6 +15,8 @@ import * as mv from "./ops/movement.ts";
 import * as rd from "./ops/reduce.ts";
 import * as ip from "./ops/inplace.ts";
 import { matmul } from "./ops/linalg.ts";
+import * as sh from "./ops/shape.ts";
+import * as so from "./ops/sort.ts";
 import type { Generator } from "./core/generator.ts";
 
 /** Typed array storage shared by a tensor and all its views. */
@@ -264,6 +266,48 @@ export class Tensor {
   // ---- indexing (ops/indexing.ts) ----
 
   // ---- shape (ops/shape.ts) ----
+  /** The lower triangle of the last two dims: zero above the `diagonal`-th diagonal. */
+  tril(diagonal = 0): Tensor { return sh.triangle(this, diagonal, false); }
+  /** The upper triangle of the last two dims: zero below the `diagonal`-th diagonal. */
+  triu(diagonal = 0): Tensor { return sh.triangle(this, diagonal, true); }
+  tril_(diagonal = 0): this { return ip.assign_(this, (s) => sh.triangle(s, diagonal, false)); }
+  triu_(diagonal = 0): this { return ip.assign_(this, (s) => sh.triangle(s, diagonal, true)); }
+  /** The running sum along `dim` (ints and bools sum as int64 unless `dtype` says otherwise). */
+  cumsum(dim: number, options?: sh.CumulativeOptions): Tensor { return sh.cumsum(this, dim, options); }
+  /** The running product along `dim`. */
+  cumprod(dim: number, options?: sh.CumulativeOptions): Tensor { return sh.cumprod(this, dim, options); }
+  /** A copy with the order reversed along the given dims: `x.flip(0)`, `x.flip(0, 1)`, `x.flip([0, 1])`. */
+  flip(...dims: number[] | [readonly number[]]): Tensor { return sh.flip(this, flat(dims)); }
+  fliplr(): Tensor { return sh.fliplr(this); }
+  flipud(): Tensor { return sh.flipud(this); }
+  /** Rotates elements by `shifts` along `dims` (over the flattened tensor without dims). */
+  roll(shifts: number | readonly number[], dims?: number | readonly number[]): Tensor { return sh.roll(this, shifts, dims); }
+  /** Tiles the tensor: `x.repeat(2, 1)` doubles dim 0; extra leading counts add dims. */
+  repeat(...sizes: number[] | [readonly number[]]): Tensor { return sh.repeat(this, flat(sizes)); }
+  /** repeat with the counts padded by leading 1s to the tensor's dims. */
+  tile(...dims: number[] | [readonly number[]]): Tensor { return sh.tile(this, flat(dims)); }
+  /** Repeats each element (or slice along `dim`) `repeats` times; flattens first without a dim. */
+  repeatInterleave(repeats: number | Tensor, dim?: number | { dim?: number }): Tensor {
+    return sh.repeatInterleave(this, repeats, dim);
+  }
+  /** A diagonal matrix from a vector, or a matrix's `diagonal`-th diagonal as a vector. */
+  diag(diagonal = 0): Tensor { return sh.diag(this, diagonal); }
+  /** A view of the diagonal of dims `dim1`, `dim2` (0 and 1), appended as the last dim. */
+  diagonal(offset?: number | sh.DiagonalOptions, dim1?: number, dim2?: number): Tensor { return sh.diagonalOf(this, offset, dim1, dim2); }
+  /** The outer product with another vector. */
+  outer(other: Tensor): Tensor { return sh.outer(this, other); }
+  /** Batched matrix product of 3-D tensors. */
+  bmm(other: Tensor): Tensor { return sh.bmm(this, other); }
+  /** `beta * this + alpha * (mat1 @ mat2)`. */
+  addmm(mat1: Tensor, mat2: Tensor, options?: sh.ScaleOptions): Tensor { return sh.addmm(this, mat1, mat2, options); }
+  /** `beta * this + alpha * bmm(batch1, batch2)`. */
+  baddbmm(batch1: Tensor, batch2: Tensor, options?: sh.ScaleOptions): Tensor { return sh.baddbmm(this, batch1, batch2, options); }
+  /** Sorted values along a dim (-1) and their positions: `x.sort({ dim: 0, descending: true })`. */
+  sort(options?: number | so.SortOptions): ValuesIndices { return so.sort(this, options); }
+  /** The positions that sort the tensor along a dim. */
+  argsort(options?: number | so.SortOptions): Tensor { return so.argsort(this, options); }
+  /** The k largest (or smallest) along a dim (-1) and their positions. */
+  topk(k: number, options?: so.TopkOptions): ValuesIndices { return so.topk(this, k, options); }
 
   // ---- math (ops/math.ts) ----
 

@@ -142,6 +142,38 @@ const OPS: Record<string, Check[]> = {
   ],
   unfold: [c("pad_stride", (a) => F.unfold(a!, [2, 3], { padding: 1, stride: [2, 1] }), () => [x([2, 2, 4, 4])])],
   fold: [c("dilation", (a) => F.fold(a!, [4, 5], 2, { dilation: 2 }), () => [x([1, 8, 6])])],
+  // ---- shape ----
+  tril: [c("diag1", (a) => a!.tril(1), () => [x([3, 4])]), c("batched_neg", (a) => torch.tril(a!, -1), () => [x([2, 3, 3])])],
+  triu: [c("diag0", (a) => a!.triu(), () => [x([3, 4])]), c("inplace", (a) => a!.mul(1).triu_(1), () => [x([4, 3])])],
+  cumsum: [c("dim1", (a) => a!.cumsum(1), () => [x([3, 4])]), c("dim0_3d", (a) => torch.cumsum(a!, 0), () => [x([3, 2, 2])])],
+  cumprod: [
+    c("no_zero", (a) => a!.cumprod(1), () => [x([3, 4])]),
+    c("zeros", (a) => a!.mul(torch.tensor([[1, 0, 1, 1], [0, 1, 0, 1], [1, 1, 1, 1]], { dtype: torch.float64 })).cumprod(1), () => [x([3, 4])]),
+  ],
+  flip: [c("0_2", (a) => a!.flip(0, 2), () => [x([2, 3, 2])])],
+  roll: [c("two_dims", (a) => a!.roll([1, -2], [0, 1]), () => [x([3, 4])]), c("flat", (a) => a!.roll(5), () => [x([2, 3])])],
+  repeat: [c("new_dims", (a) => a!.repeat(2, 1, 3), () => [x([2, 3])])],
+  tile: [c("short", (a) => a!.tile(2), () => [x([2, 3])])],
+  repeatInterleave: [
+    c("int_dim", (a) => a!.repeatInterleave(2, 1), () => [x([2, 3])]),
+    c("tensor", (a) => a!.repeatInterleave(torch.tensor([2, 0, 1], { dtype: torch.int64 }), 0), () => [x([3, 2])]),
+  ],
+  diagonal: [c("offset_dims", (a) => a!.diagonal(1, 1, 2), () => [x([2, 3, 4])])],
+  diag: [c("vector", (a) => a!.diag(-1), () => [x([3])]), c("matrix", (a) => a!.diag(1), () => [x([3, 4])])],
+  outer: [c("vectors", (a, b) => torch.outer(a!, b!), () => [x([3]), x([4])])],
+  meshgrid: [c("xy", (a, b) => torch.meshgrid(a!, b!, { indexing: "xy" }), () => [x([3]), x([2])])],
+  sort: [
+    c("dim0_desc", (a) => a!.sort({ dim: 0, descending: true }).values, () => [x([4, 3])]),
+    c("stable", (a) => a!.sort({ stable: true }).values, () => [x([3, 5])]),
+  ],
+  topk: [c("dim1", (a) => a!.topk(2, { dim: 1 }).values, () => [x([3, 5])])],
+  bmm: [c("3d", (a, b) => torch.bmm(a!, b!), () => [x([2, 3, 4]), x([2, 4, 2])])],
+  addmm: [c("scaled_broadcast", (i, a, b) => torch.addmm(i!, a!, b!, { beta: 0.5, alpha: 2 }), () => [x([2]), x([3, 4]), x([4, 2])])],
+  baddbmm: [c("scaled", (i, a, b) => torch.baddbmm(i!, a!, b!, { beta: -1, alpha: 0.5 }), () => [x([2, 3, 1]), x([2, 3, 4]), x([2, 4, 1])])],
+  einsum: [
+    c("attention", (q, k) => torch.einsum("bqd,bkd->bqk", q!, k!), () => [x([2, 3, 4]), x([2, 2, 4])]),
+    c("trace_and_three", (a, b, m) => torch.einsum("ii,jk,kj->j", a!, b!, m!), () => [x([3, 3]), x([2, 4]), x([4, 2])]),
+  ],
 };
 
 /** Every derivative a graph uses, found by walking its nodes. */

@@ -33,6 +33,13 @@ export interface OpArgs {
   storageSize?: number;
   // ---- indexing ----
   // ---- shape ----
+  /** tril/triu/diag/diagonal: which diagonal (0 the main one, > 0 above it) */
+  diagonal?: number;
+  /** roll: the shift of each rolled dim */
+  shifts?: readonly number[];
+  /** addmm/baddbmm: the factors of the product (alpha) and of the added input (beta) */
+  alpha?: number;
+  beta?: number;
   // ---- math ----
   // ---- conv ----
   /** a convolution's window, groups and shapes (ops/conv.ts) */

@@ -30,6 +30,12 @@ export type ReduceOp = "sum" | "prod" | "max" | "min" | "any" | "all";
 /** Reductions that return the index of the winner along one dim. */
 export type ArgReduceOp = "argmax" | "argmin";
 
+/** Running reductions along one dim. */
+export type CumulativeOp = "cumsum" | "cumprod";
+
+/** Sorted (or top-k) values, contiguous, and their int64 positions along the dim. */
+export interface SortResult { values: TypedArray; indices: BigInt64Array }
+
 /** The kernels a backend provides. Results are contiguous and freshly allocated, but for the in-place three. */
 export interface Backend {
   readonly name: string;
@@ -67,6 +73,16 @@ export interface Backend {
   fill(dst: TypedArray, dstLayout: Layout, value: number | bigint): void;
   // ---- indexing ----
   // ---- shape ----
+  /** tril (`upper` false) or triu of the last two dims about the `diagonal`-th diagonal; same dtype out. */
+  triangle(x: TypedArray, layout: Layout, diagonal: number, upper: boolean, out: DType): TypedArray;
+  /** Running sum or product along `dim`; `x` is already of dtype `out`. */
+  cumulative(op: CumulativeOp, x: TypedArray, layout: Layout, dim: number, out: DType): TypedArray;
+  /** Sorts every slice along `dim` (PyTorch's CPU tie order; NaN is the largest); values of dtype `out`. */
+  sort(x: TypedArray, layout: Layout, dim: number, descending: boolean, stable: boolean, out: DType): SortResult;
+  /** The `k` largest (or smallest) of every slice along `dim`, with PyTorch's CPU tie order. */
+  topk(x: TypedArray, layout: Layout, k: number, dim: number, largest: boolean, sorted: boolean, out: DType): SortResult;
+  /** Zeros of `shape` with `src` written at `indices` (contiguous, `src`'s shape) along `dim`. */
+  placeAlong(src: TypedArray, srcLayout: Layout, indices: BigInt64Array, dim: number, shape: Shape, out: DType): TypedArray;
   // ---- math ----
   // ---- conv ----
   /** x [n, c, h, w] (any strides) → columns [c·kh·kw, n·oh·ow], zeros where a window reads padding. */

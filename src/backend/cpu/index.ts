@@ -8,6 +8,7 @@ import {
   adaptiveAvgPool2dBackwardKernel, adaptiveAvgPool2dKernel, adaptiveMaxPool2dKernel, avgPool2dBackwardKernel, avgPool2dKernel,
   col2imKernel, im2colKernel, maxPool2dKernel, maxPoolBackwardKernel, padBackwardKernel, padKernel, swapLeadingKernel,
 } from "./conv.ts";
+import { cumulativeKernel, placeAlongKernel, sortKernel, topkKernel, triangleKernel } from "./shape.ts";
 
 /** The CPU backend. */
 export const cpuBackend: Backend = {
@@ -25,6 +26,11 @@ export const cpuBackend: Backend = {
   fill: fillKernel,
   // ---- indexing ----
   // ---- shape ----
+  triangle: triangleKernel,
+  cumulative: cumulativeKernel,
+  sort: sortKernel,
+  topk: topkKernel,
+  placeAlong: placeAlongKernel,
   // ---- math ----
   // ---- conv ----
   im2col: im2colKernel,
