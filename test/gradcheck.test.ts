@@ -93,6 +93,11 @@ const OPS: Record<string, Check[]> = {
   narrow: [c("dim1", (a) => a!.narrow(1, 1, 2), () => [x([2, 4])])],
   transpose: [c("0_2", (a) => a!.transpose(0, 2), () => [x([2, 3, 4])])],
   t: [c("2x3", (a) => a!.t(), () => [x([2, 3])])],
+  backwardHook: (() => {
+    const lin = new torch.nn.Linear(3, 2, { dtype: torch.float64 });
+    lin.registerFullBackwardHook(() => undefined);
+    return [c("a module with a full backward hook", (a) => lin(a!), () => [x([2, 3])])];
+  })(),
   copySlices: [
     c("mul_ into a row of a result", (a, b) => { const h = a!.mul(2); h.at(0).mul_(b!); return h; }, () => [x([2, 3]), x([3])]),
     c("a view read after its write", (a) => { const h = a!.mul(2), v = h.at(1); v.mul_(3); return v.add(h.sum()); }, () => [x([2, 3])]),

@@ -324,3 +324,99 @@ describe("Sequential runs a Linear followed by a ReLU as one fused kernel", () =
     assert.ok(torch.equal(out, (seen as unknown as Tensor).relu()));
   });
 });
+
+// Expected values below are what PyTorch 1.13 prints for the same lines (seed 0).
+describe("module behaviour real models rely on (issue 11 item 2)", () => {
+  const close = (a: number[][], b: number[][]) => a.forEach((r, i) => r.forEach((v, j) => assert.ok(Math.abs(v - b[i]![j]!) < 1e-5, `${v} vs ${b[i]![j]}`)));
+
+  test("registerFullBackwardHook sees gradInput and gradOutput, and may replace gradInput", () => {
+    torch.manualSeed(0);
+    const lin = new nn.Linear(3, 2);
+    const x = torch.tensor([[1, 2, 3], [4, 5, 6]], { requiresGrad: true });
+    const seen: [(number[][] | null)[], number[][][]][] = [];
+    lin.registerFullBackwardHook((_m, gi, go) => {
+      seen.push([gi.map((g) => (g === null ? null : (g.tolist() as number[][]))), go.map((g) => g!.tolist() as number[][])]);
+      return [gi[0]!.mul(2)];
+    });
+    const y = lin(x);
+    assert.equal(y.gradFn?.name, "BackwardHookFunctionBackward");
+    y.mul(torch.tensor([[1, 2], [3, 4]])).sum().backward();
+    assert.equal(seen.length, 1);
+    close(seen[0]![0][0]!, [[-0.8541117310523987, -0.1350221037864685, -0.16554388403892517], [-1.7125459909439087, 0.03967159986495972, -0.8062730431556702]]);
+    close(seen[0]![1][0]!, [[1, 2], [3, 4]]);
+    close(x.grad!.tolist() as number[][], [[-1.7082234621047974, -0.270044207572937, -0.33108776807785034], [-3.4250919818878174, 0.07934319972991943, -1.6125460863113403]]);
+  });
+
+  test("a full backward hook on a module whose input needs no gradient gets gradInput (null,)", () => {
+    torch.manualSeed(0);
+    const lin = new nn.Linear(3, 2);
+    const seen: unknown[] = [];
+    lin.registerFullBackwardHook((_m, gi, go) => { seen.push([gi, go.map((g) => g!.tolist())]); });
+    lin(torch.ones(1, 3)).sum().backward();
+    assert.deepEqual(seen, [[[null], [[[1, 1]]]]]);
+  });
+
+  test("a hooked Linear is not fused with the ReLU after it, and remove() disarms the hook", () => {
+    const net = new nn.Sequential(new nn.Linear(2, 2), new nn.ReLU());
+    let calls = 0;
+    const h = net[0].registerFullBackwardHook(() => { calls++; });
+    net(torch.ones([1, 2], { requiresGrad: true })).sum().backward();
+    h.remove();
+    net(torch.ones([1, 2], { requiresGrad: true })).sum().backward();
+    assert.equal(calls, 1);
+  });
+
+  test("getSubmodule / getParameter / getBuffer by dotted path, with PyTorch's errors", () => {
+    const net = new nn.Sequential(new nn.Sequential(new nn.Linear(2, 2)), new nn.ReLU());
+    assert.equal(net.getSubmodule("0.0").getName(), "Linear");
+    assert.equal(net.getSubmodule(""), net);
+    assert.deepEqual(net.getParameter("0.0.weight").shape, [2, 2]);
+    assert.deepEqual(net.getParameter("0.0.bias").shape, [2]);
+    const errors: [() => unknown, string][] = [
+      [() => net.getSubmodule("0.1"), "Sequential has no attribute `1`"],
+      [() => net.getSubmodule("1.weight"), "ReLU has no attribute `weight`"],
+      [() => net.getSubmodule("0.0.weight"), "`weight` is not an nn.Module"],
+      [() => net.getSubmodule("foo"), "Sequential has no attribute `foo`"],
+      [() => net.getParameter("0.0"), "`0` is not an nn.Parameter"],
+      [() => net.getParameter("0.0.nope"), "Linear has no attribute `nope`"],
+      [() => net.getParameter("x.y"), "Sequential has no attribute `x`"],
+    ];
+    for (const [f, message] of errors) assert.throws(f, (e: Error) => e.message === message, message);
+    const m = new nn.Sequential(new nn.Linear(2, 2));
+    m[0].registerBuffer("running_mean", torch.zeros(2));
+    assert.deepEqual(m.getBuffer("0.running_mean").shape, [2]);
+    assert.throws(() => m.getBuffer("0.weight"), (e: Error) => e.message === "`weight` is not a buffer");
+    assert.throws(() => m.getBuffer("0.nope"), (e: Error) => e.message === "Linear has no attribute `nope`");
+  });
+
+  test("Sequential is indexed by position whatever its children are named (D2L 6.2's rgnet[0][1])", () => {
+    const rgnet = new nn.Sequential();
+    rgnet.registerModule("block 0", new nn.Sequential(new nn.Linear(2, 2), new nn.ReLU()));
+    const block = rgnet[0] as InstanceType<typeof nn.Sequential>;
+    assert.equal(String(block[1]!), "ReLU()");
+    assert.equal(rgnet[-1], block);
+    assert.throws(() => rgnet[3], (e: Error) => e.message === "index 3 is out of range");
+    assert.throws(() => rgnet[-2], (e: Error) => e.message === "index -2 is out of range");
+  });
+});
+
+describe("lazy modules materialize in place (issue 11 item 3)", () => {
+  test("an optimizer built before the first call trains the real weights", () => {
+    torch.manualSeed(0);
+    const net = new nn.Sequential(new nn.LazyLinear(4), new nn.ReLU(), new nn.LazyLinear(1));
+    const params = [...net.parameters()];
+    const opt = new torch.optim.SGD(net.parameters(), { lr: 0.1 });
+    const X = torch.rand(8, 3), y = torch.rand(8, 1);
+    const losses: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      opt.zeroGrad();
+      const loss = nn.functional.mseLoss(net(X), y);
+      loss.backward();
+      opt.step();
+      losses.push(Number(loss.item()));
+    }
+    assert.ok(params.every((p, i) => p === [...net.parameters()][i]), "the same Parameter objects");
+    assert.ok(params.every((p) => !(p instanceof nn.UninitializedParameter) && p instanceof nn.Parameter));
+    assert.ok(losses[4]! < losses[0]!, `loss goes down: ${losses.join(", ")}`);
+  });
+});

@@ -163,6 +163,8 @@ export const derivatives = {
   // y = x Wᵀ (+ b) as one node: PyTorch's addmm, or mm without a bias
   addmm: d("AddmmBackward0", ["b", "a"], linearRule),
   linearNoBias: d("MmBackward0", ["b", "a"], linearRule),
+  // the identity a module's full backward hooks watch (nn.Module.registerFullBackwardHook)
+  backwardHook: d("BackwardHookFunctionBackward", "", (g) => [g]),
   // an in-place write into a view: the base's gradient outside the view, and the view's part to `r`
   copySlices: d("CopySlices", "", (g, _, __, args, e) => {
     const region = viewOf(baseGradient(g, args), args.viewLayout!);

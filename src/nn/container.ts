@@ -6,14 +6,18 @@ import { Module, STATE } from "./module.ts";
 import { LazyLinear, Linear } from "./linear.ts";
 import { ReLU } from "./activation.ts";
 
-/** Numeric keys of a tuple type, so `net[2]` has the type of the third child. */
-type Indexed<T extends readonly Module[]> = { readonly [K in keyof T as K extends `${number}` ? K : never]: T[K] };
+/**
+ * Numeric keys of a tuple type, so `net[2]` has the type of the third child; any other position
+ * (children added later, negative positions) is a Module.
+ */
+type Indexed<T extends readonly Module[]> =
+  { readonly [K in keyof T as K extends `${number}` ? K : never]: T[K] } & { readonly [i: number]: Module };
 
 function childrenOf(m: Module): Module[] {
   return [...m[STATE].modules.values()].filter((c): c is Module => c !== null);
 }
 
-const noHooks = (m: Module): boolean => m[STATE].preHooks.size === 0 && m[STATE].hooks.size === 0;
+const noHooks = (m: Module): boolean => m[STATE].preHooks.size === 0 && m[STATE].hooks.size === 0 && m[STATE].backwardHooks.size === 0;
 
 /** A Linear that runs as Linear's own forward, with no hooks: what a following ReLU may fuse into. */
 function plainLinear(m: Module): m is Linear {
@@ -31,6 +35,8 @@ function wrapIndex(i: number, n: number, what: string): number {
 /** Runs its children in order, each on the previous one's output, as torch.nn.Sequential. */
 class SequentialImpl extends Module {
   static override displayName = "Sequential";
+  /** `net[i]` is the child at position i (Module's constructor reads this). */
+  static positional = true;
   constructor(...modules: Module[]) {
     super();
     modules.forEach((m, i) => this.registerModule(String(i), m));
@@ -80,6 +86,7 @@ export const Sequential = SequentialImpl as unknown as SequentialConstructor;
 /** Holds modules in a list, registered as "0", "1", …, as torch.nn.ModuleList. */
 class ModuleListImpl extends Module {
   static override displayName = "ModuleList";
+  static positional = true;
   constructor(modules: Iterable<Module> = []) {
     super();
     for (const m of modules) this.append(m);

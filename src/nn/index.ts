@@ -1,6 +1,6 @@
 /** torch.nn: modules, parameters, containers, initialization. Re-exports only. */
 export { Module } from "./module.ts";
-export type { ForwardHook, ForwardPreHook, RemovableHandle, StateDict } from "./module.ts";
+export type { BackwardHook, ForwardHook, ForwardPreHook, RemovableHandle, StateDict } from "./module.ts";
 export { Parameter, UninitializedParameter } from "./parameter.ts";
 export { Linear, LazyLinear } from "./linear.ts";
 export type { LinearOptions } from "./linear.ts";

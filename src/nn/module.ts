@@ -3,10 +3,11 @@
  * `forward`); assigning a Parameter, Module or registered buffer to a property registers it in
  * assignment order, as PyTorch's __setattr__ does. The one place that does both is `createModule`.
  */
-import { StateDictError, TorchletError } from "../errors.ts";
+import { IndexError, StateDictError, TorchletError } from "../errors.ts";
 import type { DType } from "../core/dtype.ts";
 import { Tensor } from "../tensor.ts";
-import { noGrad } from "../autograd/grad-mode.ts";
+import { isGradEnabled, noGrad } from "../autograd/grad-mode.ts";
+import { record } from "../autograd/record.ts";
 import { displayName } from "../core/display-name.ts";
 import { Parameter, UninitializedParameter } from "./parameter.ts";
 import * as walk from "./module-walk.ts";
@@ -15,6 +16,10 @@ import * as walk from "./module-walk.ts";
 export type ForwardPreHook<M extends Module = Module> = (module: M, args: unknown[]) => unknown[] | unknown | void;
 /** Runs after forward; may return a replacement output. */
 export type ForwardHook<M extends Module = Module> = (module: M, args: unknown[], output: unknown) => unknown | void;
+/** Runs when the gradients of a module's inputs are computed; may return replacements for gradInput. */
+export type BackwardHook<M extends Module = Module> = (
+  module: M, gradInput: readonly (Tensor | null)[], gradOutput: readonly (Tensor | null)[],
+) => readonly (Tensor | null)[] | void;
 /** What `registerForwardHook` and `registerHook` return. */
 export interface RemovableHandle { remove(): void }
 /** Whatever torch.load returned; loadStateDict checks at run time that it is a dict of tensors. */
@@ -30,6 +35,7 @@ export interface ModuleState {
   modules: Map<string, Module | null>;
   preHooks: Set<ForwardPreHook>;
   hooks: Set<ForwardHook>;
+  backwardHooks: Set<BackwardHook>;
 }
 
 const STATE = Symbol("torchlet.module");
@@ -64,17 +70,22 @@ export abstract class Module {
     Object.setPrototypeOf(target, new.target.prototype);
     const state: ModuleState = {
       parameters: new Map(), buffers: new Map(), nonPersistent: new Set(), modules: new Map(),
-      preHooks: new Set(), hooks: new Set(),
+      preHooks: new Set(), hooks: new Set(), backwardHooks: new Set(),
     };
     Object.defineProperty(target, STATE, { value: state });
     Object.defineProperty(target, "training", { value: true, writable: true, enumerable: true, configurable: true });
-    const proxy: Module = new Proxy(target, {
+    const traps: ProxyHandler<Module> = {
       defineProperty: (t, key, desc) => assign(t, proxy, key, desc),
       deleteProperty: (t, key) => {
         if (typeof key === "string") for (const reg of registries(t)) reg.delete(key);
         return Reflect.deleteProperty(t, key);
       },
-    });
+    };
+    // containers read `net[i]` by position, whatever their children are named (PyTorch's __getitem__)
+    if ((new.target as unknown as { positional?: boolean }).positional) {
+      traps.get = (t, key, receiver) => (typeof key === "string" && INDEX.test(key) ? positional(t, Number(key)) : Reflect.get(t, key, receiver));
+    }
+    const proxy: Module = new Proxy(target, traps);
     return proxy;
   }
 
@@ -86,23 +97,69 @@ export abstract class Module {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   abstract forward(...args: any[]): any;
 
-  /** Runs forward pre-hooks, forward, then forward hooks. */
+  /** Runs forward pre-hooks, forward, then forward hooks (and arms full backward hooks). */
   callWithHooks(...args: unknown[]): unknown {
     const st = this[STATE];
     for (const hook of st.preHooks) {
       const r = hook(this, args);
       if (r !== undefined) args = Array.isArray(r) ? r : [r];
     }
+    const backwardHooks = st.backwardHooks.size > 0 && isGradEnabled() ? armBackwardHooks(this, st.backwardHooks, args) : null;
+    if (backwardHooks) args = backwardHooks.inputs;
     let out = (this.forward as (...a: unknown[]) => unknown)(...args);
     for (const hook of st.hooks) {
       const r = hook(this, args, out);
       if (r !== undefined) out = r;
     }
-    return out;
+    return backwardHooks ? backwardHooks.wrapOutput(out) : out;
   }
 
   /** The registries (read-only use: parameters, buffers, children). */
   get _state(): ModuleState { return this[STATE]; }
+
+  /**
+   * Calls `hook(module, gradInput, gradOutput)` when the gradients with respect to this module's
+   * tensor inputs are computed (null for inputs that need none), as PyTorch's
+   * register_full_backward_hook; a returned array replaces gradInput.
+   */
+  registerFullBackwardHook(hook: BackwardHook<this>): RemovableHandle {
+    return addHook(this[STATE].backwardHooks, hook as BackwardHook);
+  }
+
+  /** The descendant module at a dotted path (`"features.0"`), as PyTorch's get_submodule. */
+  getSubmodule(target: string): Module {
+    return target === "" ? this : target.split(".").reduce(childNamed, this as Module);
+  }
+
+  /** The parameter at a dotted path (`"features.0.weight"`), as PyTorch's get_parameter. */
+  getParameter(target: string): Parameter {
+    const { owner, name } = splitPath(this, target);
+    const st = owner[STATE];
+    if (!st.parameters.has(name)) {
+      if (registries(owner).some((r) => r.has(name)) || Object.prototype.hasOwnProperty.call(owner, name)) {
+        throw new TorchletError(`\`${name}\` is not an nn.Parameter`);
+      }
+      throw new TorchletError(`${owner.getName()} has no attribute \`${name}\``);
+    }
+    const p = st.parameters.get(name);
+    if (p === null || p === undefined) throw new TorchletError(`\`${name}\` is not an nn.Parameter`);
+    return p;
+  }
+
+  /** The buffer at a dotted path (`"bn.running_mean"`), as PyTorch's get_buffer. */
+  getBuffer(target: string): Tensor {
+    const { owner, name } = splitPath(this, target);
+    const st = owner[STATE];
+    if (!st.buffers.has(name)) {
+      if (registries(owner).some((r) => r.has(name)) || Object.prototype.hasOwnProperty.call(owner, name)) {
+        throw new TorchletError(`\`${name}\` is not a buffer`);
+      }
+      throw new TorchletError(`${owner.getName()} has no attribute \`${name}\``);
+    }
+    const b = st.buffers.get(name);
+    if (b === null || b === undefined) throw new TorchletError(`\`${name}\` is not a buffer`);
+    return b;
+  }
 
   /** Registers (or, with null, reserves) a parameter under a dynamic name. */
   registerParameter(name: string, param: Parameter | null): void {
@@ -280,6 +337,90 @@ function addHook<H>(set: Set<H>, hook: H): RemovableHandle {
   const wrapper = ((...a: unknown[]) => (hook as (...x: unknown[]) => unknown)(...a)) as H;
   set.add(wrapper);
   return { remove: () => { set.delete(wrapper); } };
+}
+
+/** The child `item` of `mod`, or PyTorch's get_submodule error. */
+function childNamed(mod: Module, item: string): Module {
+  const child = mod[STATE].modules.get(item);
+  if (child === undefined) {
+    if (Object.prototype.hasOwnProperty.call(mod, item) || registries(mod).some((r) => r.has(item))) {
+      throw new TorchletError(`\`${item}\` is not an nn.Module`);
+    }
+    throw new TorchletError(`${mod.getName()} has no attribute \`${item}\``);
+  }
+  if (child === null) throw new TorchletError(`\`${item}\` is not an nn.Module`);
+  return child;
+}
+
+/** `"a.b.c"` -> the module at `a.b` and the name `c`. */
+function splitPath(m: Module, target: string): { owner: Module; name: string } {
+  const dot = target.lastIndexOf(".");
+  return { owner: dot < 0 ? m : m.getSubmodule(target.slice(0, dot)), name: target.slice(dot + 1) };
+}
+
+const INDEX = /^-?(0|[1-9]\d*)$/;
+
+/** A container's child at position `i` (negative from the end), or PyTorch's IndexError. */
+function positional(m: Module, i: number): Module {
+  const children = [...m[STATE].modules.values()].filter((c): c is Module => c !== null);
+  const n = children.length;
+  if (i < -n || i >= n) throw new IndexError(`index ${i} is out of range`);
+  return children[i < 0 ? i + n : i]!;
+}
+
+/**
+ * Full backward hooks: each tensor input that needs a gradient and each tensor output pass through
+ * an identity node (PyTorch's BackwardHookFunctionBackward); the outputs' nodes collect gradOutput,
+ * the inputs' nodes gradInput, and the hooks run once every input's gradient has arrived (or, when
+ * no input needs one, once gradOutput is complete).
+ */
+function armBackwardHooks(
+  module: Module, hooks: ReadonlySet<BackwardHook>, args: unknown[],
+): { inputs: unknown[]; wrapOutput(out: unknown): unknown } {
+  const tracked = args.map((a) => a instanceof Tensor && a.requiresGrad);
+  const gradInput: (Tensor | null)[] = args.filter((a) => a instanceof Tensor).map(() => null);
+  const tensorIndex = args.map((_, i) => args.slice(0, i).filter((a) => a instanceof Tensor).length);
+  let gradOutput: (Tensor | null)[] = [];
+  let waiting = 0, replaced: (Tensor | null)[] | null = null;
+  const fire = (): void => {
+    replaced = null;
+    for (const hook of hooks) {
+      const r = hook(module, gradInput, gradOutput);
+      if (r !== undefined && r !== null) { replaced = [...r]; gradInput.splice(0, gradInput.length, ...r); }
+    }
+  };
+  const inputs = args.map((a, i) => {
+    if (!tracked[i]) return a;
+    waiting++;
+    const alias = backwardHookNode(a as Tensor);
+    const k = tensorIndex[i]!;
+    alias.gradFn!.hooks.push((g) => {
+      gradInput[k] = g;
+      if (--waiting === 0) { waiting = tracked.filter(Boolean).length; fire(); }
+      return replaced?.[k] ?? undefined;
+    });
+    return alias;
+  });
+  const wrapOutput = (out: unknown): unknown => {
+    const outs = Array.isArray(out) ? out : [out];
+    gradOutput = outs.map(() => null);
+    const wrapped = outs.map((o, j) => {
+      if (!(o instanceof Tensor) || !o.requiresGrad) return o;
+      const alias = backwardHookNode(o);
+      alias.gradFn!.hooks.push((g) => {
+        gradOutput[j] = g;
+        if (!tracked.some(Boolean)) fire();
+      });
+      return alias;
+    });
+    return Array.isArray(out) ? wrapped : wrapped[0];
+  };
+  return { inputs, wrapOutput };
+}
+
+/** `t` again, through an identity node that hooks can watch. */
+function backwardHookNode(t: Tensor): Tensor {
+  return record("backwardHook", [t], new Tensor(t.storage, t.layout, { version: t._version }));
 }
 
 function registries(m: Module): Map<string, unknown>[] {
