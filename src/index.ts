@@ -33,6 +33,12 @@ export {
   fill_, zero_, clamp_, relu_,
 } from "./ops/functions.ts";
 // ---- math ----
+export {
+  floor, ceil, round, trunc, fix, frac, reciprocal, rsqrt, log1p, expm1, log2, log10, exp2, tan, asin, acos, atan,
+  sinh, cosh, isfinite, signbit, sgn, remainder, fmod, floorDivide, atan2, nanToNum, lerp, addcmul, addcdiv,
+  clip, logsumexp, amax, amin, norm, linalg,
+} from "./ops/math-api.ts";
+export type { NanToNumOptions, AddcOptions, NormOptions, VectorNormOptions, SoftplusOptions } from "./ops/math-api.ts";
 // ---- random ----
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from "./autograd/grad-mode.ts";
 export { Generator, manualSeed, defaultGenerator } from "./core/generator.ts";

@@ -17,6 +17,7 @@ import * as ip from "./ops/inplace.ts";
 import { matmul } from "./ops/linalg.ts";
 import * as sh from "./ops/shape.ts";
 import * as so from "./ops/sort.ts";
+import * as mt from "./ops/math.ts";
 import type { Generator } from "./core/generator.ts";
 
 /** Typed array storage shared by a tensor and all its views. */
@@ -310,6 +311,66 @@ export class Tensor {
   topk(k: number, options?: so.TopkOptions): ValuesIndices { return so.topk(this, k, options); }
 
   // ---- math (ops/math.ts) ----
+  /** Rounds down; integer tensors come back as a copy. */
+  floor(): Tensor { return mt.rounding("floor", this); }
+  /** Rounds up; integer tensors come back as a copy. */
+  ceil(): Tensor { return mt.rounding("ceil", this); }
+  /** Rounds half to even, or to `decimals` decimal places (float tensors). */
+  round(options?: { decimals?: number }): Tensor { return mt.round(this, options?.decimals); }
+  /** Rounds toward zero; integer tensors come back as a copy. */
+  trunc(): Tensor { return mt.rounding("trunc", this); }
+  /** The fractional part, x - trunc(x). */
+  frac(): Tensor { return mt.frac(this); }
+  /** 1 / x. */
+  reciprocal(): Tensor { return mt.floatUnary("reciprocal", this); }
+  /** 1 / sqrt(x). */
+  rsqrt(): Tensor { return mt.floatUnary("rsqrt", this); }
+  /** log(1 + x), exact for small x. */
+  log1p(): Tensor { return mt.floatUnary("log1p", this); }
+  /** exp(x) - 1, exact for small x. */
+  expm1(): Tensor { return mt.floatUnary("expm1", this); }
+  log2(): Tensor { return mt.floatUnary("log2", this); }
+  log10(): Tensor { return mt.floatUnary("log10", this); }
+  /** 2 ** x. */
+  exp2(): Tensor { return mt.floatUnary("exp2", this); }
+  tan(): Tensor { return mt.floatUnary("tan", this); }
+  asin(): Tensor { return mt.floatUnary("asin", this); }
+  acos(): Tensor { return mt.floatUnary("acos", this); }
+  atan(): Tensor { return mt.floatUnary("atan", this); }
+  sinh(): Tensor { return mt.floatUnary("sinh", this); }
+  cosh(): Tensor { return mt.floatUnary("cosh", this); }
+  /** True where the value is neither NaN nor infinite. */
+  isfinite(): Tensor { return ew.unary("isfinite", this); }
+  /** True where the sign bit is set (negative values and -0). */
+  signbit(): Tensor { return ew.unary("signbit", this); }
+  /** The sign (torch.sgn; the same as sign for real tensors). */
+  sgn(): Tensor { return mt.sgn(this); }
+  /** Python's modulo: the result has the divisor's sign. */
+  remainder(other: TensorLike): Tensor { return mt.modulo("remainder", this, other); }
+  /** C's fmod: the result has the dividend's sign. */
+  fmod(other: TensorLike): Tensor { return mt.modulo("fmod", this, other); }
+  /** Division rounded down (Python's //). */
+  floorDivide(other: TensorLike): Tensor { return mt.modulo("floorDivide", this, other); }
+  /** The angle of (other, this), elementwise. */
+  atan2(other: Tensor): Tensor { return mt.atan2(this, other); }
+  /** NaN, +inf and -inf replaced by finite values. */
+  nanToNum(options?: mt.NanToNumOptions): Tensor { return mt.nanToNum(this, options); }
+  /** this + weight · (end - this). */
+  lerp(end: Tensor, weight: number | Tensor): Tensor { return mt.lerp(this, end, weight); }
+  /** this + value · t1 · t2. */
+  addcmul(t1: Tensor, t2: Tensor, options?: mt.AddcOptions): Tensor { return mt.addcmul(this, t1, t2, options); }
+  /** this + value · t1 / t2. */
+  addcdiv(t1: Tensor, t2: Tensor, options?: mt.AddcOptions): Tensor { return mt.addcdiv(this, t1, t2, options); }
+  /** An alias of clamp. */
+  clip(options: { min?: number; max?: number }): Tensor { return ew.clamp(this, options.min, options.max); }
+  /** log(sum(exp(x))) over `dim`, computed stably. */
+  logsumexp(dim: number | readonly number[], keepdim?: boolean | { keepdim?: boolean }): Tensor { return mt.logsumexp(this, dim, keepdim); }
+  /** The max over one or more dims (all by default); ties share the gradient. */
+  amax(dim?: number | readonly number[] | ReduceOptions, keepdim?: boolean): Tensor { return mt.extremum("amax", this, dim, keepdim); }
+  /** The min over one or more dims (all by default); ties share the gradient. */
+  amin(dim?: number | readonly number[] | ReduceOptions, keepdim?: boolean): Tensor { return mt.extremum("amin", this, dim, keepdim); }
+  /** The p-norm (2 by default, or "fro") over `dim` (all elements by default). */
+  norm(p?: number | "fro" | mt.NormOptions, options?: mt.NormOptions): Tensor { return mt.norm(this, p, options); }
 
   // ---- nn functional as methods (conv, norm, ...) ----
 

@@ -12,6 +12,7 @@ import { AutogradError, DTypeError, ValueError } from "../src/errors.ts";
 import { gradcheck, type GradcheckFn, type GradcheckOptions } from "../src/autograd/gradcheck.ts";
 import { derivatives, type DerivativeKey } from "../src/autograd/derivatives.ts";
 import type { Derivative, Node } from "../src/autograd/node.ts";
+import { logSigmoid, softplus } from "../src/ops/math.ts";
 
 /** Deterministic values in [lo, hi): a small LCG, so the checks never depend on the generator under test. */
 function values(n: number, lo: number, hi: number, seed: number): number[] {
@@ -179,6 +180,56 @@ const OPS: Record<string, Check[]> = {
     c("attention", (q, k) => torch.einsum("bqd,bkd->bqk", q!, k!), () => [x([2, 3, 4]), x([2, 2, 4])]),
     c("trace_and_three", (a, b, m) => torch.einsum("ii,jk,kj->j", a!, b!, m!), () => [x([3, 3]), x([2, 4]), x([4, 2])]),
   ],
+  // ---- math ----
+  floor: [c("2x3", (a) => a!.floor(), () => [x([2, 3], 0.1, 0.9)])],
+  ceil: [c("2x3", (a) => a!.ceil(), () => [x([2, 3], 0.1, 0.9)])],
+  round: [c("2x3", (a) => a!.round(), () => [x([2, 3], 0.1, 0.4)]), c("decimals", (a) => a!.round({ decimals: 1 }), () => [x([4], 0.11, 0.14)])],
+  trunc: [c("2x3", (a) => a!.trunc(), () => [x([2, 3], 0.1, 0.9)])],
+  sgn: [c("2x3", (a) => a!.sgn(), () => [x([2, 3])])],
+  frac: [c("2x3", (a) => a!.frac(), () => [x([2, 3], 0.1, 0.9)])],
+  reciprocal: [c("2x3", (a) => a!.reciprocal(), () => [x([2, 3], 0.5, 2)])],
+  rsqrt: [c("2x3", (a) => a!.rsqrt(), () => [x([2, 3], 0.5, 2)])],
+  log1p: [c("2x3", (a) => a!.log1p(), () => [x([2, 3], -0.5, 2)])],
+  expm1: [c("2x3", (a) => a!.expm1(), () => [x([2, 3])])],
+  log2: [c("2x3", (a) => a!.log2(), () => [x([2, 3], 0.5, 2)])],
+  log10: [c("2x3", (a) => a!.log10(), () => [x([2, 3], 0.5, 2)])],
+  exp2: [c("2x3", (a) => a!.exp2(), () => [x([2, 3])])],
+  tan: [c("2x3", (a) => a!.tan(), () => [x([2, 3], -1.2, 1.2)])],
+  asin: [c("2x3", (a) => a!.asin(), () => [x([2, 3], -0.9, 0.9)])],
+  acos: [c("2x3", (a) => a!.acos(), () => [x([2, 3], -0.9, 0.9)])],
+  atan: [c("2x3", (a) => a!.atan(), () => [x([2, 3])])],
+  sinh: [c("2x3", (a) => a!.sinh(), () => [x([2, 3])])],
+  cosh: [c("2x3", (a) => a!.cosh(), () => [x([2, 3])])],
+  remainder: [
+    c("tensor", (a, b) => a!.remainder(b!), () => [x([2, 3], 0.1, 0.9), x([3], 1.1, 1.9)]),
+    c("scalar", (a) => a!.remainder(-1.5), () => [x([4], 0.1, 1.4)]),
+  ],
+  fmod: [
+    c("tensor", (a, b) => a!.fmod(b!), () => [x([2, 3], 2.1, 2.9), x([3], 1.1, 1.9)]),
+    c("scalar", (a) => a!.fmod(1.5), () => [x([4], 0.1, 1.4)]),
+  ],
+  atan2: [c("broadcast", (a, b) => a!.atan2(b!), () => [x([2, 3]), x([3], 0.5, 2)])],
+  nanToNum: [c("finite", (a) => a!.nanToNum(), () => [x([2, 3])])],
+  lerp: [
+    c("scalar_weight", (a, b) => a!.lerp(b!, 0.3), () => [x([2, 3]), x([3])]),
+    c("tensor_weight", (a, b, w) => a!.lerp(b!, w!), () => [x([2, 3]), x([2, 3]), x([3], 0, 1)]),
+  ],
+  addcmul: [c("broadcast", (a, b, t) => a!.addcmul(b!, t!, { value: 0.5 }), () => [x([2, 3]), x([3]), x([2, 1])])],
+  addcdiv: [c("broadcast", (a, b, t) => a!.addcdiv(b!, t!, { value: -2 }), () => [x([2, 3]), x([2, 3]), x([3], 0.5, 2)])],
+  logsumexp: [c("dims", (a) => a!.logsumexp([0, 2]), () => [x([2, 3, 2])]), c("keepdim", (a) => a!.logsumexp(1, true), () => [x([3, 4])])],
+  amax: [c("dims", (a) => a!.amax([0, 2]), () => [x([2, 3, 2])])],
+  amin: [c("keepdim", (a) => a!.amin(1, true), () => [x([3, 4])])],
+  vectorNorm: [
+    c("2", (a) => torch.linalg.vectorNorm(a!), () => [x([3, 4])]),
+    c("1_dim", (a) => torch.linalg.vectorNorm(a!, { ord: 1, dim: 1 }), () => [x([3, 4])]),
+    c("inf", (a) => torch.linalg.vectorNorm(a!, { ord: Infinity, dim: 0, keepdim: true }), () => [x([3, 4])]),
+    c("3_5", (a) => torch.linalg.vectorNorm(a!, { ord: 3.5 }), () => [x([5])]),
+    c("1_5", (a) => torch.linalg.vectorNorm(a!, { ord: 1.5, dim: [0, 1] }), () => [x([2, 3])]),
+    c("0_5", (a) => torch.linalg.vectorNorm(a!, { ord: 0.5 }), () => [x([4])]),
+  ],
+  norm: [c("p3_dim", (a) => a!.norm(3, { dim: 1 }), () => [x([3, 4])]), c("default", (a) => torch.norm(a!), () => [x([2, 3])])],
+  softplus: [c("beta_threshold", (a) => softplus(a!, { beta: 2, threshold: 1 }), () => [x([2, 3], 0.1, 0.4)]), c("default", (a) => softplus(a!), () => [x([2, 3])])],
+  logSigmoid: [c("2x3", (a) => logSigmoid(a!), () => [x([2, 3], -3, 3)])],
 };
 
 /** Every derivative a graph uses, found by walking its nodes. */

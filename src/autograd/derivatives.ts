@@ -198,10 +198,6 @@ export const derivatives = {
  * the parts and gives the last node that name (`named(out, key)`), so `gradFn` prints PyTorch's.
  */
 export const composites = {
-  var: "VarBackward0",
-  std: "StdBackward0",
-  softmax: "SoftmaxBackward0",
-  logSoftmax: "LogSoftmaxBackward0",
   gelu: "GeluBackward0",
   dot: "DotBackward0",
   mv: "MvBackward0",

@@ -41,6 +41,14 @@ export interface OpArgs {
   alpha?: number;
   beta?: number;
   // ---- math ----
+  /** a norm's order (inf and -inf included) */
+  p?: number;
+  /** var/std: the degrees of freedom subtracted from the count */
+  correction?: number;
+  /** a scalar operand the derivative scales by: addcmul/addcdiv's value, lerp's weight */
+  value?: number;
+  /** softplus's threshold (its beta is the `beta` above) */
+  threshold?: number;
   // ---- conv ----
   /** a convolution's window, groups and shapes (ops/conv.ts) */
   conv?: ConvArgs;

@@ -11,7 +11,10 @@ import type { Shape } from "../core/shape.ts";
 /** Elementwise ops of one operand. */
 export type UnaryOp =
   | "neg" | "exp" | "log" | "sqrt" | "abs" | "relu" | "sigmoid" | "tanh" | "sign"
-  | "sin" | "cos" | "erf" | "not" | "isnan" | "isinf";
+  | "sin" | "cos" | "erf" | "not" | "isnan" | "isinf"
+  // math family: rounding (identity on integers), float functions, and bool tests
+  | "floor" | "ceil" | "round" | "trunc" | "frac" | "reciprocal" | "rsqrt" | "log1p" | "expm1"
+  | "log2" | "log10" | "exp2" | "tan" | "asin" | "acos" | "atan" | "sinh" | "cosh" | "isfinite" | "signbit";
 
 /**
  * Elementwise ops of two broadcast operands. Comparisons produce bool. `reluGrad(g, y)` is ReLU's
@@ -19,7 +22,10 @@ export type UnaryOp =
  */
 export type BinaryOp =
   | "add" | "sub" | "mul" | "div" | "pow" | "maximum" | "minimum"
-  | "eq" | "ne" | "lt" | "le" | "gt" | "ge" | "and" | "or" | "reluGrad";
+  | "eq" | "ne" | "lt" | "le" | "gt" | "ge" | "and" | "or" | "reluGrad"
+  // math family: Python's remainder (sign of the divisor), C's fmod (sign of the dividend),
+  // floor division and atan2(a, b); integer divisors are checked for zero before the kernel
+  | "remainder" | "fmod" | "floorDivide" | "atan2";
 
 /** The arithmetic that in-place updates (`add_`, `mul_`, an optimizer step) run without a temporary. */
 export type UpdateOp = "add" | "sub" | "mul" | "div";
@@ -84,6 +90,10 @@ export interface Backend {
   /** Zeros of `shape` with `src` written at `indices` (contiguous, `src`'s shape) along `dim`. */
   placeAlong(src: TypedArray, srcLayout: Layout, indices: BigInt64Array, dim: number, shape: Shape, out: DType): TypedArray;
   // ---- math ----
+  /** torch.round with `decimals` (float dtypes): half to even at 10^-decimals, stored as `out`. */
+  roundDecimals(x: TypedArray, layout: Layout, decimals: number, out: DType): TypedArray;
+  /** torch.nan_to_num (float dtypes): NaN, +inf and -inf replaced by finite values. */
+  nanToNum(x: TypedArray, layout: Layout, nan: number, posinf: number, neginf: number, out: DType): TypedArray;
   // ---- conv ----
   /** x [n, c, h, w] (any strides) → columns [c·kh·kw, n·oh·ow], zeros where a window reads padding. */
   im2col(x: TypedArray, lx: Layout, g: Window2d): TypedArray;

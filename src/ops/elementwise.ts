@@ -49,12 +49,18 @@ export function cloneOp(t: Tensor): Tensor {
   return record("clone", [t], out);
 }
 
-const floatOnly = new Set<UnaryOp>(["exp", "log", "sqrt", "sigmoid", "tanh", "sin", "cos", "erf"]);
-const boolOut = new Set<UnaryOp>(["not", "isnan", "isinf"]);
+const floatOnly = new Set<UnaryOp>([
+  "exp", "log", "sqrt", "sigmoid", "tanh", "sin", "cos", "erf",
+  "reciprocal", "rsqrt", "log1p", "expm1", "log2", "log10", "exp2", "tan", "asin", "acos", "atan", "sinh", "cosh",
+]);
+const boolOut = new Set<UnaryOp>(["not", "isnan", "isinf", "isfinite", "signbit"]);
 /** Each kernel's derivative, or null where there is none: a new UnaryOp without an entry is a compile error. */
 const unaryRules = {
   neg: "neg", exp: "exp", log: "log", sqrt: "sqrt", abs: "abs", relu: "relu", sigmoid: "sigmoid",
   tanh: "tanh", sign: "sign", sin: "sin", cos: "cos", erf: "erf", not: null, isnan: null, isinf: null,
+  floor: "floor", ceil: "ceil", round: "round", trunc: "trunc", frac: "frac", reciprocal: "reciprocal",
+  rsqrt: "rsqrt", log1p: "log1p", expm1: "expm1", log2: "log2", log10: "log10", exp2: "exp2", tan: "tan",
+  asin: "asin", acos: "acos", atan: "atan", sinh: "sinh", cosh: "cosh", isfinite: null, signbit: null,
 } as const satisfies Record<UnaryOp, DerivativeKey | null>;
 
 /** `op(x)` elementwise. Float functions of integer tensors compute in the default float dtype. */
@@ -76,6 +82,7 @@ const comparisons = new Set<BinaryOp>(["eq", "ne", "lt", "le", "gt", "ge", "and"
 const binaryRules = {
   add: "add", sub: "sub", mul: "mul", div: "div", pow: "pow", maximum: "maximum", minimum: "minimum",
   eq: null, ne: null, lt: null, le: null, gt: null, ge: null, and: null, or: null, reluGrad: null,
+  remainder: "remainder", fmod: "fmod", floorDivide: null, atan2: "atan2",
 } as const satisfies Record<BinaryOp, DerivativeKey | null>;
 
 /** Promotes, broadcasts and runs a binary kernel; records the graph for differentiable ops. */
@@ -93,7 +100,7 @@ export function binary(op: BinaryOp, a: TensorLike, b: TensorLike): Tensor {
   }
   if (op === "sub") checkBoolSub(a, b);
   let compute = resultType([a, b], isTensor);
-  if (op === "div" && compute.kind !== "float") compute = defaultFloat;
+  if ((op === "div" || op === "atan2") && compute.kind !== "float") compute = defaultFloat;
   checkComputable(op, compute);
   const ta = isTensor(a) ? a : scalarTensor(a, compute);
   const tb = isTensor(b) ? b : scalarTensor(b, compute);

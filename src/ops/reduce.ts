@@ -1,4 +1,7 @@
-/** Reductions. sum, prod, max, min and arg-reductions are kernels; mean, var, softmax compose them. */
+/**
+ * Reductions. sum, prod, max, min and arg-reductions are kernels; mean, var, std, softmax and
+ * log_softmax run them without recording and record one node each, as PyTorch's graph has.
+ */
 import { DTypeError, IndexError } from "../errors.ts";
 import { bool, int64, type DType } from "../core/dtype.ts";
 import { normalizeDim } from "../core/shape.ts";
@@ -6,7 +9,7 @@ import { Tensor, type ReduceOptions, type ValuesIndices } from "../tensor.ts";
 import { backend } from "../backend/active.ts";
 import type { ReduceOp } from "../backend/backend.ts";
 import { noGrad } from "../autograd/grad-mode.ts";
-import { named, record } from "../autograd/record.ts";
+import { record } from "../autograd/record.ts";
 import { binary, cast, wrap } from "./elementwise.ts";
 import { reshape } from "./movement.ts";
 
@@ -23,7 +26,8 @@ export function opts(
   return (dim as ReduceOptions | undefined) ?? {};
 }
 
-function normalize(t: Tensor, o: VarianceOptions): Reduction {
+/** The dims a reduction covers, sorted and unique, with keepdim and the variance correction. */
+export function normalize(t: Tensor, o: VarianceOptions): Reduction {
   const raw = o.dim === undefined ? null : typeof o.dim === "number" ? [o.dim] : [...o.dim];
   const dims = raw === null || raw.length === 0 ? t.shape.map((_, i) => i)
     : raw.length === 1 ? [normalizeDim(raw[0]!, t.ndim)]
@@ -38,7 +42,8 @@ function outShape(t: Tensor, r: Reduction): number[] {
   return r.keepdim ? t.shape.map((s, d) => (r.dims.includes(d) ? 1 : s)) : t.shape.filter((_, d) => !r.dims.includes(d));
 }
 
-function runReduce(op: ReduceOp, t: Tensor, r: Reduction, dtype: DType): Tensor {
+/** The reduction kernel's result as a tensor of `dtype`, recorded nowhere. */
+export function runReduce(op: ReduceOp, t: Tensor, r: Reduction, dtype: DType): Tensor {
   const src = cast(t, t.dtype === bool && op !== "any" && op !== "all" ? dtype : t.dtype);
   const data = backend().reduce(op, src.storage.data, src.layout, r.dims, dtype);
   return wrap(data, outShape(t, r), dtype);
@@ -75,18 +80,26 @@ export function prod(t: Tensor, o: ReduceOptions): Tensor {
   return record(r.all ? "prod" : "prodDim", [t], out, { dims: r.dims, keepdim: r.keepdim });
 }
 
-/** Variance with Bessel's correction by default (correction = 1). */
+/** Variance with Bessel's correction by default (correction = 1): one VarBackward0 node. */
 export function variance(t: Tensor, o: VarianceOptions): Tensor {
   const r = normalize(t, o);
+  const out = noGrad(() => varianceOf(t, r));
+  return record("var", [t], out, { dims: r.dims, keepdim: r.keepdim, correction: r.correction ?? 1 });
+}
+
+/** Standard deviation, the square root of the variance: one StdBackward0 node. */
+export function std(t: Tensor, o: VarianceOptions): Tensor {
+  const r = normalize(t, o);
+  const out = noGrad(() => varianceOf(t, r).sqrt());
+  return record("std", [t], out, { dims: r.dims, keepdim: r.keepdim, correction: r.correction ?? 1 });
+}
+
+function varianceOf(t: Tensor, r: Reduction): Tensor {
+  if (t.dtype.kind !== "float") throw new DTypeError("std and var only support floating point and complex dtypes");
   const n = r.dims.reduce((p, d) => p * t.shape[d]!, 1);
   const centered = binary("sub", t, mean(t, { dim: r.dims, keepdim: true }));
   const ss = sum(binary("mul", centered, centered), { dim: r.dims, keepdim: r.keepdim });
-  return named(binary("div", ss, Math.max(0, n - (r.correction ?? 1))), "var");
-}
-
-/** Standard deviation: the square root of variance. */
-export function std(t: Tensor, o: VarianceOptions): Tensor {
-  return named(variance(t, o).sqrt(), "std");
+  return binary("div", ss, Math.max(0, n - (r.correction ?? 1)));
 }
 
 /** max/min overloads: all elements, along a dim (values and indices), or against a tensor. */
@@ -126,18 +139,37 @@ export function logical(op: "any" | "all", t: Tensor): Tensor {
   return runReduce(op, t, normalize(t, {}), bool);
 }
 
-/** Softmax along `dim`, shifted by the max for stability as PyTorch's kernel is. */
+/** Softmax along `dim`, shifted by the max for stability as PyTorch's kernel is: one SoftmaxBackward0 node. */
 export function softmax(t: Tensor, dim: number): Tensor {
-  const e = binary("sub", t, shiftOf(t, dim)).exp();
-  return named(binary("div", e, sum(e, { dim, keepdim: true })), "softmax");
+  const d = softmaxDim(t, dim, "softmax");
+  const out = noGrad(() => {
+    const e = binary("sub", t, shiftOf(t, d)).exp();
+    return binary("div", e, sum(e, { dim: d, keepdim: true }));
+  });
+  return record("softmax", [t], out, { dim: d });
 }
 
-/** log(softmax(x)) computed as x - max - log(sum(exp(x - max))). */
+/** log(softmax(x)) computed as x - max - log(sum(exp(x - max))): one LogSoftmaxBackward0 node. */
 export function logSoftmax(t: Tensor, dim: number): Tensor {
-  const shifted = binary("sub", t, shiftOf(t, dim));
-  return named(binary("sub", shifted, sum(shifted.exp(), { dim, keepdim: true }).log()), "logSoftmax");
+  const d = softmaxDim(t, dim, "log_softmax");
+  const out = noGrad(() => {
+    const shifted = binary("sub", t, shiftOf(t, d));
+    return binary("sub", shifted, sum(shifted.exp(), { dim: d, keepdim: true }).log());
+  });
+  return record("logSoftmax", [t], out, { dim: d });
+}
+
+// PyTorch's softmax kernels are float only; the last dim and the others are two kernels
+function softmaxDim(t: Tensor, dim: number, op: string): number {
+  const d = normalizeDim(dim, Math.max(t.ndim, 1));
+  if (t.dtype.kind !== "float") {
+    const kernel = d === t.ndim - 1 || t.ndim === 0 ? `${op}_lastdim_kernel_impl` : `${op}_kernel_impl`;
+    throw new DTypeError(`"${kernel}" not implemented for '${t.dtype.scalarName}'`);
+  }
+  return d;
 }
 
 function shiftOf(t: Tensor, dim: number): Tensor {
+  if (t.ndim === 0) return t;
   return noGrad(() => (extreme("max", t, { dim, keepdim: true }) as ValuesIndices).values);
 }

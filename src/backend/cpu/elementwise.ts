@@ -3,6 +3,7 @@ import type { DType, TypedArray } from "../../core/dtype.ts";
 import type { Layout } from "../../core/layout.ts";
 import { assertNever, type BinaryOp, type UnaryOp, type UpdateOp } from "../backend.ts";
 import { erf } from "./erf.ts";
+import { floorDivide, remainder, rint } from "./math.ts";
 
 type Num = (x: number) => number;
 type Num2 = (a: number, b: number) => number;
@@ -26,6 +27,26 @@ function unaryNumber(op: UnaryOp): Num {
     case "not": return (x) => (x ? 0 : 1);
     case "isnan": return (x) => (Number.isNaN(x) ? 1 : 0);
     case "isinf": return (x) => (x === Infinity || x === -Infinity ? 1 : 0);
+    case "floor": return Math.floor;
+    case "ceil": return Math.ceil;
+    case "round": return rint;
+    case "trunc": return Math.trunc;
+    case "frac": return (x) => x - Math.trunc(x);
+    case "reciprocal": return (x) => 1 / x;
+    case "rsqrt": return (x) => 1 / Math.sqrt(x);
+    case "log1p": return Math.log1p;
+    case "expm1": return Math.expm1;
+    case "log2": return Math.log2;
+    case "log10": return Math.log10;
+    case "exp2": return (x) => 2 ** x;
+    case "tan": return Math.tan;
+    case "asin": return Math.asin;
+    case "acos": return Math.acos;
+    case "atan": return Math.atan;
+    case "sinh": return Math.sinh;
+    case "cosh": return Math.cosh;
+    case "isfinite": return (x) => (Number.isFinite(x) ? 1 : 0);
+    case "signbit": return (x) => (x < 0 || Object.is(x, -0) ? 1 : 0);
     default: return assertNever(op);
   }
 }
@@ -38,7 +59,12 @@ function unaryBig(op: UnaryOp): Big {
     case "sign": return (x) => (x > 0n ? 1n : x < 0n ? -1n : 0n);
     case "not": return (x) => (x ? 0n : 1n);
     case "isnan": case "isinf": return () => 0n;
+    case "isfinite": return () => 1n;
+    case "signbit": return (x) => (x < 0n ? 1n : 0n);
+    case "floor": case "ceil": case "round": case "trunc": return (x) => x;
     case "exp": case "log": case "sqrt": case "sigmoid": case "tanh": case "sin": case "cos": case "erf":
+    case "frac": case "reciprocal": case "rsqrt": case "log1p": case "expm1": case "log2": case "log10": case "exp2":
+    case "tan": case "asin": case "acos": case "atan": case "sinh": case "cosh":
       throw new Error(`${op} on int64 must be promoted to float before the kernel`);
     default: return assertNever(op);
   }
@@ -63,6 +89,10 @@ function binaryNumber(op: BinaryOp, intMath: boolean): Num2 {
     case "and": return (a, b) => +(a !== 0 && b !== 0);
     case "or": return (a, b) => +(a !== 0 || b !== 0);
     case "reluGrad": return (g, y) => (y <= 0 ? 0 : g);
+    case "remainder": return remainder;
+    case "fmod": return (a, b) => a % b;
+    case "floorDivide": return floorDivide;
+    case "atan2": return Math.atan2;
     default: return assertNever(op);
   }
 }
@@ -84,7 +114,10 @@ function binaryBig(op: BinaryOp): Big2 {
     case "ge": return (a, b) => a >= b;
     case "and": return (a, b) => a !== 0n && b !== 0n;
     case "or": return (a, b) => a !== 0n || b !== 0n;
-    case "reluGrad": throw new Error("reluGrad is a float op");
+    case "remainder": return (a, b) => { const m = a % b; return m !== 0n && (m < 0n) !== (b < 0n) ? m + b : m; };
+    case "fmod": return (a, b) => a % b;
+    case "floorDivide": return (a, b) => (a % b !== 0n && (a < 0n) !== (b < 0n) ? a / b - 1n : a / b);
+    case "reluGrad": case "atan2": throw new Error(`${op} is a float op`);
     default: return assertNever(op);
   }
 }

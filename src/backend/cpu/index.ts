@@ -9,6 +9,7 @@ import {
   col2imKernel, im2colKernel, maxPool2dKernel, maxPoolBackwardKernel, padBackwardKernel, padKernel, swapLeadingKernel,
 } from "./conv.ts";
 import { cumulativeKernel, placeAlongKernel, sortKernel, topkKernel, triangleKernel } from "./shape.ts";
+import { nanToNumKernel, roundDecimalsKernel } from "./math.ts";
 
 /** The CPU backend. */
 export const cpuBackend: Backend = {
@@ -32,6 +33,8 @@ export const cpuBackend: Backend = {
   topk: topkKernel,
   placeAlong: placeAlongKernel,
   // ---- math ----
+  roundDecimals: roundDecimalsKernel,
+  nanToNum: nanToNumKernel,
   // ---- conv ----
   im2col: im2colKernel,
   col2im: col2imKernel,
