@@ -95,12 +95,21 @@ export interface Backend {
   /** torch.nan_to_num (float dtypes): NaN, +inf and -inf replaced by finite values. */
   nanToNum(x: TypedArray, layout: Layout, nan: number, posinf: number, neginf: number, out: DType): TypedArray;
   // ---- conv ----
-  /** x [n, c, h, w] (any strides) → columns [c·kh·kw, n·oh·ow], zeros where a window reads padding. */
-  im2col(x: TypedArray, lx: Layout, g: Window2d): TypedArray;
+  /**
+   * x [n, c, h, w] (any strides) → columns [c·kh·kw, n·oh·ow], zeros where a window reads padding;
+   * written into `out` when given (a scratch buffer: fresh arrays of this size cost more in page
+   * faults than the copy that fills them).
+   */
+  im2col(x: TypedArray, lx: Layout, g: Window2d, out?: TypedArray): TypedArray;
+  /**
+   * `out[g] = op(a[g]) @ op(b[g])` for each of `groups` contiguous matrices: a holds [m, k]
+   * (or [k, m] when transA), b holds [k, n] (or [n, k] when transB): the convolution's products.
+   */
+  groupGemm(a: TypedArray, b: TypedArray, groups: number, m: number, k: number, n: number, transA: boolean, transB: boolean, out: TypedArray): void;
   /** Columns [c·kh·kw, n·oh·ow] → [n, c, h, w], each cell the sum of the columns that read it. */
   col2im(cols: TypedArray, g: Window2d, dtype: DType): TypedArray;
-  /** Contiguous [a, b, l] → [b, a, l], plus bias[i] on x's row i when given: [c, n, l] ↔ [n, c, l]. */
-  swapLeading(x: TypedArray, a: number, b: number, l: number, bias: TypedArray | null, dtype: DType): TypedArray;
+  /** Contiguous [a, b, l] → [b, a, l], plus bias[i] on x's row i when given: [c, n, l] ↔ [n, c, l]; into `out` when given. */
+  swapLeading(x: TypedArray, a: number, b: number, l: number, bias: TypedArray | null, dtype: DType, out?: TypedArray): TypedArray;
   /** Max pooling of contiguous planes [n·c, h, w]: values and int64 positions within the plane. */
   maxPool2d(x: TypedArray, g: Window2d): PoolResult;
   /** Adds each output gradient at its position (the backward of both max poolings). */

@@ -52,8 +52,21 @@ function linear(
   return wasmMatmul(X.buf, W.buf, m, k, n, { transA: X.trans, transB: !W.trans, lda: X.ld, ldb: W.ld, bias, relu });
 }
 
-/** The WebAssembly backend (SIMD matmul and linear; everything else as the TypeScript backend). */
-export const wasmBackend: Backend = { ...cpuBackend, name: "wasm", matmul, linear };
+// ---- conv: the convolution's products on the SIMD GEMM, straight into the caller's buffer ----
+function groupGemm(a: TypedArray, b: TypedArray, groups: number, m: number, k: number, n: number, transA: boolean, transB: boolean, out: TypedArray): void {
+  if (!(a instanceof Float32Array) || m * n * k < WASM_MIN_MACS) {
+    cpuBackend.groupGemm(a, b, groups, m, k, n, transA, transB, out);
+    return;
+  }
+  for (let g = 0; g < groups; g++) {
+    wasmMatmul(a.subarray(g * m * k), (b as Float32Array).subarray(g * k * n), m, k, n, {
+      transA, transB, out: (out as Float32Array).subarray(g * m * n, (g + 1) * m * n),
+    });
+  }
+}
+
+/** The WebAssembly backend (SIMD matmul, linear and convolution products; everything else as the TypeScript backend). */
+export const wasmBackend: Backend = { ...cpuBackend, name: "wasm", matmul, linear, groupGemm };
 
 /** Whether the WebAssembly backend can run here (WebAssembly with SIMD). */
 export function wasmBackendSupported(): boolean {

@@ -78,37 +78,50 @@ function checkTypes(x: Tensor, weight: Tensor, bias: Tensor | null): DType {
   return x.dtype;
 }
 
-/** One group's matrices: [groups, rows, cols] over contiguous data, or the transpose of each. */
-const groupsOf = (groups: number, rows: number, cols: number, transposed = false): Layout =>
-  transposed ? new Layout([groups, cols, rows], [rows * cols, 1, cols]) : Layout.contiguous([groups, rows, cols]);
+/**
+ * Scratch arrays for the columns and products a convolution discards once used, kept between
+ * calls: a fresh 20 MB array costs more in page faults than the im2col that fills it. Results
+ * handed to tensors are always fresh.
+ */
+const scratch: Record<string, (Float32Array | Float64Array)[]> = { float32: [], float64: [] };
+function temp(slot: 0 | 1, size: number, dtype: DType): TypedArray {
+  const pool = scratch[dtype.name]!;
+  let buf = pool[slot];
+  if (buf === undefined || buf.length < size) pool[slot] = buf = dtype.alloc(size) as Float32Array;
+  return buf.subarray(0, size);
+}
 
-/** [n, o, l] data → [o, n·l] (a view when n = 1). */
-function channelsFirst(y: TypedArray, n: number, o: number, l: number, dtype: DType): TypedArray {
-  return n === 1 ? y : backend().swapLeading(y, n, o, l, null, dtype);
+/** [n, o, l] data → [o, n·l] (a view when n = 1), into scratch. */
+function channelsFirst(y: TypedArray, n: number, o: number, l: number, dtype: DType, slot: 0 | 1): TypedArray {
+  return n === 1 ? y : backend().swapLeading(y, n, o, l, null, dtype, temp(slot, n * o * l, dtype));
 }
 
 /** The convolution of x [n, c, h, w] (any strides) with w [o, c/groups, kh, kw] (contiguous data): [n, o, oh, ow]. */
 export function convData(x: TypedArray, lx: Layout, w: TypedArray, o: number, g: Window2d, groups: number, bias: TypedArray | null, dtype: DType): TypedArray {
   const be = backend(), k = (g.c / groups) * g.kh * g.kw, nl = g.n * g.oh * g.ow;
-  const cols = be.im2col(x, lx, g);
-  const y = be.matmul(w, groupsOf(groups, o / groups, k), cols, groupsOf(groups, k, nl), dtype);
-  return g.n === 1 && bias === null ? y : be.swapLeading(y, o, g.n, g.oh * g.ow, bias, dtype);
+  const cols = be.im2col(x, lx, g, temp(0, groups * k * nl, dtype));
+  const y = temp(1, o * nl, dtype);
+  be.groupGemm(w, cols, groups, o / groups, k, nl, false, false, y);
+  return be.swapLeading(y, o, g.n, g.oh * g.ow, bias, dtype);
 }
 
 /** The gradient of convData with respect to x, from gy [n, o, oh, ow]: also a transposed convolution's forward. */
 export function convInputData(gy: TypedArray, w: TypedArray, o: number, g: Window2d, groups: number, dtype: DType): TypedArray {
   const be = backend(), k = (g.c / groups) * g.kh * g.kw, nl = g.n * g.oh * g.ow;
-  const gt = channelsFirst(gy, g.n, o, g.oh * g.ow, dtype);
-  const cols = be.matmul(w, groupsOf(groups, o / groups, k, true), gt, groupsOf(groups, o / groups, nl), dtype);
+  const gt = channelsFirst(gy, g.n, o, g.oh * g.ow, dtype, 0);
+  const cols = temp(1, groups * k * nl, dtype);
+  be.groupGemm(w, gt, groups, k, o / groups, nl, true, false, cols);
   return be.col2im(cols, g, dtype);
 }
 
 /** The gradient of convData with respect to w: [o, c/groups·kh·kw]. */
 export function convWeightData(x: TypedArray, lx: Layout, gy: TypedArray, o: number, g: Window2d, groups: number, dtype: DType): TypedArray {
   const be = backend(), k = (g.c / groups) * g.kh * g.kw, nl = g.n * g.oh * g.ow;
-  const cols = be.im2col(x, lx, g);
-  const gt = channelsFirst(gy, g.n, o, g.oh * g.ow, dtype);
-  return be.matmul(gt, groupsOf(groups, o / groups, nl), cols, groupsOf(groups, k, nl, true), dtype);
+  const cols = be.im2col(x, lx, g, temp(0, groups * k * nl, dtype));
+  const gt = channelsFirst(gy, g.n, o, g.oh * g.ow, dtype, 1);
+  const gw = dtype.alloc(o * k);
+  be.groupGemm(gt, cols, groups, o / groups, nl, k, false, true, gw);
+  return gw;
 }
 
 /** A tensor's layout as [n, c, h, w]: 1-D tensors get a height of 1. */
@@ -316,7 +329,8 @@ export function unfold(x: Tensor, kernelSize: IntOrList, options: UnfoldOptions 
   checkFloatInput(x, "im2col");
   const rows = g.c * g.kh * g.kw, l = g.oh * g.ow;
   const lx = batched ? x.layout : x.layout.unsqueeze(0);
-  const data = channelsFirst(backend().im2col(x.storage.data, lx, g), rows, g.n, l, x.dtype);
+  const cols = backend().im2col(x.storage.data, lx, g);
+  const data = g.n === 1 ? cols : backend().swapLeading(cols, rows, g.n, l, null, x.dtype);
   return record("im2col", [x], wrap(data, batched ? [g.n, rows, l] : [rows, l], x.dtype), { pool: { g }, shape: x.shape });
 }
 
@@ -341,7 +355,7 @@ export function fold(x: Tensor, outputSize: IntOrList, kernelSize: IntOrList, op
   }
   if (g.oh < 1 || g.ow < 1) throw new ShapeError(`${given}calculated shape of the array of sliding blocks as (${g.oh}, ${g.ow}), which is too small (non-positive)`);
   checkFloatInput(x, "col2im");
-  const cols = channelsFirst(contiguousData(x), g.n, planes, length, x.dtype);
+  const cols = channelsFirst(contiguousData(x), g.n, planes, length, x.dtype, 0);
   const data = backend().col2im(cols, g, x.dtype);
   return record("col2im", [x], wrap(data, batched ? [g.n, g.c, h, w] : [g.c, h, w], x.dtype), { pool: { g }, shape: x.shape });
 }
@@ -353,7 +367,7 @@ function checkFloatInput(x: Tensor, kernel: string): void {
 /** The gradient of unfold: col2im of the column gradients. */
 export function im2colBackward(gy: Tensor, a: UnfoldArgs, inShape: Shape): Tensor {
   const { g } = a, rows = g.c * g.kh * g.kw;
-  const cols = channelsFirst(contiguousData(gy), g.n, rows, g.oh * g.ow, gy.dtype);
+  const cols = channelsFirst(contiguousData(gy), g.n, rows, g.oh * g.ow, gy.dtype, 0);
   return wrap(backend().col2im(cols, g, gy.dtype), inShape, gy.dtype);
 }
 
@@ -361,6 +375,6 @@ export function im2colBackward(gy: Tensor, a: UnfoldArgs, inShape: Shape): Tenso
 export function col2imBackward(gy: Tensor, a: UnfoldArgs, inShape: Shape): Tensor {
   const { g } = a, rows = g.c * g.kh * g.kw;
   const lg = gy.ndim === 4 ? gy.layout : gy.layout.unsqueeze(0);
-  const data = channelsFirst(backend().im2col(gy.storage.data, lg, g), rows, g.n, g.oh * g.ow, gy.dtype);
-  return wrap(data, inShape, gy.dtype);
+  const cols = backend().im2col(gy.storage.data, lg, g);
+  return wrap(g.n === 1 ? cols : backend().swapLeading(cols, rows, g.n, g.oh * g.ow, null, gy.dtype), inShape, gy.dtype);
 }

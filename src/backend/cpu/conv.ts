@@ -3,9 +3,10 @@
  * kernel), the layout swap between [n, c, l] and [c, n, l], pooling windows in PyTorch's CPU
  * order, and the index-map gather/scatter that every padding mode is.
  */
-import type { DType, TypedArray } from "../../core/dtype.ts";
-import type { Layout } from "../../core/layout.ts";
+import { float32, float64, type DType, type TypedArray } from "../../core/dtype.ts";
+import { Layout } from "../../core/layout.ts";
 import type { PoolResult, Window2d } from "../backend.ts";
+import { matmulKernel } from "./matmul.ts";
 
 type F = Float64Array;
 
@@ -17,10 +18,13 @@ function validRange(out: number, size: number, s: number, p: number, kd: number)
 }
 
 /** x [n, c, h, w] (any strides) → columns [c·kh·kw, n·oh·ow], zeros where a window reads padding. */
-export function im2colKernel(x: TypedArray, lx: Layout, g: Window2d): TypedArray {
+export function im2colKernel(x: TypedArray, lx: Layout, g: Window2d, out?: TypedArray): TypedArray {
   const { n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow } = g;
   const [sN, sC, sH, sW] = lx.strides as [number, number, number, number];
-  const src = x as F, cols = n * oh * ow, res = new (x.constructor as Float64ArrayConstructor)(c * kh * kw * cols);
+  const src = x as F, cols = n * oh * ow, size = c * kh * kw * cols;
+  const res = (out ?? new (x.constructor as Float64ArrayConstructor)(size)) as F;
+  // only padding leaves cells unwritten
+  if (out !== undefined && (ph > 0 || pw > 0)) res.fill(0, 0, size);
   let row = 0;
   for (let ci = 0; ci < c; ci++) {
     for (let i = 0; i < kh; i++) {
@@ -67,9 +71,17 @@ export function col2imKernel(colsData: TypedArray, g: Window2d, dtype: DType): T
   return res;
 }
 
+/** The products of each group through the matmul kernel (float64 accumulation), written into `out`. */
+export function groupGemmKernel(a: TypedArray, b: TypedArray, groups: number, m: number, k: number, n: number, transA: boolean, transB: boolean, out: TypedArray): void {
+  const la = transA ? new Layout([groups, m, k], [m * k, 1, m]) : Layout.contiguous([groups, m, k]);
+  const lb = transB ? new Layout([groups, k, n], [k * n, 1, k]) : Layout.contiguous([groups, k, n]);
+  const dtype = a instanceof Float32Array ? float32 : float64;
+  (out as F).set(matmulKernel(a, la, b, lb, dtype) as F);
+}
+
 /** [a, b, l] (contiguous) → [b, a, l], adding bias[i] to every element of x's row i when given. */
-export function swapLeadingKernel(x: TypedArray, a: number, b: number, l: number, bias: TypedArray | null, dtype: DType): TypedArray {
-  const src = x as F, res = dtype.alloc(a * b * l) as F, bs = bias as F | null;
+export function swapLeadingKernel(x: TypedArray, a: number, b: number, l: number, bias: TypedArray | null, dtype: DType, out?: TypedArray): TypedArray {
+  const src = x as F, res = (out ?? dtype.alloc(a * b * l)) as F, bs = bias as F | null;
   for (let i = 0; i < a; i++) {
     const add = bs === null ? 0 : bs[i]!;
     for (let j = 0; j < b; j++) {

@@ -6,7 +6,7 @@ import { linearKernel, matmulKernel } from "./matmul.ts";
 import { argReduceKernel, reduceKernel } from "./reduce.ts";
 import {
   adaptiveAvgPool2dBackwardKernel, adaptiveAvgPool2dKernel, adaptiveMaxPool2dKernel, avgPool2dBackwardKernel, avgPool2dKernel,
-  col2imKernel, im2colKernel, maxPool2dKernel, maxPoolBackwardKernel, padBackwardKernel, padKernel, swapLeadingKernel,
+  col2imKernel, groupGemmKernel, im2colKernel, maxPool2dKernel, maxPoolBackwardKernel, padBackwardKernel, padKernel, swapLeadingKernel,
 } from "./conv.ts";
 import { cumulativeKernel, placeAlongKernel, sortKernel, topkKernel, triangleKernel } from "./shape.ts";
 import { nanToNumKernel, roundDecimalsKernel } from "./math.ts";
@@ -37,6 +37,7 @@ export const cpuBackend: Backend = {
   nanToNum: nanToNumKernel,
   // ---- conv ----
   im2col: im2colKernel,
+  groupGemm: groupGemmKernel,
   col2im: col2imKernel,
   swapLeading: swapLeadingKernel,
   maxPool2d: maxPool2dKernel,
