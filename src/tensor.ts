@@ -4,7 +4,7 @@
  * records the graph.
  */
 import { DTypeError } from "./errors.ts";
-import { dtypes, type DType, type TypedArray } from "./core/dtype.ts";
+import { dtypes, type DType, type DTypeName, type TypedArray } from "./core/dtype.ts";
 import { Layout } from "./core/layout.ts";
 import { numelOf, type Shape } from "./core/shape.ts";
 import type { GradHook, Node } from "./autograd/node.ts";
@@ -32,6 +32,10 @@ export type Scalar = number | boolean | bigint;
 export type TensorLike = Tensor | Scalar;
 /** Nested arrays as `tolist()` returns them. */
 export type NestedList = number | boolean | bigint | NestedList[];
+/** `tolist()` as JSON holds it: int64 values beyond 2^53 as decimal strings. */
+export type JSONList = number | boolean | string | JSONList[];
+/** What `JSON.stringify(tensor)` writes. */
+export interface TensorJSON { dtype: DTypeName; shape: number[]; data: JSONList }
 /** `{ dim, keepdim }` for reductions; `dim` may be one dim or several. */
 export interface ReduceOptions { dim?: number | readonly number[]; keepdim?: boolean }
 /** The values and indices of `max`/`min` along a dim. */
@@ -145,8 +149,21 @@ export class Tensor {
   // ---- conversion ----
   /** The single value of a one-element tensor. */
   item(): number | boolean | bigint { return ew.item(this); }
+  /**
+   * The single value as a JavaScript number, typed `number` (`total += loss.itemNumber()`), as
+   * Python's `float(t.item())`: a bool is 0 or 1, an int64 beyond 2^53 rounds.
+   */
+  itemNumber(): number { return Number(ew.item(this)); }
   /** Nested arrays of the values (int64 as bigint beyond 2^53, bool as booleans). */
   tolist(): NestedList { return ew.tolist(this); }
+  /**
+   * What `JSON.stringify` writes: `{ dtype, shape, data }`, `data` as `tolist()` with int64
+   * values beyond 2^53 as decimal strings (JSON has no bigint); no storage, layout or graph.
+   */
+  toJSON(): TensorJSON {
+    const plain = (v: NestedList): JSONList => (Array.isArray(v) ? v.map(plain) : typeof v === "bigint" ? v.toString() : v);
+    return { dtype: this.dtype.name, shape: [...this.shape], data: plain(this.tolist()) };
+  }
   /** A copy in another dtype (this tensor itself when the dtype already matches). */
   to(dtype: DType): Tensor { return ew.cast(this, dtype); }
   /** A contiguous copy, tracked by autograd. */
