@@ -129,7 +129,7 @@ class TfjsPeer {
     readonly cache = new Map<string, [import("@tensorflow/tfjs").Tensor2D, import("@tensorflow/tfjs").Tensor2D]>(),
   ) {}
 
-  /** The peer, or null when the devDependency is missing or its wasm backend does not start. */
+  /** The peer, or null when TF.js (bench/package.json, installed by `npm run bench`) is missing or its wasm backend does not start. */
   static async start(): Promise<TfjsPeer | null> {
     try {
       const tf = await import("@tensorflow/tfjs");
