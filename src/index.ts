@@ -2,7 +2,7 @@
 export { Tensor } from "./tensor.ts";
 export type { Scalar, TensorLike, NestedList, ReduceOptions, ValuesIndices, Storage } from "./tensor.ts";
 export type { JSONList, TensorJSON } from "./tensor.ts";
-export { version } from "./version.ts";
+export { version } from "./core/version.ts";
 export { DType, bool, uint8, int8, int32, int64, float16, bfloat16, float32, float64, promoteTypes } from "./core/dtype.ts";
 export type { DTypeName, TypedArray } from "./core/dtype.ts";
 export type { Shape } from "./core/shape.ts";
