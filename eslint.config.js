@@ -11,4 +11,10 @@ export default tseslint.config(
       "no-constant-condition": ["error", { checkLoops: false }],
     },
   },
+  {
+    // the consumer test's plain-JavaScript Node projects
+    files: ["test/consumer/**/*.{mjs,cjs}"],
+    languageOptions: { globals: { console: "readonly", require: "readonly" } },
+    rules: { "@typescript-eslint/no-require-imports": "off" },
+  },
 );
