@@ -99,6 +99,13 @@ const OPS: Record<string, Check[]> = {
     lin.registerFullBackwardHook(() => undefined);
     return [c("a module with a full backward hook", (a) => lin(a!), () => [x([2, 3])])];
   })(),
+  batchNorm: [
+    c("train", (a, w, b) => torch.nn.functional.batchNorm(a!, null, null, { weight: w!, bias: b!, training: true }), () => [x([3, 2, 2]), x([2]), x([2])]),
+    c("eval", (a, w) => torch.nn.functional.batchNorm(a!, torch.tensor([0.1, -0.2], { dtype: torch.float64 }), torch.tensor([0.5, 2], { dtype: torch.float64 }), { weight: w! }), () => [x([3, 2]), x([2])]),
+  ],
+  layerNorm: [c("last_two", (a, w, b) => torch.nn.functional.layerNorm(a!, [2, 3], { weight: w!, bias: b! }), () => [x([2, 2, 3]), x([2, 3]), x([2, 3])])],
+  groupNorm: [c("2_groups", (a, w, b) => torch.nn.functional.groupNorm(a!, 2, { weight: w!, bias: b! }), () => [x([2, 4, 3]), x([4]), x([4])])],
+  embedding: [c("repeats_and_padding", (w) => torch.nn.functional.embedding(torch.tensor([[1n, 3n], [3n, 0n]]), w!), () => [x([4, 3])])],
   copySlices: [
     c("mul_ into a row of a result", (a, b) => { const h = a!.mul(2); h.at(0).mul_(b!); return h; }, () => [x([2, 3]), x([3])]),
     c("a view read after its write", (a) => { const h = a!.mul(2), v = h.at(1); v.mul_(3); return v.add(h.sum()); }, () => [x([2, 3])]),

@@ -57,6 +57,23 @@ export interface OpArgs {
   /** where each padded dim's output reads from (ops/pad.ts) */
   padMaps?: readonly Int32Array[];
   // ---- norm ----
+  /** the dims x̂ is normalized over (in groupShape when given), and the saved x̂ and 1/σ */
+  normDims?: readonly number[];
+  xhat?: Tensor;
+  invstd?: Tensor;
+  /** how weight and bias broadcast against the input, and their own shape */
+  affineShape?: readonly number[];
+  paramShape?: readonly number[];
+  /** group norm's [n, groups, rest] view of the input */
+  groupShape?: readonly number[];
+  hasWeight?: boolean;
+  hasBias?: boolean;
+  /** false: batch norm used fixed running statistics */
+  training?: boolean;
+  /** embedding: the rows looked up, the table's row count and the padding row (-1: none) */
+  rowIndices?: BigInt64Array;
+  numRows?: number;
+  paddingIdx?: number;
   // ---- recurrent ----
   // ---- attention ----
 }

@@ -126,6 +126,10 @@ export interface Backend {
   /** The gradient of pad: output gradients summed into the cells they were read from. */
   padBackward(grad: TypedArray, inShape: Shape, maps: readonly Int32Array[], dtype: DType): TypedArray;
   // ---- norm ----
+  /** Rows `rows` of a 2-D table (any strides), contiguous [rows.length, cols] (an embedding lookup). */
+  gatherRows(table: TypedArray, layout: Layout, rows: BigInt64Array, out: DType): TypedArray;
+  /** [numRows, dim] with each row of `grad` ([rows.length, dim]) added into row rows[i], except `skipRow`. */
+  scatterAddRows(grad: TypedArray, rows: BigInt64Array, numRows: number, dim: number, skipRow: number, out: DType): TypedArray;
 }
 
 /**

@@ -287,6 +287,7 @@ export type {
   ConvOptions, ConvTransposeOptions, UnfoldOptions, MaxPoolOptions, MaxPoolCallOptions, AvgPoolOptions, AdaptiveSize, PadMode, PadOptions,
 } from "./functional-conv.ts";
 // ---- normalization ----
+export * from "./functional-norm.ts";
 // ---- embedding ----
 // ---- recurrent ----
 // ---- attention ----

@@ -16,7 +16,11 @@ export type { ConvLayerOptions, ConvTransposeLayerOptions, PaddingMode } from ".
 export { MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool2d } from "./pooling.ts";
 export type { MaxPoolLayerOptions, AvgPoolLayerOptions } from "./pooling.ts";
 // ---- normalization ----
+export { BatchNorm1d, BatchNorm2d, BatchNorm3d, LayerNorm, GroupNorm } from "./normalization.ts";
+export type { BatchNormOptions, LayerNormOptions, GroupNormOptions } from "./normalization.ts";
 // ---- embedding ----
+export { Embedding } from "./sparse.ts";
+export type { EmbeddingOptions } from "./sparse.ts";
 // ---- recurrent ----
 // ---- attention and transformer ----
 // ---- activations and losses ----

@@ -289,7 +289,8 @@ export abstract class Module {
     if (typeof stateDict !== "object" || stateDict === null || Array.isArray(stateDict) || stateDict instanceof Tensor) {
       throw new StateDictError(`loadStateDict for ${this.getName()}: expected a Map or object of tensors (e.g. from stateDict() or torch.load), but got ${Array.isArray(stateDict) ? "an array" : stateDict instanceof Tensor ? "a Tensor" : String(stateDict)}`);
     }
-    const source = (stateDict instanceof Map ? stateDict : new Map(Object.entries(stateDict))) as ReadonlyMap<string, Tensor>;
+    const source = new Map((stateDict instanceof Map ? stateDict : Object.entries(stateDict)) as Iterable<[string, Tensor]>);
+    for (const [name, m] of this.namedModules()) m.upgradeStateDict(source, name === "" ? "" : `${name}.`);
     const plan = walk.planLoad(this, source);
     const errors = [...plan.errors];
     if (options.strict ?? true) {
@@ -309,6 +310,16 @@ export abstract class Module {
       }
     });
     return { missingKeys: plan.missingKeys, unexpectedKeys: plan.unexpectedKeys };
+  }
+
+  /**
+   * Called by loadStateDict on every module before keys are matched, with a copy of the incoming
+   * dict and this module's key prefix: a module whose format changed across PyTorch versions fills
+   * in what older files lack (BatchNorm's `num_batches_tracked`), as PyTorch's _load_from_state_dict.
+   */
+  upgradeStateDict(stateDict: Map<string, Tensor>, prefix: string): void {
+    void stateDict;
+    void prefix;
   }
 
   /** Extra text inside this module's parentheses when printed (e.g. `in_features=4, ...`). */

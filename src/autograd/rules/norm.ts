@@ -1,6 +1,51 @@
 /** Derivatives of the norm ops (see derivatives.ts for the entry format). */
-import type { Derivative } from "../node.ts";
+import type { Tensor } from "../../tensor.ts";
+import { embeddingBackward } from "../../ops/norm.ts";
+import type { Derivative, DerivativeFn, Edge, OpArgs } from "../node.ts";
+
+const needs = (edges: readonly Edge[], i: number): boolean => edges[i] !== null;
+
+/** g summed over every dim where the affine parameters broadcast, shaped as the parameter. */
+function paramGrad(t: Tensor, affineShape: readonly number[], paramShape: readonly number[]): Tensor {
+  const lead = t.ndim - affineShape.length;
+  const dims = t.shape.map((_, d) => d).filter((d) => d < lead || affineShape[d - lead] === 1);
+  return (dims.length ? t.sum({ dim: dims }) : t).reshape(paramShape);
+}
+
+/**
+ * The normalizations' common rule, with x̂ and 1/σ saved at forward: for the batch's statistics
+ * dx = (ĝ - mean(ĝ) - x̂·mean(ĝ·x̂))/σ over the normalized dims, where ĝ = g·γ; for fixed
+ * (running) statistics dx = ĝ/σ; dγ = Σ g·x̂ and dβ = Σ g over the dims γ and β broadcast along.
+ */
+const normRule: DerivativeFn = (g, inputs, _, args: OpArgs, e) => {
+  const { normDims, affineShape, groupShape, hasWeight, hasBias, training, xhat, invstd } = args;
+  const w = hasWeight ? inputs[1] : undefined;
+  const out: (Tensor | null)[] = [null];
+  if (needs(e, 0)) {
+    const shape = groupShape ?? g.shape;
+    const gw = hasWeight && w ? g.mul(w.reshape(affineShape!)) : g;
+    const gh = gw.reshape(shape);
+    const dx = training
+      ? gh.sub(gh.mean({ dim: normDims!, keepdim: true })).sub(xhat!.mul(gh.mul(xhat!).mean({ dim: normDims!, keepdim: true }))).mul(invstd!)
+      : gh.mul(invstd!);
+    out[0] = dx.reshape(g.shape);
+  }
+  const xhatOut = xhat!.reshape(g.shape);
+  let i = 1;
+  if (hasWeight) { out.push(needs(e, i) ? paramGrad(g.mul(xhatOut), affineShape!, args.paramShape!) : null); i++; }
+  if (hasBias) out.push(needs(e, i) ? paramGrad(g, affineShape!, args.paramShape!) : null);
+  return out;
+};
 
 /** The norm family's entries of the derivative table. */
 export const normRules = {
+  // the weight (input 1) is read by the input's gradient
+  batchNorm: { name: "NativeBatchNormBackward0", saves: ["b", "", ""], fn: normRule },
+  layerNorm: { name: "NativeLayerNormBackward0", saves: ["b", "", ""], fn: normRule },
+  groupNorm: { name: "NativeGroupNormBackward0", saves: ["b", "", ""], fn: normRule },
+  // dense gradient: each looked-up row's gradient summed into its row; the padding row gets none
+  embedding: {
+    name: "EmbeddingBackward0", saves: "",
+    fn: (g, _, __, { rowIndices, numRows, paddingIdx }) => [embeddingBackward(g, rowIndices!, numRows!, paddingIdx!)],
+  },
 } satisfies Record<string, Derivative>;

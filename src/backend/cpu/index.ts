@@ -1,5 +1,6 @@
 /** The reference TypeScript backend: plain loops over typed arrays, runs everywhere. */
 import type { Backend } from "../backend.ts";
+import { gatherRowsKernel, scatterAddRowsKernel } from "./norm.ts";
 import { castKernel } from "./cast.ts";
 import { binaryKernel, fillKernel, unaryKernel, updateKernel, whereKernel, writeKernel } from "./elementwise.ts";
 import { linearKernel, matmulKernel } from "./matmul.ts";
@@ -50,4 +51,6 @@ export const cpuBackend: Backend = {
   pad: padKernel,
   padBackward: padBackwardKernel,
   // ---- norm ----
+  gatherRows: gatherRowsKernel,
+  scatterAddRows: scatterAddRowsKernel,
 };
