@@ -13,10 +13,14 @@ export {
 } from "./ops/creation.ts";
 export type { CreationOptions } from "./ops/creation.ts";
 export { cat, stack, split, chunk, unbind } from "./ops/movement.ts";
-export { where } from "./ops/elementwise.ts";
 export { matmul } from "./ops/linalg.ts";
 export { equal, allclose } from "./ops/compare.ts";
 // ---- indexing ----
+export {
+  where, slice, Slice, indexSelect, gather, scatter, scatterAdd, indexAdd, indexCopy, indexFill, indexPut,
+  take, put, maskedFill, maskedSelect, nonzero, argwhere,
+} from "./ops/indexing.ts";
+export type { Index, SliceString, ScatterReduce } from "./ops/indexing.ts";
 // ---- shape ----
 export {
   tril, triu, cumsum, cumprod, flip, fliplr, flipud, roll, tile, repeatInterleave, diag, diagonalOf as diagonal,

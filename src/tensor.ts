@@ -18,6 +18,8 @@ import { matmul } from "./ops/linalg.ts";
 import * as sh from "./ops/shape.ts";
 import * as so from "./ops/sort.ts";
 import * as mt from "./ops/math.ts";
+import * as ix from "./ops/indexing.ts";
+import type { Index, ScatterReduce } from "./ops/indexing.ts";
 import type { Generator } from "./core/generator.ts";
 
 /** Typed array storage shared by a tensor and all its views. */
@@ -177,8 +179,12 @@ export class Tensor {
   bool(): Tensor { return this.to(dtypes.bool); }
 
   // ---- movement (views) ----
-  /** PyTorch's `t[i]`, `t[i, j]`: selects along leading dims; negative indices count from the end. */
-  at(...indices: number[]): Tensor { return mv.at(this, indices); }
+  /**
+   * PyTorch's `x[...]`: integers select (negative ones count from the end), `":"`/`"1:3"`/`torch.slice`
+   * slice, `"..."` skips dims, `null` adds one, int64 index tensors and bool masks index
+   * (`x.at(idx)`, `x.at(":", idx)`, `x.at("...", 0)`, `x.at(null)`, `x.at(mask)`); see ops/indexing.ts.
+   */
+  at(...indices: Index[]): Tensor { return ix.at(this, indices); }
   /** PyTorch's `t[start:end:step]` along `dim`. */
   slice(dim: number, start?: number, end?: number, step?: number): Tensor { return mv.slice(this, dim, start, end, step); }
   narrow(dim: number, start: number, length: number): Tensor { return mv.narrow(this, dim, start, length); }
@@ -282,6 +288,34 @@ export class Tensor {
   normal_(mean = 0, std = 1, generator?: Generator): this { return ip.normal_(this, mean, std, generator); }
 
   // ---- indexing (ops/indexing.ts) ----
+  /** PyTorch's `x[...] = value`: the indices as in `at`, then the value (`x.setAt(idx, 0)`, `x.setAt(mask, v)`). */
+  setAt(...args: [...Index[], TensorLike]): this { return ix.setAt(this, args); }
+  indexSelect(dim: number, index: Tensor): Tensor { return ix.indexSelect(this, dim, index); }
+  gather(dim: number, index: Tensor): Tensor { return ix.gather(this, dim, index); }
+  scatter(dim: number, index: Tensor, src: TensorLike, options?: { reduce?: ScatterReduce }): Tensor { return ix.scatter(this, dim, index, src, options); }
+  scatter_(dim: number, index: Tensor, src: TensorLike, options?: { reduce?: ScatterReduce }): this { return ix.scatter_(this, dim, index, src, options); }
+  scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor { return ix.scatterAdd(this, dim, index, src); }
+  scatterAdd_(dim: number, index: Tensor, src: Tensor): this { return ix.scatterAdd_(this, dim, index, src); }
+  indexAdd(dim: number, index: Tensor, source: Tensor, options?: { alpha?: number }): Tensor { return ix.indexAdd(this, dim, index, source, options); }
+  indexAdd_(dim: number, index: Tensor, source: Tensor, options?: { alpha?: number }): this { return ix.indexAdd_(this, dim, index, source, options); }
+  indexCopy(dim: number, index: Tensor, source: Tensor): Tensor { return ix.indexCopy(this, dim, index, source); }
+  indexCopy_(dim: number, index: Tensor, source: Tensor): this { return ix.indexCopy_(this, dim, index, source); }
+  indexFill(dim: number, index: Tensor, value: Scalar): Tensor { return ix.indexFill(this, dim, index, value); }
+  indexFill_(dim: number, index: Tensor, value: Scalar): this { return ix.indexFill_(this, dim, index, value); }
+  /** PyTorch's `index_put(indices, values, accumulate)`: one index tensor, mask or null per leading dim. */
+  indexPut(indices: readonly (Tensor | null)[], values: TensorLike, options?: { accumulate?: boolean }): Tensor { return ix.indexPut(this, indices, values, options); }
+  indexPut_(indices: readonly (Tensor | null)[], values: TensorLike, options?: { accumulate?: boolean }): this { return ix.indexPut_(this, indices, values, options); }
+  take(index: Tensor): Tensor { return ix.take(this, index); }
+  put(index: Tensor, source: Tensor, options?: { accumulate?: boolean }): Tensor { return ix.put(this, index, source, options); }
+  put_(index: Tensor, source: Tensor, options?: { accumulate?: boolean }): this { return ix.put_(this, index, source, options); }
+  maskedFill(mask: Tensor, value: TensorLike): Tensor { return ix.maskedFill(this, mask, value); }
+  maskedFill_(mask: Tensor, value: TensorLike): this { return ix.maskedFill_(this, mask, value); }
+  maskedSelect(mask: Tensor): Tensor { return ix.maskedSelect(this, mask); }
+  /** Indices of the nonzero elements, int64 [count, ndim]; `{ asTuple: true }` gives one index tensor per dim. */
+  nonzero(): Tensor;
+  nonzero(options: { asTuple: true }): Tensor[];
+  nonzero(options?: { asTuple?: boolean }): Tensor | Tensor[] { return ix.nonzero(this, options); }
+  argwhere(): Tensor { return ix.argwhere(this); }
 
   // ---- shape (ops/shape.ts) ----
   /** The lower triangle of the last two dims: zero above the `diagonal`-th diagonal. */

@@ -32,6 +32,13 @@ export interface OpArgs {
   viewLayout?: Layout;
   storageSize?: number;
   // ---- indexing ----
+  /** `x[...]`, index_put_: one index tensor or mask per leading dim (null where a dim is not indexed) */
+  indexList?: readonly (Tensor | null)[];
+  /** masked_fill, masked_select */
+  mask?: Tensor;
+  /** index_put_, put_: whether the write summed into what was there */
+  accumulate?: boolean;
+  // (index_add's factor of the source is `alpha`, declared with shape's)
   // ---- shape ----
   /** tril/triu/diag/diagonal: which diagonal (0 the main one, > 0 above it) */
   diagonal?: number;

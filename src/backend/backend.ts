@@ -41,6 +41,11 @@ export type CumulativeOp = "cumsum" | "cumprod";
 
 /** Sorted (or top-k) values, contiguous, and their int64 positions along the dim. */
 export interface SortResult { values: TypedArray; indices: BigInt64Array }
+/** Storage offsets of the elements an indexing op reads or writes. */
+export type Offsets = Int32Array | Float64Array;
+
+/** How an indexing write combines with what is there: overwrite, or accumulate. */
+export type PutOp = "set" | "add" | "mul";
 
 /** The kernels a backend provides. Results are contiguous and freshly allocated, but for the in-place three. */
 export interface Backend {
@@ -78,6 +83,20 @@ export interface Backend {
   /** Fills the strided region with one value. */
   fill(dst: TypedArray, dstLayout: Layout, value: number | bigint): void;
   // ---- indexing ----
+  /**
+   * Storage offsets `base[i] + k·stride` of each index k of `index` (int64 or int32, read through
+   * `layout` in row-major order), k counted from the end when negative and `wrapNegative`; or,
+   * when some k is outside the dim's `size`, the row-major position of the first such index.
+   */
+  indexOffsets(index: TypedArray, layout: Layout, size: number, stride: number, base: Offsets | null, wrapNegative: boolean): Offsets | number;
+  /** The storage offsets of `target`'s elements (row-major) where `mask`, laid out over the same shape, is true. */
+  maskedOffsets(mask: TypedArray, maskLayout: Layout, target: Layout): Offsets;
+  /** `out[(i·m + j)·n + k] = src[outer[i] + mid[j] + inner[k]]`, a fresh array of dtype `out`. */
+  take(src: TypedArray, outer: Offsets, mid: Offsets, inner: Offsets, out: DType): TypedArray;
+  /** In place, `dst[outer[i] + mid[j] + inner[k]] op= values[(i·m + j)·n + k]` in that order (duplicates: the last wins, or all accumulate). */
+  put(dst: TypedArray, outer: Offsets, mid: Offsets, inner: Offsets, values: TypedArray, op: PutOp): void;
+  /** Row-major coordinates of the nonzero elements, int64 [count, ndim]. */
+  nonzero(x: TypedArray, layout: Layout): BigInt64Array;
   // ---- shape ----
   /** tril (`upper` false) or triu of the last two dims about the `diagonal`-th diagonal; same dtype out. */
   triangle(x: TypedArray, layout: Layout, diagonal: number, upper: boolean, out: DType): TypedArray;

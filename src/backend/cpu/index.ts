@@ -11,6 +11,7 @@ import {
 } from "./conv.ts";
 import { cumulativeKernel, placeAlongKernel, sortKernel, topkKernel, triangleKernel } from "./shape.ts";
 import { nanToNumKernel, roundDecimalsKernel } from "./math.ts";
+import { indexOffsetsKernel, maskedOffsetsKernel, nonzeroKernel, putKernel, takeKernel } from "./indexing.ts";
 
 /** The CPU backend. */
 export const cpuBackend: Backend = {
@@ -27,6 +28,11 @@ export const cpuBackend: Backend = {
   write: writeKernel,
   fill: fillKernel,
   // ---- indexing ----
+  indexOffsets: indexOffsetsKernel,
+  maskedOffsets: maskedOffsetsKernel,
+  take: takeKernel,
+  put: putKernel,
+  nonzero: nonzeroKernel,
   // ---- shape ----
   triangle: triangleKernel,
   cumulative: cumulativeKernel,
