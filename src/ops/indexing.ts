@@ -120,7 +120,7 @@ function checkIndexTensor(t: Tensor): void {
 
 /**
  * PyTorch's applySlicing: integers, slices, None and "..." become a view; index tensors and masks
- * are left for `index`, at the dim of the view they apply to. A full slice (`:`) makes no view.
+ * are left for `index`, at the dim of the view they apply to.
  */
 function applySlicing(t: Tensor, items: readonly Item[]): { view: Tensor; list: (Tensor | null)[] | null } {
   let consumed = 0, ellipses = 0;
@@ -137,7 +137,7 @@ function applySlicing(t: Tensor, items: readonly Item[]): { view: Tensor; list: 
     if (typeof it === "number") view = mv.select(view, dim, it);
     else if (it === "...") dim += t.ndim - consumed;
     else if (it === null) view = mv.unsqueeze(view, dim++);
-    else if (it instanceof Slice) view = sliceUnlessFull(view, dim++, it);
+    else if (it instanceof Slice) view = sliceOf(view, dim++, it);
     else if (typeof it === "boolean" || it.ndim === 0) {
       // a bool scalar is a new dim of size 1 that the mask keeps or empties
       view = mv.unsqueeze(view, dim);
@@ -154,13 +154,9 @@ function applySlicing(t: Tensor, items: readonly Item[]): { view: Tensor; list: 
   return { view, list };
 }
 
-function sliceUnlessFull(t: Tensor, dim: number, s: Slice): Tensor {
-  const size = t.shape[dim]!, step = s.step ?? 1;
-  if (!(step > 0)) throw new ShapeError("step must be greater than zero");
-  const clamp = (i: number): number => Math.min(Math.max(i < 0 ? i + size : i, 0), size);
-  const start = clamp(s.start ?? 0), end = clamp(s.end ?? size);
-  if (start === 0 && end === size && step === 1) return t;
-  return mv.slice(t, dim, start, end, step);
+function sliceOf(t: Tensor, dim: number, s: Slice): Tensor {
+  if (!((s.step ?? 1) > 0)) throw new ValueError("step must be greater than zero");
+  return mv.slice(t, dim, s.start, s.end, s.step);
 }
 
 // ---- offsets ----
