@@ -17,7 +17,7 @@ export { matmul } from "./ops/linalg.ts";
 export { equal, allclose } from "./ops/compare.ts";
 // ---- indexing ----
 export {
-  where, slice, Slice, indexSelect, gather, scatter, scatterAdd, indexAdd, indexCopy, indexFill, indexPut,
+  where, slice, Slice, indexSelect, gather, scatter, scatterAdd, indexAdd, indexCopy, indexFill, indexPut, indexPut_,
   take, put, maskedFill, maskedSelect, nonzero, argwhere,
 } from "./ops/indexing.ts";
 export type { Index, SliceString, ScatterReduce } from "./ops/indexing.ts";
