@@ -42,3 +42,14 @@ export class UninitializedError extends TorchletError {
 export class FormatError extends TorchletError {
   override name = "FormatError";
 }
+
+/** A file that cannot be read or written (permissions, a full disk, not a regular file); names the file. */
+export class FileError extends TorchletError {
+  override name = "FileError";
+  /** The system error code (`EACCES`, `ENOSPC`, ...), when there is one. */
+  readonly code: string | undefined;
+  constructor(message: string, options: { code?: string | undefined; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = options.code;
+  }
+}

@@ -5,6 +5,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { RawTensor } from "../src/io/raw.ts";
 import { packContiguous } from "../src/io/raw.ts";
+import { LazyStorage } from "../src/io/lazy.ts";
 
 export const fixtureDir = join(dirname(fileURLToPath(import.meta.url)), "fixtures", "io");
 
@@ -50,4 +51,29 @@ export function assertRawMatches(t: RawTensor, want: Described, where: string): 
   const got = valuesOf(packContiguous(t) as ArrayLike<number | bigint>, want.dtype);
   assert.equal(got.length, want.values.length, `${where}: numel`);
   got.forEach((v, i) => assert.ok(Object.is(v, want.values[i]), `${where}[${i}]: got ${String(v)}, PyTorch has ${want.values[i]}`));
+}
+
+/** A loaded tree with every lazy storage read into a plain `{ dtype, data }`, for deep comparison. */
+export function materialized(value: unknown): unknown {
+  const done = new Map<object, unknown>();
+  const walk = (v: unknown): unknown => {
+    if (typeof v !== "object" || v === null || ArrayBuffer.isView(v)) return v;
+    if (done.has(v)) return done.get(v);
+    if (v instanceof LazyStorage) {
+      const s = { dtype: v.dtype, data: v.data };
+      done.set(v, s);
+      return s;
+    }
+    if (v instanceof Map) {
+      const m = new Map();
+      done.set(v, m);
+      for (const [k, x] of v) m.set(k, walk(x));
+      return m;
+    }
+    const out: Record<string, unknown> | unknown[] = Array.isArray(v) ? [] : {};
+    done.set(v, out);
+    for (const [k, x] of Object.entries(v)) (out as Record<string, unknown>)[k] = walk(x);
+    return Array.isArray(v) && Object.isFrozen(v) ? Object.freeze(out) : out;
+  };
+  return walk(value);
 }

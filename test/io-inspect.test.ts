@@ -19,7 +19,7 @@ function run(...args: string[]): { code: number; out: string; err: string } {
 
 describe("torchlet inspect", () => {
   test("--json reports every tensor of a PyTorch state dict with its statistics", () => {
-    const { code, out } = run(join(fixtureDir, "mlp.pt"), "--json");
+    const { code, out } = run(join(fixtureDir, "mlp.pt"), "--json", "--stats");
     assert.equal(code, 0);
     const report = JSON.parse(out) as InspectReport;
     assert.equal(report.format, "pt");
@@ -39,10 +39,10 @@ describe("torchlet inspect", () => {
   });
 
   test("the table names tensors that share storage and counts NaN and Inf", () => {
-    const tied = run(join(fixtureDir, "tied.pt"));
+    const tied = run(join(fixtureDir, "tied.pt"), "--stats");
     assert.match(tied.out, /^0\.weight .* 1\.weight$/m);
     assert.match(tied.out, /4 tensors, 12 parameters, 48 bytes \(32 bytes of distinct storage\)/);
-    const dtypes = JSON.parse(run(join(fixtureDir, "dtypes.safetensors"), "--json").out) as InspectReport;
+    const dtypes = JSON.parse(run(join(fixtureDir, "dtypes.safetensors"), "--json", "--stats").out) as InspectReport;
     const f32 = dtypes.tensors.find((t) => t.name === "float32")!;
     assert.deepEqual([f32.nan, f32.inf, f32.min], [1, 2, -2.25]);
     assert.deepEqual(dtypes.metadata, { format: "pt", note: "written by io.py" });
@@ -80,7 +80,7 @@ describe("torchlet inspect", () => {
       const n = 2 ** 24 + 16;
       writeFileSync(path, writeSafetensors(new Map([["a", rawFromData(DType.float32, [n], new Float32Array(n))], ["b", rawFromData(DType.float32, [2], new Float32Array(2))]])));
       let err = "";
-      const code = runInspect([path, "--json"], { stdout: { write: () => true }, stderr: { write: (s: string) => (err += s), isTTY: true } });
+      const code = runInspect([path, "--json", "--stats"], { stdout: { write: () => true }, stderr: { write: (s: string) => (err += s), isTTY: true } });
       assert.equal(code, 0);
       assert.match(err, /\rinspecting \[#+\.*\] \d+%/);
       assert.match(err, /\[#{30}\] 100%\n$/);

@@ -8,7 +8,7 @@ import { readPt, writePt } from "../src/io/pt.ts";
 import type { RawTensor } from "../src/io/raw.ts";
 import { rawFromData } from "../src/io/raw.ts";
 import { openZip, writeZip } from "../src/io/zip.ts";
-import { assertRawMatches, expected, fixture } from "./io-helpers.ts";
+import { assertRawMatches, expected, fixture, materialized } from "./io-helpers.ts";
 
 const asMap = (v: PtValue): Map<PtKey, PtValue> => {
   assert.ok(v instanceof Map);
@@ -146,7 +146,7 @@ describe("writePt", () => {
   test("round-trips every dtype, views, nesting and parameters", () => {
     for (const f of ["dtypes.pt", "views.pt", "nested.pt", "mlp.pt"]) {
       const first = readPt(fixture(f));
-      assert.deepEqual(readPt(writePt(first)), first, f);
+      assert.deepEqual(materialized(readPt(writePt(first))), materialized(first), f);
     }
   });
 
@@ -161,7 +161,7 @@ describe("writePt", () => {
 
   test("aligns every record's data to 64 bytes, as PyTorch's writer does", () => {
     const zip = openZip(writePt(readPt(fixture("dtypes.pt"))), "x");
-    for (const e of zip.entries.values()) assert.equal(e.dataStart % 64, 0, e.name);
+    for (const e of zip.entries.values()) assert.equal(zip.dataStart(e) % 64, 0, e.name);
   });
 
   test("writes the same bytes for the same input (no clock, no randomness)", () => {

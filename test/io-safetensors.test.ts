@@ -94,13 +94,15 @@ describe("writeSafetensors", () => {
     assert.deepEqual(bytes, fixture("dtypes.safetensors"));
   });
 
-  test("stores tied tensors once and records the alias in __metadata__", () => {
+  test("stores tied tensors once and records the alias in __metadata__'s torchlet.tied", () => {
     const w = rawFromData(DType.float32, [2, 2], new Float32Array([1, 2, 3, 4]));
     const tensors = new Map<string, RawTensor>([["enc.weight", w], ["dec.weight", { ...w }], ["bias", rawFromData(DType.float32, [2], new Float32Array(2))]]);
     const bytes = writeSafetensors(tensors, { format: "pt" });
     const back = readSafetensors(bytes);
-    assert.deepEqual(back.metadata, { format: "pt", "enc.weight": "dec.weight" });
-    assert.equal(bytes.length, 8 + Number(new DataView(bytes.buffer).getBigUint64(0, true)) + 24);
+    assert.deepEqual(back.metadata, { format: "pt" });
+    const n = Number(new DataView(bytes.buffer).getBigUint64(0, true));
+    assert.deepEqual(JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n))).__metadata__, { format: "pt", "torchlet.tied": "{\"enc.weight\":\"dec.weight\"}" });
+    assert.equal(bytes.length, 8 + n + 24);
     assert.equal(back.tensors.get("enc.weight")!.storage, back.tensors.get("dec.weight")!.storage);
   });
 

@@ -63,17 +63,27 @@ export function histogram(values: ArrayLike<number>, bins = 40): { lo: number; h
 /** A histogram of the finite values (NaN and Inf are counted in the title). */
 export function histogramSvg(values: ArrayLike<number>, title: string, options: { bins?: number; color?: string } = {}): string {
   const { lo, hi, counts } = histogram(values, options.bins ?? 40);
+  const [, , finite] = finiteRange(values);
+  return histogramCountsSvg({ lo, hi, counts }, values.length, values.length - finite, title, options);
+}
+
+/**
+ * A histogram from bin counts already made (e.g. streamed over a file): `n` elements in all, `bad`
+ * of them NaN or Inf.
+ */
+export function histogramCountsSvg(
+  h: { lo: number; hi: number; counts: readonly number[] }, n: number, bad: number, title: string, options: { color?: string } = {},
+): string {
+  const { lo, hi, counts } = h;
   const top = Math.max(1, ...counts);
   const bw = plotW / counts.length;
   const bars = counts.map((c, i) => {
     const h = (c / top) * plotH;
     return c === 0 ? "" : `<rect x="${(LEFT + i * bw).toFixed(2)}" y="${(TOP + plotH - h).toFixed(2)}" width="${Math.max(0.5, bw - 0.5).toFixed(2)}" height="${h.toFixed(2)}" fill="${options.color ?? "#1f77b4"}"/>`;
   }).join("");
-  const [, , finite] = finiteRange(values);
-  const bad = values.length - finite;
   const labels = text(LEFT, H - BOTTOM + 14, num(lo), "start") + text(W - RIGHT, H - BOTTOM + 14, num(hi), "end")
     + text(LEFT - 4, TOP + 8, String(top), "end") + text(LEFT - 4, H - BOTTOM, "0", "end");
-  return frame("histogram", `${title} (n=${values.length}${bad ? `, ${bad} NaN/Inf` : ""})`, axes + bars + labels);
+  return frame("histogram", `${title} (n=${n}${bad ? `, ${bad} NaN/Inf` : ""})`, axes + bars + labels);
 }
 
 /** Averages blocks of a rows×cols matrix so the picture has at most `max` cells a side. */

@@ -8,10 +8,13 @@ import { DType } from "../core/dtype.ts";
 import { FormatError, ValueError } from "../errors.ts";
 import type { PickleCallable, PickleHooks } from "./pickle.ts";
 import { Pickler, isTuple, unpickle } from "./pickle.ts";
+import { LazyStorage, storageNumel } from "./lazy.ts";
 import type { RawStorage, RawTensor } from "./raw.ts";
-import { asBytes, checkViewFits, decodeElements, encodeElements, isRawTensor, maxDepth } from "./raw.ts";
+import { checkViewFits, encodeElements, isRawTensor, maxDepth } from "./raw.ts";
+import type { AnyByteSource, ByteSource } from "./source.ts";
+import { bytesSource } from "./source.ts";
 import type { ZipReader } from "./zip.ts";
-import { looksLikeZip, openZip, writeZip } from "./zip.ts";
+import { checkZipNames, concatChunks, crc32, looksLikeZip, openZip, zipBytes, zipChunks } from "./zip.ts";
 
 /** A value torch.save can hold: tensors, dicts (Map = OrderedDict), lists, scalars, nested. */
 export type PtValue =
@@ -32,19 +35,63 @@ const maxVersion = 10;
 
 interface StorageType extends PickleCallable { dtype: DType }
 
-/** Reads a torch.save archive into plain values; throws FormatError naming `name` and the problem. */
-export function readPt(input: Uint8Array | ArrayBuffer, name = "<bytes>"): PtValue {
-  const bytes = asBytes(input);
-  if (!looksLikeZip(bytes)) {
-    throw new FormatError(`${name}: not a zip archive. torchlet reads the format torch.save has written since PyTorch 1.6; ` +
+/** Options of readPt. */
+export interface ReadPtOptions {
+  /**
+   * Where tensor bytes are read from when used (default: `source`). The header parse may run over
+   * a prefetching copy of an asynchronous source; its storages then read from the real one.
+   */
+  target?: AnyByteSource;
+}
+
+/**
+ * Reads a torch.save archive into plain values; throws FormatError naming the file and the
+ * problem. Only the directory, the small records and the pickle are read: each storage is a
+ * LazyStorage that reads its bytes when first used.
+ */
+export function readPt(input: Uint8Array | ArrayBuffer | ByteSource, name?: string, options: ReadPtOptions = {}): PtValue {
+  const source = input instanceof Uint8Array || input instanceof ArrayBuffer ? bytesSource(input, name) : input;
+  if (!looksLikeZip(source.read(0, Math.min(4, source.size)))) {
+    throw new FormatError(`${source.name}: not a zip archive. torchlet reads the format torch.save has written since PyTorch 1.6; ` +
       `a legacy file (_use_new_zipfile_serialization=False) must be re-saved with torch.save in PyTorch >= 1.6`);
   }
-  const zip = openZip(bytes, name);
-  const prefix = archivePrefix(zip, name);
-  checkVersion(zip, prefix, name);
-  const bigEndian = readByteOrder(zip, prefix, name);
+  const zip = openZip(source);
+  const fileName = source.name;
+  const prefix = archivePrefix(zip, fileName);
+  checkVersion(zip, prefix, fileName);
+  const bigEndian = readByteOrder(zip, prefix, fileName);
   const pkl = zip.read(zip.entries.get(`${prefix}/data.pkl`)!);
-  return unpickle(pkl, name, torchHooks(zip, prefix, name, bigEndian)) as PtValue;
+  const ctx: StorageContext = { zip, prefix, name: fileName, bigEndian, storages: new Map(), target: options.target ?? source };
+  return checkResult(unpickle(pkl, fileName, torchHooks(ctx)), fileName);
+}
+
+/**
+ * The unpickled value, checked to hold only the documented types (tensors, dicts with scalar
+ * keys, lists, scalars, strings, bytes): an allow-listed callable or a bare storage returned as
+ * data, or a tensor used as a dict key, is refused rather than handed out as an internal record.
+ */
+function checkResult(value: unknown, name: string): PtValue {
+  const seen = new Set<object>();
+  const walk = (v: unknown, depth: number): void => {
+    if (v === null || ["number", "string", "boolean", "bigint"].includes(typeof v) || v instanceof Uint8Array) return;
+    if (typeof v !== "object") throw new FormatError(`${name}: the pickle holds a ${typeof v}, which a weights file cannot hold`);
+    if (isRawTensor(v) || seen.has(v)) return;
+    if (depth > maxDepth) throw new FormatError(`${name}: containers are nested more than ${maxDepth} deep`);
+    seen.add(v);
+    if (Array.isArray(v)) {
+      for (const item of v) walk(item, depth + 1);
+    } else if (v instanceof Map) {
+      for (const [k, item] of v) {
+        if (typeof k === "object" && k !== null) throw new FormatError(`${name}: a dict key is a ${isRawTensor(k) ? "tensor" : "container"}; keys must be strings, numbers, booleans or None`);
+        walk(item, depth + 1);
+      }
+    } else {
+      const what = typeof (v as PickleCallable).pickleName === "string" ? `the global '${(v as PickleCallable).pickleName}'` : "a storage or object";
+      throw new FormatError(`${name}: the pickle returns ${what} as data; a weights file holds only tensors, dicts, lists and scalars`);
+    }
+  };
+  walk(value, 0);
+  return value as PtValue;
 }
 
 function archivePrefix(zip: ZipReader, name: string): string {
@@ -91,8 +138,8 @@ function callable(pickleName: string, name: string, call: (args: readonly unknow
   };
 }
 
-function torchHooks(zip: ZipReader, prefix: string, name: string, bigEndian: boolean): PickleHooks {
-  const storages = new Map<string, RawStorage>();
+function torchHooks(ctx: StorageContext): PickleHooks {
+  const name = ctx.name;
   const allowed = new Map<string, PickleCallable>([
     ["collections.OrderedDict", callable("collections.OrderedDict", name, orderedDict)],
     ["collections.Counter", callable("collections.Counter", name, counter)],
@@ -113,7 +160,7 @@ function torchHooks(zip: ZipReader, prefix: string, name: string, bigEndian: boo
       }
       return g;
     },
-    persistentLoad: (pid) => loadStorage(pid, { zip, prefix, name, bigEndian, storages }),
+    persistentLoad: (pid) => loadStorage(pid, ctx),
     // OrderedDict carries `_metadata` (module versions) as instance state; torchlet has no use for it
     build: (target, state) => target instanceof Map && state instanceof Map,
   };
@@ -131,10 +178,10 @@ function counter(args: readonly unknown[]): Map<unknown, unknown> {
 }
 
 interface StorageContext {
-  zip: ZipReader; prefix: string; name: string; bigEndian: boolean; storages: Map<string, RawStorage>;
+  zip: ZipReader; prefix: string; name: string; bigEndian: boolean; storages: Map<string, LazyStorage>; target: AnyByteSource;
 }
 
-function loadStorage(pid: unknown, ctx: StorageContext): RawStorage {
+function loadStorage(pid: unknown, ctx: StorageContext): LazyStorage {
   const { zip, prefix, name, storages } = ctx;
   if (!isTuple(pid) || pid.length !== 5 || pid[0] !== "storage") {
     throw new FormatError(`${name}: a persistent id is not ('storage', type, key, location, numel); only storages may be loaded`);
@@ -157,8 +204,13 @@ function loadStorage(pid: unknown, ctx: StorageContext): RawStorage {
   if (entry.size < count * dtype.itemsize) {
     throw new FormatError(`${name}: storage '${key}' claims ${count} ${dtype} elements (${count * dtype.itemsize} bytes) but its record has ${entry.size} bytes`);
   }
-  const data = decodeElements(zip.read(entry), dtype, count, ctx.bigEndian);
-  const storage = { dtype, data };
+  const start = zip.dataStart(entry);
+  const stored = entry.method === 0;
+  const storage = new LazyStorage(dtype, count, {
+    source: ctx.target, offset: start, length: stored ? count * dtype.itemsize : entry.compressedSize, bigEndian: ctx.bigEndian,
+    ...(stored ? {} : { inflated: entry.size }),
+  });
+  if (!stored && entry.method !== 8) zip.read(entry);
   storages.set(key, storage);
   return storage;
 }
@@ -172,14 +224,14 @@ function intList(v: unknown, what: string): number[] {
 function rebuildTensor(args: readonly unknown[], name: string): RawTensor {
   if (args.length < 6 || args.length > 7) throw new FormatError(`${name}: _rebuild_tensor_v2 expects 6 or 7 arguments, got ${args.length}`);
   const [storage, offset, size, stride, requiresGrad] = args;
-  if (typeof storage !== "object" || storage === null || !ArrayBuffer.isView((storage as RawStorage).data)) {
+  if (!(storage instanceof LazyStorage)) {
     throw new FormatError(`${name}: _rebuild_tensor_v2 got no storage`);
   }
   const st = storage as RawStorage;
   const shape = intList(size, `${name}: tensor size`);
   const strides = intList(stride, `${name}: tensor stride`);
   if (typeof offset !== "number") throw new FormatError(`${name}: tensor storage offset is not an int`);
-  checkViewFits(shape, strides, offset, st.data.length, `${name}: tensor (the file is corrupt)`);
+  checkViewFits(shape, strides, offset, storageNumel(st), `${name}: tensor (the file is corrupt)`);
   return { dtype: st.dtype, shape, strides, offset, storage: st, requiresGrad: requiresGrad === true };
 }
 
@@ -191,15 +243,37 @@ function rebuildParameter(args: readonly unknown[]): RawTensor {
 
 /** Writes `obj` as torch.save does; torch.load(path, weights_only=True) in PyTorch 1.13 reads it. */
 export function writePt(obj: PtValue): Uint8Array {
+  return concatChunks(ptChunks(obj));
+}
+
+/**
+ * `obj` in torch.save's format as a stream of chunks (zip64 past 4 GiB), for writing to a file
+ * without a whole-file buffer. Everything that can be refused (an unsavable value, a bad view) is
+ * refused by this call, before the first chunk exists.
+ */
+export function ptChunks(obj: PtValue): Iterable<Uint8Array> {
   const w = new PtWriter();
   w.value(obj);
-  const files: Array<[string, Uint8Array]> = [["archive/data.pkl", w.pickler.finish()], ["archive/byteorder", ascii("little")]];
-  for (const [storage, key] of w.storageKeys) files.push([`archive/data/${key}`, encodeElements(storage.data)]);
-  files.push(["archive/version", ascii("3\n")]);
-  return writeZip(files);
+  const files = [zipBytes("archive/data.pkl", w.pickler.finish()), zipBytes("archive/byteorder", ascii("little"))];
+  for (const [storage, key] of w.storageKeys) {
+    // a storage still in its file is read twice (for the CRC, then to write) and never kept
+    const lazy = storage instanceof LazyStorage;
+    const read = (): Uint8Array => encodeElements(lazy ? storage.read() : storage.data);
+    const first = read();
+    files.push({ name: `archive/data/${key}`, size: first.length, crc: crc32(first), chunks: () => [lazy ? read() : first] });
+  }
+  files.push(zipBytes("archive/version", ascii("3\n")));
+  checkZipNames(files);
+  return zipChunks(files);
 }
 
 const ascii = (s: string): Uint8Array => new TextEncoder().encode(s);
+
+/** Refuses a string with a lone surrogate, which UTF-8 cannot hold (it would be silently changed). */
+function checkText(s: string, what: string): string {
+  if (/\p{Cs}/u.test(s)) throw new ValueError(`torch.save: ${what} '${s.replace(/\p{Cs}/gu, "\\u{?}")}' holds a lone surrogate, which UTF-8 cannot encode`);
+  return s;
+}
 
 class PtWriter {
   readonly pickler = new Pickler();
@@ -214,7 +288,7 @@ class PtWriter {
     switch (typeof v) {
       case "boolean": return p.bool(v);
       case "bigint": return p.int(v);
-      case "string": return p.string(v);
+      case "string": return p.string(checkText(v, "a string"));
       case "number": return Number.isSafeInteger(v) && !Object.is(v, -0) ? p.int(v) : p.float(v);
     }
     const seen = this.#memo.get(v);
@@ -253,6 +327,7 @@ class PtWriter {
     p.mark();
     for (const [k, item] of entries) {
       if (typeof k === "object" && k !== null) throw new ValueError("torch.save: dict keys must be strings, numbers, booleans, null or bigints");
+      if (typeof k === "string") checkText(k, "a dict key");
       this.value(k as PtKey);
       this.value(item);
     }
@@ -288,7 +363,7 @@ class PtWriter {
     const p = this.pickler;
     const cls = storageName.get(t.dtype);
     if (cls === undefined || t.storage.dtype !== t.dtype) throw new ValueError(`torch.save: a ${t.dtype} tensor over ${t.storage.dtype} storage cannot be saved`);
-    checkViewFits(t.shape, t.strides, t.offset, t.storage.data.length, "torch.save: tensor", ValueError);
+    checkViewFits(t.shape, t.strides, t.offset, storageNumel(t.storage), "torch.save: tensor", ValueError);
     let key = this.storageKeys.get(t.storage);
     if (key === undefined) this.storageKeys.set(t.storage, (key = String(this.storageKeys.size)));
     p.mark();

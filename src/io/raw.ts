@@ -35,8 +35,9 @@ export const maxDepth = 1000;
 export function isRawTensor(v: unknown): v is RawTensor {
   if (typeof v !== "object" || v === null) return false;
   const r = v as Partial<RawTensor>;
+  // `in`, not a read: reading `data` would load a lazy storage's bytes
   return r.dtype instanceof DType && typeof r.storage === "object" && r.storage !== null &&
-    ArrayBuffer.isView(r.storage.data) && Array.isArray(r.shape) && Array.isArray(r.strides);
+    "data" in r.storage && Array.isArray(r.shape) && Array.isArray(r.strides);
 }
 
 /** Number of elements of a shape (1 for a scalar). */
@@ -121,8 +122,16 @@ export function decodeElements(bytes: Uint8Array, dtype: DType, count: number, b
   // an explicit copy: Buffer.prototype.slice would return a view of Node's shared pool
   const copy = new Uint8Array(count * dtype.itemsize);
   copy.set(bytes.subarray(0, copy.length));
-  if (bigEndian === hostIsLittleEndian) swapBytes(copy, dtype.itemsize);
-  const out = typedView(dtype, copy.buffer, count);
+  return decodeInPlace(copy, dtype, count, bigEndian);
+}
+
+/**
+ * Turns freshly read file bytes (a buffer of its own, starting at byte 0) into elements without
+ * a copy: swaps byte order if needed and maps bool bytes to 0/1.
+ */
+export function decodeInPlace(bytes: Uint8Array, dtype: DType, count: number, bigEndian = false): TypedArray {
+  if (bigEndian === hostIsLittleEndian) swapBytes(bytes, dtype.itemsize);
+  const out = typedView(dtype, bytes.buffer, count);
   if (dtype === DType.bool) {
     // PyTorch stores bools as bytes 0/1; anything else would make `true` unequal to `true`.
     for (let i = 0; i < out.length; i++) if (out[i]! > 1) out[i] = 1;

@@ -7,8 +7,12 @@
 import { DType } from "../core/dtype.ts";
 import type { TypedArray } from "../core/dtype.ts";
 import { FormatError, ValueError } from "../errors.ts";
+import { LazyStorage } from "./lazy.ts";
 import type { RawStorage, RawTensor } from "./raw.ts";
-import { asBytes, coversStorage, decodeElements, encodeElements, isContiguous, numel, packContiguous, rawFromData } from "./raw.ts";
+import { contiguousStrides, coversStorage, encodeElements, isContiguous, numel, packContiguous } from "./raw.ts";
+import type { AnyByteSource, ByteSource } from "./source.ts";
+import { bytesSource } from "./source.ts";
+import { concatChunks } from "./zip.ts";
 
 const toTorchlet: Readonly<Record<string, DType>> = {
   BOOL: DType.bool, U8: DType.uint8, I8: DType.int8, I32: DType.int32, I64: DType.int64,
@@ -32,47 +36,61 @@ export interface SafetensorsContents {
 /** Options of readSafetensors. */
 export interface ReadSafetensorsOptions {
   /**
-   * Re-tie tensors that `writeSafetensors` (or safetensors' `save_model`) stored once: a metadata
-   * entry `alias: kept` whose key is not a tensor and whose value is, loads `alias` as a view of
-   * `kept`'s storage. Default true.
+   * Re-tie tensors stored once: torchlet's own files list their tied names under the metadata key
+   * `torchlet.tied` (not returned as metadata); in other files a metadata entry `alias: kept` whose
+   * key is not a tensor and whose value is (what safetensors' `save_model` writes) loads `alias` as
+   * a view of `kept`'s storage. Default true.
    */
   retie?: boolean;
+  /** Where tensor bytes are read from when used (default: the source parsed). */
+  target?: AnyByteSource;
 }
+
+/** The metadata key under which torchlet records the names of tied tensors stored once. */
+export const tiedKey = "torchlet.tied";
 
 interface Entry { name: string; dtype: DType; shape: number[]; begin: number; end: number }
 
-/** Parses a safetensors file; throws FormatError naming `name` and the problem. */
+/**
+ * Parses a safetensors file from its header alone; throws FormatError naming the file and the
+ * problem. Each tensor is a LazyStorage that reads its bytes when first used.
+ */
 export function readSafetensors(
-  input: Uint8Array | ArrayBuffer, name = "<bytes>", options: ReadSafetensorsOptions = {},
+  input: Uint8Array | ArrayBuffer | ByteSource, name?: string, options: ReadSafetensorsOptions = {},
 ): SafetensorsContents {
-  const bytes = asBytes(input);
-  const { header, dataStart } = readHeader(bytes, name);
-  const metadata = readMetadata(header.__metadata__, name);
+  const source = input instanceof Uint8Array || input instanceof ArrayBuffer ? bytesSource(input, name) : input;
+  const { header, dataStart } = readHeader(source);
+  const fileName = source.name;
+  const metadata = readMetadata(Object.hasOwn(header, "__metadata__") ? header.__metadata__ : undefined, fileName);
   const entries: Entry[] = [];
   for (const key of Object.keys(header)) {
-    if (key !== "__metadata__") entries.push(readEntry(key, header[key], name));
+    if (key !== "__metadata__") entries.push(readEntry(key, header[key], fileName));
   }
-  checkOffsets(entries, bytes.length - dataStart, name);
+  checkOffsets(entries, source.size - dataStart, fileName);
+  const target = options.target ?? source;
   const tensors = new Map<string, RawTensor>();
   for (const e of entries) {
-    const slice = bytes.subarray(dataStart + e.begin, dataStart + e.end);
-    tensors.set(e.name, rawFromData(e.dtype, e.shape, decodeElements(slice, e.dtype, numel(e.shape))));
+    const count = numel(e.shape);
+    const storage = new LazyStorage(e.dtype, count, { source: target, offset: dataStart + e.begin, length: e.end - e.begin, bigEndian: false });
+    tensors.set(e.name, { dtype: e.dtype, shape: e.shape, strides: contiguousStrides(e.shape), offset: 0, storage });
   }
-  if (options.retie ?? true) retie(tensors, metadata);
+  const tied = takeTied(metadata, fileName);
+  if (options.retie ?? true) retie(tensors, tied ?? metadata);
   return { tensors, metadata };
 }
 
-function readHeader(bytes: Uint8Array, name: string): { header: Record<string, unknown>; dataStart: number } {
-  if (bytes.length < 8) throw new FormatError(`${name}: not a safetensors file: ${bytes.length} bytes is shorter than the 8-byte header length`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const n = Number(view.getBigUint64(0, true));
-  if (n > bytes.length - 8) {
-    throw new FormatError(`${name}: the header claims ${n} bytes but the file has only ${bytes.length - 8} after the length; the file is truncated or not safetensors`);
+function readHeader(source: ByteSource): { header: Record<string, unknown>; dataStart: number } {
+  const name = source.name;
+  if (source.size < 8) throw new FormatError(`${name}: not a safetensors file: ${source.size} bytes is shorter than the 8-byte header length`);
+  const head = source.read(0, 8);
+  const n = Number(new DataView(head.buffer, head.byteOffset, 8).getBigUint64(0, true));
+  if (n > source.size - 8) {
+    throw new FormatError(`${name}: the header claims ${n} bytes but the file has only ${source.size - 8} after the length; the file is truncated or not safetensors`);
   }
   if (n > maxHeaderBytes) throw new FormatError(`${name}: header of ${n} bytes exceeds the ${maxHeaderBytes}-byte limit`);
   let header: unknown;
   try {
-    const text = new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(8, 8 + n));
+    const text = new TextDecoder("utf-8", { fatal: true }).decode(source.read(8, n));
     if (!text.startsWith("{")) throw new SyntaxError("the header does not start with '{'");
     header = JSON.parse(text);
   } catch (e) {
@@ -82,6 +100,23 @@ function readHeader(bytes: Uint8Array, name: string): { header: Record<string, u
     throw new FormatError(`${name}: the safetensors header must be a JSON object`);
   }
   return { header: header as Record<string, unknown>, dataStart: 8 + n };
+}
+
+/** Removes torchlet's tie record from the metadata and returns it (alias to kept name). */
+function takeTied(metadata: Record<string, string>, name: string): Record<string, string> | undefined {
+  if (!Object.hasOwn(metadata, tiedKey)) return undefined;
+  const text = metadata[tiedKey]!;
+  delete metadata[tiedKey];
+  let tied: unknown;
+  try {
+    tied = JSON.parse(text);
+  } catch {
+    tied = null;
+  }
+  if (typeof tied !== "object" || tied === null || Array.isArray(tied) || !Object.values(tied).every((v) => typeof v === "string")) {
+    throw new FormatError(`${name}: metadata '${tiedKey}' must be a JSON object of tensor names`);
+  }
+  return Object.fromEntries(Object.entries(tied as Record<string, string>));
 }
 
 function readMetadata(raw: unknown, name: string): Record<string, string> {
@@ -147,43 +182,69 @@ function retie(tensors: Map<string, RawTensor>, metadata: Record<string, string>
 
 /**
  * Writes a safetensors file. Tensors that are the same view of one storage (tied parameters) are
- * stored once under the first name in sorted order, with `__metadata__` entries `other: kept`, as
- * safetensors' `save_model` writes them; other views are written packed, as `force_contiguous`.
+ * stored once under the first name in sorted order, their other names listed in the metadata key
+ * `torchlet.tied`; other views are written packed, as `force_contiguous`.
  */
 export function writeSafetensors(tensors: Map<string, RawTensor>, metadata: Record<string, string> = {}): Uint8Array {
+  return concatChunks(safetensorsChunks(tensors, metadata));
+}
+
+/**
+ * A safetensors file as a stream of chunks, for writing without a whole-file buffer. Names and metadata that cannot be written faithfully
+ * (`__metadata__` as a tensor name, the reserved `torchlet.tied` key, a lone surrogate, which
+ * UTF-8 would silently replace) are refused by this call, before the first chunk exists.
+ */
+export function safetensorsChunks(tensors: Map<string, RawTensor>, metadata: Record<string, string> = {}): Iterable<Uint8Array> {
   const meta: Record<string, string> = Object.fromEntries(Object.entries(metadata));
   for (const [k, v] of Object.entries(meta)) {
     if (typeof v !== "string") throw new ValueError(`writeSafetensors: metadata value of '${k}' must be a string, got ${typeof v}`);
+    checkText(k, "metadata key");
+    checkText(v, `metadata value of '${k}'`);
+    if (k === tiedKey) throw new ValueError(`writeSafetensors: the metadata key '${tiedKey}' is reserved for torchlet's record of tied tensors`);
   }
-  const kept = dropTiedNames(tensors, meta);
+  for (const n of tensors.keys()) {
+    checkText(n, "tensor name");
+    if (n === "__metadata__") throw new ValueError("writeSafetensors: a tensor cannot be named '__metadata__', the format's metadata key");
+  }
+  const tied: Record<string, string> = {};
+  const kept = dropTiedNames(tensors, tied);
+  // the tie record is written when there are ties, or when a user entry would read as a legacy alias
+  const misread = Object.entries(meta).some(([k, v]) => kept.has(v) && !tensors.has(k));
+  if (Object.keys(tied).length > 0 || misread) meta[tiedKey] = JSON.stringify(tied);
   const names = [...kept.keys()].sort((a, b) =>
     kept.get(b)!.dtype.itemsize - kept.get(a)!.dtype.itemsize || (a < b ? -1 : a > b ? 1 : 0));
   const header: Record<string, unknown> = {};
   if (Object.keys(meta).length > 0) header.__metadata__ = meta;
-  const chunks: Uint8Array[] = [];
   let pos = 0;
   for (const n of names) {
     const t = kept.get(n)!;
     const code = fromTorchlet.get(t.dtype);
     if (code === undefined) throw new ValueError(`writeSafetensors: tensor '${n}' has dtype ${t.dtype}, which safetensors cannot store`);
-    const bytes = encodeElements(packed(t));
-    header[n] = { dtype: code, shape: t.shape, data_offsets: [pos, pos + bytes.length] };
-    chunks.push(bytes);
-    pos += bytes.length;
+    const size = numel(t.shape) * t.dtype.itemsize;
+    // defineProperty: a tensor named "__proto__" is a key like any other
+    Object.defineProperty(header, n, { value: { dtype: code, shape: t.shape, data_offsets: [pos, pos + size] }, enumerable: true });
+    pos += size;
   }
-  return assemble(header, chunks, pos);
+  // tensor bytes are produced one tensor at a time, as the stream is consumed
+  return (function* () {
+    yield headerBytes(header);
+    for (const n of names) yield encodeElements(packed(kept.get(n)!));
+  })();
+}
+
+function checkText(s: string, what: string): void {
+  const at = s.search(/\p{Cs}/u);
+  if (at >= 0) throw new ValueError(`writeSafetensors: ${what} '${s.slice(0, at)}…' holds a lone surrogate at index ${at}, which UTF-8 cannot encode`);
 }
 
 function packed(t: RawTensor): TypedArray {
-  return coversStorage(t) ? t.storage.data : packContiguous(t);
+  // a storage still in its file is read for the write and not kept
+  const st = t.storage instanceof LazyStorage ? { dtype: t.storage.dtype, data: t.storage.read() } : t.storage;
+  const view = { ...t, storage: st };
+  return coversStorage(view) ? st.data : packContiguous(view);
 }
 
-function sameView(a: RawTensor, b: RawTensor): boolean {
-  return a.storage === b.storage && a.offset === b.offset && a.dtype === b.dtype &&
-    a.shape.length === b.shape.length && a.shape.every((s, i) => s === b.shape[i] && a.strides[i] === b.strides[i]);
-}
-
-/** Keeps one name per tied group and records the others in `meta` (without overriding user keys). */
+/** Keeps one name per tied group and records the others in `meta` (alias to kept name). */
 function dropTiedNames(tensors: Map<string, RawTensor>, meta: Record<string, string>): Map<string, RawTensor> {
   const byStorage = new Map<RawStorage, string[]>();
   for (const [n, t] of tensors) {
@@ -193,32 +254,30 @@ function dropTiedNames(tensors: Map<string, RawTensor>, meta: Record<string, str
   const out = new Map(tensors);
   for (const names of byStorage.values()) {
     names.sort();
-    for (let i = 0; i < names.length; i++) {
-      const t = out.get(names[i]!);
-      if (t === undefined || !isContiguous(t)) continue;
-      for (const other of names.slice(i + 1)) {
-        if (!out.has(other) || !sameView(t, tensors.get(other)!)) continue;
-        out.delete(other);
-        if (!Object.hasOwn(meta, other)) meta[other] = names[i]!;
+    // one pass per storage, keyed by the view: linear even when a million names share a storage
+    const firstByView = new Map<string, string>();
+    for (const n of names) {
+      const t = tensors.get(n)!;
+      if (!isContiguous(t)) continue;
+      const view = `${t.dtype.name}|${t.offset}|${t.shape.join(",")}|${t.strides.join(",")}`;
+      const first = firstByView.get(view);
+      if (first === undefined) {
+        firstByView.set(view, n);
+      } else {
+        out.delete(n);
+        Object.defineProperty(meta, n, { value: first, enumerable: true });
       }
     }
   }
   return out;
 }
 
-function assemble(header: Record<string, unknown>, chunks: Uint8Array[], dataBytes: number): Uint8Array {
-  let json = JSON.stringify(header);
-  const jsonBytes = new TextEncoder().encode(json);
+function headerBytes(header: Record<string, unknown>): Uint8Array {
+  const json = new TextEncoder().encode(JSON.stringify(header));
   // pad with spaces so the data section starts 8-byte aligned, as the safetensors library does
-  const padded = jsonBytes.length + ((8 - (jsonBytes.length % 8)) % 8);
-  json += " ".repeat(padded - jsonBytes.length);
-  const out = new Uint8Array(8 + padded + dataBytes);
+  const padded = json.length + ((8 - (json.length % 8)) % 8);
+  const out = new Uint8Array(8 + padded).fill(0x20);
   new DataView(out.buffer).setBigUint64(0, BigInt(padded), true);
-  out.set(new TextEncoder().encode(json), 8);
-  let pos = 8 + padded;
-  for (const c of chunks) {
-    out.set(c, pos);
-    pos += c.length;
-  }
+  out.set(json, 8);
   return out;
 }

@@ -4,9 +4,15 @@
  */
 import type { Tensor } from "../tensor.ts";
 import { FormatError, ValueError } from "../errors.ts";
+import type { Checkpoint, ShardIndex } from "./checkpoint.ts";
+import { readCheckpoint, readCheckpointAsync, readSharded } from "./checkpoint.ts";
+import { LazyStorage } from "./lazy.ts";
 import { readPt, writePt } from "./pt.ts";
 import type { RawTensor } from "./raw.ts";
+import { isRawTensor } from "./raw.ts";
 import { readSafetensors, writeSafetensors } from "./safetensors.ts";
+import type { AnyByteSource, ByteSource } from "./source.ts";
+import { blobSource, bytesSource, isAsyncSource, parseAsync } from "./source.ts";
 import type { LoadOptions, LoadValue, SaveValue } from "./tensor-adapter.ts";
 import { toRaw, toRawTree, toTensors } from "./tensor-adapter.ts";
 
@@ -34,7 +40,8 @@ export function deserialize<T = LoadValue>(bytes: Uint8Array | ArrayBuffer, opti
 /** Tensors by name, as a Map or a plain object. */
 export type NamedTensors = ReadonlyMap<string, Tensor> | { readonly [name: string]: Tensor };
 
-function rawMap(tensors: NamedTensors): Map<string, RawTensor> {
+/** Tensors by name as the byte layer's records (for the writers). */
+export function rawMap(tensors: NamedTensors): Map<string, RawTensor> {
   const entries = tensors instanceof Map ? [...tensors.entries()] : Object.entries(tensors);
   return new Map(entries.map(([k, t]) => {
     if (typeof t !== "object" || t === null || !("storage" in t)) throw new ValueError(`saveSafetensors: '${k}' is not a tensor`);
@@ -77,52 +84,75 @@ export function deserializeSafetensors(bytes: Uint8Array | ArrayBuffer, options:
   return deserializeSafetensorsFile(bytes, options).tensors;
 }
 
-/** A parsed `model.safetensors.index.json`: shard file by tensor name. */
-export interface ShardIndex {
-  weightMap: Map<string, string>;
-  metadata: Record<string, unknown>;
-}
-
-/** Parses and checks a sharded-checkpoint index; shard names must be plain file names. */
-export function parseShardIndex(text: string, name = "model.safetensors.index.json"): ShardIndex {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new FormatError(`${name}: not valid JSON: ${(e as Error).message}`);
-  }
-  const map = (json as { weight_map?: unknown } | null)?.weight_map;
-  if (typeof map !== "object" || map === null || Array.isArray(map)) throw new FormatError(`${name}: no "weight_map" object`);
-  const weightMap = new Map<string, string>();
-  for (const [k, v] of Object.entries(map)) {
-    // the index is untrusted too: a shard name like "../x" must not reach outside the folder
-    if (typeof v !== "string" || v === "" || v.includes("/") || v.includes("\\") || v === "." || v === "..") {
-      throw new FormatError(`${name}: weight_map entry '${k}' names '${String(v)}', which is not a file name in the index's folder`);
-    }
-    weightMap.set(k, v);
-  }
-  const metadata = (json as { metadata?: unknown }).metadata;
-  return { weightMap, metadata: typeof metadata === "object" && metadata !== null ? metadata as Record<string, unknown> : {} };
-}
-
 /**
  * Loads a sharded checkpoint from its index and a reader of shard bytes, as one state dict.
  * Every name in the index must be found in the shard it names.
  */
 export function deserializeSharded(
-  index: ShardIndex, readShard: (file: string) => Uint8Array, options: SafetensorsLoadOptions = {},
+  index: ShardIndex, readShard: (file: string) => Uint8Array | ByteSource, options: SafetensorsLoadOptions = {},
 ): Map<string, Tensor> {
-  const out = new Map<string, Tensor>();
-  const missing: string[] = [];
-  for (const file of new Set(index.weightMap.values())) {
-    const shard = deserializeSafetensors(readShard(file), { ...options, name: file });
-    for (const [k, file2] of index.weightMap) {
-      if (file2 !== file) continue;
-      const t = shard.get(k);
-      if (t === undefined) missing.push(`'${k}' (in ${file})`);
-      else out.set(k, t);
-    }
+  const raw = readSharded(index, (file) => {
+    const bytes = readShard(file);
+    return readCheckpoint(bytes instanceof Uint8Array ? bytesSource(bytes, file) : bytes);
+  }, options.name ?? "sharded checkpoint");
+  return toTensors(raw.tensors, options) as Map<string, Tensor>;
+}
+
+/** What the asynchronous loaders accept: a fetch Response, a Blob or File, bytes, or a byte source. */
+export type AsyncInput = Response | Blob | ArrayBuffer | Uint8Array | AnyByteSource;
+
+async function asyncSource(input: AsyncInput, name: string | undefined): Promise<AnyByteSource> {
+  if (input instanceof Uint8Array || input instanceof ArrayBuffer) return bytesSource(input, name);
+  if (typeof (input as AnyByteSource).read === "function" && typeof (input as AnyByteSource).size === "number") return input as AnyByteSource;
+  if (typeof Response !== "undefined" && input instanceof Response) {
+    if (!input.ok) throw new FormatError(`${name ?? input.url}: HTTP ${input.status} ${input.statusText}`);
+    return blobSource(await input.blob(), name ?? input.url);
   }
-  if (missing.length > 0) throw new FormatError(`${options.name ?? "sharded checkpoint"}: tensors listed in the index are missing from their shards: ${missing.join(", ")}`);
-  return out;
+  return blobSource(input as Blob, name);
+}
+
+/** Parses headers from any source, then reads every storage without blocking. */
+async function readAllAsync<T>(input: AsyncInput, name: string | undefined, parse: (s: ByteSource, target: AnyByteSource) => T): Promise<T> {
+  const source = await asyncSource(input, name);
+  const value = isAsyncSource(source) ? await parseAsync(source, (s) => parse(s, source)) : parse(source, source);
+  const storages = new Set<LazyStorage>();
+  const seen = new Set<object>();
+  const walk = (v: unknown): void => {
+    if (typeof v !== "object" || v === null || seen.has(v) || ArrayBuffer.isView(v)) return;
+    seen.add(v);
+    if (isRawTensor(v)) {
+      if (v.storage instanceof LazyStorage) storages.add(v.storage);
+      return;
+    }
+    for (const x of v instanceof Map ? v.values() : Object.values(v)) walk(x);
+  };
+  walk(value);
+  for (const st of storages) await st.readAsync(true);
+  return value;
+}
+
+/**
+ * torch.load without blocking, for browsers and servers: from a `fetch` Response, a Blob or File
+ * (read by slices, never whole), or bytes.
+ * @example const sd = await deserializeAsync(await fetch("mlp.pt"));
+ */
+export async function deserializeAsync<T = LoadValue>(input: AsyncInput, options: DeserializeOptions = {}): Promise<T> {
+  const raw = await readAllAsync(input, options.name, (s, target) => readPt(s, undefined, { target }));
+  return toTensors(raw, { ...options, lazy: false }) as T;
+}
+
+/** safetensors without blocking, from a Response, a Blob or File, or bytes, with its metadata. */
+export async function deserializeSafetensorsAsync(input: AsyncInput, options: SafetensorsLoadOptions = {}): Promise<SafetensorsFile> {
+  const { tensors, metadata } = await readAllAsync(input, options.name, (s, target) =>
+    readSafetensors(s, undefined, { target, ...(options.retie === undefined ? {} : { retie: options.retie }) }));
+  return { tensors: toTensors(tensors, { ...options, lazy: false }) as Map<string, Tensor>, metadata };
+}
+
+/**
+ * The named tensors of a checkpoint in a Blob or File (a .pt archive or a safetensors file), from
+ * its headers alone: the tensor table is there at once; each tensor's bytes are read when asked
+ * (`storage.readAsync()`), so a file of any size never has to fit in memory.
+ */
+export function openCheckpoint(file: Blob, name?: string): Promise<Checkpoint> {
+  return readCheckpointAsync(blobSource(file, name));
 }

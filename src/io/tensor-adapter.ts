@@ -12,6 +12,7 @@ import { FormatError, ValueError } from "../errors.ts";
 import type { PtValue } from "./pt.ts";
 import type { RawStorage, RawTensor } from "./raw.ts";
 import { isRawTensor, maxDepth } from "./raw.ts";
+import { LazyStorage } from "./lazy.ts";
 
 /** What `save`/`serialize` accept: tensors, Maps (saved as OrderedDict), plain objects, arrays, scalars, nested. */
 export type SaveValue =
@@ -27,14 +28,30 @@ export type LoadValue =
 export interface LoadOptions {
   /** Convert float16 and bfloat16 tensors to float32 (storage-wise, so shared views stay shared). */
   halfToFloat?: boolean;
+  /**
+   * Leave tensor bytes in the file until each tensor is first used (the file is kept open until
+   * then). `module.loadStateDict` from a lazy dict reads one tensor at a time, so loading a model
+   * needs about the model's memory plus its largest tensor. Default false: read every tensor now.
+   */
+  lazy?: boolean;
 }
 
-function widenStorage(s: RawStorage | Storage): Storage {
-  const bits = s.data as Uint16Array;
+function widen(dtype: DType, bits: Uint16Array): Float32Array {
   const out = new Float32Array(bits.length);
-  const f = s.dtype === DType.float16 ? halfToNumber : bfloat16ToNumber;
+  const f = dtype === DType.float16 ? halfToNumber : bfloat16ToNumber;
   for (let i = 0; i < bits.length; i++) out[i] = f(bits[i]!);
-  return { data: out, dtype: DType.float32 };
+  return out;
+}
+
+/** The Tensor storage for a file's storage: lazy or read now, widened to float32 if asked. */
+function convertStorage(s: RawStorage, options: LoadOptions): Storage {
+  const half = options.halfToFloat === true && (s.dtype === DType.float16 || s.dtype === DType.bfloat16);
+  if (s instanceof LazyStorage) {
+    if (options.lazy) return half ? new LazyStorage(DType.float32, s.numel, () => widen(s.dtype, s.read() as Uint16Array)) : s;
+    const data = s.read();
+    return { data: half ? widen(s.dtype, data as Uint16Array) : data, dtype: half ? DType.float32 : s.dtype };
+  }
+  return half ? { data: widen(s.dtype, s.data as Uint16Array), dtype: DType.float32 } : s;
 }
 
 /** Rebuilds Tensors from a loaded tree; walks each object once, so shared and cyclic trees are fine. */
@@ -42,9 +59,9 @@ export function toTensors(value: PtValue, options: LoadOptions & { name?: string
   const done = new Map<object, LoadValue>();
   const storages = new Map<RawStorage, Storage>();
   const storageOf = (s: RawStorage): Storage => {
-    if (!options.halfToFloat || (s.dtype !== DType.float16 && s.dtype !== DType.bfloat16)) return s;
-    if (!storages.has(s)) storages.set(s, widenStorage(s));
-    return storages.get(s)!;
+    let out = storages.get(s);
+    if (out === undefined) storages.set(s, (out = convertStorage(s, options)));
+    return out;
   };
   const walk = (v: unknown, depth: number): LoadValue => {
     if (typeof v !== "object" || v === null || v instanceof Uint8Array) return v as LoadValue;

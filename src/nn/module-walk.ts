@@ -1,5 +1,5 @@
 /** Walks over a module tree: named members, the state dict's entries and the load plan. */
-import type { Tensor } from "../tensor.ts";
+import { Tensor } from "../tensor.ts";
 import { sameShape } from "../core/shape.ts";
 import { Module, STATE } from "./module.ts";
 import { UninitializedParameter } from "./parameter.ts";
@@ -76,8 +76,9 @@ export function planLoad(m: Module, source: ReadonlyMap<string, Tensor>): LoadPl
     expected.add(e.key);
     const value = source.get(e.key);
     if (value === undefined) { plan.missingKeys.push(e.key); continue; }
-    if (!(typeof value === "object" && value !== null && "shape" in value && "copy_" in value)) {
-      plan.errors.push(`While copying the parameter named "${e.key}", expected torch.Tensor or Tensor-like object from checkpoint but received ${typeof value}`);
+    // only real tensors: an object that merely has `shape` and `copy_` would be copied as NaN
+    if (!(value instanceof Tensor)) {
+      plan.errors.push(`While copying the parameter named "${e.key}", expected torch.Tensor or Tensor-like object from checkpoint but received ${value === null ? "null" : typeof value === "object" ? (Object.getPrototypeOf(value) as { constructor?: { name?: string } } | null)?.constructor?.name ?? "object" : typeof value}`);
       continue;
     }
     if (!(e.tensor instanceof UninitializedParameter) && !sameShape(value.shape, e.tensor.shape)) {

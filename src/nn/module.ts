@@ -306,7 +306,12 @@ export abstract class Module {
         if (current instanceof UninitializedParameter) {
           setRegistered(owner, name, "parameters", current.materialize(value.shape));
         }
+        // a tensor still in its file is read for the copy and released again: one tensor at a time
+        // (io's LazyStorage, recognised by shape so that nn does not import the file layer)
+        const st = value.storage as { loaded?: boolean; release?: () => void };
+        const lazy = st.loaded === false && typeof st.release === "function" ? st : null;
         owner[STATE][kind].get(name)!.copy_(value);
+        lazy?.release!();
       }
     });
     return { missingKeys: plan.missingKeys, unexpectedKeys: plan.unexpectedKeys };

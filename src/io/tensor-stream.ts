@@ -1,0 +1,204 @@
+/**
+ * Statistics of file tensors, streamed: a tensor's elements arrive in chunks read straight from
+ * the file (contiguous tensors) or walked over its storage (views), as float64 numbers in
+ * row-major order. An expanded view (stride 0) is walked over its distinct elements with a weight,
+ * so its statistics cost what its storage costs, not what its shape claims.
+ */
+import { DType } from "../core/dtype.ts";
+import type { TypedArray } from "../core/dtype.ts";
+import { bfloat16ToNumber, halfToNumber } from "../core/half.ts";
+import { FormatError } from "../errors.ts";
+import type { ByteRange } from "./lazy.ts";
+import { LazyStorage, storageNumel } from "./lazy.ts";
+import type { RawTensor } from "./raw.ts";
+import { isContiguous, numel } from "./raw.ts";
+import { isAsyncSource } from "./source.ts";
+
+/** A chunk of elements; each stands for `weight` elements of the tensor (repeats of an expanded view). */
+export interface Chunk {
+  values: Float64Array;
+  weight: number;
+}
+
+/** Elements per chunk: 8 MiB of float64 numbers. */
+export const chunkElements = 1 << 20;
+
+/** Decodes `count` file elements of `dtype` into numbers. */
+function toNumbers(src: TypedArray, dtype: DType, out: Float64Array): void {
+  const n = out.length;
+  if (dtype === DType.float16) for (let i = 0; i < n; i++) out[i] = halfToNumber(src[i] as number);
+  else if (dtype === DType.bfloat16) for (let i = 0; i < n; i++) out[i] = bfloat16ToNumber(src[i] as number);
+  else if (src instanceof BigInt64Array) for (let i = 0; i < n; i++) out[i] = Number(src[i]!);
+  else out.set(src as ArrayLike<number>);
+}
+
+/**
+ * The view with its stride-0 dims taken out, and how many times each remaining element repeats;
+ * null when the view still covers more elements than its storage holds (overlapping strides),
+ * whose walk could cost far more than the file.
+ */
+export function distinctView(t: RawTensor): { shape: number[]; strides: number[]; weight: number } | null {
+  const shape: number[] = [], strides: number[] = [];
+  let weight = 1;
+  for (let i = 0; i < t.shape.length; i++) {
+    if (t.strides[i] === 0 && t.shape[i]! > 1) weight *= t.shape[i]!;
+    else { shape.push(t.shape[i]!); strides.push(t.strides[i]!); }
+  }
+  if (shape.includes(0)) return { shape, strides, weight: 0 };
+  return numel(shape) <= Math.max(storageNumel(t.storage), 1) ? { shape, strides, weight } : null;
+}
+
+/** Contiguous, stored bytes in a synchronous or asynchronous file: read range by range. */
+function fileRange(t: RawTensor): { source: ByteRange; start: number } | null {
+  const st = t.storage;
+  if (!(st instanceof LazyStorage) || st.loaded || typeof st.from === "function" || st.from.inflated !== undefined || st.from.bigEndian) return null;
+  if (!isContiguous(t)) return null;
+  return { source: st.from, start: st.from.offset + t.offset * t.dtype.itemsize };
+}
+
+function* walkView(data: TypedArray, dtype: DType, offset: number, shape: number[], strides: number[], weight: number): Generator<Chunk> {
+  const n = numel(shape);
+  const index = new Array<number>(shape.length).fill(0);
+  let pos = offset;
+  for (let done = 0; done < n;) {
+    const m = Math.min(chunkElements, n - done);
+    const raw = dtype.alloc(m) as unknown as { [i: number]: number | bigint };
+    for (let i = 0; i < m; i++) {
+      raw[i] = data[pos]!;
+      for (let d = shape.length - 1; d >= 0; d--) {
+        pos += strides[d]!;
+        if (++index[d]! < shape[d]!) break;
+        pos -= strides[d]! * shape[d]!;
+        index[d] = 0;
+      }
+    }
+    const values = new Float64Array(m);
+    toNumbers(raw as unknown as TypedArray, dtype, values);
+    yield { values, weight };
+    done += m;
+  }
+}
+
+function decodeChunk(bytes: Uint8Array, dtype: DType): Float64Array {
+  const own = bytes.byteOffset % dtype.itemsize === 0 ? bytes : bytes.slice();
+  const count = own.length / dtype.itemsize;
+  const typed = dtype === DType.float16 || dtype === DType.bfloat16 ? new Uint16Array(own.buffer, own.byteOffset, count)
+    : new (dtype.alloc(0).constructor as new (b: ArrayBufferLike, o: number, n: number) => TypedArray)(own.buffer, own.byteOffset, count);
+  const out = new Float64Array(count);
+  toNumbers(typed, dtype, out);
+  if (dtype === DType.bool) for (let i = 0; i < count; i++) if (out[i]! > 1) out[i] = 1;
+  return out;
+}
+
+/**
+ * The elements of a tensor as chunks, reading a contiguous tensor of a synchronous file range by
+ * range (memory: one chunk) and walking other views over their storage (memory: the storage).
+ * Yields nothing for a view whose strides overlap (see `distinctView`).
+ */
+export function* tensorChunks(t: RawTensor): Generator<Chunk> {
+  const total = numel(t.shape);
+  if (total === 0) return;
+  const range = fileRange(t);
+  if (range !== null && !isAsyncSource(range.source.source)) {
+    const src = range.source.source;
+    const size = t.dtype.itemsize;
+    for (let done = 0; done < total;) {
+      const m = Math.min(chunkElements, total - done);
+      const bytes = src.read(range.start + done * size, m * size);
+      if (bytes.length !== m * size) throw new FormatError(`${src.name}: the file changed or was truncated after it was opened`);
+      yield { values: decodeChunk(bytes, t.dtype), weight: 1 };
+      done += m;
+    }
+    return;
+  }
+  const view = distinctView(t);
+  if (view === null || view.weight === 0) return;
+  const data = t.storage instanceof LazyStorage ? t.storage.read() : t.storage.data;
+  yield* walkView(data, t.dtype, t.offset, view.shape, view.strides, view.weight);
+}
+
+/** tensorChunks for any source, a Blob included: each range is awaited. */
+export async function* tensorChunksAsync(t: RawTensor): AsyncGenerator<Chunk> {
+  const range = fileRange(t);
+  if (range === null || !isAsyncSource(range.source.source)) {
+    if (t.storage instanceof LazyStorage && !t.storage.loaded) await t.storage.readAsync(true);
+    yield* tensorChunks(t);
+    if (t.storage instanceof LazyStorage) t.storage.release();
+    return;
+  }
+  const src = range.source.source;
+  const total = numel(t.shape), size = t.dtype.itemsize;
+  for (let done = 0; done < total;) {
+    const m = Math.min(chunkElements, total - done);
+    yield { values: decodeChunk(await src.read(range.start + done * size, m * size), t.dtype), weight: 1 };
+    done += m;
+  }
+}
+
+/** Streaming min, max, mean, std (unbiased), NaN and Inf counts over weighted chunks. */
+export class StatsAccumulator {
+  count = 0;
+  mean = 0;
+  m2 = 0;
+  min = Infinity;
+  max = -Infinity;
+  nan = 0;
+  inf = 0;
+  zeros = 0;
+  sumSquares = 0;
+
+  /** Adds a chunk (Chan's parallel merge of the chunk's own mean and squared deviations). */
+  add({ values, weight }: Chunk): void {
+    let n = 0, mean = 0, m2 = 0, min = this.min, max = this.max, nan = 0, inf = 0, zeros = 0, sq = 0;
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i]!;
+      if (v !== v) { nan++; continue; }
+      if (v === Infinity || v === -Infinity) { inf++; continue; }
+      if (v === 0) zeros++;
+      if (v < min) min = v;
+      if (v > max) max = v;
+      sq += v * v;
+      n++;
+      const d = v - mean;
+      mean += d / n;
+      m2 += d * (v - mean);
+    }
+    this.min = min;
+    this.max = max;
+    this.nan += nan * weight;
+    this.inf += inf * weight;
+    this.zeros += zeros * weight;
+    this.sumSquares += sq * weight;
+    if (n === 0) return;
+    const nb = n * weight, na = this.count, total = na + nb;
+    const delta = mean - this.mean;
+    this.mean += (delta * nb) / total;
+    this.m2 += m2 * weight + (delta * delta * na * nb) / total;
+    this.count = total;
+  }
+
+  /** The statistics so far (null where there is no finite element, std null below two). */
+  result(): { min: number | null; max: number | null; mean: number | null; std: number | null; nan: number; inf: number } {
+    if (this.count === 0) return { min: null, max: null, mean: null, std: null, nan: this.nan, inf: this.inf };
+    return {
+      min: this.min, max: this.max, mean: this.mean, std: this.count > 1 ? Math.sqrt(this.m2 / (this.count - 1)) : null,
+      nan: this.nan, inf: this.inf,
+    };
+  }
+}
+
+/** Streaming histogram of the finite elements over a known [lo, hi] (the first pass's min and max). */
+export class HistogramAccumulator {
+  readonly counts: number[];
+  constructor(readonly lo: number, readonly hi: number, bins = 40) {
+    this.counts = new Array<number>(bins).fill(0);
+  }
+  add({ values, weight }: Chunk): void {
+    const bins = this.counts.length, width = (this.hi - this.lo) / bins;
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i]!;
+      if (!Number.isFinite(v)) continue;
+      this.counts[width === 0 ? Math.floor(bins / 2) : Math.min(bins - 1, Math.floor((v - this.lo) / width))]! += weight;
+    }
+  }
+}
