@@ -10,6 +10,10 @@ import { readPt } from "../src/io/pt.ts";
 import { readSafetensors } from "../src/io/safetensors.ts";
 import { deserialize, deserializeSafetensors } from "../src/io/serialize.ts";
 import { openZip, writeZip } from "../src/io/zip.ts";
+import { diffCheckpoints } from "../src/cli/diff.ts";
+import { tensorStats } from "../src/cli/inspect.ts";
+import { parseShardIndex, readCheckpoint, readSharded } from "../src/io/checkpoint.ts";
+import { bytesSource } from "../src/io/source.ts";
 import { fixture } from "./io-helpers.ts";
 
 /** mulberry32: a tiny seeded generator, so every run mutates the same way. */
@@ -120,5 +124,50 @@ describe("fuzzing the readers", () => {
         assert.throws(() => read(file.subarray(0, len), name), FormatError, `${name} cut at ${len}`);
       }
     }
+  });
+
+  test("lazy reads, zip64 archives, statistics and diff of mutated files: FormatError or a result", () => {
+    const r = rng(0x1a2b), tally: Tally = { loaded: 0, refused: 0, slowestMs: 0 };
+    const zip64 = ptFiles.map(([name, file]) => {
+      const zip = openZip(file, name);
+      return [name, writeZip([...zip.entries.values()].map((e) => [e.name, zip.read(e).slice()] as const), { zip64: true })] as const;
+    });
+    const all = [...ptFiles, ...zip64, ...stFiles];
+    for (let i = 0; i < 3000; i++) {
+      const [name, file] = all[i % all.length]!;
+      const bytes = mutate(file, r);
+      check((b) => {
+        const ckpt = readCheckpoint(bytesSource(b, name));
+        for (const t of ckpt.tensors.values()) {
+          assert.ok(t.storage.data.length >= 0); // a lazy read of every storage
+          tensorStats(t);
+        }
+        diffCheckpoints("a", readCheckpoint(bytesSource(file, name)), name, ckpt);
+      }, bytes, tally, `${name} mutation ${i}`);
+    }
+    report("lazy/zip64/diff", tally);
+    assert.ok(tally.refused > 500 && tally.loaded > 100 && tally.slowestMs < 1000);
+  });
+
+  test("mutated shard indexes and shards: FormatError or a checkpoint", () => {
+    const r = rng(0x5ad), tally: Tally = { loaded: 0, refused: 0, slowestMs: 0 };
+    const index = fixture("model.safetensors.index.json");
+    const shards = new Map(["model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors"].map((f) => [f, fixture(f)]));
+    for (let i = 0; i < 1000; i++) {
+      const mutateIndex = i % 2 === 0;
+      const text = new TextDecoder().decode(mutateIndex ? mutate(index, r) : index);
+      const victim = [...shards.keys()][i % 2]!;
+      const bad = mutateIndex ? shards.get(victim)! : mutate(shards.get(victim)!, r);
+      check(() => {
+        const ckpt = readSharded(parseShardIndex(text, "index.json"), (f) => {
+          const bytes = f === victim ? bad : shards.get(f);
+          if (bytes === undefined) throw new FormatError(`index.json: no shard ${f}`);
+          return readCheckpoint(bytesSource(bytes, f));
+        }, "index.json");
+        for (const t of ckpt.tensors.values()) tensorStats(t);
+      }, new Uint8Array(0), tally, `shard mutation ${i}`);
+    }
+    report("shards", tally);
+    assert.ok(tally.refused > 100 && tally.loaded > 10 && tally.slowestMs < 1000);
   });
 });

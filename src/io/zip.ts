@@ -227,12 +227,13 @@ class Header {
  * entry count needs it (PyTorch reads and writes the same). Each entry's data starts on a 64-byte
  * boundary, as PyTorch's writer puts it (readers can map storages in place).
  */
-export function* zipChunks(files: readonly ZipInput[]): Generator<Uint8Array> {
+export function* zipChunks(files: readonly ZipInput[], options: { zip64?: boolean } = {}): Generator<Uint8Array> {
+  const force = options.zip64 === true;
   const central: Uint8Array[] = [];
   let offset = 0;
   for (const f of files) {
     const name = new TextEncoder().encode(f.name);
-    const big = f.size >= u32Max;
+    const big = force || f.size >= u32Max;
     const zip64Local = big ? 20 : 0;
     const bare = offset + 30 + name.length + zip64Local + 4;
     const pad = (64 - (bare % 64)) % 64;
@@ -248,12 +249,12 @@ export function* zipChunks(files: readonly ZipInput[]): Generator<Uint8Array> {
       yield c;
     }
     if (written !== f.size) throw new ValueError(`writeZip: entry '${f.name}' wrote ${written} bytes, not the ${f.size} announced`);
-    central.push(centralEntry(f, name, offset));
+    central.push(centralEntry(f, name, offset, force));
     offset += h.bytes.length + f.size;
   }
   const dirSize = central.reduce((s, c) => s + c.length, 0);
   yield* central;
-  yield endRecords(files.length, dirSize, offset);
+  yield endRecords(files.length, dirSize, offset, force);
 }
 
 /** Checks that entry names are distinct, before anything is written. */
@@ -265,8 +266,8 @@ export function checkZipNames(files: readonly ZipInput[]): void {
   }
 }
 
-function centralEntry(f: ZipInput, name: Uint8Array, local: number): Uint8Array {
-  const bigSize = f.size >= u32Max, bigOffset = local >= u32Max;
+function centralEntry(f: ZipInput, name: Uint8Array, local: number, force: boolean): Uint8Array {
+  const bigSize = force || f.size >= u32Max, bigOffset = force || local >= u32Max;
   const fields = (bigSize ? 2 : 0) + (bigOffset ? 1 : 0);
   const extra = fields > 0 ? 4 + 8 * fields : 0;
   const h = new Header(46 + name.length + extra);
@@ -282,8 +283,8 @@ function centralEntry(f: ZipInput, name: Uint8Array, local: number): Uint8Array 
   return h.bytes;
 }
 
-function endRecords(count: number, dirSize: number, dirOffset: number): Uint8Array {
-  const zip64 = count >= 0xffff || dirSize >= u32Max || dirOffset >= u32Max;
+function endRecords(count: number, dirSize: number, dirOffset: number, force: boolean): Uint8Array {
+  const zip64 = force || count >= 0xffff || dirSize >= u32Max || dirOffset >= u32Max;
   const h = new Header((zip64 ? 56 + 20 : 0) + 22);
   if (zip64) {
     h.u32(sigEnd64).u64(44).u16(45).u16(45).u32(0).u32(0).u64(count).u64(count).u64(dirSize).u64(dirOffset);
@@ -303,9 +304,9 @@ export function concatChunks(chunks: Iterable<Uint8Array>): Uint8Array {
   return out;
 }
 
-/** Writes a stored zip of in-memory files to one array. */
-export function writeZip(files: ReadonlyArray<readonly [string, Uint8Array]>): Uint8Array {
+/** Writes a stored zip of in-memory files to one array; `zip64` writes zip64 records even when small. */
+export function writeZip(files: ReadonlyArray<readonly [string, Uint8Array]>, options: { zip64?: boolean } = {}): Uint8Array {
   const inputs = files.map(([n, b]) => zipBytes(n, b));
   checkZipNames(inputs);
-  return concatChunks(zipChunks(inputs));
+  return concatChunks(zipChunks(inputs, options));
 }
