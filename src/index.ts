@@ -12,6 +12,8 @@ export {
   zerosLike, onesLike, emptyLike, fullLike, randLike, randnLike, randintLike,
 } from "./ops/creation.ts";
 export type { CreationOptions } from "./ops/creation.ts";
+export { randperm, multinomial, bernoulli, normal } from "./ops/random.ts";
+export type { GeneratorOption, RandpermOptions, MultinomialOptions, NormalOptions } from "./ops/random.ts";
 export { cat, stack, split, chunk, unbind } from "./ops/movement.ts";
 export { matmul } from "./ops/linalg.ts";
 export { equal, allclose } from "./ops/compare.ts";
@@ -47,7 +49,7 @@ export {
 export type { NanToNumOptions, AddcOptions, NormOptions, VectorNormOptions, SoftplusOptions } from "./ops/math-api.ts";
 // ---- random ----
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from "./autograd/grad-mode.ts";
-export { Generator, manualSeed, defaultGenerator } from "./core/generator.ts";
+export { Generator, manualSeed, initialSeed, seed, defaultGenerator, getRngState, setRngState } from "./ops/generator.ts";
 export { setPrintOptions, getPrintOptions } from "./core/format.ts";
 export * from "./errors.ts";
 export { backend, setBackend, cpuBackend, wasmBackend } from "./backend/active.ts";

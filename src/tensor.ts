@@ -21,6 +21,7 @@ import * as mt from "./ops/math.ts";
 import * as ix from "./ops/indexing.ts";
 import type { Index, ScatterReduce } from "./ops/indexing.ts";
 import type { Generator } from "./core/generator.ts";
+import * as rnd from "./ops/random.ts";
 
 /** Typed array storage shared by a tensor and all its views. */
 export interface Storage {
@@ -286,6 +287,12 @@ export class Tensor {
   uniform_(from = 0, to = 1, generator?: Generator): this { return ip.uniform_(this, from, to, generator); }
   /** Fills with N(mean, std²) from the generator, as PyTorch's normal_. */
   normal_(mean = 0, std = 1, generator?: Generator): this { return ip.normal_(this, mean, std, generator); }
+  /** Fills with 1 with probability p (a number or a tensor of probabilities), else 0, as PyTorch's bernoulli_. */
+  bernoulli_(p: number | Tensor = 0.5, options: rnd.GeneratorOption = {}): this { return rnd.bernoulli_(this, p, options); }
+  /** 0/1 samples with this tensor's elements as probabilities, as torch.bernoulli. */
+  bernoulli(options: rnd.GeneratorOption = {}): Tensor { return rnd.bernoulli(this, options); }
+  /** Category indices sampled from this 1-D or 2-D tensor of weights, as torch.multinomial. */
+  multinomial(numSamples: number, options: rnd.MultinomialOptions = {}): Tensor { return rnd.multinomial(this, numSamples, options); }
 
   // ---- indexing (ops/indexing.ts) ----
   /** PyTorch's `x[...] = value`: the indices as in `at`, then the value (`x.setAt(idx, 0)`, `x.setAt(mask, v)`). */
@@ -432,7 +439,7 @@ export class Tensor {
   // ---- printing ----
   /** PyTorch's repr of this tensor. */
   toString(): string {
-    const data = this.contiguousData();
+    const data = ew.valuesData(this);
     return formatTensor({
       shape: this.shape,
       dtype: this.dtype,

@@ -1,7 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  DEFAULT_SEED, Generator, RNG_STATE_BYTES, defaultGenerator, initialSeed, manualSeed, stateFromBytes, stateToBytes,
+  DEFAULT_SEED, Generator, RNG_STATE_BYTES, stateFromBytes, stateToBytes,
 } from "./generator.ts";
 import { fillExponential, fillNormal, fillNormalSerial, fillUniform } from "./random-float.ts";
 import { fillBernoulli, fillBernoulliTensor, fillRandint, fillRandperm, multinomial, randperm } from "./random-int.ts";
@@ -59,49 +59,36 @@ describe("Generator", () => {
   });
 });
 
-describe("getState / setState", () => {
+describe("snapshot / restore", () => {
   test("a snapshot is a copy that restores the stream and the cached normal", () => {
     const g = new Generator(7);
     g.normalDouble();
-    const snap = g.getState();
+    const snap = g.snapshot();
     const expected = [g.normalDouble(), g.random(), g.normalDouble()];
-    assert.notEqual(g.getState().nextDoubleNormal, snap.nextDoubleNormal);
-    g.setState(snap);
+    assert.notEqual(g.snapshot().nextDoubleNormal, snap.nextDoubleNormal);
+    g.restore(snap);
     assert.deepEqual([g.normalDouble(), g.random(), g.normalDouble()], expected);
-    const other = new Generator(1).setState(structuredClone(snap));
+    const other = new Generator(1).restore(structuredClone(snap));
     assert.equal(other.normalDouble(), expected[0]);
     assert.equal(other.initialSeed(), 7n);
   });
 
   test("an invalid state throws and leaves the generator unchanged", () => {
     const g = new Generator(5);
-    const before = g.getState();
-    assert.throws(() => g.setState({ ...before, left: 0 }), ValueError);
-    assert.throws(() => g.setState({ ...before, mt: new Uint32Array(10) }), /624 words/);
-    assert.deepEqual(g.getState(), before);
+    const before = g.snapshot();
+    assert.throws(() => g.restore({ ...before, left: 0 }), ValueError);
+    assert.throws(() => g.restore({ ...before, mt: new Uint32Array(10) }), /624 words/);
+    assert.deepEqual(g.snapshot(), before);
   });
 
   test("stateToBytes / stateFromBytes round-trip torch.get_rng_state()'s 5056 bytes", () => {
     const g = new Generator(2n ** 63n + 5n);
     g.random();
     g.normalDouble();
-    const bytes = stateToBytes(g.getState());
+    const bytes = stateToBytes(g.snapshot());
     assert.equal(bytes.length, RNG_STATE_BYTES);
-    assert.deepEqual(stateFromBytes(bytes), g.getState());
+    assert.deepEqual(stateFromBytes(bytes), g.snapshot());
     assert.throws(() => stateFromBytes(new Uint8Array(100)), /5056 bytes/);
-  });
-});
-
-describe("manualSeed / initialSeed", () => {
-  test("seed the default generator", () => {
-    const saved = defaultGenerator.getState();
-    try {
-      assert.equal(manualSeed(42), defaultGenerator);
-      assert.equal(initialSeed(), 42n);
-      assert.equal(defaultGenerator.random(), new Generator(42).random());
-    } finally {
-      defaultGenerator.setState(saved);
-    }
   });
 });
 
@@ -116,7 +103,7 @@ describe("fills", () => {
 
   test("bad arguments throw PyTorch's messages and draw nothing", () => {
     const g = new Generator(0);
-    const before = g.getState();
+    const before = g.snapshot();
     assert.throws(() => fillUniform(new Float32Array(2), 2, 1, g),
       /uniform_ expects to return a \[from, to\) range, but found from=2 > to=1/);
     assert.throws(() => fillUniform(new Float32Array(2), -3e38, 3e38, g), /to-from <= std::numeric_limits<Float>::max\(\)/);
@@ -135,34 +122,20 @@ describe("fills", () => {
     assert.throws(() => multinomial(p, 2, 1, true, g), /sum of probabilities <= 0/);
     assert.throws(() => multinomial(new Float32Array([1, -1]), 2, 1, true, g), /element < 0/);
     assert.throws(() => multinomial(new Float32Array([1, 2, 3]), 2, 1, true, g), /rows of 2/);
-    assert.deepEqual(g.getState(), before);
+    assert.deepEqual(g.snapshot(), before);
   });
 
   test("randperm of 0 and 1 elements draws nothing", () => {
     const g = new Generator(0);
-    const before = g.getState();
+    const before = g.snapshot();
     assert.deepEqual(Array.from(randperm(0, g)), []);
     assert.deepEqual(Array.from(randperm(1, g)), [0n]);
-    assert.deepEqual(g.getState(), before);
+    assert.deepEqual(g.snapshot(), before);
   });
 
   test("fillRandperm writes a permutation into any numeric array", () => {
     const out = new Float32Array(50);
     fillRandperm(out, new Generator(1));
     assert.deepEqual(Array.from(out).sort((a, b) => a - b), Array.from({ length: 50 }, (_, i) => i));
-  });
-
-  test("fills default to the default generator", () => {
-    const saved = defaultGenerator.getState();
-    try {
-      manualSeed(3);
-      const a = new Float32Array(4);
-      fillUniform(a);
-      const b = new Float32Array(4);
-      fillUniform(b, 0, 1, new Generator(3));
-      assert.deepEqual(a, b);
-    } finally {
-      defaultGenerator.setState(saved);
-    }
   });
 });

@@ -23,7 +23,7 @@ export const INT64_MIN = -(1n << 63n);
  */
 export const DEFAULT_SEED = 67280421310721n;
 
-/** A copy of a generator's whole state; `setState` on any generator restores the stream. */
+/** A copy of a generator's whole state; `restore` on any generator resumes the stream. */
 export interface GeneratorState {
   /** the seed as PyTorch stores it: a uint64 */
   readonly seed: bigint;
@@ -62,7 +62,8 @@ function toSeed(seed: number | bigint): bigint {
 
 /**
  * PyTorch's CPU generator: `random()` is one mt19937 draw, `random64()` two (the first in the
- * high half). Seed it with `manualSeed`; snapshot it with `getState`/`setState`.
+ * high half). Seed it with `manualSeed`; snapshot it with `snapshot`/`restore`. The public
+ * `torch.Generator` (ops/random.ts) extends it with PyTorch's tensor-valued get_state/set_state.
  * @example const g = new Generator(42); fillUniform(new Float32Array(3), 0, 1, g);
  */
 export class Generator {
@@ -157,7 +158,7 @@ export class Generator {
   }
 
   /** A snapshot of the whole state (a copy: later draws do not change it). */
-  getState(): GeneratorState {
+  snapshot(): GeneratorState {
     return {
       seed: this.#seed,
       mt: this.#mt.slice(),
@@ -168,12 +169,12 @@ export class Generator {
     };
   }
 
-  /** Restores a snapshot from `getState` (of this or any generator). */
-  setState(state: GeneratorState): this {
+  /** Restores a snapshot from `snapshot` (of this or any generator). */
+  restore(state: GeneratorState): this {
     const { mt, left, next } = state;
     if (mt.length !== N || !(left > 0 && left <= N) || !(next >= 0 && next <= N)) {
       throw new ValueError(
-        `Generator.setState: invalid mt19937 state (${mt.length} words, left=${left}, next=${next}); ` +
+        `Generator.restore: invalid mt19937 state (${mt.length} words, left=${left}, next=${next}); ` +
         `expected ${N} words, 0 < left <= ${N}, 0 <= next <= ${N}`,
       );
     }
@@ -197,19 +198,6 @@ export class Generator {
     this.#left = N;
     this.#next = 0;
   }
-}
-
-/** The generator every random op uses unless given another (PyTorch's default CPU generator). */
-export const defaultGenerator = new Generator();
-
-/** Seeds the default generator, like `torch.manual_seed(seed)`. */
-export function manualSeed(seed: number | bigint): Generator {
-  return defaultGenerator.manualSeed(seed);
-}
-
-/** The default generator's seed, like `torch.initial_seed()`. */
-export function initialSeed(): bigint {
-  return defaultGenerator.initialSeed();
 }
 
 /** Size of the ByteTensor that torch.get_rng_state() returns (CPUGeneratorImplState). */

@@ -12,7 +12,7 @@
  * there) and can differ in the last bit or two.
  */
 import { ValueError } from "../errors.ts";
-import { defaultGenerator, TWO_POW_32, TWO_POW_NEG_24, TWO_POW_NEG_53, type Generator } from "./generator.ts";
+import { TWO_POW_32, TWO_POW_NEG_24, TWO_POW_NEG_53, type Generator } from "./generator.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Fill kernels. `out` is the contiguous storage of the tensor being filled, in element order.
@@ -97,7 +97,7 @@ function checkUniform(from: number, to: number, out: FloatArray): void {
  * Fills `out` with uniform samples in [from, to): torch.rand / uniform_. float32 takes 24 bits
  * of one draw, float64 53 bits of two.
  */
-export function fillUniform(out: FloatArray, from = 0, to = 1, gen: Generator = defaultGenerator): void {
+export function fillUniform(out: FloatArray, from: number, to: number, gen: Generator): void {
   checkUniform(from, to, out);
   const n = out.length;
   if (out instanceof Float32Array) {
@@ -227,7 +227,7 @@ function normalFill(out: FloatArray, mean: number, std: number, gen: Generator):
  * elements PyTorch takes the scalar Box-Muller path (which caches its second sample in the
  * generator); from 16 on, the blockwise normal_fill (float32 through its AVX2 variant).
  */
-export function fillNormal(out: FloatArray, mean = 0, std = 1, gen: Generator = defaultGenerator): void {
+export function fillNormal(out: FloatArray, mean: number, std: number, gen: Generator): void {
   if (!(std >= 0)) throw new ValueError(`normal expects std >= 0.0, but found std ${std}`);
   if (out.length >= 16) normalFill(out, mean, std, gen);
   else fillNormalSerial(out, mean, std, gen);
@@ -237,7 +237,7 @@ export function fillNormal(out: FloatArray, mean = 0, std = 1, gen: Generator = 
  * normal_ on a tensor that is not contiguous: one normal_distribution<double> sample per
  * element in TensorIterator order (storage order for a permuted dense tensor), at any size.
  */
-export function fillNormalSerial(out: FloatArray, mean = 0, std = 1, gen: Generator = defaultGenerator): void {
+export function fillNormalSerial(out: FloatArray, mean: number, std: number, gen: Generator): void {
   if (!(std >= 0)) throw new ValueError(`normal expects std >= 0.0, but found std ${std}`);
   for (let i = 0; i < out.length; i++) out[i] = fma64(gen.normalDouble(), std, mean);
 }
@@ -246,7 +246,7 @@ export function fillNormalSerial(out: FloatArray, mean = 0, std = 1, gen: Genera
  * Fills `out` with Exp(lambda) samples, -log(1 - u) / lambda on 53-bit doubles: exponential_
  * (and so torch.multinomial with one sample, which takes argmax(p / q) over q ~ Exp(1)).
  */
-export function fillExponential(out: FloatArray, lambda = 1, gen: Generator = defaultGenerator): void {
+export function fillExponential(out: FloatArray, lambda: number, gen: Generator): void {
   if (!(lambda >= 0)) throw new ValueError(`exponential_ expects lambda >= 0.0, but found lambda=${lambda}`);
   const scale = -1 / lambda;
   const n = out.length;

@@ -6,7 +6,7 @@
  * stream (VSL_BRNG_MCG31) instead.
  */
 import { ValueError } from "../errors.ts";
-import { defaultGenerator, INT64_MIN, TWO_POW_NEG_24, TWO_POW_NEG_53, type Generator } from "./generator.ts";
+import { INT64_MIN, TWO_POW_NEG_24, TWO_POW_NEG_53, type Generator } from "./generator.ts";
 import { CHUNK, draw32, draw53, fillExponential, type FloatArray } from "./random-float.ts";
 
 const f32 = Math.fround;
@@ -78,7 +78,7 @@ function randintBounds(low: number | bigint, high: number | bigint, out: IntFill
  * reaches 2^32 (int32 outputs never do, as in PyTorch).
  */
 export function fillRandint(
-  out: IntFillArray, low: number | bigint, high: number | bigint, gen: Generator = defaultGenerator,
+  out: IntFillArray, low: number | bigint, high: number | bigint, gen: Generator,
 ): void {
   const [from, to] = randintBounds(low, high, out);
   const range = to - from;
@@ -116,7 +116,7 @@ function storeInt(out: IntFillArray, i: number, v: bigint): void {
  * as this MKL-less PyTorch build runs it (and as nn.Dropout draws its mask, with p = 1 - drop).
  */
 export function fillBernoulli(
-  out: FloatArray | Int32Array | BigInt64Array | Uint8Array, p = 0.5, gen: Generator = defaultGenerator,
+  out: FloatArray | Int32Array | BigInt64Array | Uint8Array, p: number, gen: Generator,
 ): void {
   if (!(p >= 0 && p <= 1)) throw new ValueError(`bernoulli_ expects p to be in [0, 1], but got p=${p}`);
   const n = out.length;
@@ -128,13 +128,17 @@ export function fillBernoulli(
   }
 }
 
-/** Largest n for which PyTorch 1.13 uses the one-draw-per-swap shuffle. */
-const RANDPERM_SMALL = Math.floor(0xffffffff / 20);
+/** Smallest n for which PyTorch 1.13 switches to the 64-bit inside-out shuffle. */
+const RANDPERM_LARGE = Math.floor(0xffffffff / 20);
 
-/** Fills `out` with a random permutation of 0..n-1 (n = out.length): torch.randperm's CPU shuffle. */
-export function fillRandperm(out: Int32Array | BigInt64Array | FloatArray, gen: Generator = defaultGenerator): void {
+/**
+ * Fills `out` with a random permutation of 0..n-1 (n = out.length): torch.randperm's CPU
+ * shuffle. Below 2^32 / 20 elements, one 32-bit draw per swap (Fisher-Yates from the front);
+ * from there on the inside-out variant with one 64-bit draw per element, as PyTorch does.
+ */
+export function fillRandperm(out: Int32Array | BigInt64Array | FloatArray, gen: Generator): void {
   const n = out.length;
-  if (n >= RANDPERM_SMALL) throw new ValueError(`randperm: n=${n} is too large; torchlet supports n < ${RANDPERM_SMALL}`);
+  if (n >= RANDPERM_LARGE) return fillRandpermLarge(out, gen);
   const perm = new Float64Array(n);
   for (let i = 0; i < n; i++) perm[i] = i;
   for (let i = 0; i < n - 1; i++) {
@@ -147,8 +151,26 @@ export function fillRandperm(out: Int32Array | BigInt64Array | FloatArray, gen: 
   else out.set(perm);
 }
 
+/** randperm's inside-out Fisher-Yates for n >= 2^32 / 20: z = random64() % (i + 1). */
+function fillRandpermLarge(out: Int32Array | BigInt64Array | FloatArray, gen: Generator): void {
+  const n = out.length;
+  if (out instanceof BigInt64Array) {
+    for (let i = 0; i < n; i++) {
+      const z = Number(gen.random64() % BigInt(i + 1));
+      out[i] = out[z]!;
+      out[z] = BigInt(i);
+    }
+    return;
+  }
+  for (let i = 0; i < n; i++) {
+    const z = Number(gen.random64() % BigInt(i + 1));
+    out[i] = out[z]!;
+    out[z] = i;
+  }
+}
+
 /** A random permutation of 0..n-1 as int64, like `torch.randperm(n)`. */
-export function randperm(n: number, gen: Generator = defaultGenerator): BigInt64Array {
+export function randperm(n: number, gen: Generator): BigInt64Array {
   if (!Number.isInteger(n) || n < 0) throw new ValueError(`randperm: n must be non-negative, got ${n}`);
   const out = new BigInt64Array(n);
   fillRandperm(out, gen);
@@ -161,7 +183,7 @@ export function randperm(n: number, gen: Generator = defaultGenerator): BigInt64
  * doubles, float32 p 24-bit floats, as PyTorch does.
  */
 export function fillBernoulliTensor(
-  out: FloatArray | Int32Array | BigInt64Array | Uint8Array, p: FloatArray, gen: Generator = defaultGenerator,
+  out: FloatArray | Int32Array | BigInt64Array | Uint8Array, p: FloatArray, gen: Generator,
 ): void {
   if (p.length !== out.length) {
     throw new ValueError(`bernoulli_: p has ${p.length} elements but the output has ${out.length}; broadcast p first`);
@@ -185,7 +207,7 @@ export function fillBernoulliTensor(
  * searched in the row's normalized cumulative sums.
  */
 export function multinomial(
-  probs: FloatArray, categories: number, numSamples: number, replacement = false, gen: Generator = defaultGenerator,
+  probs: FloatArray, categories: number, numSamples: number, replacement: boolean, gen: Generator,
 ): BigInt64Array {
   checkMultinomial(probs, categories, numSamples, replacement);
   const rows = probs.length / categories;

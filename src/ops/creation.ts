@@ -1,9 +1,11 @@
 /** Creation functions: from nested arrays, constants, ranges and the random generator. */
 import { DTypeError, ShapeError } from "../errors.ts";
-import { bool, defaultFloat, float32, float64, int32, int64, type DType, type TypedArray } from "../core/dtype.ts";
+import { bfloat16, bool, defaultFloat, float16, float32, float64, int32, int64, type DType, type TypedArray } from "../core/dtype.ts";
+import { numberToBfloat16, numberToHalf } from "../core/half.ts";
 import { parseShape, type Shape } from "../core/shape.ts";
 import { Tensor, type NestedList, type Scalar } from "../tensor.ts";
-import { defaultGenerator, type Generator } from "../core/generator.ts";
+import type { Generator } from "../core/generator.ts";
+import { defaultGenerator } from "./generator.ts";
 import { fillNormal, fillUniform } from "../core/random-float.ts";
 import { fillRandint } from "../core/random-int.ts";
 import { full as fullOf, setRequiresGrad } from "./inplace.ts";
@@ -73,6 +75,8 @@ function inferDType(data: unknown, flat: readonly Scalar[]): DType {
 
 function store(v: Scalar, dtype: DType): number | bigint {
   if (dtype === bool) return v !== 0 && v !== 0n && v !== false ? 1 : 0;
+  if (dtype === float16) return numberToHalf(Number(v));
+  if (dtype === bfloat16) return numberToBfloat16(Number(v));
   if (dtype === int64) return typeof v === "bigint" ? v : BigInt(Math.trunc(Number(v)));
   return typeof v === "bigint" ? Number(v) : Number(v);
 }

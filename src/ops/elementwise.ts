@@ -1,6 +1,6 @@
 /** Elementwise ops: dtype and shape checks, one backend kernel, one graph node. */
 import { DTypeError, ValueError } from "../errors.ts";
-import { bool, defaultFloat, int64, type DType, type TypedArray } from "../core/dtype.ts";
+import { bfloat16, bool, defaultFloat, float16, float32, int64, type DType, type TypedArray } from "../core/dtype.ts";
 import { broadcastShapes, sameShape } from "../core/shape.ts";
 import { Layout } from "../core/layout.ts";
 import { Tensor, type NestedList, type Scalar, type TensorLike } from "../tensor.ts";
@@ -34,6 +34,15 @@ export function contiguousData(t: Tensor): TypedArray {
   const l = t.layout, data = t.storage.data;
   if (l.isContiguous && l.offset === 0 && data.length === l.numel) return data;
   return backend().cast(data, l, t.dtype, t.dtype);
+}
+
+/**
+ * The elements as values in row-major order: float16/bfloat16 decoded from their stored bits to
+ * numbers (exact in float32, as PyTorch's printing and tolist() see them).
+ */
+export function valuesData(t: Tensor): TypedArray {
+  if (t.dtype !== float16 && t.dtype !== bfloat16) return contiguousData(t);
+  return backend().cast(t.storage.data, t.layout, t.dtype, float32);
 }
 
 /** Casts to another dtype; autograd passes gradients back in the source dtype. */
@@ -192,7 +201,8 @@ export function item(t: Tensor): Scalar {
   if (t.numel() !== 1) {
     throw new ValueError("only one element tensors can be converted to Python scalars");
   }
-  const v = t.storage.data[t.layout.offset]!;
+  const half = t.dtype === float16 || t.dtype === bfloat16;
+  const v = half ? valuesData(t)[0]! : t.storage.data[t.layout.offset]!;
   return t.dtype === bool ? v !== 0 : t.dtype === int64 ? toNumberIfSafe(v as bigint) : (v as number);
 }
 
@@ -202,7 +212,7 @@ function toNumberIfSafe(v: bigint): number | bigint {
 
 /** Nested arrays of the values, as PyTorch's tolist(). */
 export function tolist(t: Tensor): NestedList {
-  const data = contiguousData(t);
+  const data = valuesData(t);
   const read = (i: number): NestedList => {
     const v = data[i]!;
     return t.dtype === bool ? v !== 0 : typeof v === "bigint" ? toNumberIfSafe(v) : v;

@@ -3,10 +3,12 @@
  * storage, bump the version counter, and move the tensor's history onto the new node.
  */
 import { AutogradError, DTypeError, IndexError, ShapeError } from "../errors.ts";
-import { bool, int64, type DType } from "../core/dtype.ts";
+import { bfloat16, bool, float16, int64, type DType } from "../core/dtype.ts";
+import { numberToBfloat16, numberToHalf } from "../core/half.ts";
 import { sameShape, showShape, type Shape } from "../core/shape.ts";
 import { Tensor, type Scalar, type TensorLike } from "../tensor.ts";
-import { defaultGenerator, type Generator } from "../core/generator.ts";
+import type { Generator } from "../core/generator.ts";
+import { defaultGenerator } from "./generator.ts";
 import { fillNormal, fillUniform } from "../core/random-float.ts";
 import { backend } from "../backend/active.ts";
 import { isGradEnabled } from "../autograd/grad-mode.ts";
@@ -29,10 +31,13 @@ export function full(shape: Shape, value: Scalar, dtype: DType): Tensor {
 
 function toStored(value: Scalar, dtype: DType): number | bigint {
   if (dtype === int64) return BigInt(typeof value === "boolean" ? +value : typeof value === "number" ? Math.trunc(value) : value);
+  if (dtype === float16) return numberToHalf(Number(value));
+  if (dtype === bfloat16) return numberToBfloat16(Number(value));
   return dtype === bool ? +Boolean(value) : Number(value);
 }
 
-function checkInPlace(t: Tensor, op: string): void {
+/** Refuses an in-place op on a leaf that requires grad, in PyTorch's words. */
+export function checkInPlace(t: Tensor, op: string): void {
   if (isGradEnabled() && t.requiresGrad && t.isLeaf) {
     throw new AutogradError(`a leaf Variable that requires grad is being used in an in-place operation. (${op}: wrap it in torch.noGrad(() => ...) or use .data)`);
   }
