@@ -57,6 +57,7 @@ export { enableWasmThreadsWeb, disableWasmThreadsWeb, webThreadsSupported } from
 export type { Backend } from "./backend/backend.ts";
 export * as nn from "./nn/index.ts";
 export * as optim from "./optim/index.ts";
+export * as utils from "./data/torch-utils.ts";
 export * from "./io/index.ts";
 export * as autograd from "./autograd/index.ts";
 export * as diagnostics from "./diagnostics/index.ts";
