@@ -26,15 +26,16 @@ export type { Index, SliceString, ScatterReduce } from "./ops/indexing.ts";
 // ---- shape ----
 export {
   tril, triu, cumsum, cumprod, flip, fliplr, flipud, roll, tile, repeatInterleave, diag, diagonalOf as diagonal,
-  outer, meshgridOf as meshgrid, bmm, addmm, baddbmm,
+  outer, meshgridOf as meshgrid, bmm, addmm, baddbmm, cummax, cummin, rot90, diagEmbedOf as diagEmbed, trace,
+  mm, mv, dot, movedim, movedim as moveaxis, swapaxes, swapaxes as swapdims, unflatten, ravel,
 } from "./ops/shape.ts";
-export type { CumulativeOptions, DiagonalOptions, ScaleOptions } from "./ops/shape.ts";
-export { sort, argsort, topk } from "./ops/sort.ts";
+export type { CumulativeOptions, DiagonalOptions, DiagEmbedOptions, ScaleOptions } from "./ops/shape.ts";
+export { sort, argsort, msort, topk } from "./ops/sort.ts";
 export type { SortOptions, TopkOptions } from "./ops/sort.ts";
 export { einsum } from "./ops/einsum.ts";
 // torch.* forms of the Tensor methods PyTorch has as both (test/shape-ops.test.ts checks the list)
 export {
-  numel, detach, clone, narrow, select, transpose, permute, t, reshape, unsqueeze, squeeze, flatten,
+  numel, detach, clone, narrow, select, transpose, permute, t, reshape, broadcastTo, unsqueeze, squeeze, flatten,
   add, sub, mul, div, pow, maximum, minimum, eq, ne, lt, le, gt, ge, logicalAnd, logicalOr, logicalNot,
   neg, exp, log, sqrt, abs, sign, sin, cos, erf, relu, sigmoid, tanh, isnan, isinf, square, clamp,
   softmax, logSoftmax, sum, mean, prod, variance as var, std, max, min, argmax, argmin, any, all,

@@ -361,6 +361,35 @@ export class Tensor {
   addmm(mat1: Tensor, mat2: Tensor, options?: sh.ScaleOptions): Tensor { return sh.addmm(this, mat1, mat2, options); }
   /** `beta * this + alpha * bmm(batch1, batch2)`. */
   baddbmm(batch1: Tensor, batch2: Tensor, options?: sh.ScaleOptions): Tensor { return sh.baddbmm(this, batch1, batch2, options); }
+  /** The running maximum along `dim` and the index it came from. */
+  cummax(dim: number): ValuesIndices { return sh.cummax(this, dim); }
+  /** The running minimum along `dim` and the index it came from. */
+  cummin(dim: number): ValuesIndices { return sh.cummin(this, dim); }
+  /** Rotates by 90° `k` times in the plane of `dims` ([0, 1]). */
+  rot90(k = 1, dims: readonly number[] = [0, 1]): Tensor { return sh.rot90(this, k, dims); }
+  /** Matrices with the last dim on a diagonal, in dims `dim1`, `dim2` (-2, -1) of the result. */
+  diagEmbed(offset?: number | sh.DiagEmbedOptions, dim1?: number, dim2?: number): Tensor { return sh.diagEmbedOf(this, offset, dim1, dim2); }
+  /** The sum of the main diagonal of a matrix. */
+  trace(): Tensor { return sh.trace(this); }
+  /** Matrix product of two matrices. */
+  mm(other: Tensor): Tensor { return sh.mm(this, other); }
+  /** Matrix times vector. */
+  mv(vec: Tensor): Tensor { return sh.mv(this, vec); }
+  /** Inner product of two vectors. */
+  dot(other: Tensor): Tensor { return sh.dot(this, other); }
+  /** Moves dims `source` to `destination`, the others keeping their order. */
+  movedim(source: number | readonly number[], destination: number | readonly number[]): Tensor { return sh.movedim(this, source, destination); }
+  moveaxis(source: number | readonly number[], destination: number | readonly number[]): Tensor { return sh.movedim(this, source, destination); }
+  swapaxes(axis0: number, axis1: number): Tensor { return mv.transpose(this, axis0, axis1); }
+  swapdims(dim0: number, dim1: number): Tensor { return mv.transpose(this, dim0, dim1); }
+  /** Splits `dim` into `sizes` (a view): `x.unflatten(1, [2, -1])`. */
+  unflatten(dim: number, sizes: readonly number[]): Tensor { return sh.unflatten(this, dim, sizes); }
+  /** The elements as one dim (a view when contiguous). */
+  ravel(): Tensor { return sh.ravel(this); }
+  /** expand under NumPy's name. */
+  broadcastTo(...shape: number[] | [readonly number[]]): Tensor { return mv.expand(this, flat(shape)); }
+  /** The values sorted along dim 0. */
+  msort(): Tensor { return so.msort(this); }
   /** Sorted values along a dim (-1) and their positions: `x.sort({ dim: 0, descending: true })`. */
   sort(options?: number | so.SortOptions): ValuesIndices { return so.sort(this, options); }
   /** The positions that sort the tensor along a dim. */

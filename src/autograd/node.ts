@@ -42,6 +42,8 @@ export interface OpArgs {
   // ---- shape ----
   /** tril/triu/diag/diagonal: which diagonal (0 the main one, > 0 above it) */
   diagonal?: number;
+  /** rot90: the number of quarter turns */
+  k?: number;
   /** roll: the shift of each rolled dim */
   shifts?: readonly number[];
   /** addmm/baddbmm: the factors of the product (alpha) and of the added input (beta) */

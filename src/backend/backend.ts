@@ -39,6 +39,9 @@ export type ArgReduceOp = "argmax" | "argmin";
 /** Running reductions along one dim. */
 export type CumulativeOp = "cumsum" | "cumprod";
 
+/** Running extremes along one dim, with the index of each. */
+export type CumulativeExtremeOp = "cummax" | "cummin";
+
 /** Sorted (or top-k) values, contiguous, and their int64 positions along the dim. */
 export interface SortResult { values: TypedArray; indices: BigInt64Array }
 /** Storage offsets of the elements an indexing op reads or writes. */
@@ -102,11 +105,13 @@ export interface Backend {
   triangle(x: TypedArray, layout: Layout, diagonal: number, upper: boolean, out: DType): TypedArray;
   /** Running sum or product along `dim`; `x` is already of dtype `out`. */
   cumulative(op: CumulativeOp, x: TypedArray, layout: Layout, dim: number, out: DType): TypedArray;
+  /** cummax/cummin along `dim`: running extremes and their indices (ties and NaN take the later index). */
+  cumulativeExtreme(op: CumulativeExtremeOp, x: TypedArray, layout: Layout, dim: number, out: DType): SortResult;
   /** Sorts every slice along `dim` (PyTorch's CPU tie order; NaN is the largest); values of dtype `out`. */
   sort(x: TypedArray, layout: Layout, dim: number, descending: boolean, stable: boolean, out: DType): SortResult;
   /** The `k` largest (or smallest) of every slice along `dim`, with PyTorch's CPU tie order. */
   topk(x: TypedArray, layout: Layout, k: number, dim: number, largest: boolean, sorted: boolean, out: DType): SortResult;
-  /** Zeros of `shape` with `src` written at `indices` (contiguous, `src`'s shape) along `dim`. */
+  /** Zeros of `shape` with `src` added at `indices` (contiguous, `src`'s shape) along `dim`; float `out` only. */
   placeAlong(src: TypedArray, srcLayout: Layout, indices: BigInt64Array, dim: number, shape: Shape, out: DType): TypedArray;
   // ---- math ----
   /** torch.round with `decimals` (float dtypes): half to even at 10^-decimals, stored as `out`. */

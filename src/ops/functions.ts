@@ -27,6 +27,8 @@ export const permute = (x: Tensor, dims: readonly number[]): Tensor => x.permute
 export const t = (x: Tensor): Tensor => x.t();
 /** A view when possible, else a copy: `torch.reshape(x, [2, -1])`. */
 export const reshape = (x: Tensor, shape: readonly number[]): Tensor => x.reshape(shape);
+/** expand under NumPy's name: `torch.broadcastTo(x, [2, 3])`. */
+export const broadcastTo = (x: Tensor, shape: readonly number[]): Tensor => x.broadcastTo(shape);
 /** Inserts a size-1 dim. */
 export const unsqueeze = (x: Tensor, dim: number): Tensor => x.unsqueeze(dim);
 /** Removes size-1 dims (all, or the one given). */

@@ -6,12 +6,14 @@ import { DTypeError, ShapeError, ValueError } from "../errors.ts";
 import { int64, type DType } from "../core/dtype.ts";
 import { Layout } from "../core/layout.ts";
 import { normalizeDim, showShape, type Shape } from "../core/shape.ts";
-import { Tensor } from "../tensor.ts";
+import { Tensor, type ValuesIndices } from "../tensor.ts";
 import { backend } from "../backend/active.ts";
 import { noGrad } from "../autograd/grad-mode.ts";
 import { record } from "../autograd/record.ts";
 import { binary, cast, wrap } from "./elementwise.ts";
-import { cat, expand, reshape, slice, split, unsqueeze } from "./movement.ts";
+import { cat, expand, permute, reshape, slice, split, unsqueeze, view } from "./movement.ts";
+import { matmul } from "./linalg.ts";
+import { sum } from "./reduce.ts";
 import { full } from "./inplace.ts";
 
 /** A new contiguous tensor holding the elements `layout` picks out of `t`'s storage. */
@@ -57,6 +59,17 @@ export function cumulative(op: "cumsum" | "cumprod", x: Tensor, dim: number, dty
   return type.kind === "float" ? record(op, [x], out, { dim: d }) : out;
 }
 
+/** cummax/cummin along `dim`: the running extreme and the index it came from. */
+export function cumulativeExtreme(op: "cummax" | "cummin", x: Tensor, dim: number): ValuesIndices {
+  const d = normalizeDim(dim, x.ndim);
+  if (!x.dtype.computable) throw new DTypeError(`"${op}_cpu" not implemented for '${x.dtype.scalarName}'`);
+  const layout = x.ndim === 0 ? x.layout.unsqueeze(0) : x.layout;
+  const r = backend().cumulativeExtreme(op, x.storage.data, layout, d, x.dtype);
+  const indices = wrap(r.indices, x.shape, int64), values = wrap(r.values, x.shape, x.dtype);
+  if (x.dtype.kind === "float") record(op, [x], values, { dim: d, indices, shape: x.shape });
+  return { values, indices };
+}
+
 // ---- flips, rolls, repeats ----
 
 /** Reverses the order along `dims` (a copy, as PyTorch's flip). */
@@ -71,6 +84,23 @@ export function flip(x: Tensor, dims: number | readonly number[]): Tensor {
     strides[d] = -strides[d]!;
   }
   return record("flip", [x], gatherLayout(x, new Layout(x.shape, strides, offset)), { dims: ds });
+}
+
+/** Rotates by 90° `k` times in the plane of `dims`, from the first towards the second (a copy). */
+export function rot90(x: Tensor, k = 1, dims: readonly number[] = [0, 1]): Tensor {
+  checkInt(k, "rot90", "k", 1);
+  if (dims.length !== 2) throw new ShapeError(`expected total rotation dims == 2, but got dims = ${dims.length}`);
+  if (x.ndim < 2) throw new ShapeError(`expected total dims >= 2, but got total dims = ${x.ndim}`);
+  const d0 = normalizeDim(dims[0]!, x.ndim), d1 = normalizeDim(dims[1]!, x.ndim);
+  if (d0 === d1) throw new ShapeError(`expected rotation dims to be different, but got dim0 = ${d0} and dim1 = ${d1}`);
+  const turns = ((k % 4) + 4) % 4;
+  const out = noGrad(() => {
+    if (turns === 1) return flip(x, [d1]).transpose(d0, d1).contiguous();
+    if (turns === 2) return flip(x, [d0, d1]);
+    if (turns === 3) return flip(x, [d0]).transpose(d0, d1).contiguous();
+    return gatherLayout(x, x.layout);
+  });
+  return record("rot90", [x], out, { k, dims: [d0, d1] });
 }
 
 /** Rotates elements along `dims` by `shifts` (over the flattened tensor when no dims are given). */
@@ -125,20 +155,20 @@ export function tile(x: Tensor, dims: readonly number[]): Tensor {
   return repeat(x, padded);
 }
 
-/** The repeat counts of repeatInterleave as numbers, checked against the dim's size. */
+/** The repeat counts of repeatInterleave as numbers, checked against the dim's size as PyTorch checks them. */
 function repeatCounts(repeats: number | Tensor, n: number): number[] {
   if (typeof repeats === "number") {
     checkInt(repeats, "repeat_interleave", "repeats", 1);
     if (repeats < 0) throw new ShapeError("repeats can not be negative");
     return new Array<number>(n).fill(repeats);
   }
-  if (repeats.dtype.kind !== "int") throw new DTypeError(`repeat_interleave only accept 1D vector as repeat`);
-  if (repeats.ndim > 1) throw new ShapeError("repeat_interleave only accept 1D vector as repeat");
-  const counts = (repeats.tolist() as (number | bigint)[] | number | bigint);
-  const list = (Array.isArray(counts) ? counts : [counts]).map(Number);
-  if (list.some((c) => c < 0)) throw new ShapeError("repeats can not be negative");
-  if (list.length === 1) return new Array<number>(n).fill(list[0]!);
+  if (repeats.ndim > 1) throw new ShapeError("repeats must be 0-dim or 1-dim tensor");
+  if (repeats.dtype.kind !== "int") throw new DTypeError(`"repeat_interleave_cpu" not implemented for '${repeats.dtype.scalarName}'`);
+  const values = (repeats.reshape(-1).tolist() as (number | bigint)[]).map(Number);
+  // one count (0-dim or 1 element) repeats every slice that many times
+  const list = values.length === 1 ? new Array<number>(n).fill(values[0]!) : values;
   if (list.length !== n) throw new ShapeError("repeats must have the same size as input along dim");
+  if (list.some((c) => c < 0)) throw new ShapeError("repeats can not be negative");
   return list;
 }
 
@@ -146,7 +176,8 @@ function repeatCounts(repeats: number | Tensor, n: number): number[] {
  * Repeats each element (slice along `dim`) `repeats` times in place, as PyTorch's
  * repeat_interleave; without a dim the tensor is flattened first.
  */
-export function repeatInterleave(x: Tensor, repeats: number | Tensor, options?: number | { dim?: number }): Tensor {
+export function repeatInterleave(x: Tensor, repeats?: number | Tensor, options?: number | { dim?: number }): Tensor {
+  if (repeats === undefined) return repeatIndices(x);
   const dim = typeof options === "object" ? options.dim : options;
   const src = dim === undefined ? reshape(x, [-1]) : x;
   const d = dim === undefined ? 0 : normalizeDim(dim, x.ndim);
@@ -167,6 +198,18 @@ export function repeatInterleave(x: Tensor, repeats: number | Tensor, options?: 
     return cat(pieces, d);
   });
   return record("repeatInterleave", [src], out, { dim: d, sizes: counts });
+}
+
+/** torch.repeat_interleave(repeats): each index i repeated repeats[i] times (int64). */
+function repeatIndices(repeats: Tensor): Tensor {
+  if (repeats.ndim !== 1) throw new ShapeError("repeat_interleave only accept 1D vector as repeat");
+  if (repeats.dtype.kind !== "int") throw new DTypeError(`"repeat_interleave_cpu" not implemented for '${repeats.dtype.scalarName}'`);
+  const counts = (repeats.tolist() as (number | bigint)[]).map(Number);
+  if (counts.some((c) => c < 0)) throw new ShapeError("repeats can not be negative");
+  const out = new BigInt64Array(counts.reduce((p, c) => p + c, 0));
+  let k = 0;
+  counts.forEach((c, i) => { for (let j = 0; j < c; j++) out[k++] = BigInt(i); });
+  return wrap(out, [out.length], int64);
 }
 
 // ---- diagonals ----
@@ -206,12 +249,63 @@ export function diag(x: Tensor, offset = 0): Tensor {
   return record("diag", [x], gatherLayout(x, diagonalLayout(x.layout, offset, 0, 1)), { diagonal: offset, shape: x.shape });
 }
 
+/** Matrices (in dims `dim1`, `dim2` of the result) with the last dim of `x` on a diagonal. */
+export function diagEmbed(x: Tensor, offset = 0, dim1 = -2, dim2 = -1): Tensor {
+  checkInt(offset, "diag_embed", "offset", 1);
+  const nd = x.ndim + 1, d1 = normalizeDim(dim1, nd), d2 = normalizeDim(dim2, nd);
+  if (d1 === d2) throw new ShapeError(`diagonal dimensions cannot be identical ${dim1}, ${dim2}`);
+  const n = (x.shape[x.ndim - 1] ?? 1) + Math.abs(offset), lead = x.shape.slice(0, -1);
+  const shape: number[] = [];
+  for (let d = 0, k = 0; d < nd; d++) shape.push(d === d1 || d === d2 ? n : lead[k++]!);
+  return record("diagEmbed", [x], diagonalScatter(x, shape, offset, d1, d2), { diagonal: offset, dims: [d1, d2] });
+}
+
+/** The sum of a matrix's main diagonal (ints sum as int64). */
+export function trace(x: Tensor): Tensor {
+  if (x.ndim !== 2) throw new ShapeError(`trace: expected a matrix, but got tensor with dim ${x.ndim}`);
+  const out = noGrad(() => sum(diagonal(x), {}));
+  return out.dtype.kind === "float" ? record("trace", [x], out, { shape: x.shape }) : out;
+}
+
 /** Zeros of `shape` with `g` written along the `offset`-th diagonal of dims d1, d2 (diagonal's backward). */
 export function diagonalScatter(g: Tensor, shape: Shape, offset: number, d1: number, d2: number): Tensor {
   const z = full(shape, 0, g.dtype);
   backend().write(z.storage.data, diagonalLayout(z.layout, offset, d1, d2), g.contiguousData());
   return z;
 }
+
+// ---- views ----
+
+/** Moves dims `source` to positions `destination`, the others keeping their order (a permute). */
+export function movedim(x: Tensor, source: number | readonly number[], destination: number | readonly number[]): Tensor {
+  const src = (typeof source === "number" ? [source] : [...source]).map((d) => normalizeDim(d, x.ndim));
+  const dst = (typeof destination === "number" ? [destination] : [...destination]).map((d) => normalizeDim(d, x.ndim));
+  if (src.length !== dst.length) {
+    throw new ShapeError(`movedim: Invalid source or destination dims: source (${showShape(src)} dims) should contain the same number of dims as destination (${showShape(dst)} dims)`);
+  }
+  const repeated = (ds: number[]) => ds.some((d, i) => ds.indexOf(d) !== i);
+  if (repeated(src)) throw new ShapeError(`movedim: repeated dim in \`source\` (${showShape(src)})`);
+  if (repeated(dst)) throw new ShapeError(`movedim: repeated dim in \`destination\` (${showShape(dst)})`);
+  const perm = new Array<number>(x.ndim).fill(-1);
+  src.forEach((s, i) => { perm[dst[i]!] = s; });
+  const rest = x.shape.map((_, d) => d).filter((d) => !src.includes(d));
+  for (let p = 0, k = 0; p < x.ndim; p++) if (perm[p] === -1) perm[p] = rest[k++]!;
+  return permute(x, perm);
+}
+
+/** Splits dim `dim` into `sizes` (one may be -1), as a view. */
+export function unflatten(x: Tensor, dim: number, sizes: readonly number[]): Tensor {
+  const d = normalizeDim(dim, x.ndim);
+  if (sizes.length === 0) throw new ShapeError("unflatten: sizes must be non-empty");
+  const known = sizes.reduce((p, s) => (s === -1 ? p : p * s), 1);
+  if (!sizes.includes(-1) && known !== x.shape[d]) {
+    throw new ShapeError(`unflatten: Provided sizes ${showShape(sizes)} don't multiply up to the size of dim ${dim} (${x.shape[d]}) in the input tensor`);
+  }
+  return view(x, [...x.shape.slice(0, d), ...sizes, ...x.shape.slice(d + 1)]);
+}
+
+/** The elements as one dim: a view of a contiguous tensor, else of a contiguous copy (PyTorch's ravel). */
+export const ravel = (x: Tensor): Tensor => view(x.contiguous(), [-1]);
 
 // ---- products ----
 
@@ -239,6 +333,27 @@ export function meshgrid(tensors: readonly Tensor[], indexing: "ij" | "xy" = "ij
   const grids = ts.map((t, i) => expand(reshape(t, shape.map((_, k) => (k === i ? -1 : 1))), shape));
   if (swap) [grids[0], grids[1]] = [grids[1]!, grids[0]!];
   return grids;
+}
+
+/** torch.mm: the product of two matrices. */
+export function mm(a: Tensor, b: Tensor): Tensor {
+  if (a.ndim !== 2) throw new ShapeError("self must be a matrix");
+  if (b.ndim !== 2) throw new ShapeError("mat2 must be a matrix");
+  return matmul(a, b);
+}
+
+/** torch.mv: a matrix times a vector. */
+export function mv(a: Tensor, v: Tensor): Tensor {
+  if (a.ndim !== 2 || v.ndim !== 1) throw new ShapeError(`vector + matrix @ vector expected, got 1, ${a.ndim}, ${v.ndim}`);
+  if (a.shape[1] !== v.shape[0]) throw new ShapeError(`size mismatch, got ${a.shape[0]}, ${a.shape[0]}x${a.shape[1]},${v.shape[0]}`);
+  return matmul(a, v);
+}
+
+/** torch.dot: the inner product of two vectors of one dtype. */
+export function dot(a: Tensor, b: Tensor): Tensor {
+  if (a.ndim !== 1 || b.ndim !== 1) throw new ShapeError(`1D tensors expected, but got ${a.ndim}D and ${b.ndim}D tensors`);
+  if (a.dtype !== b.dtype) throw new DTypeError(`dot : expected both vectors to have same dtype, but found ${a.dtype.scalarName} and ${b.dtype.scalarName}`);
+  return matmul(a, b);
 }
 
 function checkSameDtype(a: Tensor, b: Tensor): void {
@@ -324,6 +439,19 @@ export interface CumulativeOptions { dtype?: DType }
 export const cumsum = (x: Tensor, dim: number, options: CumulativeOptions = {}): Tensor => cumulative("cumsum", x, dim, options.dtype);
 /** torch.cumprod(x, dim): the running product along `dim`. */
 export const cumprod = (x: Tensor, dim: number, options: CumulativeOptions = {}): Tensor => cumulative("cumprod", x, dim, options.dtype);
+/** torch.cummax(x, dim): the running maximum and its indices. */
+export const cummax = (x: Tensor, dim: number): ValuesIndices => cumulativeExtreme("cummax", x, dim);
+/** torch.cummin(x, dim): the running minimum and its indices. */
+export const cummin = (x: Tensor, dim: number): ValuesIndices => cumulativeExtreme("cummin", x, dim);
+/** torch.swapaxes / swapdims: transpose under NumPy's name. */
+export const swapaxes = (x: Tensor, axis0: number, axis1: number): Tensor => x.transpose(axis0, axis1);
+/** Options of diagEmbed: which diagonal (0) in which dims of the result (-2, -1). */
+export interface DiagEmbedOptions { offset?: number; dim1?: number; dim2?: number }
+/** torch.diag_embed(x, offset, dim1, dim2) or with `{ offset, dim1, dim2 }`. */
+export function diagEmbedOf(x: Tensor, offset?: number | DiagEmbedOptions, dim1?: number, dim2?: number): Tensor {
+  const o = typeof offset === "object" ? offset : { offset, dim1, dim2 };
+  return diagEmbed(x, o.offset ?? 0, o.dim1 ?? -2, o.dim2 ?? -1);
+}
 /** torch.fliplr: flips dim 1 (at least 2-D). */
 export function fliplr(x: Tensor): Tensor {
   if (x.ndim < 2) throw new ShapeError("Input must be >= 2-d.");

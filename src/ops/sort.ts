@@ -30,6 +30,11 @@ export function sort(x: Tensor, options: number | SortOptions = {}): ValuesIndic
   return { values, indices };
 }
 
+/** The values sorted along dim 0 (torch.msort). */
+export function msort(x: Tensor): Tensor {
+  return sort(x, { dim: 0 }).values;
+}
+
 /** The positions that sort the tensor along a dim (no gradient). */
 export function argsort(x: Tensor, options: number | SortOptions = {}): Tensor {
   return sort(x, options).indices;

@@ -2,7 +2,7 @@
 import type { Derivative, DerivativeFn, Edge } from "../node.ts";
 import type { Tensor } from "../../tensor.ts";
 import { wrap } from "../../ops/elementwise.ts";
-import { cumulative, diagonalScatter, flip, roll, triangle } from "../../ops/shape.ts";
+import { cumulative, diagonalScatter, flip, roll, rot90, triangle } from "../../ops/shape.ts";
 import { cat, split } from "../../ops/movement.ts";
 import { placeAlong } from "../../ops/sort.ts";
 
@@ -14,7 +14,7 @@ const scaled = (g: Tensor, s: number): Tensor => (s === 1 ? g : g.mul(s));
 /** cumsum from the end: the gradient of a running sum. */
 const reversedCumsum = (g: Tensor, dim: number): Tensor => flip(cumulative("cumsum", flip(g, [dim]), dim), [dim]);
 
-/** sort and topk: the gradient goes back to the positions the values came from. */
+/** sort, topk, cummax, cummin: the gradient goes back to (is summed at) the positions the values came from. */
 const placeBack: DerivativeFn = (g, _, __, { dim, indices, shape }) => [placeAlong(g, indices!, dim!, shape!)];
 
 /**
@@ -60,6 +60,8 @@ export const shapeRules = {
   triu: d("TriuBackward0", "", (g, _, __, { diagonal }) => [triangle(g, diagonal!, true)]),
   cumsum: d("CumsumBackward0", "", (g, _, __, { dim }) => [g.ndim === 0 ? g : reversedCumsum(g, dim!)]),
   cumprod: d("CumprodBackward0", "ao", cumprodRule),
+  cummax: d("CummaxBackward0", "", placeBack),
+  cummin: d("CumminBackward0", "", placeBack),
   flip: d("FlipBackward0", "", (g, _, __, { dims }) => [flip(g, dims!)]),
   roll: d("RollBackward0", "", (g, _, __, { shifts, dims }) => [roll(g, shifts!.map((s) => -s), dims!.length ? dims : undefined)]),
   // the sum over each repeat: g viewed as [r0, s0, r1, s1, ...], summed over the r's
@@ -78,6 +80,9 @@ export const shapeRules = {
     }
     return [cat(split(g, counts, dm).map((p) => p.sum({ dim: dm, keepdim: true })), dm)];
   }),
+  rot90: d("Rot90Backward0", "", (g, _, __, { k, dims }) => [rot90(g, -k!, dims!)]),
+  diagEmbed: d("DiagEmbedBackward0", "", (g, _, __, { diagonal, dims }) => [g.diagonal(diagonal!, dims![0]!, dims![1]!)]),
+  trace: d("TraceBackward0", "", (g, _, __, { shape }) => [diagonalScatter(g.expand(Math.min(shape![0]!, shape![1]!)), shape!, 0, 0, 1)]),
   diagonal: d("DiagonalBackward0", "", (g, _, __, { diagonal, dims, shape }) => [diagonalScatter(g, shape!, diagonal!, dims![0]!, dims![1]!)]),
   diag: d("DiagBackward0", "", (g, _, __, { diagonal, shape }) =>
     [shape!.length === 1 ? g.diagonal({ offset: diagonal! }).contiguous() : diagonalScatter(g, shape!, diagonal!, 0, 1)]),

@@ -9,7 +9,7 @@ import {
   adaptiveAvgPool2dBackwardKernel, adaptiveAvgPool2dKernel, adaptiveMaxPool2dKernel, avgPool2dBackwardKernel, avgPool2dKernel,
   col2imKernel, groupGemmKernel, im2colKernel, maxPool2dKernel, maxPoolBackwardKernel, padBackwardKernel, padKernel, swapLeadingKernel,
 } from "./conv.ts";
-import { cumulativeKernel, placeAlongKernel, sortKernel, topkKernel, triangleKernel } from "./shape.ts";
+import { cumulativeExtremeKernel, cumulativeKernel, placeAlongKernel, sortKernel, topkKernel, triangleKernel } from "./shape.ts";
 import { nanToNumKernel, roundDecimalsKernel } from "./math.ts";
 import { indexOffsetsKernel, maskedOffsetsKernel, nonzeroKernel, putKernel, takeKernel } from "./indexing.ts";
 
@@ -36,6 +36,7 @@ export const cpuBackend: Backend = {
   // ---- shape ----
   triangle: triangleKernel,
   cumulative: cumulativeKernel,
+  cumulativeExtreme: cumulativeExtremeKernel,
   sort: sortKernel,
   topk: topkKernel,
   placeAlong: placeAlongKernel,

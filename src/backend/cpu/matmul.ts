@@ -11,6 +11,7 @@ export function batchOffsets(l: Layout): ArrayLike<number> {
 
 /** a: [...batch, m, k], b: [...batch, k, n] with equal batch dims; returns [...batch, m, n]. */
 export function matmulKernel(a: TypedArray, la: Layout, b: TypedArray, lb: Layout, out: DType): TypedArray {
+  if (a instanceof BigInt64Array) return matmulBig(a, la, b as BigInt64Array, lb);
   const nd = la.ndim;
   const m = la.shape[nd - 2]!, k = la.shape[nd - 1]!, n = lb.shape[nd - 1]!;
   const ars = la.strides[nd - 2]!, acs = la.strides[nd - 1]!;
@@ -43,6 +44,23 @@ export function matmulKernel(a: TypedArray, la: Layout, b: TypedArray, lb: Layou
         else for (let j = 0; j < n; j++) acc[j]! += av * xb[brow + j * bcs]!;
       }
       for (let j = 0; j < n; j++) res[ro + i * n + j] = acc[j]!;
+    }
+  }
+  return res;
+}
+
+/** The int64 product, exact in bigints (wrapping at 64 bits as PyTorch's integer kernels do). */
+function matmulBig(a: BigInt64Array, la: Layout, b: BigInt64Array, lb: Layout): BigInt64Array {
+  const nd = la.ndim, m = la.shape[nd - 2]!, k = la.shape[nd - 1]!, n = lb.shape[nd - 1]!;
+  const ars = la.strides[nd - 2]!, acs = la.strides[nd - 1]!, brs = lb.strides[nd - 2]!, bcs = lb.strides[nd - 1]!;
+  const aBatch = batchOffsets(la), bBatch = batchOffsets(lb), res = new BigInt64Array(aBatch.length * m * n);
+  for (let t = 0; t < aBatch.length; t++) {
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        let s = 0n;
+        for (let p = 0; p < k; p++) s += a[aBatch[t]! + i * ars + p * acs]! * b[bBatch[t]! + p * brs + j * bcs]!;
+        res[(t * m + i) * n + j] = s;
+      }
     }
   }
   return res;

@@ -1,7 +1,7 @@
 /** Shape-family CPU kernels: triangles, running sums and products, sorting and top-k along a dim. */
 import type { DType, TypedArray } from "../../core/dtype.ts";
 import type { Layout } from "../../core/layout.ts";
-import type { CumulativeOp, SortResult } from "../backend.ts";
+import type { CumulativeExtremeOp, CumulativeOp, SortResult } from "../backend.ts";
 import { ascending, descending, introsort, nthElement, partialSort, stableSort, type Pairs } from "./sort.ts";
 
 /** The elements in row-major order as a fresh or shared array (the storage itself when it already is). */
@@ -66,6 +66,28 @@ export function cumulativeKernel(op: CumulativeOp, x: TypedArray, layout: Layout
   return res;
 }
 
+/**
+ * cummax/cummin along `dim`: the running extreme and the index it came from. A tie or a NaN
+ * takes the later index and NaN stays once seen, as PyTorch's kernel compares with >= (<=).
+ */
+export function cumulativeExtremeKernel(op: CumulativeExtremeOp, x: TypedArray, layout: Layout, dim: number, out: DType): SortResult {
+  const src = rowMajor(x, layout), [outer, n, inner] = around(layout.shape, dim), max = op === "cummax";
+  const values = out.alloc(layout.numel), indices = new BigInt64Array(layout.numel);
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < inner; j++) {
+      const from = o * n * inner + j;
+      let best = src[from]!, idx = 0;
+      for (let i = 0, p = from; i < n; i++, p += inner) {
+        const v = src[p]!;
+        if (v !== v || (best === best && (max ? v >= best : v <= best))) { best = v; idx = i; }
+        values[p] = best;
+        indices[p] = BigInt(idx);
+      }
+    }
+  }
+  return { values, indices };
+}
+
 /** Runs `order` on every slice along `dim`, writing the first `k` of each back as values and indices. */
 function alongDim(
   x: TypedArray, layout: Layout, dim: number, k: number, out: DType, order: (p: Pairs) => Pairs,
@@ -115,8 +137,8 @@ export function topkKernel(x: TypedArray, layout: Layout, k: number, dim: number
 }
 
 /**
- * The inverse of a selection along `dim`: zeros of `shape` with `src[..., i, ...]` written at
- * `indices[..., i, ...]` along `dim` (the backward of sort and topk; indices are distinct).
+ * The inverse of a selection along `dim`: zeros of `shape` with `src[..., i, ...]` added at
+ * `indices[..., i, ...]` along `dim` (the backward of sort, topk, cummax and cummin).
  */
 export function placeAlongKernel(
   src: TypedArray, srcLayout: Layout, indices: BigInt64Array, dim: number, shape: readonly number[], out: DType,
@@ -126,7 +148,7 @@ export function placeAlongKernel(
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < inner; j++) {
       const from = o * k * inner + j, to = o * n * inner + j;
-      for (let i = 0; i < k; i++) res[to + Number(indices[from + i * inner]!) * inner] = s[from + i * inner]!;
+      for (let i = 0; i < k; i++) (res as Float64Array)[to + Number(indices[from + i * inner]!) * inner]! += s[from + i * inner] as number;
     }
   }
   return res;
