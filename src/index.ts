@@ -47,7 +47,7 @@ export {
   sinh, cosh, isfinite, signbit, sgn, remainder, fmod, floorDivide, atan2, nanToNum, lerp, addcmul, addcdiv,
   clip, logsumexp, amax, amin, norm, linalg,
 } from "./ops/math-api.ts";
-export type { NanToNumOptions, AddcOptions, NormOptions, VectorNormOptions, SoftplusOptions } from "./ops/math-api.ts";
+export type { DivOptions, NanToNumOptions, AddcOptions, NormOptions, VectorNormOptions, SoftplusOptions } from "./ops/math-api.ts";
 // ---- random ----
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from "./autograd/grad-mode.ts";
 export { Generator, manualSeed, initialSeed, seed, defaultGenerator, getRngState, setRngState } from "./ops/generator.ts";

@@ -212,7 +212,8 @@ export class Tensor {
   add(other: TensorLike, options?: { alpha?: number }): Tensor { return ew.add(this, other, options?.alpha); }
   sub(other: TensorLike, options?: { alpha?: number }): Tensor { return ew.sub(this, other, options?.alpha); }
   mul(other: TensorLike): Tensor { return ew.binary("mul", this, other); }
-  div(other: TensorLike): Tensor { return ew.binary("div", this, other); }
+  /** this / other; `roundingMode` "trunc" or "floor" rounds the quotient (ops/math.ts). */
+  div(other: TensorLike, options?: mt.DivOptions): Tensor { return options ? mt.divide(this, other, options) : ew.binary("div", this, other); }
   pow(exponent: TensorLike): Tensor { return ew.pow(this, exponent); }
   maximum(other: TensorLike): Tensor { return ew.binary("maximum", this, other); }
   minimum(other: TensorLike): Tensor { return ew.binary("minimum", this, other); }

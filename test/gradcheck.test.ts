@@ -228,6 +228,10 @@ const OPS: Record<string, Check[]> = {
     c("tensor", (a, b) => a!.fmod(b!), () => [x([2, 3], 2.1, 2.9), x([3], 1.1, 1.9)]),
     c("scalar", (a) => a!.fmod(1.5), () => [x([4], 0.1, 1.4)]),
   ],
+  divRounded: [
+    c("trunc", (a, b) => a!.div(b!, { roundingMode: "trunc" }), () => [x([2, 3], 0.1, 0.4), x([3], 1.1, 1.9)]),
+    c("floor_scalar", (a) => a!.div(2, { roundingMode: "floor" }), () => [x([4], 0.1, 1.9)]),
+  ],
   atan2: [c("broadcast", (a, b) => a!.atan2(b!), () => [x([2, 3]), x([3], 0.5, 2)])],
   nanToNum: [c("finite", (a) => a!.nanToNum(), () => [x([2, 3])])],
   lerp: [

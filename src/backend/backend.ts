@@ -24,8 +24,8 @@ export type BinaryOp =
   | "add" | "sub" | "mul" | "div" | "pow" | "maximum" | "minimum"
   | "eq" | "ne" | "lt" | "le" | "gt" | "ge" | "and" | "or" | "reluGrad"
   // math family: Python's remainder (sign of the divisor), C's fmod (sign of the dividend),
-  // floor division and atan2(a, b); integer divisors are checked for zero before the kernel
-  | "remainder" | "fmod" | "floorDivide" | "atan2";
+  // floor and truncating division, and atan2(a, b); integer divisors are checked for zero before the kernel
+  | "remainder" | "fmod" | "floorDivide" | "truncDivide" | "atan2";
 
 /** The arithmetic that in-place updates (`add_`, `mul_`, an optimizer step) run without a temporary. */
 export type UpdateOp = "add" | "sub" | "mul" | "div";

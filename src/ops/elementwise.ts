@@ -91,7 +91,7 @@ const comparisons = new Set<BinaryOp>(["eq", "ne", "lt", "le", "gt", "ge", "and"
 const binaryRules = {
   add: "add", sub: "sub", mul: "mul", div: "div", pow: "pow", maximum: "maximum", minimum: "minimum",
   eq: null, ne: null, lt: null, le: null, gt: null, ge: null, and: null, or: null, reluGrad: null,
-  remainder: "remainder", fmod: "fmod", floorDivide: null, atan2: "atan2",
+  remainder: "remainder", fmod: "fmod", floorDivide: null, truncDivide: null, atan2: "atan2",
 } as const satisfies Record<BinaryOp, DerivativeKey | null>;
 
 /** Promotes, broadcasts and runs a binary kernel; records the graph for differentiable ops. */

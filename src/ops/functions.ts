@@ -5,6 +5,7 @@
  */
 import type { Tensor, TensorLike, Scalar, ReduceOptions, ValuesIndices } from "../tensor.ts";
 import type { VarianceOptions } from "./reduce.ts";
+import type { DivOptions } from "./math.ts";
 
 type Dims = number | readonly number[];
 type DimOptions = number | { dim?: number; keepdim?: boolean };
@@ -43,7 +44,7 @@ export const sub = (x: Tensor, other: TensorLike, options?: { alpha?: number }):
 /** x * other */
 export const mul = (x: Tensor, other: TensorLike): Tensor => x.mul(other);
 /** x / other (true division) */
-export const div = (x: Tensor, other: TensorLike): Tensor => x.div(other);
+export const div = (x: Tensor, other: TensorLike, options?: DivOptions): Tensor => x.div(other, options);
 /** x ** exponent */
 export const pow = (x: Tensor, exponent: TensorLike): Tensor => x.pow(exponent);
 /** Elementwise maximum (NaN propagates). */

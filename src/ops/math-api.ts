@@ -73,4 +73,4 @@ export const amin = (x: Tensor, dim?: number | readonly number[] | ReduceOptions
 /** torch.norm */
 export const norm = (x: Tensor, p?: number | "fro" | mt.NormOptions, options?: mt.NormOptions): Tensor => x.norm(p, options);
 export { linalg } from "./math.ts";
-export type { NanToNumOptions, AddcOptions, NormOptions, VectorNormOptions, SoftplusOptions } from "./math.ts";
+export type { DivOptions, NanToNumOptions, AddcOptions, NormOptions, VectorNormOptions, SoftplusOptions } from "./math.ts";

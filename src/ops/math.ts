@@ -49,7 +49,7 @@ export function sgn(x: Tensor): Tensor {
   return out.dtype.kind === "float" ? record("sgn", [x], out) : out;
 }
 
-const modKernels = { remainder: "remainder_cpu", fmod: "fmod_cpu", floorDivide: "div_floor_cpu" } as const;
+const modKernels = { remainder: "remainder_cpu", fmod: "fmod_cpu", floorDivide: "div_floor_cpu", truncDivide: "div_trunc_cpu" } as const;
 
 /** remainder (Python's sign rule), fmod (C's) and floor division; an integer divisor of zero throws. */
 export function modulo(op: "remainder" | "fmod" | "floorDivide", a: Tensor, b: TensorLike): Tensor {
@@ -60,6 +60,25 @@ export function modulo(op: "remainder" | "fmod" | "floorDivide", a: Tensor, b: T
   // a scalar divisor: the node has the dividend as its one input (RemainderBackward0, FmodBackward0)
   const out = noGrad(() => binary(op, a, b));
   return out.dtype.kind === "float" ? record(op === "remainder" ? "remainderScalar" : "fmodScalar", [a], out) : out;
+}
+
+/** Options of div: `roundingMode` "trunc" or "floor" rounds the quotient (null or absent: true division). */
+export interface DivOptions { roundingMode?: "trunc" | "floor" | null }
+
+/**
+ * torch.div with a rounding mode: the quotient rounded toward zero or down, in the operands'
+ * promoted dtype (integers stay integers, exactly); DivBackward2, whose gradients are zero.
+ */
+export function divide(a: Tensor, b: TensorLike, o: DivOptions = {}): Tensor {
+  const mode = o.roundingMode ?? null;
+  if (mode === null) return binary("div", a, b);
+  if (mode !== "trunc" && mode !== "floor") throw new ValueError(`div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '${String(mode)}'`);
+  const op = mode === "floor" ? "floorDivide" : "truncDivide";
+  const compute = resultType([a, b], isTensor);
+  if (compute === bool) throw notImplemented(modKernels[op], compute);
+  if (compute.kind !== "float" && hasZero(b)) throw new ValueError("ZeroDivisionError");
+  const out = noGrad(() => binary(op, a, b));
+  return out.dtype.kind === "float" ? record("divRounded", isTensor(b) ? [a, b] : [a], out) : out;
 }
 
 function hasZero(b: TensorLike): boolean {

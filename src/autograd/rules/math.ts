@@ -81,6 +81,8 @@ export const mathRules = {
   remainderScalar: d("RemainderBackward0", "", identity),
   fmod: d("FmodBackward1", ["", "ab"], (g, [a, b], _, __, e) => [g, needs(e, 1) ? g.neg().mul(a!.div(b!).trunc()) : null]),
   fmodScalar: d("FmodBackward0", "", identity),
+  // div with a rounding mode: a step function of both operands
+  divRounded: d("DivBackward2", "", (g, _, __, ___, e) => e.map(() => g.zerosLike())),
   atan2: d("Atan2Backward0", "ab", (g, [a, b], _, __, e) => {
     const recip = a!.mul(a!).add(b!.mul(b!)).reciprocal();
     return [needs(e, 0) ? g.mul(b!).mul(recip) : null, needs(e, 1) ? g.mul(a!.neg()).mul(recip) : null];

@@ -92,6 +92,7 @@ function binaryNumber(op: BinaryOp, intMath: boolean): Num2 {
     case "remainder": return remainder;
     case "fmod": return (a, b) => a % b;
     case "floorDivide": return floorDivide;
+    case "truncDivide": return (a, b) => Math.trunc(a / b);
     case "atan2": return Math.atan2;
     default: return assertNever(op);
   }
@@ -117,6 +118,7 @@ function binaryBig(op: BinaryOp): Big2 {
     case "remainder": return (a, b) => { const m = a % b; return m !== 0n && (m < 0n) !== (b < 0n) ? m + b : m; };
     case "fmod": return (a, b) => a % b;
     case "floorDivide": return (a, b) => (a % b !== 0n && (a < 0n) !== (b < 0n) ? a / b - 1n : a / b);
+    case "truncDivide": return (a, b) => a / b;
     case "reluGrad": case "atan2": throw new Error(`${op} is a float op`);
     default: return assertNever(op);
   }
