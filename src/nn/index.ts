@@ -22,6 +22,8 @@ export type { BatchNormOptions, LayerNormOptions, GroupNormOptions } from "./nor
 export { Embedding } from "./sparse.ts";
 export type { EmbeddingOptions } from "./sparse.ts";
 // ---- recurrent ----
+export { RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell } from "./rnn.ts";
+export type { RNNOptions, ElmanRNNOptions } from "./rnn.ts";
 // ---- attention and transformer ----
 // ---- activations and losses ----
 // ---- utils ----
