@@ -295,3 +295,62 @@ describe("indexing errors use PyTorch's words", () => {
     });
   }
 });
+
+describe("a failing indexing write changes nothing", () => {
+  const writes: [string, (x: Tensor) => unknown][] = [
+    ["indexPut_, the bad index after good ones", (x) => x.indexPut_([long([0, 1, 7])], torch.tensor(1, { dtype: torch.float64 }))],
+    ["indexPut_ accumulating", (x) => x.indexPut_([long([2, -9])], torch.ones([2, 4], { dtype: torch.float64 }), { accumulate: true })],
+    ["setAt with an index tensor", (x) => x.setAt(long([0, 3]), 5)],
+    ["setAt with a mask of the wrong shape", (x) => x.setAt(mask([true, false]), 5)],
+    ["scatter_", (x) => x.scatter_(1, torch.tensor([[0n, 1n], [2n, 4n]]), 1)],
+    ["scatterAdd_", (x) => x.scatterAdd_(0, torch.tensor([[0n, 3n]]), torch.ones([1, 2], { dtype: torch.float64 }))],
+    ["indexAdd_", (x) => x.indexAdd_(0, long([0, 5]), torch.ones([2, 4], { dtype: torch.float64 }))],
+    ["indexCopy_", (x) => x.indexCopy_(1, long([1, 4]), torch.ones([3, 2], { dtype: torch.float64 }))],
+    ["indexFill_", (x) => x.indexFill_(1, long([0, 4]), 1)],
+    ["put_", (x) => x.put_(long([0, 99]), torch.ones([2], { dtype: torch.float64 }))],
+    ["maskedFill_ with a 1-d value", (x) => x.maskedFill_(mask([true, false, true, false]), torch.tensor([1, 2], { dtype: torch.float64 }))],
+    ["an int64 index beyond 2^31", (x) => x.indexPut_([torch.tensor([2n ** 40n])], torch.tensor(1, { dtype: torch.float64 }))],
+  ];
+  for (const [name, write] of writes) {
+    for (const tracked of [false, true]) {
+      test(`${name}${tracked ? " (tracked by autograd)" : ""}`, () => {
+        const leaf = torch.arange(12, { dtype: torch.float64 }).reshape(3, 4).requiresGrad_(tracked);
+        const x = tracked ? leaf.mul(1) : leaf;
+        const before = x.tolist(), version = x._version.value, gradFn = x.gradFn;
+        assert.throws(() => write(x), TorchletError);
+        assert.deepEqual(x.tolist(), before);
+        assert.equal(x._version.value, version);
+        assert.equal(x.gradFn, gradFn);
+      });
+    }
+  }
+  test("an int64 index beyond 2^31 is named exactly in the error", () => {
+    assert.throws(() => z(3).at(torch.tensor([2n ** 40n + 1n])), { message: "index 1099511627777 is out of bounds for dimension 0 with size 3" });
+  });
+});
+
+describe("indexing agrees with a plain loop on random indices", () => {
+  let s = 12345;
+  const rnd = (n: number): number => { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; return s % n; };
+  test("gather, scatterAdd_ and x[i, :, j] over transposed inputs", () => {
+    for (let trial = 0; trial < 200; trial++) {
+      const r = 1 + rnd(4), c = 1 + rnd(5), k = 1 + rnd(6);
+      const x = torch.randn([c, r], { dtype: torch.float64 }).t(); // [r, c], not contiguous
+      const xs = x.tolist() as number[][];
+      const idx = Array.from({ length: r }, () => Array.from({ length: k }, () => rnd(2 * c + 2) - c - 1));
+      const bad = idx.flat().some((v) => v < 0 || v >= c);
+      const it = torch.tensor(idx, { dtype: torch.int64 });
+      if (bad) { assert.throws(() => x.gather(1, it), TorchletError); continue; }
+      assert.deepEqual(x.gather(1, it).tolist(), idx.map((row, i) => row.map((v) => xs[i]![v])));
+      const acc = torch.zeros([r, c], { dtype: torch.float64 });
+      acc.scatterAdd_(1, it, torch.ones([r, k], { dtype: torch.float64 }));
+      const counts = idx.map((row) => Array.from({ length: c }, (_, j) => row.filter((v) => v === j).length));
+      assert.deepEqual(acc.tolist(), counts);
+      const x3 = torch.randn([r, 2, c], { dtype: torch.float64 });
+      const a = Array.from({ length: k }, () => rnd(r)), b = Array.from({ length: k }, () => rnd(c) - (rnd(2) ? c : 0));
+      const got = x3.at(long(a), ":", long(b)).tolist();
+      const x3s = x3.tolist() as number[][][];
+      assert.deepEqual(got, a.map((ai, n) => [0, 1].map((m) => x3s[ai]![m]![(b[n]! + c) % c])));
+    }
+  });
+});

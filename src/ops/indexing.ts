@@ -180,7 +180,9 @@ function valueAt(t: Tensor, shape: Shape, pos: number): string {
  * result has their shape in place of the indexed dims when those are adjacent, else in front.
  */
 function planIndex(x: Tensor, list: readonly (Tensor | null)[]): Plan {
-  const l = x.layout, perDim: (Tensor | null)[] = new Array<Tensor | null>(x.ndim).fill(null);
+  const l = x.layout, single = soleMask(list);
+  if (single !== null) return planMask(x, single.mask, single.dim);
+  const perDim: (Tensor | null)[] = new Array<Tensor | null>(x.ndim).fill(null);
   let d = 0;
   for (const t of list) {
     if (t === null) { d++; continue; }
@@ -220,6 +222,36 @@ function planIndex(x: Tensor, list: readonly (Tensor | null)[]): Plan {
   return {
     outer: layoutOf(l, before, l.offset), mid: mid!, inner: layoutOf(l, after, 0),
     shape: [...before.map((i) => x.shape[i]!), ...shape, ...after.map((i) => x.shape[i]!)],
+  };
+}
+
+/** The mask and its dim when it is the only index (x[mask], x[:, mask]): then no coordinates are needed. */
+function soleMask(list: readonly (Tensor | null)[]): { mask: Tensor; dim: number } | null {
+  let found: { mask: Tensor; dim: number } | null = null;
+  for (let d = 0; d < list.length; d++) {
+    const t = list[d];
+    if (t === null || t === undefined) continue;
+    if (found !== null || !(t instanceof Tensor) || !isMask(t)) return null;
+    found = { mask: t, dim: d };
+  }
+  return found;
+}
+
+/** planIndex for one mask over dims d..d+k: the offsets of its true elements, straight from the mask. */
+function planMask(x: Tensor, mask: Tensor, d: number): Plan {
+  const k = mask.ndim, l = x.layout;
+  if (d + k > x.ndim) throw new IndexError(`too many indices for tensor of dimension ${x.ndim}`);
+  for (let j = 0; j < k; j++) {
+    if (mask.shape[j] !== x.shape[d + j]) {
+      throw new IndexError(`The shape of the mask ${showShape(mask.shape)} at index ${j} does not match the shape of the indexed tensor ${showShape(x.shape)} at index ${d + j}`);
+    }
+  }
+  const masked = l.shape.map((_, i) => i).slice(d, d + k);
+  const mid = backend().maskedOffsets(mask.storage.data, mask.layout, new Layout(mask.shape, masked.map((i) => l.strides[i]!), 0));
+  const before = l.shape.map((_, i) => i).slice(0, d), after = l.shape.map((_, i) => i).slice(d + k);
+  return {
+    outer: layoutOf(l, before, l.offset), mid, inner: layoutOf(l, after, 0),
+    shape: [...before.map((i) => x.shape[i]!), mid.length, ...after.map((i) => x.shape[i]!)],
   };
 }
 

@@ -10,6 +10,8 @@ import type { Layout } from "../../core/layout.ts";
 import { assertNever, type Offsets, type PutOp } from "../backend.ts";
 
 const LIMIT = 2 ** 31;
+/** Which int32 half of an int64 holds the low bits on this machine. */
+const LO = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 0 : 1, HI = 1 - LO;
 
 function offsetsArray(n: number, big: boolean): Offsets {
   return big ? new Float64Array(n) : new Int32Array(n);
@@ -32,9 +34,11 @@ export function indexOffsetsKernel(
   const out = offsetsArray(n, base instanceof Float64Array || size * Math.abs(stride) >= LIMIT);
   const lo = wrapNegative ? -size : 0;
   if (index instanceof BigInt64Array) {
+    // read each int64 as two int32 halves: no BigInt per element; a value beyond ±2^31 is out of range
+    const w = new Int32Array(index.buffer, index.byteOffset, index.length * 2);
     for (let i = 0; i < n; i++) {
-      const k = Number(index[pos === null ? off + i : pos[i]!]!);
-      if (k < lo || k >= size) return i;
+      const e = 2 * (pos === null ? off + i : pos[i]!), k = w[e + LO]!, hi = w[e + HI]!;
+      if (hi !== (k < 0 ? -1 : 0) || k < lo || k >= size) return i;
       out[i] = (base === null ? 0 : base[i]!) + (k < 0 ? k + size : k) * stride;
     }
   } else {
@@ -58,7 +62,7 @@ export function maskedOffsetsKernel(mask: TypedArray, maskLayout: Layout, target
   return out;
 }
 
-/** Whether offsets are the run a, a+1, a+2, … (copied with one `set`). */
+/** Whether offsets are the run a, a+1, a+2, …. */
 function isRun(o: Offsets): boolean {
   for (let k = 1; k < o.length; k++) if (o[k] !== o[0]! + k) return false;
   return true;
@@ -76,9 +80,13 @@ export function takeKernel(src: TypedArray, outer: Offsets, mid: Offsets, inner:
       for (let j = 0; j < nm; j++) out[p++] = s[b + mid[j]!]!;
     }
   } else if (isRun(inner)) {
+    // whole rows (x[idx] of a row-major table): a plain copy loop, no subarray objects
     const i0 = inner[0] ?? 0;
     for (let o = 0; o < no; o++) {
-      for (let j = 0; j < nm; j++, p += ni) { const b = outer[o]! + mid[j]! + i0; out.set(s.subarray(b, b + ni), p); }
+      for (let j = 0; j < nm; j++) {
+        const b = outer[o]! + mid[j]! + i0;
+        for (let k = 0; k < ni; k++) out[p++] = s[b + k]!;
+      }
     }
   } else {
     for (let o = 0; o < no; o++) {
@@ -135,14 +143,19 @@ export function nonzeroKernel(x: TypedArray, layout: Layout): BigInt64Array {
   const hit = new Uint8Array(n);
   let count = 0;
   if (x instanceof BigInt64Array) {
-    for (let i = 0; i < n; i++) if (x[pos === null ? off + i : pos[i]!] !== 0n) { hit[i] = 1; count++; }
+    const w = new Int32Array(x.buffer, x.byteOffset, x.length * 2);
+    for (let i = 0; i < n; i++) {
+      const e = 2 * (pos === null ? off + i : pos[i]!);
+      if ((w[e]! | w[e + 1]!) !== 0) { hit[i] = 1; count++; }
+    }
   } else {
     const v = x as Float64Array;
     for (let i = 0; i < n; i++) if (v[pos === null ? off + i : pos[i]!] !== 0) { hit[i] = 1; count++; }
   }
-  const out = new BigInt64Array(count * nd), coord = new Array<number>(nd).fill(0), shape = layout.shape;
+  // coordinates are below 2^31: write the low int32 half of each int64 (the high half stays 0)
+  const out = new BigInt64Array(count * nd), w = new Int32Array(out.buffer), coord = new Int32Array(nd), shape = layout.shape;
   for (let i = 0, p = 0; i < n; i++) {
-    if (hit[i]) for (let d = 0; d < nd; d++) out[p++] = BigInt(coord[d]!);
+    if (hit[i]) for (let d = 0; d < nd; d++, p++) w[2 * p + LO] = coord[d]!;
     for (let d = nd - 1; d >= 0; d--) { if (++coord[d]! < shape[d]!) break; coord[d] = 0; }
   }
   return out;
