@@ -3,6 +3,7 @@ import { disableWasmThreads, enableWasmThreads } from "./backend/wasm/threads-no
 
 export * from "./index.ts";
 export { save, load, saveSafetensors, loadSafetensors, loadSafetensorsFile } from "./io/files-node.ts";
+export { saveAsync, loadAsync, saveSafetensorsAsync, loadSafetensorsAsync, openCheckpointFile } from "./io/files-node.ts";
 export { writeReport } from "./diagnostics/report-node.ts";
 
 let threads = 1;

@@ -94,3 +94,12 @@ describe("torchlet diff", () => {
     assert.equal(run("diff", a, join(dir, "missing.pt")).code, 1);
   });
 });
+
+describe("the Node entry point", () => {
+  test("exports the async file functions and openCheckpointFile", async () => {
+    const lib = await import("../src/index-node.ts");
+    for (const f of ["saveAsync", "loadAsync", "saveSafetensorsAsync", "loadSafetensorsAsync", "openCheckpointFile", "deserializeAsync", "openCheckpoint"] as const) {
+      assert.equal(typeof lib[f], "function", f);
+    }
+  });
+});
