@@ -60,7 +60,24 @@ const scalarNames: Record<DTypeName, string> = {
   float16: "Half", bfloat16: "BFloat16", float32: "Float", float64: "Double",
 };
 
-export const { bool, uint8, int8, int32, int64, float16, bfloat16, float32, float64 } = DType;
+/** torch.bool: true or false, one byte each. */
+export const bool = DType.bool;
+/** torch.uint8: 0..255, a storage dtype (convert with `.to()` to compute). */
+export const uint8 = DType.uint8;
+/** torch.int8: -128..127, a storage dtype. */
+export const int8 = DType.int8;
+/** torch.int32 (torch.int). */
+export const int32 = DType.int32;
+/** torch.int64 (torch.long), exact in a BigInt64Array; the dtype of indices and class targets. */
+export const int64 = DType.int64;
+/** torch.float16 (torch.half), a storage dtype. */
+export const float16 = DType.float16;
+/** torch.bfloat16, a storage dtype. */
+export const bfloat16 = DType.bfloat16;
+/** torch.float32 (torch.float), the default dtype of floating-point tensors. */
+export const float32 = DType.float32;
+/** torch.float64 (torch.double). */
+export const float64 = DType.float64;
 
 /** Every dtype by name, e.g. for file headers. */
 export const dtypes: Readonly<Record<DTypeName, DType>> = {
