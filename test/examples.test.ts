@@ -4,10 +4,12 @@ import { execFileSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 
 const root = new URL("..", import.meta.url);
-const run = (file: string) =>
-  execFileSync(process.execPath, ["--conditions=source", "--import", "tsx", `examples/${file}`], { cwd: root, encoding: "utf8" });
+const run = (file: string, ...args: string[]) =>
+  execFileSync(process.execPath, ["--conditions=source", "--import", "tsx", `examples/${file}`, ...args], { cwd: root, encoding: "utf8" });
+/** Examples with a test of their own below. */
+const ownTest = new Set(["main.ts", "train-classifier.ts"]);
 
-for (const file of readdirSync(new URL("examples/", root)).filter((f) => f.endsWith(".ts") && f !== "main.ts")) {
+for (const file of readdirSync(new URL("examples/", root)).filter((f) => f.endsWith(".ts") && !ownTest.has(f))) {
   test(`examples/${file} runs to the end`, () => {
     assert.ok(run(file).length > 0);
   });
@@ -18,4 +20,14 @@ test("the main demo trains: the loss falls by more than 10x", () => {
   const losses = [...out.matchAll(/loss (\d+\.\d+)/g)].map((m) => Number(m[1]));
   assert.ok(losses.length >= 2, out);
   assert.ok(losses[losses.length - 1]! < losses[0]! / 10, `losses ${losses.join(", ")}`);
+});
+
+test("train-classifier: the loss falls, validation accuracy is reported, the resumed run ends identical", () => {
+  const out = run("train-classifier.ts", "--epochs", "6", "--per-class", "60");
+  const losses = [...out.matchAll(/^run +epoch +\d+ .* loss (\d+\.\d+)/gm)].map((m) => Number(m[1]));
+  assert.equal(losses.length, 6, out);
+  assert.ok(losses[5]! < losses[0]!, `losses ${losses.join(", ")}`);
+  assert.equal([...out.matchAll(/val accuracy \d+\.\d%/g)].length, 9, out);
+  assert.match(out, /resumed from .*epoch-3\.pt \(epoch 3\)/);
+  assert.match(out, /same parameters as the uninterrupted run: true/);
 });
