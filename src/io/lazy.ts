@@ -46,6 +46,15 @@ export class LazyStorage {
     if (isAsyncSource(r.source)) {
       throw new FormatError(`${r.source.name}: tensor bytes of an asynchronous source (a Blob, a file handle) are read with \`await storage.readAsync()\` or an *Async loader`);
     }
+    const direct = (r.source as { readInto?: (offset: number, target: ArrayBufferView) => number }).readInto;
+    if (direct !== undefined && r.inflated === undefined && !r.bigEndian && r.length === this.numel * this.dtype.itemsize) {
+      // straight into the typed array: no copy, and no byte array (which could not exceed 4 GiB)
+      const out = this.dtype.alloc(this.numel);
+      const got = direct(r.offset, out);
+      if (got !== r.length) fresh(new Uint8Array(0), r.source.name, r.length);
+      if (this.dtype.name === "bool") for (let i = 0; i < out.length; i++) if ((out[i] as number) > 1) out[i] = 1;
+      return out;
+    }
     return this.#decode(readExact(r.source, r.offset, r.length));
   }
   /** The elements read without blocking (any source); kept when `keep` is true. */

@@ -10,7 +10,7 @@ import type { PickleCallable, PickleHooks } from "./pickle.ts";
 import { Pickler, isTuple, unpickle } from "./pickle.ts";
 import { LazyStorage, storageNumel } from "./lazy.ts";
 import type { RawStorage, RawTensor } from "./raw.ts";
-import { checkViewFits, encodeElements, isRawTensor, maxDepth } from "./raw.ts";
+import { byteChunks, checkViewFits, isRawTensor, maxDepth } from "./raw.ts";
 import type { AnyByteSource, ByteSource } from "./source.ts";
 import { bytesSource } from "./source.ts";
 import type { ZipReader } from "./zip.ts";
@@ -258,9 +258,11 @@ export function ptChunks(obj: PtValue): Iterable<Uint8Array> {
   for (const [storage, key] of w.storageKeys) {
     // a storage still in its file is read twice (for the CRC, then to write) and never kept
     const lazy = storage instanceof LazyStorage;
-    const read = (): Uint8Array => encodeElements(lazy ? storage.read() : storage.data);
+    const read = (): Uint8Array[] => byteChunks(lazy ? storage.read() : storage.data);
     const first = read();
-    files.push({ name: `archive/data/${key}`, size: first.length, crc: crc32(first), chunks: () => [lazy ? read() : first] });
+    let crc = 0, size = 0;
+    for (const c of first) { crc = crc32(c, crc); size += c.length; }
+    files.push({ name: `archive/data/${key}`, size, crc, chunks: () => (lazy ? read() : first) });
   }
   files.push(zipBytes("archive/version", ascii("3\n")));
   checkZipNames(files);

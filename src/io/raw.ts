@@ -167,6 +167,18 @@ export function encodeElements(data: TypedArray): Uint8Array {
   return copy;
 }
 
+/**
+ * The little-endian bytes of a typed array as views of at most 1 GiB each: a storage over 4 GiB
+ * has more bytes than one Uint8Array may hold.
+ */
+export function byteChunks(data: TypedArray): Uint8Array[] {
+  if (!hostIsLittleEndian) return [encodeElements(data)];
+  const out: Uint8Array[] = [];
+  const step = 2 ** 30;
+  for (let pos = 0; pos < data.byteLength; pos += step) out.push(new Uint8Array(data.buffer, data.byteOffset + pos, Math.min(step, data.byteLength - pos)));
+  return out;
+}
+
 /** Copies a strided view into a new row-major typed array of its own dtype. */
 export function packContiguous(t: RawTensor): TypedArray {
   const n = numel(t.shape);

@@ -11,6 +11,8 @@ import type { AsyncByteSource, ByteSource } from "./source.ts";
 
 /** A file opened for reading; it is closed by `close()` or once nothing refers to it any more. */
 export interface FileSource extends ByteSource {
+  /** Reads `target.byteLength` bytes at `offset` straight into a typed array; returns the bytes read. */
+  readInto(offset: number, target: ArrayBufferView): number;
   close(): void;
 }
 
@@ -71,6 +73,17 @@ export function openFileSource(path: string): FileSource {
         pos += n;
       }
       return pos === length ? out : out.subarray(0, pos);
+    },
+    readInto: (offset, target) => {
+      if (!open) throw new FileError(`${path}: read after the file was closed`);
+      // in bytes: a tensor over 4 GiB has more bytes than a Uint8Array may hold, but fewer elements
+      let pos = 0;
+      while (pos < target.byteLength) {
+        const n = readSync(fd, target as NodeJS.ArrayBufferView, pos, Math.min(maxRead, target.byteLength - pos), offset + pos);
+        if (n === 0) break;
+        pos += n;
+      }
+      return pos;
     },
     close: () => {
       if (!open) return;
