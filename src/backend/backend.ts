@@ -134,10 +134,10 @@ export interface Backend {
   col2im(cols: TypedArray, g: Window2d, dtype: DType): TypedArray;
   /** Contiguous [a, b, l] → [b, a, l], plus bias[i] on x's row i when given: [c, n, l] ↔ [n, c, l]; into `out` when given. */
   swapLeading(x: TypedArray, a: number, b: number, l: number, bias: TypedArray | null, dtype: DType, out?: TypedArray): TypedArray;
-  /** Max pooling of contiguous planes [n·c, h, w]: values and int64 positions within the plane. */
+  /** Max pooling of contiguous planes [n·c, h, w]: values and positions within the plane. */
   maxPool2d(x: TypedArray, g: Window2d): PoolResult;
   /** Adds each output gradient at its position (the backward of both max poolings). */
-  maxPoolBackward(grad: TypedArray, indices: BigInt64Array, planes: number, inPlane: number, dtype: DType): TypedArray;
+  maxPoolBackward(grad: TypedArray, indices: Int32Array, planes: number, inPlane: number, dtype: DType): TypedArray;
   /** Average pooling of contiguous planes; `divisor` overrides the window's count. */
   avgPool2d(x: TypedArray, g: Window2d, countIncludePad: boolean, divisor: number | null): TypedArray;
   avgPool2dBackward(grad: TypedArray, g: Window2d, countIncludePad: boolean, divisor: number | null, dtype: DType): TypedArray;
@@ -166,8 +166,8 @@ export interface Window2d {
   oh: number; ow: number;
 }
 
-/** A max pooling's values and the int64 position of each within its plane. */
-export interface PoolResult { values: TypedArray; indices: BigInt64Array }
+/** A max pooling's values and the position of each within its plane (int32: BigInts cost more than the pooling). */
+export interface PoolResult { values: TypedArray; indices: Int32Array }
 
 /** Used where a switch over an op union must be exhaustive: a new op is a compile error. */
 export function assertNever(x: never): never {

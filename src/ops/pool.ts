@@ -4,7 +4,8 @@
  * squeezes it away, as PyTorch does (its graph ends with SqueezeBackward1 there too).
  */
 import { DTypeError, ShapeError } from "../errors.ts";
-import { int64 } from "../core/dtype.ts";
+import { int32, int64 } from "../core/dtype.ts";
+import { Layout } from "../core/layout.ts";
 import { normalizeDim, showShape } from "../core/shape.ts";
 import type { Tensor } from "../tensor.ts";
 import { backend } from "../backend/active.ts";
@@ -22,7 +23,7 @@ export interface MaxPoolOptions { stride?: IntOrPair | null; padding?: IntOrPair
 export interface AvgPoolOptions { stride?: IntOrPair | null; padding?: IntOrPair; ceilMode?: boolean; countIncludePad?: boolean; divisorOverride?: number | null }
 
 /** What a pooling node's backward needs: its window, its input's shape and, for max pooling, the indices. */
-export interface PoolArgs { g: Window2d; countIncludePad?: boolean; divisor?: number | null }
+export interface PoolArgs { g: Window2d; countIncludePad?: boolean; divisor?: number | null; indices?: Int32Array }
 
 function pair(v: IntOrPair, what: string, fn: string, allowEmpty = false): [number, number] {
   const list = typeof v === "number" ? [v] : v;
@@ -83,9 +84,8 @@ export function maxPool2d(x: Tensor, kernelSize: IntOrPair, options: MaxPoolOpti
   checkFloat(x, "max_pool2d");
   const { values, indices } = backend().maxPool2d(contiguousData(x), g);
   const shape = [...x.shape.slice(0, -2), oh, ow];
-  const idx = wrap(indices, shape, int64);
-  const out = record("maxPool2d", [x], wrap(values, shape, x.dtype), { indices: idx, pool: { g }, shape: x.shape });
-  return returnIndices ? [out, idx] : out;
+  const out = record("maxPool2d", [x], wrap(values, shape, x.dtype), { pool: { g, indices }, shape: x.shape });
+  return returnIndices ? [out, int64Indices(indices, shape)] : out;
 }
 
 /** Max pooling over the last dim, as the 2-D pooling of a height-1 image. */
@@ -184,9 +184,8 @@ export function adaptiveMaxPool2d(x: Tensor, outputSize: AdaptiveSize, returnInd
   const g = adaptiveWindow(x, oh, ow);
   const { values, indices } = backend().adaptiveMaxPool2d(contiguousData(x), g);
   const shape = [...x.shape.slice(0, -2), oh, ow];
-  const idx = wrap(indices, shape, int64);
-  const out = record("adaptiveMaxPool2d", [x], wrap(values, shape, x.dtype), { indices: idx, pool: { g }, shape: x.shape });
-  return returnIndices ? [out, idx] : out;
+  const out = record("adaptiveMaxPool2d", [x], wrap(values, shape, x.dtype), { pool: { g, indices }, shape: x.shape });
+  return returnIndices ? [out, int64Indices(indices, shape)] : out;
 }
 
 /** Adaptive max pooling of the last dim. */
@@ -201,10 +200,15 @@ function adaptiveWindow(x: Tensor, oh: number, ow: number): Window2d {
   return { n, c, h: x.shape[x.ndim - 2]!, w: x.shape[x.ndim - 1]!, kh: 0, kw: 0, sh: 1, sw: 1, ph: 0, pw: 0, dh: 1, dw: 1, oh, ow };
 }
 
+/** The int64 tensor of the positions, made only when asked for (returnIndices). */
+function int64Indices(indices: Int32Array, shape: readonly number[]): Tensor {
+  return wrap(backend().cast(indices, Layout.contiguous(shape), int32, int64), shape, int64);
+}
+
 /** The gradient of a max pooling: each output gradient added where its maximum was. */
-export function maxPoolBackward(g: Tensor, indices: Tensor, p: PoolArgs, inShape: readonly number[]): Tensor {
+export function maxPoolBackward(g: Tensor, p: PoolArgs, inShape: readonly number[]): Tensor {
   const { n, c, h, w } = p.g;
-  const data = backend().maxPoolBackward(contiguousData(g), indices.storage.data as BigInt64Array, n * c, h * w, g.dtype);
+  const data = backend().maxPoolBackward(contiguousData(g), p.indices!, n * c, h * w, g.dtype);
   return wrap(data, inShape, g.dtype);
 }
 

@@ -14,8 +14,8 @@ export const convRules = {
   // input gradient reads the weight, weight gradient the input, bias gradient neither
   convolution: d("ConvolutionBackward0", ["b", "a", ""], (g, [x, w], _, { conv }, e) =>
     convolutionBackward(g, x, w, conv!, [needs(e, 0), needs(e, 1), needs(e, 2)])),
-  maxPool2d: d("MaxPool2DWithIndicesBackward0", "", (g, _, __, { indices, pool, shape }) => [maxPoolBackward(g, indices!, pool!, shape!)]),
-  adaptiveMaxPool2d: d("AdaptiveMaxPool2DBackward0", "", (g, _, __, { indices, pool, shape }) => [maxPoolBackward(g, indices!, pool!, shape!)]),
+  maxPool2d: d("MaxPool2DWithIndicesBackward0", "", (g, _, __, { pool, shape }) => [maxPoolBackward(g, pool!, shape!)]),
+  adaptiveMaxPool2d: d("AdaptiveMaxPool2DBackward0", "", (g, _, __, { pool, shape }) => [maxPoolBackward(g, pool!, shape!)]),
   avgPool2d: d("AvgPool2DBackward0", "", (g, _, __, { pool, shape }) => [avgPoolBackward(g, pool!, shape!)]),
   adaptiveAvgPool2d: d("AdaptiveAvgPool2DBackward0", "", (g, _, __, { pool, shape }) => [adaptiveAvgPoolBackward(g, pool!, shape!)]),
   constantPad: d("ConstantPadNdBackward0", "", padRule),

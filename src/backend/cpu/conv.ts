@@ -100,7 +100,7 @@ export function swapLeadingKernel(x: TypedArray, a: number, b: number, l: number
 export function maxPool2dKernel(x: TypedArray, g: Window2d): PoolResult {
   const { h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow } = g;
   const planes = g.n * g.c, src = x as F;
-  const values = new (x.constructor as Float64ArrayConstructor)(planes * oh * ow), indices = new BigInt64Array(planes * oh * ow);
+  const values = new (x.constructor as Float64ArrayConstructor)(planes * oh * ow), indices = new Int32Array(planes * oh * ow);
   for (let p = 0, o = 0; p < planes; p++) {
     const base = p * h * w;
     for (let y = 0; y < oh; y++) {
@@ -119,38 +119,42 @@ export function maxPool2dKernel(x: TypedArray, g: Window2d): PoolResult {
           }
         }
         values[o] = max;
-        indices[o] = BigInt(best);
+        indices[o] = best;
       }
     }
   }
   return { values, indices };
 }
 
-/** The divisor of one average-pooling window, as PyTorch's CPU kernel computes it. */
-function avgWindow(g: Window2d, y: number, xo: number, countIncludePad: boolean, divisor: number | null): [number, number, number, number, number] {
-  let h0 = y * g.sh - g.ph, w0 = xo * g.sw - g.pw;
-  let h1 = Math.min(h0 + g.kh, g.h + g.ph), w1 = Math.min(w0 + g.kw, g.w + g.pw);
-  const poolSize = (h1 - h0) * (w1 - w0);
-  h0 = Math.max(h0, 0); w0 = Math.max(w0, 0);
-  h1 = Math.min(h1, g.h); w1 = Math.min(w1, g.w);
-  const div = divisor ?? (countIncludePad ? poolSize : (h1 - h0) * (w1 - w0));
-  return [h0, h1, w0, w1, div];
+/** Each average-pooling window's clipped bounds and divisor, as PyTorch's CPU kernel computes them: [h0, h1, w0, w1, div] per output. */
+function avgWindows(g: Window2d, countIncludePad: boolean, divisor: number | null): Int32Array {
+  const win = new Int32Array(5 * g.oh * g.ow);
+  for (let y = 0, o = 0; y < g.oh; y++) {
+    for (let xo = 0; xo < g.ow; xo++, o += 5) {
+      let h0 = y * g.sh - g.ph, w0 = xo * g.sw - g.pw;
+      let h1 = Math.min(h0 + g.kh, g.h + g.ph), w1 = Math.min(w0 + g.kw, g.w + g.pw);
+      const poolSize = (h1 - h0) * (w1 - w0);
+      h0 = Math.max(h0, 0); w0 = Math.max(w0, 0);
+      h1 = Math.min(h1, g.h); w1 = Math.min(w1, g.w);
+      win[o] = h0; win[o + 1] = h1; win[o + 2] = w0; win[o + 3] = w1;
+      win[o + 4] = divisor ?? (countIncludePad ? poolSize : (h1 - h0) * (w1 - w0));
+    }
+  }
+  return win;
 }
 
 /** Average pooling of contiguous planes [n·c, h, w] (stride and padding; no dilation). */
 export function avgPool2dKernel(x: TypedArray, g: Window2d, countIncludePad: boolean, divisor: number | null): TypedArray {
-  const planes = g.n * g.c, src = x as F, { h, w, oh, ow } = g;
-  const res = new (x.constructor as Float64ArrayConstructor)(planes * oh * ow);
-  for (let y = 0; y < oh; y++) {
-    for (let xo = 0; xo < ow; xo++) {
-      const [h0, h1, w0, w1, div] = avgWindow(g, y, xo, countIncludePad, divisor);
+  const planes = g.n * g.c, src = x as F, { h, w, oh, ow } = g, outs = oh * ow;
+  const res = new (x.constructor as Float64ArrayConstructor)(planes * outs), win = avgWindows(g, countIncludePad, divisor);
+  for (let p = 0; p < planes; p++) {
+    const base = p * h * w;
+    for (let o = 0; o < outs; o++) {
+      const h0 = win[5 * o]!, h1 = win[5 * o + 1]!, w0 = win[5 * o + 2]!, w1 = win[5 * o + 3]!;
       if (h0 >= h1 || w0 >= w1) continue;
-      for (let p = 0; p < planes; p++) {
-        const base = p * h * w;
-        let sum = 0;
-        for (let ih = h0; ih < h1; ih++) for (let iw = w0; iw < w1; iw++) sum += src[base + ih * w + iw]!;
-        res[(p * oh + y) * ow + xo] = sum / div;
-      }
+      let sum = 0;
+      for (let ih = h0; ih < h1; ih++) for (let iw = w0; iw < w1; iw++) sum += src[base + ih * w + iw]!;
+      res[p * outs + o] = sum / win[5 * o + 4]!;
     }
   }
   return res;
@@ -158,16 +162,15 @@ export function avgPool2dKernel(x: TypedArray, g: Window2d, countIncludePad: boo
 
 /** The gradient of avgPool2dKernel: each output's gradient / divisor spread over its window. */
 export function avgPool2dBackwardKernel(grad: TypedArray, g: Window2d, countIncludePad: boolean, divisor: number | null, dtype: DType): TypedArray {
-  const planes = g.n * g.c, src = grad as F, { h, w, oh, ow } = g;
-  const res = dtype.alloc(planes * h * w) as F;
-  for (let y = 0; y < oh; y++) {
-    for (let xo = 0; xo < ow; xo++) {
-      const [h0, h1, w0, w1, div] = avgWindow(g, y, xo, countIncludePad, divisor);
+  const planes = g.n * g.c, src = grad as F, { h, w, oh, ow } = g, outs = oh * ow;
+  const res = dtype.alloc(planes * h * w) as F, win = avgWindows(g, countIncludePad, divisor);
+  for (let p = 0; p < planes; p++) {
+    const base = p * h * w;
+    for (let o = 0; o < outs; o++) {
+      const h0 = win[5 * o]!, h1 = win[5 * o + 1]!, w0 = win[5 * o + 2]!, w1 = win[5 * o + 3]!;
       if (h0 >= h1 || w0 >= w1) continue;
-      for (let p = 0; p < planes; p++) {
-        const base = p * h * w, delta = src[(p * oh + y) * ow + xo]! / div;
-        for (let ih = h0; ih < h1; ih++) for (let iw = w0; iw < w1; iw++) res[base + ih * w + iw] += delta;
-      }
+      const delta = src[p * outs + o]! / win[5 * o + 4]!;
+      for (let ih = h0; ih < h1; ih++) for (let iw = w0; iw < w1; iw++) res[base + ih * w + iw] += delta;
     }
   }
   return res;
@@ -226,7 +229,7 @@ export function adaptiveAvgPool2dBackwardKernel(grad: TypedArray, g: Window2d, d
 export function adaptiveMaxPool2dKernel(x: TypedArray, g: Window2d): PoolResult {
   const planes = g.n * g.c, src = x as F, { h, w, oh, ow } = g;
   const bh = adaptiveBounds(oh, h), bw = adaptiveBounds(ow, w);
-  const values = new (x.constructor as Float64ArrayConstructor)(planes * oh * ow), indices = new BigInt64Array(planes * oh * ow);
+  const values = new (x.constructor as Float64ArrayConstructor)(planes * oh * ow), indices = new Int32Array(planes * oh * ow);
   for (let p = 0, o = 0; p < planes; p++) {
     const base = p * h * w;
     for (let y = 0; y < oh; y++) {
@@ -241,7 +244,7 @@ export function adaptiveMaxPool2dKernel(x: TypedArray, g: Window2d): PoolResult 
           }
         }
         values[o] = max;
-        indices[o] = BigInt(best);
+        indices[o] = best;
       }
     }
   }
@@ -249,11 +252,11 @@ export function adaptiveMaxPool2dKernel(x: TypedArray, g: Window2d): PoolResult 
 }
 
 /** The gradient of a max pooling: each output's gradient added at its index, plane by plane. */
-export function maxPoolBackwardKernel(grad: TypedArray, indices: BigInt64Array, planes: number, inPlane: number, dtype: DType): TypedArray {
+export function maxPoolBackwardKernel(grad: TypedArray, indices: Int32Array, planes: number, inPlane: number, dtype: DType): TypedArray {
   const src = grad as F, res = dtype.alloc(planes * inPlane) as F, outPlane = indices.length / planes;
   for (let p = 0, o = 0; p < planes; p++) {
     const base = p * inPlane;
-    for (let k = 0; k < outPlane; k++, o++) res[base + Number(indices[o]!)] += src[o]!;
+    for (let k = 0; k < outPlane; k++, o++) res[base + indices[o]!] += src[o]!;
   }
   return res;
 }
