@@ -27,3 +27,4 @@ export type { RNNOptions, ElmanRNNOptions } from "./rnn.ts";
 // ---- attention and transformer ----
 // ---- activations and losses ----
 // ---- utils ----
+export * as utils from "./utils/index.ts";
