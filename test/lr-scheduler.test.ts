@@ -190,6 +190,16 @@ describe("lrScheduler state dicts", () => {
 });
 
 describe("lrScheduler behaviour", () => {
+  test("takes optimizers as they are typed (no casts)", () => {
+    const w = torch.zeros(2, { requiresGrad: true });
+    const sgd: SGD = new SGD([w], { lr: 0.1, momentum: 0.9 });
+    new L.StepLR(sgd, 1, { gamma: 0.5 }).step();
+    assert.equal(sgd.paramGroups[0]!.lr, 0.05);
+    const adam: Adam = new Adam([torch.zeros(2, { requiresGrad: true })]);
+    new L.OneCycleLR(adam, 0.1, { totalSteps: 4 }).step();
+    assert.ok(adam.paramGroups[0]!.betas[0] < 0.95);
+  });
+
   test("getLastLr is a copy; per-group rates move independently", () => {
     const opt = optimizer("SGD");
     const s = new L.StepLR(opt, 1, { gamma: 0.5 });

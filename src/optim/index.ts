@@ -18,3 +18,4 @@ export { NAdam } from "./nadam.ts";
 export type { NAdamHyper, NAdamOptions } from "./nadam.ts";
 export { RAdam } from "./radam.ts";
 export type { RAdamHyper, RAdamOptions } from "./radam.ts";
+export * as swaUtils from "./swa-utils.ts";

@@ -6,10 +6,12 @@
  */
 import { ValueError } from "../errors.ts";
 import { Tensor } from "../tensor.ts";
-import { Optimizer, type HyperParams } from "./optimizer.ts";
+import { Optimizer } from "./optimizer.ts";
 
-/** Any optimizer: a scheduler reads and writes its groups' `lr` (and `momentum` or `betas`). */
-export type AnyOptimizer = Optimizer<HyperParams>;
+/** Any optimizer (SGD, Adam...): a scheduler reads and writes its groups' `lr` (and `momentum` or `betas`). */
+// Optimizer<SGDHyper> is not assignable to Optimizer<HyperParams> (a group's `params` breaks the index signature)
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyOptimizer = Optimizer<any>;
 
 /** A value of a scheduler's state dict, as torch.save writes it and torch.load returns it. */
 export type SchedulerValue =

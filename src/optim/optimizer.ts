@@ -53,7 +53,7 @@ function entries(obj: unknown): [unknown, unknown][] {
 }
 
 /** Group entries that learning-rate schedulers add (`initial_lr`; OneCycleLR's bounds), kept by loadStateDict. */
-const SCHEDULER_KEYS = new Set(["initialLr", "maxLr", "minLr", "maxMomentum", "baseMomentum"]);
+const SCHEDULER_KEYS = new Set(["initialLr", "maxLr", "minLr", "maxMomentum", "baseMomentum", "swaLr"]);
 
 /** Base class of optimizers: subclasses implement `update(group)` for the parameters with gradients. */
 export abstract class Optimizer<H extends HyperParams> {
