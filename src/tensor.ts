@@ -457,6 +457,21 @@ export class Tensor {
   amax(dim?: number | readonly number[] | ReduceOptions, keepdim?: boolean): Tensor { return mt.extremum("amax", this, dim, keepdim); }
   /** The min over one or more dims (all by default); ties share the gradient. */
   amin(dim?: number | readonly number[] | ReduceOptions, keepdim?: boolean): Tensor { return mt.extremum("amin", this, dim, keepdim); }
+  // in place: computed out of place, written back (a result the dtype cannot hold throws, as PyTorch's)
+  floor_(): this { return ip.assign_(this, (s) => mt.rounding("floor", s)); }
+  ceil_(): this { return ip.assign_(this, (s) => mt.rounding("ceil", s)); }
+  round_(options?: { decimals?: number }): this { return ip.assign_(this, (s) => mt.round(s, options?.decimals)); }
+  trunc_(): this { return ip.assign_(this, (s) => mt.rounding("trunc", s)); }
+  frac_(): this { return ip.assign_(this, (s) => mt.frac(s)); }
+  reciprocal_(): this { return ip.assign_(this, (s) => mt.floatUnary("reciprocal", s)); }
+  rsqrt_(): this { return ip.assign_(this, (s) => mt.floatUnary("rsqrt", s)); }
+  clip_(options: { min?: number; max?: number }): this { return ip.assign_(this, (s) => ew.clamp(s, options.min, options.max)); }
+  nanToNum_(options?: mt.NanToNumOptions): this { return ip.assign_(this, (s) => mt.nanToNum(s, options)); }
+  remainder_(other: TensorLike): this { return ip.assign_(this, (s) => mt.modulo("remainder", s, other)); }
+  fmod_(other: TensorLike): this { return ip.assign_(this, (s) => mt.modulo("fmod", s, other)); }
+  lerp_(end: Tensor, weight: number | Tensor): this { return ip.assign_(this, (s) => mt.lerp(s, end, weight)); }
+  addcmul_(t1: Tensor, t2: Tensor, options?: mt.AddcOptions): this { return ip.assign_(this, (s) => mt.addcmul(s, t1, t2, options)); }
+  addcdiv_(t1: Tensor, t2: Tensor, options?: mt.AddcOptions): this { return ip.assign_(this, (s) => mt.addcdiv(s, t1, t2, options)); }
   /** The p-norm (2 by default, or "fro") over `dim` (all elements by default). */
   norm(p?: number | "fro" | mt.NormOptions, options?: mt.NormOptions): Tensor { return mt.norm(this, p, options); }
 

@@ -141,6 +141,15 @@ Object.assign(CALLS, {
   softmax_transposed: (a: Tensor) => a.t().softmax(-1), softmax_inf: (a: Tensor) => a.softmax(0),
   log_softmax_dim0: (a: Tensor) => a.logSoftmax(0), log_softmax_large: (a: Tensor) => a.logSoftmax(0),
 });
+Object.assign(CALLS, {
+  floor_: (a: Tensor) => a.clone().floor_(), round_decimals_: (a: Tensor) => a.clone().round_({ decimals: 1 }),
+  reciprocal_: (a: Tensor) => a.clone().reciprocal_(), clip_: (a: Tensor) => a.clone().clip_({ min: -0.5, max: 0.5 }),
+  nan_to_num_: (a: Tensor) => a.clone().nanToNum_({ nan: 1 }), remainder_: (a: Tensor) => a.clone().remainder_(1.5),
+  remainder_int_: (a: Tensor) => a.clone().remainder_(-3), fmod_: (a: Tensor, b: Tensor) => a.clone().fmod_(b),
+  lerp_: (a: Tensor, b: Tensor) => a.clone().lerp_(b, 0.25),
+  addcmul_: (a: Tensor, b: Tensor, c: Tensor) => a.clone().addcmul_(b, c, { value: 0.5 }),
+  addcdiv_: (a: Tensor, b: Tensor, c: Tensor) => a.clone().addcdiv_(b, c, { value: 2 }),
+});
 const ORDS: [number, string][] = [[2, "2"], [1, "1"], [Infinity, "inf"], [-Infinity, "neginf"], [0, "0"], [3.5, "3_5"], [1.5, "1_5"], [0.5, "0_5"], [-1, "neg1"]];
 for (const [ord, tag] of ORDS) {
   CALLS[`vector_norm_ord_${tag}`] = (a) => torch.linalg.vectorNorm(a!, { ord });
@@ -196,6 +205,8 @@ const ERROR_CALLS: Record<string, () => unknown> = {
   div_bad_rounding_mode: () => z(2).div(2, { roundingMode: "round" as never }),
   div_trunc_bool: () => torch.div(bools(true), bools(true), { roundingMode: "trunc" }),
   div_floor_int_by_zero: () => ints(5).div(0, { roundingMode: "floor" }),
+  reciprocal_int_inplace: () => ints(1, 2).reciprocal_(),
+  remainder_int_by_float_inplace: () => ints(1, 2).remainder_(1.5),
   remainder_bool: () => torch.remainder(bools(true), bools(true)),
   fmod_bool: () => torch.fmod(bools(true), bools(true)),
   lerp_int: () => torch.lerp(ints(1), ints(2), 0.5),
