@@ -1,5 +1,5 @@
 /** Parameter: a Tensor that a Module registers as learnable state; and its lazy stand-in. */
-import { UninitializedError } from "../errors.ts";
+import { AutogradError, TorchletError, UninitializedError } from "../errors.ts";
 import { float32, type DType } from "../core/dtype.ts";
 import { Layout } from "../core/layout.ts";
 import { Tensor } from "../tensor.ts";
@@ -7,7 +7,9 @@ import { Tensor } from "../tensor.ts";
 /** A learnable tensor: requiresGrad is true by default; it shares storage with the data given. */
 export class Parameter extends Tensor {
   constructor(data?: Tensor, requiresGrad = true) {
+    if (data !== undefined && !(data instanceof Tensor)) throw new TorchletError(`Parameter(): data must be a Tensor, not ${Array.isArray(data) ? "an array" : typeof data}`);
     const d = data ?? Tensor.fromArray(new Float32Array(0), [0], float32);
+    if (requiresGrad && d.dtype.kind !== "float") throw new AutogradError("Only Tensors of floating point and complex dtype can require gradients");
     super(d.storage, d.layout, { version: d._version });
     this.requiresGrad = requiresGrad;
   }

@@ -1,6 +1,6 @@
 /** Creation functions: from nested arrays, constants, ranges and the random generator. */
 import { DTypeError, ShapeError } from "../errors.ts";
-import { bfloat16, bool, defaultFloat, float16, float32, float64, int32, int64, type DType, type TypedArray } from "../core/dtype.ts";
+import { bfloat16, bool, defaultFloat, DType, float16, float32, float64, int32, int64, type TypedArray } from "../core/dtype.ts";
 import { numberToBfloat16, numberToHalf } from "../core/half.ts";
 import { parseShape, type Shape } from "../core/shape.ts";
 import { Tensor, type NestedList, type Scalar } from "../tensor.ts";
@@ -24,7 +24,21 @@ function splitArgs(args: ShapeArgs, op: string): [number[], CreationOptions] {
   const last = args[args.length - 1];
   const options = last !== undefined && typeof last === "object" && !Array.isArray(last) ? (last as CreationOptions) : {};
   const dims = (options === last ? args.slice(0, -1) : args) as (number | Shape)[];
-  return [parseShape(dims, op), options];
+  checkOptions(options, op);
+  const shape = parseShape(dims, op);
+  const numel = shape.reduce((p, s) => p * s, 1);
+  if (numel > MAX_ELEMENTS) throw new ShapeError(`${op}(): ${numel} elements are more than one tensor can hold here (at most ${MAX_ELEMENTS})`);
+  return [shape, options];
+}
+
+/** The most elements a typed array holds in the engines torchlet runs on. */
+const MAX_ELEMENTS = 2 ** 32 - 1;
+
+/** A dtype from JavaScript callers must be one of torch's (`torch.float32`), not a name. */
+function checkOptions(o: CreationOptions, op: string): void {
+  if (o.dtype !== undefined && !(o.dtype instanceof DType)) {
+    throw new DTypeError(`${op}(): argument 'dtype' must be torch.dtype (e.g. torch.float32), not ${typeof o.dtype === "string" ? `the string "${o.dtype}"` : typeof o.dtype}`);
+  }
 }
 
 function finish(t: Tensor, o: CreationOptions): Tensor {
@@ -148,6 +162,9 @@ export function arange(start: number, ...rest: (number | CreationOptions | undef
 
 /** `steps` evenly spaced values from start to end inclusive (PyTorch's symmetric formula). */
 export function linspace(start: number, end: number, steps: number, options: CreationOptions = {}): Tensor {
+  checkOptions(options, "linspace");
+  if (!Number.isInteger(steps)) throw new DTypeError(`linspace(): argument 'steps' must be int, not ${steps}`);
+  if (steps < 0) throw new ShapeError("number of steps must be non-negative");
   const dtype = options.dtype ?? defaultFloat;
   const out = dtype.alloc(steps);
   const step = steps > 1 ? (end - start) / (steps - 1) : 0;
@@ -162,6 +179,10 @@ export function linspace(start: number, end: number, steps: number, options: Cre
 export function eye(n: number, mOrOptions: number | CreationOptions = n, options: CreationOptions = {}): Tensor {
   if (typeof mOrOptions === "object") return eye(n, n, mOrOptions);
   const m = mOrOptions;
+  checkOptions(options, "eye");
+  for (const [name, v] of [["n", n], ["m", m]] as const) {
+    if (!Number.isInteger(v) || v < 0) throw new ShapeError(`${name} must be greater or equal to 0, got ${v}`);
+  }
   const dtype = options.dtype ?? defaultFloat;
   const t = fullOf([n, m], 0, dtype);
   for (let i = 0; i < Math.min(n, m); i++) t.storage.data[i * m + i] = store(1, dtype) as never;

@@ -107,6 +107,8 @@ export function binary(op: BinaryOp, a: TensorLike, b: TensorLike): Tensor {
       return runBinary(op, a, a.layout, s, s.layout.expand(a.shape), a.shape, a.dtype, [a, s]);
     }
   }
+  checkOperand(op, a, 0);
+  checkOperand(op, b, 1);
   if (op === "sub") checkBoolSub(a, b);
   let compute = resultType([a, b], isTensor);
   if ((op === "div" || op === "atan2") && compute.kind !== "float") compute = defaultFloat;
@@ -126,6 +128,14 @@ function runBinary(
   const out = wrap(backend().binary(op, a.storage.data, la, b.storage.data, lb, outType), shape, outType);
   const rule = binaryRules[op];
   return rule !== null && outType.kind === "float" ? record(rule, inputs, out) : out;
+}
+
+/** Operands from JavaScript callers: a tensor or a number, boolean or bigint, never a string or an array. */
+function checkOperand(op: string, x: unknown, position: number): void {
+  const t = typeof x;
+  if (x instanceof Tensor || t === "number" || t === "boolean" || t === "bigint") return;
+  const what = Array.isArray(x) ? "an array (wrap it with torch.tensor)" : x === null ? "null" : t;
+  throw new DTypeError(`${op}(): argument '${position === 0 ? "input" : "other"}' (position ${position}) must be Tensor or a number, not ${what}`);
 }
 
 function checkBoolSub(a: TensorLike, b: TensorLike): void {

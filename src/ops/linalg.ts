@@ -74,6 +74,9 @@ function fusedLinear(x: Tensor, weight: Tensor, bias: Tensor | null, relu: boole
 
 /** y = x Wᵀ + b: one fused kernel and one node for 2-D input (PyTorch's addmm), else matmul + add. */
 export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
+  if (!isTensor(x)) {
+    throw new DTypeError(`linear(): argument 'input' (position 1) must be Tensor, not ${Array.isArray(x) ? "an array (wrap it with torch.tensor)" : typeof x}`);
+  }
   if (fusable(x, weight, bias)) {
     const { data, shape, inputs } = fusedLinear(x, weight, bias, false);
     return record(bias === null ? "linearNoBias" : "addmm", inputs, wrap(data, shape, x.dtype));

@@ -161,6 +161,7 @@ export function logSoftmax(t: Tensor, dim: number): Tensor {
 
 // PyTorch's softmax kernels are float only; the last dim and the others are two kernels
 function softmaxDim(t: Tensor, dim: number, op: string): number {
+  if (!Number.isInteger(dim)) throw new DTypeError(`${op}(): argument 'dim' (position 1) must be int, not ${String(dim)}`);
   const d = normalizeDim(dim, Math.max(t.ndim, 1));
   if (t.dtype.kind !== "float") {
     const kernel = d === t.ndim - 1 || t.ndim === 0 ? `${op}_lastdim_kernel_impl` : `${op}_kernel_impl`;

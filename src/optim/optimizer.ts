@@ -76,6 +76,10 @@ export abstract class Optimizer<H extends HyperParams> {
     this.#extras = extras;
     const list = [...params] as (Tensor | ParamGroupSpec<H>)[];
     if (list.length === 0) throw new ValueError("optimizer got an empty parameter list");
+    const first: unknown = list[0];
+    if (!(first instanceof Tensor) && (typeof first !== "object" || first === null || !("params" in first))) {
+      throw new ValueError(`optimizer can only optimize Tensors, but one of the params is ${first === null ? "null" : typeof first}`);
+    }
     const groups = list[0] instanceof Tensor ? [{ params: list as Tensor[] } as unknown as ParamGroupSpec<H>] : (list as ParamGroupSpec<H>[]);
     for (const g of groups) this.addParamGroup(g);
   }
