@@ -45,7 +45,7 @@ export {
 export {
   floor, ceil, round, trunc, fix, frac, reciprocal, rsqrt, log1p, expm1, log2, log10, exp2, tan, asin, acos, atan,
   sinh, cosh, isfinite, signbit, sgn, remainder, fmod, floorDivide, atan2, nanToNum, lerp, addcmul, addcdiv,
-  clip, logsumexp, amax, amin, norm, linalg,
+  clip, logsumexp, amax, amin, norm, linalg, floor_, ceil_, round_, trunc_, frac_, reciprocal_, rsqrt_, clip_, nanToNum_,
 } from "./ops/math-api.ts";
 export type { DivOptions, NanToNumOptions, AddcOptions, NormOptions, VectorNormOptions, SoftplusOptions } from "./ops/math-api.ts";
 // ---- random ----

@@ -74,3 +74,13 @@ export const amin = (x: Tensor, dim?: number | readonly number[] | ReduceOptions
 export const norm = (x: Tensor, p?: number | "fro" | mt.NormOptions, options?: mt.NormOptions): Tensor => x.norm(p, options);
 export { linalg } from "./math.ts";
 export type { DivOptions, NanToNumOptions, AddcOptions, NormOptions, VectorNormOptions, SoftplusOptions } from "./math.ts";
+/** torch.floor_ and the other in-place forms PyTorch has as torch functions */
+export const floor_ = (x: Tensor): Tensor => x.floor_();
+export const ceil_ = (x: Tensor): Tensor => x.ceil_();
+export const round_ = (x: Tensor, options?: { decimals?: number }): Tensor => x.round_(options);
+export const trunc_ = (x: Tensor): Tensor => x.trunc_();
+export const frac_ = (x: Tensor): Tensor => x.frac_();
+export const reciprocal_ = (x: Tensor): Tensor => x.reciprocal_();
+export const rsqrt_ = (x: Tensor): Tensor => x.rsqrt_();
+export const clip_ = (x: Tensor, options: { min?: number; max?: number }): Tensor => x.clip_(options);
+export const nanToNum_ = (x: Tensor, options?: mt.NanToNumOptions): Tensor => x.nanToNum_(options);
