@@ -74,13 +74,21 @@ export const amin = (x: Tensor, dim?: number | readonly number[] | ReduceOptions
 export const norm = (x: Tensor, p?: number | "fro" | mt.NormOptions, options?: mt.NormOptions): Tensor => x.norm(p, options);
 export { linalg } from "./math.ts";
 export type { DivOptions, NanToNumOptions, AddcOptions, NormOptions, VectorNormOptions, SoftplusOptions } from "./math.ts";
-/** torch.floor_ and the other in-place forms PyTorch has as torch functions */
+/** torch.floor_: in place (as the other in-place forms PyTorch has as torch functions) */
 export const floor_ = (x: Tensor): Tensor => x.floor_();
+/** torch.ceil_: in place */
 export const ceil_ = (x: Tensor): Tensor => x.ceil_();
+/** torch.round_: in place */
 export const round_ = (x: Tensor, options?: { decimals?: number }): Tensor => x.round_(options);
+/** torch.trunc_: in place */
 export const trunc_ = (x: Tensor): Tensor => x.trunc_();
+/** torch.frac_: in place */
 export const frac_ = (x: Tensor): Tensor => x.frac_();
+/** torch.reciprocal_: in place */
 export const reciprocal_ = (x: Tensor): Tensor => x.reciprocal_();
+/** torch.rsqrt_: in place */
 export const rsqrt_ = (x: Tensor): Tensor => x.rsqrt_();
+/** torch.clip_: in place */
 export const clip_ = (x: Tensor, options: { min?: number; max?: number }): Tensor => x.clip_(options);
+/** torch.nan_to_num_: in place */
 export const nanToNum_ = (x: Tensor, options?: mt.NanToNumOptions): Tensor => x.nanToNum_(options);
