@@ -50,8 +50,7 @@ function setup() {
     new nn.Linear(2, 64), new nn.ReLU(), new nn.Dropout(0.1), new nn.Linear(64, 64), new nn.ReLU(), new nn.Linear(64, 3),
   );
   const optimizer = new optim.SGD(model.parameters(), { lr: 0.2, momentum: 0.9 });
-  // the cast: lrScheduler's AnyOptimizer does not accept an SGD at the type level yet (being fixed in optim)
-  const scheduler = new optim.lrScheduler.CosineAnnealingLR(optimizer as unknown as torch.optim.lrScheduler.AnyOptimizer, epochs, { etaMin: 0.01 });
+  const scheduler = new optim.lrScheduler.CosineAnnealingLR(optimizer, epochs, { etaMin: 0.01 });
   const trainLoader = new DataLoader(trainSet, { batchSize: 16, shuffle: true });
   const valLoader = new DataLoader(valSet, { batchSize: 64 });
   return { model, optimizer, scheduler, trainLoader, valLoader };
@@ -70,12 +69,14 @@ function trainEpoch({ model, optimizer, scheduler, trainLoader }: Run): number {
     total += (loss.item() as number) * xb!.shape[0]!;
     count += xb!.shape[0]!;
     if (++pending === accumulate) {
+      nn.utils.clipGradNorm_(model.parameters(), 1.0);
       optimizer.step();
       optimizer.zeroGrad();
       pending = 0;
     }
   }
   if (pending > 0) {
+    nn.utils.clipGradNorm_(model.parameters(), 1.0);
     optimizer.step();
     optimizer.zeroGrad();
   }

@@ -106,7 +106,8 @@ describe("a Node project", () => {
     });
   }
 
-  test("the torchlet command: inspect of the checkpoint main.mjs saved", () => {
+  test("the torchlet command: --version, and inspect of the checkpoint main.mjs saved", () => {
+    assert.match(run("npx", ["--no-install", "torchlet", "--version"], nodeDir), /^torchlet \d+\.\d+\.\d+|^\d+\.\d+\.\d+/);
     const out = run("npx", ["--no-install", "torchlet", "inspect", "mlp.pt"], nodeDir);
     for (const key of ["0.weight", "0.bias", "2.weight", "2.bias"]) assert.match(out, new RegExp(key.replace(".", "\\.")));
   });
