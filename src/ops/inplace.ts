@@ -136,8 +136,9 @@ function rebaseHistory(view: Tensor, base: Tensor, r: Tensor): void {
  */
 export function regenerateViewHistory(view: Tensor): void {
   const base = view._base!;
+  if (!isGradEnabled()) return; // looked at under noGrad: regenerate at the next tracked read
   view._viewVersion = view._version.value;
-  if (!view.requiresGrad || !base.requiresGrad || !isGradEnabled()) return;
+  if (!view.requiresGrad || !base.requiresGrad) return;
   const stale = view._gradFn;
   if (stale !== null && stale.derivative === derivatives.asStrided && stale.edges[0] === (base.gradFn ?? base)) return;
   record("asStrided", [base], view, viewArgs(view, base));
