@@ -292,4 +292,6 @@ export * from "./functional-norm.ts";
 // ---- embedding ----
 // ---- recurrent ----
 // ---- attention ----
+export { multiHeadAttentionForward } from "./functional-attention.ts";
+export type { MultiHeadAttentionForwardOptions } from "./functional-attention.ts";
 // ---- activations and losses ----

@@ -25,6 +25,8 @@ export type { EmbeddingOptions } from "./sparse.ts";
 export { RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell } from "./rnn.ts";
 export type { RNNOptions, ElmanRNNOptions } from "./rnn.ts";
 // ---- attention and transformer ----
+export { MultiheadAttention } from "./attention.ts";
+export type { MultiheadAttentionOptions, MultiheadAttentionForwardOptions } from "./attention.ts";
 // ---- activations and losses ----
 // ---- utils ----
 export * as utils from "./utils/index.ts";
