@@ -1,16 +1,18 @@
 /**
  * End to end in a real browser: builds the bundles (web/build.ts), serves web/ on 127.0.0.1, opens
  * the demo page in Debian's Chromium (headless, through playwright-core; never a downloaded
- * browser) and checks what the page printed and drew against the same code run here in Node.
+ * browser) and checks what the page printed and drew against the same code run here in Node, and
+ * what its checkpoint inspector shows for files given to its input against the `torchlet` command.
  * Skips when /usr/bin/chromium is missing (`apt-get install -y chromium`).
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, ftruncateSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { inspect as nodeInspect } from "node:util";
-import type { Browser } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import * as torch from "torchlet";
 import { buildWeb, kb } from "../web/build.ts";
 import type { BuildResult } from "../web/build.ts";
@@ -18,9 +20,14 @@ import { serve } from "../web/serve.ts";
 import type { Served } from "../web/serve.ts";
 import { inspect } from "../web/inspect.ts";
 import { main } from "../src/cli/main.ts";
+import type { InspectReport } from "../src/io/inspect.ts";
+import { Pickler } from "../src/io/pickle.ts";
+import type { ZipInput } from "../src/io/zip.ts";
+import { zipBytes, zipChunks } from "../src/io/zip.ts";
 import { saveAndReload, seedWalkthrough, trainAndDiagnose } from "../web/walkthrough.ts";
 import type { Diagnosed } from "../web/walkthrough.ts";
 import type { PageResult } from "../web/main.ts";
+import type { InspectorResult } from "../web/inspector.ts";
 
 // Debian's Chromium; TORCHLET_CHROMIUM points elsewhere (and, set to a missing path, shows the skip)
 const CHROMIUM = process.env.TORCHLET_CHROMIUM ?? "/usr/bin/chromium";
@@ -78,6 +85,10 @@ interface Observed extends PageResult {
   reportPictures: Picture[];
 }
 
+// the bundles are built once for both pages' suites
+let building: Promise<BuildResult> | undefined;
+const buildOnce = () => (building ??= buildWeb());
+
 describe("the demo page in headless Chromium", { skip }, () => {
   let built: BuildResult;
   let served: Served;
@@ -90,7 +101,7 @@ describe("the demo page in headless Chromium", { skip }, () => {
   const shots = mkdtempSync(join(tmpdir(), "torchlet-browser-"));
 
   before(async () => {
-    built = await buildWeb();
+    built = await buildOnce();
     served = await serve();
     const { chromium } = await import("playwright-core");
     browser = await chromium.launch({
@@ -231,5 +242,153 @@ describe("the demo page in headless Chromium", { skip }, () => {
       assert.ok(statSync(png).size > 10_000);
       t.diagnostic(`screenshot: ${png}`);
     }
+  });
+});
+
+/** `torchlet <args>` run here in Node: what it prints on stdout. */
+function cli(...args: string[]): string {
+  let out = "", err = "";
+  const code = main(args, { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) } });
+  assert.equal(code, 0, err);
+  return out;
+}
+
+const afterFirstLine = (text: string) => text.slice(text.indexOf("\n") + 1);
+
+/** Writes `chunks` to `path`, leaving holes where a chunk is `hole` (a sparse file: no disk, no time). */
+function writeSparse(path: string, chunks: Iterable<Uint8Array>, hole: Uint8Array): number {
+  const fd = openSync(path, "w");
+  let pos = 0;
+  for (const c of chunks) {
+    if (c.buffer !== hole.buffer) for (let p = 0; p < c.length;) p += writeSync(fd, c, p, c.length - p, pos + p);
+    pos += c.length;
+  }
+  ftruncateSync(fd, pos);
+  closeSync(fd);
+  return pos;
+}
+
+/** A 3 GiB safetensors file of three [16384, 16384] float32 tensors, sparse. */
+function sparseSafetensors(path: string): number {
+  const n = 16384 * 16384 * 4;
+  const header: Record<string, unknown> = {};
+  for (let i = 0; i < 3; i++) header[`layers.${i}.weight`] = { dtype: "F32", shape: [16384, 16384], data_offsets: [i * n, (i + 1) * n] };
+  const json = new TextEncoder().encode(JSON.stringify(header).padEnd(8 * Math.ceil(JSON.stringify(header).length / 8)));
+  const head = new Uint8Array(8 + json.length);
+  new DataView(head.buffer).setBigUint64(0, BigInt(json.length), true);
+  head.set(json, 8);
+  const hole = new Uint8Array(1 << 26);
+  return writeSparse(path, (function* () {
+    yield head;
+    for (let i = 0; i < (3 * n) / hole.length; i++) yield hole;
+  })(), hole);
+}
+
+/** A > 4 GiB .pt (zip64, as torch.save writes it past 4 GiB) holding one float32 vector, sparse. */
+function sparsePt(path: string, count: number): number {
+  const p = new Pickler();
+  p.global("collections", "OrderedDict"); p.emptyTuple(); p.reduce(); p.mark();
+  p.string("embed.weight");
+  p.global("torch._utils", "_rebuild_tensor_v2"); p.mark();
+  p.mark(); p.string("storage"); p.global("torch", "FloatStorage"); p.string("0"); p.string("cpu"); p.int(count); p.tuple(); p.persistentId();
+  p.int(0); p.mark(); p.int(count); p.tuple(); p.mark(); p.int(1); p.tuple();
+  p.bool(false); p.global("collections", "OrderedDict"); p.emptyTuple(); p.reduce(); p.tuple(); p.reduce();
+  p.setItems();
+  const hole = new Uint8Array(1 << 26);
+  const data: ZipInput = {
+    name: "archive/data/0", size: count * 4, crc: 0,
+    *chunks() { for (let pos = 0; pos < count * 4; pos += hole.length) yield hole.subarray(0, Math.min(hole.length, count * 4 - pos)); },
+  };
+  return writeSparse(path, zipChunks([zipBytes("archive/data.pkl", p.finish()), data, zipBytes("archive/version", new TextEncoder().encode("3\n"))]), hole);
+}
+
+describe("the page as a checkpoint inspector in headless Chromium", { skip }, () => {
+  let served: Served;
+  let browser: Browser;
+  let tab: Page;
+  const requests: string[] = [];
+  const errors: string[] = [];
+  const tmp = mkdtempSync(join(tmpdir(), "torchlet-inspector-"));
+  const fixtures = fileURLToPath(new URL("./fixtures/", import.meta.url));
+
+  before(async () => {
+    await buildOnce();
+    served = await serve();
+    const { chromium } = await import("playwright-core");
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"], timeout: 30_000 });
+    tab = await browser.newPage();
+    tab.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
+    await tab.goto(served.url);
+    // the page has started (its Web Worker helper included) once its status line moves on
+    await tab.waitForFunction(() => document.getElementById("status")?.textContent !== "loading…", null, { timeout: 30_000 });
+    tab.on("request", (r) => requests.push(r.url())); // from here on: nothing is fetched, let alone uploaded
+  });
+
+  after(async () => {
+    await browser?.close();
+    await served?.close();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  /** Gives the page `paths` through its file input and waits for the statistics and pictures. */
+  async function inspectInPage(paths: string[]): Promise<InspectorResult> {
+    const runs = await tab.evaluate(() => window.__inspector?.runs ?? 0);
+    await tab.setInputFiles("#ckpt-input", paths);
+    await tab.waitForFunction((n) => window.__inspector?.runs === n + 1 && window.__inspector.done, runs, { timeout: 60_000 });
+    return tab.evaluate(() => window.__inspector);
+  }
+
+  const cases: Array<[string, string[], string]> = [
+    ["a PyTorch-written .pt (model, optimizer state, RNG bytes)", ["checkpoint-pytorch.pt"], "pt"],
+    ["a PyTorch-written .pt of every dtype with NaN and Inf", ["io/dtypes.pt"], "pt"],
+    ["a PyTorch-written .pt of views (transposed, sliced, expanded)", ["io/views.pt"], "pt"],
+    ["a safetensors file of every dtype", ["io/dtypes.safetensors"], "safetensors"],
+    ["a safetensors file with tied tensors", ["io/tied.safetensors"], "safetensors"],
+    ["a sharded safetensors checkpoint: the index and its shards", ["io/model.safetensors.index.json", "io/model-00001-of-00002.safetensors", "io/model-00002-of-00002.safetensors"], "sharded-safetensors"],
+  ];
+  for (const [what, files, format] of cases) {
+    test(`${what}: the table and statistics are what \`torchlet inspect --stats\` prints, the report what \`torchlet report\` writes`, async () => {
+      const paths = files.map((f) => join(fixtures, f));
+      const page = await inspectInPage(paths);
+      assert.equal(page.error, null);
+      const name = basename(paths[0]!);
+      assert.equal(page.tableText.split("\n")[0], `${name} (${format})`);
+      assert.equal(afterFirstLine(page.tableText), afterFirstLine(cli("inspect", paths[0]!)));
+      assert.equal(afterFirstLine(page.statsText), afterFirstLine(cli("inspect", paths[0]!, "--stats")));
+      const json = JSON.parse(cli("inspect", paths[0]!, "--stats", "--json")) as InspectReport;
+      const shown = JSON.parse(JSON.stringify(page.report)) as InspectReport; // NaN as null, as the CLI's JSON has it
+      assert.deepEqual(shown.tensors, json.tensors);
+      assert.deepEqual(shown.totals, json.totals);
+      const out = join(tmp, `${name}.html`);
+      cli("report", paths[0]!, "-o", out);
+      assert.equal(page.reportHtml, readFileSync(out, "utf8"));
+      assert.ok(page.sections > 0 && page.sections <= json.tensors.length);
+      const drawn = await tab.evaluate(() => document.querySelectorAll("#ckpt-pictures svg").length);
+      assert.equal(drawn, (page.reportHtml.match(/<svg/g) ?? []).length);
+    });
+  }
+
+  test("a 3 GiB safetensors file and a 4 GiB .pt (zip64): the table at once, from a few KiB of headers", async (t) => {
+    const files = [["big.safetensors", sparseSafetensors(join(tmp, "big.safetensors"))], ["big.pt", sparsePt(join(tmp, "big.pt"), 2 ** 30 + 16)]] as const;
+    for (const [file, size] of files) {
+      assert.ok(size > 2 ** 31 + 2 ** 30, `${file}: ${size} bytes`);
+      const runs = await tab.evaluate(() => window.__inspector?.runs ?? 0);
+      await tab.setInputFiles("#ckpt-input", join(tmp, file));
+      await tab.waitForFunction((n) => window.__inspector?.runs === n + 1 && (window.__inspector.tableText !== "" || window.__inspector.done), runs, { timeout: 30_000 });
+      const page = await tab.evaluate(() => window.__inspector);
+      assert.equal(page.error, null);
+      t.diagnostic(`${file} (${size} bytes): the table in ${page.headerMs!.toFixed(0)} ms from ${page.headerBytes} bytes`);
+      assert.ok(page.headerBytes! < 2 ** 20, `${page.headerBytes} bytes read for the headers`);
+      assert.ok(page.headerMs! < 5000, `${page.headerMs} ms`);
+      assert.equal(afterFirstLine(page.tableText), afterFirstLine(cli("inspect", join(tmp, file))));
+      await tab.click("#ckpt-stop"); // the statistics would stream all of it; stop them
+      await tab.waitForFunction(() => window.__inspector.done, null, { timeout: 30_000 });
+      assert.equal(await tab.evaluate(() => window.__inspector.stopped), true);
+    }
+  });
+
+  test("the page fetched nothing while inspecting, and raised no error", () => {
+    assert.deepEqual(requests, []);
+    assert.deepEqual(errors, []);
   });
 });

@@ -11,7 +11,7 @@ import { readSafetensors } from "../src/io/safetensors.ts";
 import { deserialize, deserializeSafetensors } from "../src/io/serialize.ts";
 import { openZip, writeZip } from "../src/io/zip.ts";
 import { diffCheckpoints } from "../src/cli/diff.ts";
-import { tensorStats } from "../src/cli/inspect.ts";
+import { tensorStats } from "../src/io/inspect.ts";
 import { parseShardIndex, readCheckpoint, readSharded } from "../src/io/checkpoint.ts";
 import { bytesSource } from "../src/io/source.ts";
 import { fixture } from "./io-helpers.ts";

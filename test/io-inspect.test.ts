@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import type { InspectReport } from "../src/cli/inspect.ts";
+import type { InspectReport } from "../src/io/inspect.ts";
 import { runInspect } from "../src/cli/inspect.ts";
 import { DType } from "../src/core/dtype.ts";
 import { rawFromData } from "../src/io/raw.ts";

@@ -10,9 +10,9 @@ import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { DType } from "../src/core/dtype.ts";
 import { FileError, FormatError, StateDictError, ValueError } from "../src/errors.ts";
-import { inspectCheckpoint, tensorStats } from "../src/cli/inspect.ts";
-import { checkpointReportHtml } from "../src/cli/report.ts";
-import { readCheckpoint } from "../src/io/checkpoint.ts";
+import { addStatsAsync, inspectCheckpoint, tensorStats } from "../src/io/inspect.ts";
+import { checkpointReportHtml, checkpointReportHtmlAsync } from "../src/diagnostics/checkpoint-report.ts";
+import { parseShardIndex, readCheckpoint } from "../src/io/checkpoint.ts";
 import {
   load, loadAsync, loadSafetensors, loadSafetensorsAsync, loadSafetensorsFile, openCheckpointFile, save, saveAsync,
   saveSafetensors, saveSafetensorsAsync,
@@ -139,6 +139,28 @@ describe("random access and zip64", () => {
     const st = await deserializeSafetensorsAsync(new Blob([blobPart("dtypes.safetensors")]));
     assert.deepEqual(st.metadata, { format: "pt", note: "written by io.py" });
     await assert.rejects(deserializeAsync(new Response("nope", { status: 404 }), { name: "x.pt" }), /x\.pt: HTTP 404/);
+  });
+
+  test("statistics and the report of a Blob equal the file's, number for number; shards come as several Files", async () => {
+    for (const name of ["dtypes.pt", "views.pt", "dtypes.safetensors", "tied.safetensors"]) {
+      const fromFile = readCheckpoint(bytesSource(fixture(name), name));
+      const opened = await openCheckpoint(new File([blobPart(name)], name));
+      const seen: number[] = [];
+      const report = await addStatsAsync(inspectCheckpoint(name, opened), opened, { progress: (done) => seen.push(done) });
+      assert.deepEqual(report, inspectCheckpoint(name, fromFile, { stats: true }), name);
+      assert.equal(seen.at(-1), report.totals.bytes);
+      assert.equal(await checkpointReportHtmlAsync(opened, name), checkpointReportHtml(fromFile, name), name);
+    }
+    const files = ["model.safetensors.index.json", "model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors"];
+    const sharded = await openCheckpoint(files.map((f) => new File([blobPart(f)], f)));
+    assert.equal(sharded.format, "sharded-safetensors");
+    assert.deepEqual([...sharded.tensors.keys()], [...parseShardIndex(new TextDecoder().decode(fixture(files[0]!))).weightMap.keys()]);
+    await assert.rejects(openCheckpoint(files.slice(0, 2).map((f) => new File([blobPart(f)], f))),
+      /model\.safetensors\.index\.json: names the shard 'model-00002-of-00002\.safetensors', which is not among the files given/);
+    await assert.rejects(openCheckpoint(files.slice(1).map((f) => new File([blobPart(f)], f))), /expected one checkpoint file, or one \*\.index\.json with its shards; got 2 files with 0 indexes/);
+    const stop = new AbortController();
+    stop.abort();
+    await assert.rejects(addStatsAsync(inspectCheckpoint("x", sharded), sharded, { signal: stop.signal }), { name: "AbortError" });
   });
 });
 

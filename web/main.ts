@@ -1,10 +1,11 @@
 /**
- * The demo page (web/index.html): prints the D2L 6.2 walkthrough, trains a small MLP while the loss
+ * The demo page (web/index.html): inspects a dropped checkpoint (web/inspector.ts), prints the D2L 6.2 walkthrough, trains a small MLP while the loss
  * prints and plots, then shows torchlet's diagnostics of the trained model: the summary, the
  * parameter table, the recorded curves, the autograd graph and the HTML report. Results go on
  * `window.__torchlet` for test/browser.test.ts.
  */
 import * as torch from "torchlet";
+import { setupInspector } from "./inspector.ts";
 import { saveAndReload, seedWalkthrough, trainAndDiagnose } from "./walkthrough.ts";
 
 /** What the page exposes for the browser test. */
@@ -62,6 +63,7 @@ function showReport(html: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  setupInspector();
   // both cores for large matmuls where the page is cross-origin isolated (npm run demo:web serves it so);
   // this demo's MLP is small enough that its products stay on one thread either way
   result.twoThreads = await torch.enableWasmThreadsWeb();

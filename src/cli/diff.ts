@@ -6,13 +6,15 @@
  */
 import { writeFileAtomic } from "../io/atomic-node.ts";
 import type { Checkpoint } from "../io/checkpoint.ts";
+import type { Progress } from "../io/inspect.ts";
+import { alignRows } from "../io/inspect.ts";
 import { openCheckpointFile } from "../io/files-node.ts";
 import type { RawTensor } from "../io/raw.ts";
 import { tensorChunks } from "../io/tensor-stream.ts";
 import { escapeXml } from "../diagnostics/svg.ts";
 import { parseCommand, reportFailure } from "./args.ts";
-import type { Progress, Streams } from "./inspect.ts";
-import { alignRows, progressBar } from "./inspect.ts";
+import type { Streams } from "./inspect.ts";
+import { progressBar } from "./inspect.ts";
 
 /** How a name compares between the two checkpoints. */
 export type DiffStatus = "same" | "changed" | "only in A" | "only in B" | "dtype changed" | "shape changed" | "not compared";

@@ -6,43 +6,11 @@
  * with a progress bar on a terminal's stderr.
  */
 import { progressLine } from "../diagnostics/progress.ts";
-import type { Checkpoint } from "../io/checkpoint.ts";
 import { openCheckpointFile } from "../io/files-node.ts";
-import { storageNumel } from "../io/lazy.ts";
-import type { RawStorage, RawTensor } from "../io/raw.ts";
+import type { InspectReport, Progress } from "../io/inspect.ts";
+import { formatReport, inspectCheckpoint } from "../io/inspect.ts";
 import { numel } from "../io/raw.ts";
-import { StatsAccumulator, tensorChunks } from "../io/tensor-stream.ts";
 import { parseCommand, reportFailure } from "./args.ts";
-
-/** Statistics of one tensor's elements (finite ones for min to std). */
-export interface TensorStats {
-  min: number | null;
-  max: number | null;
-  mean: number | null;
-  std: number | null;
-  nan: number;
-  inf: number;
-}
-
-/** One row of the report; the statistics are there with `--stats`. */
-export interface TensorRow extends Partial<TensorStats> {
-  name: string;
-  dtype: string;
-  shape: number[];
-  params: number;
-  bytes: number;
-  /** Other names that share this tensor's storage. */
-  sharesWith: string[];
-}
-
-/** What `inspect` reports about a file. */
-export interface InspectReport {
-  file: string;
-  format: Checkpoint["format"];
-  tensors: TensorRow[];
-  totals: { tensors: number; params: number; bytes: number; storageBytes: number };
-  metadata?: Record<string, string>;
-}
 
 /** Where output goes; tests pass buffers, the CLI passes the process streams. */
 export interface Streams {
@@ -50,82 +18,9 @@ export interface Streams {
   stderr: { write(s: string): unknown; isTTY?: boolean };
 }
 
-/** The statistics of a file tensor, streamed chunk by chunk (an expanded view costs its storage). */
-export function tensorStats(t: RawTensor): TensorStats {
-  const acc = new StatsAccumulator();
-  for (const chunk of tensorChunks(t)) acc.add(chunk);
-  return acc.result();
-}
-
-/** Called as tensors are done: bytes of tensors done so far and in all. */
-export type Progress = (done: number, total: number) => void;
-
-/** Builds the report of a checkpoint; statistics only when asked, reported to `progress` as they stream. */
-export function inspectCheckpoint(file: string, ckpt: Checkpoint, options: { stats?: boolean; progress?: Progress } = {}): InspectReport {
-  const byStorage = new Map<RawStorage, string[]>();
-  for (const [name, t] of ckpt.tensors) {
-    const names = byStorage.get(t.storage);
-    if (names === undefined) byStorage.set(t.storage, [name]);
-    else names.push(name);
-  }
-  const bytesOf = (t: RawTensor): number => numel(t.shape) * t.dtype.itemsize;
-  let total = 0;
-  for (const t of ckpt.tensors.values()) total += bytesOf(t);
-  const rows: TensorRow[] = [];
-  let done = 0, params = 0;
-  for (const [name, t] of ckpt.tensors) {
-    const n = numel(t.shape);
-    const sharing = byStorage.get(t.storage)!;
-    const row: TensorRow = {
-      name, dtype: t.dtype.name, shape: t.shape, params: n, bytes: n * t.dtype.itemsize,
-      sharesWith: sharing.length > 1 ? sharing.filter((x) => x !== name) : [],
-    };
-    if (options.stats) {
-      Object.assign(row, tensorStats(t));
-      options.progress?.((done += row.bytes), total);
-    }
-    params += n;
-    rows.push(row);
-  }
-  let storageBytes = 0;
-  for (const st of byStorage.keys()) storageBytes += storageNumel(st) * st.dtype.itemsize;
-  const metadata = Object.keys(ckpt.metadata).length > 0 ? { metadata: ckpt.metadata } : {};
-  return { file, format: ckpt.format, tensors: rows, totals: { tensors: rows.length, params, bytes: total, storageBytes }, ...metadata };
-}
-
 /** Builds the report of one file (a .pt archive, a safetensors file or a `*.index.json`). */
 export function inspectFile(path: string, options: { stats?: boolean; progress?: Progress } = {}): InspectReport {
   return inspectCheckpoint(path, openCheckpointFile(path), options);
-}
-
-const fmt = (v: number | null | undefined): string =>
-  (v === null || v === undefined ? "-" : Number.isInteger(v) && Math.abs(v) < 1e9 ? String(v) : v.toPrecision(4));
-
-/** Left-aligns the columns in `left`, right-aligns the others; linear in the number of rows. */
-export function alignRows(head: string[], body: string[][], left: (i: number) => boolean): string[] {
-  const widths = head.map((h) => h.length);
-  for (const row of body) for (let i = 0; i < row.length; i++) if (row[i]!.length > widths[i]!) widths[i] = row[i]!.length;
-  const line = (cells: string[]): string =>
-    cells.map((c, i) => (left(i) ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ").trimEnd();
-  return [line(head), line(widths.map((w) => "-".repeat(w))), ...body.map(line)];
-}
-
-/** The report as an aligned text table with a totals line. */
-export function formatReport(r: InspectReport): string {
-  const stats = r.tensors.length > 0 && r.tensors[0]!.nan !== undefined;
-  const head = ["name", "dtype", "shape", "params", "bytes", ...(stats ? ["min", "max", "mean", "std", "nan", "inf"] : []), "shares storage with"];
-  const body = r.tensors.map((t) => [
-    t.name, t.dtype, `[${t.shape.join(", ")}]`, String(t.params), String(t.bytes),
-    ...(stats ? [fmt(t.min), fmt(t.max), fmt(t.mean), fmt(t.std), String(t.nan), String(t.inf)] : []),
-    t.sharesWith.join(", ") || "-",
-  ]);
-  const t = r.totals;
-  return [
-    `${r.file} (${r.format})`,
-    ...alignRows(head, body, (i) => i < 2 || i === head.length - 1),
-    `${t.tensors} tensors, ${t.params} parameters, ${t.bytes} bytes (${t.storageBytes} bytes of distinct storage)`,
-    ...(r.metadata ? [`metadata: ${JSON.stringify(r.metadata)}`] : []),
-  ].join("\n") + "\n";
 }
 
 /** A progress bar on a terminal's stderr, for checkpoints big enough to wait for (64 MiB and more). */

@@ -13,3 +13,5 @@ export { toDot, toGraphSvg, autogradGraph } from "./graph.ts";
 export type { Graph, GraphNode, GraphOptions, ParamNames } from "./graph.ts";
 export { progressLine } from "./progress.ts";
 export type { ProgressOptions } from "./progress.ts";
+export { checkpointReportHtml, checkpointReportHtmlAsync, tensorSectionHtml } from "./checkpoint-report.ts";
+export type { DrawnTensor } from "./checkpoint-report.ts";

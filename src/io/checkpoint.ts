@@ -3,7 +3,7 @@
  * what `torchlet inspect`, `report` and `diff` and the browser inspector work on. Tensor bytes
  * stay in the file (LazyStorage) until a caller reads them.
  */
-import { FormatError } from "../errors.ts";
+import { FormatError, ValueError } from "../errors.ts";
 import type { PtValue } from "./pt.ts";
 import { readPt } from "./pt.ts";
 import type { RawTensor } from "./raw.ts";
@@ -109,4 +109,32 @@ export function readSharded(index: ShardIndex, readShard: (file: string) => Chec
   }
   if (missing.length > 0) throw new FormatError(`${name}: tensors listed in the index are missing from their shards: ${missing.join(", ")}`);
   return { format, tensors, metadata: {} };
+}
+
+/** An index larger than this is not an index (real ones are kilobytes): refused before it is read. */
+const maxIndexBytes = 64 * 2 ** 20;
+
+/**
+ * One checkpoint from the files a user gave, as a page gets them dropped: a .pt or safetensors
+ * file, or a sharded checkpoint's `*.index.json` with its shards, found among the others by name
+ * (files the index does not name are left out). Headers only, as readCheckpointAsync.
+ */
+export async function readCheckpointFilesAsync(sources: readonly AsyncByteSource[]): Promise<Checkpoint> {
+  const indexes = sources.filter((s) => s.name.endsWith(".index.json"));
+  const names = sources.map((s) => s.name).join(", ");
+  if (indexes.length === 0 && sources.length === 1) return readCheckpointAsync(sources[0]!);
+  if (indexes.length !== 1) {
+    throw new ValueError(`expected one checkpoint file, or one *.index.json with its shards; got ${sources.length} files with ${indexes.length} indexes: ${names}`);
+  }
+  const index = indexes[0]!;
+  if (index.size > maxIndexBytes) throw new FormatError(`${index.name}: ${index.size} bytes is too large for a shard index`);
+  const parsed = parseShardIndex(new TextDecoder().decode(await index.read(0, index.size)), index.name);
+  const byName = new Map(sources.map((s) => [s.name, s]));
+  const shards = new Map<string, Checkpoint>();
+  for (const file of new Set(parsed.weightMap.values())) {
+    const shard = byName.get(file);
+    if (shard === undefined) throw new FormatError(`${index.name}: names the shard '${file}', which is not among the files given (${names})`);
+    shards.set(file, await readCheckpointAsync(shard));
+  }
+  return readSharded(parsed, (file) => shards.get(file)!, index.name);
 }

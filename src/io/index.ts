@@ -2,7 +2,7 @@
 export { serialize, deserialize, serializeSafetensors, deserializeSafetensors, deserializeSafetensorsFile, deserializeSharded } from "./serialize.ts";
 export { deserializeAsync, deserializeSafetensorsAsync, openCheckpoint } from "./serialize.ts";
 export type { AsyncInput, DeserializeOptions, NamedTensors, SafetensorsSaveOptions, SafetensorsLoadOptions, SafetensorsFile } from "./serialize.ts";
-export { parseShardIndex, namedTensors, readCheckpoint, readCheckpointAsync, readSharded } from "./checkpoint.ts";
+export { parseShardIndex, namedTensors, readCheckpoint, readCheckpointAsync, readCheckpointFilesAsync, readSharded } from "./checkpoint.ts";
 export type { Checkpoint, CheckpointFormat, ShardIndex } from "./checkpoint.ts";
 export type { SaveValue, LoadValue, LoadOptions } from "./tensor-adapter.ts";
 export { readPt, writePt, ptChunks } from "./pt.ts";
@@ -14,3 +14,7 @@ export type { ByteRange } from "./lazy.ts";
 export { bytesSource, blobSource, parseAsync } from "./source.ts";
 export type { ByteSource, AsyncByteSource, AnyByteSource } from "./source.ts";
 export type { RawTensor, RawStorage } from "./raw.ts";
+export { inspectCheckpoint, addStatsAsync, formatReport, tensorStats, tensorStatsAsync } from "./inspect.ts";
+export type { InspectReport, TensorRow, TensorStats, Progress, StatsOptions } from "./inspect.ts";
+export { tensorChunks, tensorChunksAsync, StatsAccumulator, HistogramAccumulator } from "./tensor-stream.ts";
+export type { Chunk } from "./tensor-stream.ts";

@@ -5,7 +5,7 @@
 import type { Tensor } from "../tensor.ts";
 import { FormatError, ValueError } from "../errors.ts";
 import type { Checkpoint, ShardIndex } from "./checkpoint.ts";
-import { readCheckpoint, readCheckpointAsync, readSharded } from "./checkpoint.ts";
+import { readCheckpoint, readCheckpointAsync, readCheckpointFilesAsync, readSharded } from "./checkpoint.ts";
 import { LazyStorage } from "./lazy.ts";
 import { readPt, writePt } from "./pt.ts";
 import type { RawTensor } from "./raw.ts";
@@ -149,10 +149,12 @@ export async function deserializeSafetensorsAsync(input: AsyncInput, options: Sa
 }
 
 /**
- * The named tensors of a checkpoint in a Blob or File (a .pt archive or a safetensors file), from
- * its headers alone: the tensor table is there at once; each tensor's bytes are read when asked
- * (`storage.readAsync()`), so a file of any size never has to fit in memory.
+ * The named tensors of a checkpoint in a Blob or File (a .pt archive or a safetensors file), or in
+ * several Files (a `*.index.json` with its shards), from its headers alone: the tensor table is
+ * there at once; each tensor's bytes are read when asked (`storage.readAsync()`, tensorChunksAsync),
+ * so a file of any size never has to fit in memory.
  */
-export function openCheckpoint(file: Blob, name?: string): Promise<Checkpoint> {
-  return readCheckpointAsync(blobSource(file, name));
+export function openCheckpoint(file: Blob | readonly Blob[], name?: string): Promise<Checkpoint> {
+  if (!Array.isArray(file)) return readCheckpointAsync(blobSource(file as Blob, name));
+  return readCheckpointFilesAsync((file as readonly Blob[]).map((f) => blobSource(f)));
 }
