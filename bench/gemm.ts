@@ -13,6 +13,7 @@ import { DEFAULT_THREAD_THRESHOLD, setWasmThreadThreshold, wasmMatmul } from "..
 import { relaxedSimdActive } from "../src/backend/wasm/module.ts";
 import { enableRelaxedSimd } from "../src/backend/wasm/relaxed-simd-node.ts";
 import { enableWasmThreads } from "../src/backend/wasm/threads-node.ts";
+import { openblasDir, pytorchEnv } from "./lib.ts";
 
 interface Case { n: number; transA: boolean; transB: boolean }
 
@@ -96,8 +97,8 @@ class TorchPeer {
   readonly #lines: AsyncIterator<string>;
 
   constructor(threads: number) {
-    // OPENBLAS_CORETYPE/L2_SIZE are pinned on this machine for old OpenBLAS builds and slow torch down.
-    this.#proc = spawn("env", ["-u", "OPENBLAS_CORETYPE", "-u", "OPENBLAS_L2_SIZE", "/usr/bin/python3", "-c", TorchPeer.SCRIPT, String(threads)]);
+    // on Debian's OpenBLAS when installed, with OpenBLAS's pool at `threads` (bench/lib.ts)
+    this.#proc = spawn("env", [...pytorchEnv(threads), "-c", TorchPeer.SCRIPT, String(threads)]);
     this.#lines = createInterface({ input: this.#proc.stdout })[Symbol.asyncIterator]();
   }
 
@@ -196,7 +197,7 @@ async function table(): Promise<void> {
   const tfjs = await TfjsPeer.start();
   console.log(`# float32 GEMM, GFLOPS (medians of ${TRIALS} alternated trials; spread = min–max)`);
   const build = relaxedSimdActive() ? "relaxed SIMD (fused multiply-add)" : "SIMD128 (no FMA)";
-  console.log(`# ${cpus()[0]?.model ?? "?"}, ${cpus().length} cores, Node ${process.version}, ${build}${hasTorch ? "" : ", PyTorch not found"}${tfjs ? ", TF.js wasm 1 thread" : ", TF.js not found"}`);
+  console.log(`# ${cpus()[0]?.model ?? "?"}, ${cpus().length} cores, Node ${process.version}, ${build}${hasTorch ? `, PyTorch on ${openblasDir() ?? "the system's libblas.so.3"}` : ", PyTorch not found"}${tfjs ? ", TF.js wasm 1 thread" : ", TF.js not found"}`);
   console.log("| case | threads | torchlet wasm | naive TS | PyTorch | TF.js wasm | vs naive | vs PyTorch | vs TF.js wasm |");
   console.log("|---|---|---|---|---|---|---|---|---|");
   for (const threads of [1, 2]) {

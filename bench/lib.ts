@@ -1,5 +1,6 @@
 // Timing helpers for the benchmarks: warm-up, repeated samples taken in turn across contenders (so a
 // drift in machine load hits every contender alike), median/min/max, ratios and table cells.
+import { existsSync } from "node:fs";
 import { cpus } from "node:os";
 
 /** One contender: `sample(seconds)` runs the workload repeatedly for about that long (at least once)
@@ -113,4 +114,38 @@ export function lcgArray(n: number, seed: number, scale = 1): Float32Array {
     out[i] = (s / 2 ** 32 * 2 - 1) * scale;
   }
   return out;
+}
+
+/** Debian's multiarch directory for this CPU, where the BLAS packages put their libraries. */
+function multiarchLib(): string {
+  const triplet = { x64: "x86_64-linux-gnu", arm64: "aarch64-linux-gnu" }[process.arch as string] ?? `${process.arch}-linux-gnu`;
+  return `/usr/lib/${triplet}`;
+}
+
+/**
+ * Where Debian's OpenBLAS (`apt-get install libopenblas0-pthread`) keeps its libblas.so.3, or null
+ * when it is not installed. Debian's python3-torch calls whatever libblas.so.3 the loader finds,
+ * so this directory first on LD_LIBRARY_PATH runs PyTorch on OpenBLAS whatever the system's
+ * `update-alternatives` choice, and nothing else on the machine changes.
+ */
+export function openblasDir(): string | null {
+  if (process.env.TORCHLET_BENCH_BLAS === "system") return null;
+  for (const flavour of ["openblas-pthread", "openblas-openmp", "openblas-serial"]) {
+    const dir = `${multiarchLib()}/${flavour}`;
+    if (existsSync(`${dir}/libblas.so.3`)) return dir;
+  }
+  return null;
+}
+
+/**
+ * The `env` arguments that start /usr/bin/python3 as PyTorch's users on this machine get it: on
+ * Debian's OpenBLAS when installed (`TORCHLET_BENCH_BLAS=system` keeps the system's libblas.so.3),
+ * OpenBLAS's own pool sized to `threads` (torch.set_num_threads does not reach it in Debian's
+ * generic-BLAS build), and OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE unset, so OpenBLAS picks its
+ * kernels for this CPU (this machine's environment pins them for old builds, which slows torch down).
+ */
+export function pytorchEnv(threads: number): string[] {
+  const dir = openblasDir();
+  const path = dir === null ? [] : [`LD_LIBRARY_PATH=${[dir, process.env.LD_LIBRARY_PATH].filter(Boolean).join(":")}`];
+  return ["-u", "OPENBLAS_CORETYPE", "-u", "OPENBLAS_L2_SIZE", ...path, `OPENBLAS_NUM_THREADS=${threads}`, "/usr/bin/python3"];
 }
