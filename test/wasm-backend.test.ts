@@ -53,6 +53,57 @@ describe("wasm backend", () => {
     const [rx, rw] = grads(torch.cpuBackend), [gx, gw] = grads(torch.wasmBackend);
     assert.ok(torch.allclose(gx!, rx!, { rtol: 1e-4, atol: 1e-4 }) && torch.allclose(gw!, rw!, { rtol: 1e-4, atol: 1e-4 }));
   });
+  /** Bit-for-bit: the elementwise kernels round every step to float32 as the reference does. */
+  function same(fn: () => Tensor, what: string): void {
+    const ref = onBackend(torch.cpuBackend, fn), got = onBackend(torch.wasmBackend, fn);
+    assert.deepEqual(got.shape, ref.shape, what);
+    const r = ref.storage.data, g = got.storage.data;
+    for (let i = 0; i < r.length; i++) assert.ok(Object.is(r[i], g[i]), `${what}: element ${i} is ${g[i]}, the reference ${r[i]}`);
+  }
+  test("in-place updates (add_/sub_/mul_/div_ with alpha) give the reference's bits, odd lengths", () => {
+    const x = torch.randn(3001).mul(1e3), y = torch.randn(3001);
+    y.storage.data[5] = 0;
+    y.storage.data[7] = NaN;
+    same(() => x.clone().add_(y), "add_");
+    same(() => x.clone().add_(y, { alpha: -0.01 }), "add_ alpha");
+    same(() => x.clone().sub_(y, { alpha: 3.3 }), "sub_ alpha");
+    same(() => x.clone().mul_(y), "mul_");
+    same(() => x.clone().div_(y), "div_ (a zero and a NaN divisor)");
+  });
+  test("ReLU's gradient gives the reference's bits, zeros, -0 and NaN outputs included", () => {
+    const x = torch.randn(65, 63);
+    x.storage.data[3] = 0;
+    x.storage.data[4] = -0;
+    x.storage.data[5] = NaN;
+    same(() => {
+      const w = x.detach().requiresGrad_();
+      w.relu().backward(torch.ones(65, 63).mul(torch.arange(65 * 63).view(65, 63)));
+      return w.grad!;
+    }, "relu backward");
+  });
+  test("parameters and optimizer state live in wasm memory and train as on the reference backend", () => {
+    const train = (opt: "SGD" | "Adam") => {
+      torch.manualSeed(1);
+      const net = new torch.nn.Sequential(new torch.nn.Linear(70, 48), new torch.nn.ReLU(), new torch.nn.Linear(48, 5));
+      const o = opt === "SGD" ? new torch.optim.SGD(net.parameters(), { lr: 0.1, momentum: 0.9 }) : new torch.optim.Adam(net.parameters(), { lr: 0.01 });
+      const x = torch.randn(9, 70), y = torch.randint(0, 5, [9]);
+      for (let i = 0; i < 3; i++) {
+        o.zeroGrad();
+        torch.nn.functional.crossEntropy(net(x), y).backward();
+        o.step();
+      }
+      return net;
+    };
+    for (const opt of ["SGD", "Adam"] as const) {
+      const ref = onBackend(torch.cpuBackend, () => train(opt)), got = onBackend(torch.wasmBackend, () => train(opt));
+      const w = got.getParameter("0.weight");
+      assert.ok(w.storage.data.buffer instanceof SharedArrayBuffer, "a 48x70 weight is resident in the shared wasm memory");
+      assert.ok(!(got.getParameter("0.bias").storage.data.buffer instanceof SharedArrayBuffer), "a 48-element bias stays on V8's heap");
+      for (const [name, p] of ref.namedParameters()) {
+        assert.ok(torch.allclose(got.getParameter(name), p, { rtol: 1e-5, atol: 1e-6 }), `${opt}: ${name} after three steps`);
+      }
+    }
+  });
   test("float64 stays on the TypeScript kernels (and in float64)", () => {
     const d = torch.randn(20, 20, { dtype: torch.float64 });
     assert.equal(d.matmul(d).dtype, torch.float64);

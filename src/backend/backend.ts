@@ -1,6 +1,7 @@
 /**
  * The backend contract: typed arrays and layouts in, fresh contiguous typed arrays out (`update`,
- * `write` and `fill` write in place into the storage they are given).
+ * `write` and `fill` write in place into the storage they are given; `adopt` says where long-lived
+ * storage lives).
  * Tensor and autograd never loop over elements themselves; every numeric loop is behind
  * this interface, so a faster backend replaces kernels without touching them.
  */
@@ -85,6 +86,13 @@ export interface Backend {
   write(dst: TypedArray, dstLayout: Layout, src: TypedArray): void;
   /** Fills the strided region with one value. */
   fill(dst: TypedArray, dstLayout: Layout, value: number | bigint): void;
+  /**
+   * Storage for a long-lived tensor (a parameter, optimizer state): `data`'s values in memory this
+   * backend's kernels read and write in place, or `data` itself where the backend computes on host
+   * arrays (the TypeScript one) or would gain nothing. The result is an ordinary typed array every
+   * backend can read; see docs/ARCHITECTURE.md, "Where tensors live".
+   */
+  adopt(data: TypedArray): TypedArray;
   // ---- indexing ----
   /**
    * Storage offsets `base[i] + k·stride` of each index k of `index` (int64 or int32, read through

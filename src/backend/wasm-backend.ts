@@ -4,10 +4,11 @@
  */
 import { float32, type DType, type TypedArray } from "../core/dtype.ts";
 import { Layout } from "../core/layout.ts";
-import type { Backend } from "./backend.ts";
+import type { Backend, BinaryOp, UpdateOp } from "./backend.ts";
 import { cpuBackend } from "./cpu/index.ts";
 import { batchOffsets } from "./cpu/matmul.ts";
-import { wasmMatmul } from "./wasm/matmul.ts";
+import { WASM_MIN_ELEMENTWISE, wasmReluGrad, wasmUpdate } from "./wasm/elementwise.ts";
+import { wasmMatmul, wasmResidentFloats } from "./wasm/matmul.ts";
 import { wasmSimdSupported } from "./wasm/module.ts";
 
 /** Products below this many multiply-adds stay on the TypeScript kernel (measured crossover). */
@@ -65,8 +66,43 @@ function groupGemm(a: TypedArray, b: TypedArray, groups: number, m: number, k: n
   }
 }
 
-/** The WebAssembly backend (SIMD matmul, linear and convolution products; everything else as the TypeScript backend). */
-export const wasmBackend: Backend = { ...cpuBackend, name: "wasm", matmul, linear, groupGemm };
+// ---- elementwise: the step's bandwidth-bound passes on SIMD kernels, contiguous float32 only ----
+const dense = (l: Layout) => l.isContiguous && l.offset === 0;
+
+function update(op: UpdateOp, dst: TypedArray, ld: Layout, src: TypedArray, ls: Layout, alpha: number): void {
+  if (!(dst instanceof Float32Array && src instanceof Float32Array) || ld.numel < WASM_MIN_ELEMENTWISE || !dense(ld) || !dense(ls)) {
+    cpuBackend.update(op, dst, ld, src, ls, alpha);
+    return;
+  }
+  wasmUpdate(op, dst, src, ld.numel, alpha);
+}
+
+function binary(op: BinaryOp, a: TypedArray, la: Layout, b: TypedArray, lb: Layout, out: DType): TypedArray {
+  if (op === "reluGrad" && out === float32 && a instanceof Float32Array && b instanceof Float32Array && la.numel >= WASM_MIN_ELEMENTWISE && dense(la) && dense(lb)) {
+    return wasmReluGrad(a, b, la.numel);
+  }
+  return cpuBackend.binary(op, a, la, b, lb, out);
+}
+
+// ---- where tensors live: long-lived float32 storage in the kernels' memory (wasm/heap.ts) ----
+
+/** Elements from which a long-lived tensor moves into wasm memory (smaller ones stay on V8's heap: the kernels would copy them cheaply). */
+export const WASM_MIN_RESIDENT = 1024;
+
+function adopt(data: TypedArray): TypedArray {
+  if (!(data instanceof Float32Array) || data.length < WASM_MIN_RESIDENT) return data;
+  const out = wasmResidentFloats(data.length);
+  if (out === null) return data;
+  out.set(data);
+  return out;
+}
+
+/**
+ * The WebAssembly backend: SIMD matmul, linear and convolution products, the in-place update and
+ * ReLU's gradient, long-lived float32 storage resident in its memory; everything else as the
+ * TypeScript backend.
+ */
+export const wasmBackend: Backend = { ...cpuBackend, name: "wasm", matmul, linear, groupGemm, update, binary, adopt };
 
 /** Whether the WebAssembly backend can run here (WebAssembly with SIMD). */
 export function wasmBackendSupported(): boolean {

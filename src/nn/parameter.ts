@@ -3,6 +3,7 @@ import { AutogradError, TorchletError, UninitializedError } from "../errors.ts";
 import { float32, type DType } from "../core/dtype.ts";
 import { Layout } from "../core/layout.ts";
 import { Tensor } from "../tensor.ts";
+import { makeResident } from "../ops/resident.ts";
 
 /** A learnable tensor: requiresGrad is true by default; it shares storage with the data given. */
 export class Parameter extends Tensor {
@@ -12,6 +13,8 @@ export class Parameter extends Tensor {
     if (requiresGrad && d.dtype.kind !== "float") throw new AutogradError("Only Tensors of floating point and complex dtype can require gradients");
     super(d.storage, d.layout, { version: d._version });
     this.requiresGrad = requiresGrad;
+    // a model's weights live where the kernels run (the wasm backend's memory), read in place every step
+    makeResident(this);
   }
 
   /** `Parameter containing:` followed by the tensor, as PyTorch prints it. */

@@ -3,6 +3,7 @@ import { ValueError } from "../errors.ts";
 import { float32 } from "../core/dtype.ts";
 import { Tensor } from "../tensor.ts";
 import { zerosLike } from "../ops/creation.ts";
+import { makeResident } from "../ops/resident.ts";
 import { Optimizer, type OptimizerParams, type ParamGroup, type ParamState } from "./optimizer.ts";
 
 /** Hyperparameters of Adam and AdamW. */
@@ -40,9 +41,9 @@ function adamDefaults(o: AdamOptions, weightDecay: number): AdamHyper {
 function initState(state: ParamState, p: Tensor, amsgrad: boolean): void {
   if (state.step) return;
   state.step = Tensor.fromArray(new Float32Array(1), [], float32);
-  state.exp_avg = zerosLike(p);
-  state.exp_avg_sq = zerosLike(p);
-  if (amsgrad) state.max_exp_avg_sq = zerosLike(p);
+  state.exp_avg = makeResident(zerosLike(p));
+  state.exp_avg_sq = makeResident(zerosLike(p));
+  if (amsgrad) state.max_exp_avg_sq = makeResident(zerosLike(p));
 }
 
 /** The moment updates and the bias-corrected step that Adam and AdamW share. */

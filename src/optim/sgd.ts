@@ -1,6 +1,7 @@
 /** Stochastic gradient descent with momentum, dampening, Nesterov and weight decay, as torch.optim.SGD. */
 import { ValueError } from "../errors.ts";
 import type { Tensor } from "../tensor.ts";
+import { makeResident } from "../ops/resident.ts";
 import { Optimizer, type OptimizerParams, type ParamGroup, type ParamGroupSpec } from "./optimizer.ts";
 
 /** SGD's hyperparameters. */
@@ -49,7 +50,7 @@ export class SGD extends Optimizer<SGDHyper> {
       const state = this.stateOf(p);
       if (momentum !== 0) {
         let buf = (state.momentum_buffer ?? null) as Tensor | null;
-        if (buf === null) buf = state.momentum_buffer = d.clone().detach();
+        if (buf === null) buf = state.momentum_buffer = makeResident(d.clone().detach());
         else buf.mul_(momentum).add_(d, { alpha: 1 - dampening });
         d = nesterov ? d.add(buf, { alpha: momentum }) : buf;
       } else {

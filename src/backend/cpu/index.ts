@@ -27,6 +27,8 @@ export const cpuBackend: Backend = {
   update: updateKernel,
   write: writeKernel,
   fill: fillKernel,
+  // host arrays are where this backend computes
+  adopt: (data) => data,
   // ---- indexing ----
   indexOffsets: indexOffsetsKernel,
   maskedOffsets: maskedOffsetsKernel,

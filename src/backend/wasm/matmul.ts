@@ -1,8 +1,10 @@
-// float32 matmul and fused linear on the WebAssembly SIMD kernels. Operands are copied into one
-// wasm memory (an arena that only grows), the kernel runs there, and C is copied out. When a helper
+// float32 matmul and fused linear on the WebAssembly SIMD kernels. Operands that live in the
+// backend's memory (resident storage, heap.ts) are read in place; the others are copied into its
+// staging area, the kernel runs there, and C is copied out unless it is resident. When a helper
 // thread is registered (threads-node.ts in Node, threads-web.ts in browsers) large products are cut
 // into two bands of C that both threads claim.
 import { ShapeError } from "../../errors.ts";
+import { memoryFloats, residentFloats, residentOffset, setHeapBase, stagingArea, wasmMemory, wasmMemoryShared } from "./heap.ts";
 import { createSgemmInstance, sgemmModule, type SgemmInstance } from "./module.ts";
 
 /** Options of `wasmMatmul`. */
@@ -58,7 +60,6 @@ const RELU = 2;
 const BIAS = 4;
 /** Bytes kept free at address 0 so that 0 can mean "no bias". */
 const RESERVED = 64;
-const PAGE = 65536;
 
 /**
  * Multiply-adds (m * n * k) from which both threads are used (~100^3). On a quiet machine two threads
@@ -69,12 +70,10 @@ export const DEFAULT_THREAD_THRESHOLD = 1 << 20;
 let threadThreshold = DEFAULT_THREAD_THRESHOLD;
 let helper: GemmHelper | null = null;
 let local: SgemmInstance | null = null;
-let view: Float32Array | null = null;
 
 /** Registers (or with null removes) the helper thread used for large products. */
 export function setGemmHelper(next: GemmHelper | null): void {
   helper = next;
-  view = null;
 }
 
 /** Bands of C the helper thread has computed since it started (0 without one): shows it is working. */
@@ -88,13 +87,26 @@ export function setWasmThreadThreshold(macs: number = DEFAULT_THREAD_THRESHOLD):
 }
 
 function instance(): SgemmInstance {
-  if (helper !== null) return helper.instance;
-  // re-made when setRelaxedSimd switched the build
-  if (local === null || local.module !== sgemmModule(false)) {
-    local = createSgemmInstance();
-    view = null;
-  }
-  return local;
+  if (helper !== null) return heapAbove(helper.instance);
+  // re-made (over the same memory) when setRelaxedSimd switched the build
+  const shared = wasmMemoryShared();
+  if (local === null || local.module !== sgemmModule(shared)) local = createSgemmInstance({ shared, memory: wasmMemory() });
+  return heapAbove(local);
+}
+
+/** Places the heap above both threads' packing scratch (once; the first block grows the memory over it). */
+function heapAbove(inst: SgemmInstance): SgemmInstance {
+  setHeapBase(RESERVED + 2 * scratchLayout(inst).slot);
+  return inst;
+}
+
+/**
+ * `n` zeroed floats that live in the kernels' memory, read and written in place by every kernel
+ * (see heap.ts), or null where the memory cannot hold tensors (not shared).
+ */
+export function wasmResidentFloats(n: number): Float32Array | null {
+  instance();
+  return residentFloats(n);
 }
 
 /** Packing scratch per thread, asked of the module once. */
@@ -129,14 +141,20 @@ function align(bytes: number): number {
   return Math.ceil(bytes / 64) * 64;
 }
 
-/** Grows memory to hold `bytes` and returns a float view over it, re-made if growth detached it. */
-function reserve(inst: SgemmInstance, bytes: number): Float32Array {
-  const have = inst.memory.buffer.byteLength;
-  if (bytes > have) inst.memory.grow(Math.ceil((bytes - have) / PAGE));
-  if (view === null || view.buffer !== inst.memory.buffer || view.byteLength === 0) {
-    view = new Float32Array(inst.memory.buffer);
-  }
-  return view;
+/**
+ * The kernel instance, a float view of its memory, and the base of a staging area of at least
+ * `bytes`: where the operands of one call that are not resident are copied (the elementwise kernels
+ * use it too). Take the view after the area: making it room may grow the memory.
+ */
+export function operandArea(bytes: number): { inst: SgemmInstance; mem: Float32Array; base: number } {
+  const inst = instance();
+  const base = stagingArea(bytes);
+  return { inst, mem: memoryFloats(), base };
+}
+
+/** The byte offset of a resident operand, or -1 (small arrays never are: reading `.buffer` of one would move it off V8's heap). */
+export function residentPtr(a: Float32Array): number {
+  return a.length >= 16 ? residentOffset(a) : -1;
 }
 
 interface Gemm {
@@ -221,26 +239,38 @@ function spanB(s: Shape): number {
   return s.transB ? span(s.n, s.k, s.ldb) : span(s.k, s.n, s.ldb);
 }
 
+/** `c` when the `bytes` at c overlap none of the resident operands' ranges, else -1 (C is then staged). */
+function separate(c: number, bytes: number, operands: [number, number][]): number {
+  for (const [p, len] of operands) if (c >= 0 && p >= 0 && c < p + len && p < c + bytes) return -1;
+  return c;
+}
+
 function execute(a: Float32Array, b: Float32Array, bias: Float32Array | null, out: Float32Array, shape: Shape): Float32Array {
   const { m, k, n, transA, transB, flags } = shape;
   const inst = instance();
   const { packA, slot } = scratchLayout(inst);
   const scratch = RESERVED;
-  const aPtr = scratch + 2 * slot;
-  const bPtr = aPtr + align(4 * spanA(shape));
-  const biasPtr = bPtr + align(4 * spanB(shape));
-  const cPtr = biasPtr + align(4 * n);
-  const mem = reserve(inst, cPtr + 4 * m * n);
-  copyIn(mem, a, spanA(shape), aPtr / 4);
-  copyIn(mem, b, spanB(shape), bPtr / 4);
-  if (bias !== null) copyIn(mem, bias, n, biasPtr / 4);
-  if (flags & ACCUMULATE) copyIn(mem, out, m * n, cPtr / 4);
+  // resident operands are read (and a resident C written) in place; the rest go to the staging area
+  const ra = residentPtr(a), rb = residentPtr(b), rbias = bias === null ? 0 : residentPtr(bias);
+  const rc = separate(residentPtr(out), 4 * m * n, [[ra, 4 * spanA(shape)], [rb, 4 * spanB(shape)]]);
+  const aBytes = ra < 0 ? align(4 * spanA(shape)) : 0, bBytes = rb < 0 ? align(4 * spanB(shape)) : 0;
+  const biasBytes = rbias < 0 ? align(4 * n) : 0, cBytes = rc < 0 ? 4 * m * n : 0;
+  const stage = stagingArea(aBytes + bBytes + biasBytes + cBytes);
+  const mem = memoryFloats();
+  const aPtr = ra >= 0 ? ra : stage;
+  const bPtr = rb >= 0 ? rb : stage + aBytes;
+  const biasPtr = bias === null ? 0 : rbias >= 0 ? rbias : stage + aBytes + bBytes;
+  const cPtr = rc >= 0 ? rc : stage + aBytes + bBytes + biasBytes;
+  if (ra < 0) copyIn(mem, a, spanA(shape), aPtr / 4);
+  if (rb < 0) copyIn(mem, b, spanB(shape), bPtr / 4);
+  if (bias !== null && rbias < 0) copyIn(mem, bias, n, biasPtr / 4);
+  if (rc < 0 && flags & ACCUMULATE) copyIn(mem, out, m * n, cPtr / 4);
   const g: Gemm = {
     m, n, k, a: aPtr, lda: shape.lda, transA, b: bPtr, ldb: shape.ldb, transB,
-    c: cPtr, ldc: n, flags, bias: bias === null ? 0 : biasPtr,
+    c: cPtr, ldc: n, flags, bias: biasPtr,
   };
   run(inst, g, scratch, packA, slot);
-  copyOut(reserve(inst, 0), cPtr / 4, m * n, out);
+  if (rc < 0) copyOut(memoryFloats(), cPtr / 4, m * n, out);
   return out;
 }
 

@@ -15,6 +15,10 @@ export interface SgemmExports {
   ): void;
   /** y = x @ op(B) for one contiguous row x, unpacked; see src/backend/wasm/assembly/sgemv.ts. */
   sgemv(n: number, k: number, x: number, b: number, ldb: number, transB: number, y: number, flags: number, bias: number): void;
+  /** In place dst = dst op (alpha * src) over n floats (op: 0 add, 1 sub, 2 mul, 3 div); see assembly/elementwise.ts. */
+  update(op: number, dst: number, src: number, n: number, alpha: number, scaled: number): void;
+  /** out = y <= 0 ? 0 : g over n floats. */
+  reluGrad(out: number, g: number, y: number, n: number): void;
   /** Scratch bytes one thread needs for packed A. */
   packASize(): number;
   /** Scratch bytes one thread needs for packed B and the edge tile. */
@@ -113,7 +117,8 @@ export function sharedMemorySupported(): boolean {
 
 /** Compiles the kernels asynchronously: required once before use on a browser's main thread. */
 export async function initWasm(opts: { shared?: boolean } = {}): Promise<void> {
-  const shared = opts.shared ?? false;
+  // by default the build the backend instantiates: shared wherever shared memory exists (heap.ts)
+  const shared = opts.shared ?? sharedMemorySupported();
   const key = shared ? "shared" : "plain";
   compiled[key] ??= await WebAssembly.compile(decode(source(shared)));
 }
@@ -124,13 +129,16 @@ export function sgemmModule(shared: boolean): WebAssembly.Module {
   return (compiled[key] ??= new WebAssembly.Module(decode(source(shared))));
 }
 
-/** Instantiates the kernels over a fresh memory of `pages` pages (shared when asked). */
-export function createSgemmInstance(opts: { shared?: boolean; pages?: number } = {}): SgemmInstance {
+/**
+ * Instantiates the kernels over `memory` (the backend's, heap.ts), or over a fresh memory of
+ * `pages` pages (shared when asked).
+ */
+export function createSgemmInstance(opts: { shared?: boolean; pages?: number; memory?: WebAssembly.Memory } = {}): SgemmInstance {
   const shared = opts.shared ?? false;
   const pages = opts.pages ?? 1;
-  const memory = shared
+  const memory = opts.memory ?? (shared
     ? new WebAssembly.Memory({ initial: pages, maximum: MAX_PAGES, shared: true })
-    : new WebAssembly.Memory({ initial: pages });
+    : new WebAssembly.Memory({ initial: pages }));
   const module = sgemmModule(shared);
   const instance = new WebAssembly.Instance(module, { env: { memory } });
   return { memory, module, exports: instance.exports as unknown as SgemmExports, shared };

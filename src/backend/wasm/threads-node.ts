@@ -3,6 +3,7 @@
 import { Worker } from "node:worker_threads";
 import { controlBytes, makeHelper, WORKER_LOOP } from "./helper-protocol.ts";
 import { setGemmHelper, type GemmHelper } from "./matmul.ts";
+import { wasmMemory, wasmMemoryShared } from "./heap.ts";
 import { createSgemmInstance, sharedMemorySupported } from "./module.ts";
 
 // Plain CommonJS run with `eval: true`, so it needs no loader and no file next to the bundle.
@@ -21,7 +22,9 @@ let active: { worker: Worker; helper: GemmHelper } | null = null;
 export function enableWasmThreads(): boolean {
   if (active !== null) return true;
   if (!sharedMemorySupported()) return false;
-  const instance = createSgemmInstance({ shared: true });
+  if (!wasmMemoryShared()) return false;
+  // over the backend's own memory, where resident tensors live
+  const instance = createSgemmInstance({ shared: true, memory: wasmMemory() });
   const control = new SharedArrayBuffer(controlBytes());
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,

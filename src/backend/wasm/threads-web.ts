@@ -5,6 +5,7 @@
 // finishes its band; inside a worker, the caller sleeps in Atomics.wait as in Node.
 import { controlBytes, makeHelper, WORKER_LOOP } from "./helper-protocol.ts";
 import { setGemmHelper, type GemmHelper } from "./matmul.ts";
+import { wasmMemory, wasmMemoryShared } from "./heap.ts";
 import { createSgemmInstance, initWasm, sharedMemorySupported } from "./module.ts";
 
 // Classic worker script from a Blob URL, so the bundle needs no separate worker file.
@@ -32,7 +33,9 @@ export async function enableWasmThreadsWeb(): Promise<boolean> {
   if (active !== null) return true;
   if (!webThreadsSupported()) return false;
   await initWasm({ shared: true });
-  const instance = createSgemmInstance({ shared: true });
+  if (!wasmMemoryShared()) return false;
+  // over the backend's own memory, where resident tensors live
+  const instance = createSgemmInstance({ shared: true, memory: wasmMemory() });
   const control = new SharedArrayBuffer(controlBytes());
   const url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: "text/javascript" }));
   const worker = new Worker(url);

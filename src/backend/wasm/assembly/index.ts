@@ -4,3 +4,4 @@
 
 export { sgemm, packASize, packBSize } from "./sgemm";
 export { sgemv } from "./sgemv";
+export { update, reluGrad } from "./elementwise";

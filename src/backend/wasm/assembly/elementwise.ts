@@ -1,0 +1,73 @@
+// AssemblyScript (see sgemm.ts for why tsc skips it).
+// eslint-disable-next-line @typescript-eslint/ban-ts-comment
+// @ts-nocheck
+
+// Elementwise float32 kernels of the training step over contiguous arrays in linear memory, four
+// lanes at a time. Each lane rounds every operation to float32 as the TypeScript reference does
+// (no fused multiply-add), so both backends give the same bits.
+
+/** update ops: dst = dst op (alpha * src), as Backend.update numbers them. */
+const ADD: i32 = 0;
+const SUB: i32 = 1;
+const MUL: i32 = 2;
+const DIV: i32 = 3;
+
+@inline
+function apply(op: i32, a: v128, b: v128): v128 {
+  if (op == ADD) return f32x4.add(a, b);
+  if (op == SUB) return f32x4.sub(a, b);
+  if (op == MUL) return f32x4.mul(a, b);
+  return f32x4.div(a, b);
+}
+
+@inline
+function apply1(op: i32, a: f32, b: f32): f32 {
+  if (op == ADD) return a + b;
+  if (op == SUB) return a - b;
+  if (op == MUL) return a * b;
+  return a / b;
+}
+
+/**
+ * In place dst[i] = dst[i] op (alpha * src[i]) over n floats; alpha * src is rounded to float32
+ * before the update reads it, and skipped when `scaled` is 0 (alpha = 1).
+ */
+export function update(op: i32, dst: usize, src: usize, n: i32, alpha: f32, scaled: i32): void {
+  const al = f32x4.splat(alpha);
+  const n4 = n & ~3;
+  let i = 0;
+  if (scaled) {
+    for (; i < n4; i += 4) {
+      const p = <usize>i << 2;
+      v128.store(dst + p, apply(op, v128.load(dst + p), f32x4.mul(al, v128.load(src + p))));
+    }
+    for (; i < n; i++) {
+      const p = <usize>i << 2;
+      store<f32>(dst + p, apply1(op, load<f32>(dst + p), alpha * load<f32>(src + p)));
+    }
+  } else {
+    for (; i < n4; i += 4) {
+      const p = <usize>i << 2;
+      v128.store(dst + p, apply(op, v128.load(dst + p), v128.load(src + p)));
+    }
+    for (; i < n; i++) {
+      const p = <usize>i << 2;
+      store<f32>(dst + p, apply1(op, load<f32>(dst + p), load<f32>(src + p)));
+    }
+  }
+}
+
+/** out[i] = y[i] <= 0 ? 0 : g[i] over n floats: ReLU's derivative (a NaN output passes g). */
+export function reluGrad(out: usize, g: usize, y: usize, n: i32): void {
+  const zero = f32x4.splat(0);
+  const n4 = n & ~3;
+  let i = 0;
+  for (; i < n4; i += 4) {
+    const p = <usize>i << 2;
+    v128.store(out + p, v128.bitselect(zero, v128.load(g + p), f32x4.le(v128.load(y + p), zero)));
+  }
+  for (; i < n; i++) {
+    const p = <usize>i << 2;
+    store<f32>(out + p, load<f32>(y + p) <= 0 ? 0 : load<f32>(g + p));
+  }
+}

@@ -1,0 +1,36 @@
+// The training step's float32 elementwise passes on the WebAssembly SIMD kernels: the in-place
+// update (gradient accumulation, the optimizer step) and ReLU's derivative. Resident operands
+// (heap.ts) are used in place; the others are copied into the staging area, as the GEMM's are. A
+// copy runs at memcpy speed, several times faster than the TypeScript loop the kernel replaces, so
+// even copy + SIMD + copy wins from a few thousand elements.
+import type { UpdateOp } from "../backend.ts";
+import { operandArea, residentPtr } from "./matmul.ts";
+
+const UPDATE_CODES: Record<UpdateOp, number> = { add: 0, sub: 1, mul: 2, div: 3 };
+
+/** Elements from which the SIMD kernels repay their copies (measured crossover, see bench/README.md). */
+export const WASM_MIN_ELEMENTWISE = 2048;
+
+const align = (bytes: number) => Math.ceil(bytes / 64) * 64;
+
+/** In place `dst = dst op (alpha · src)` over `n` contiguous floats (Backend.update's contiguous case). */
+export function wasmUpdate(op: UpdateOp, dst: Float32Array, src: Float32Array, n: number, alpha: number): void {
+  const rd = residentPtr(dst), rs = residentPtr(src), bytes = align(4 * n);
+  const { inst, mem, base } = operandArea((rd < 0 ? bytes : 0) + (rs < 0 ? bytes : 0));
+  const d = rd >= 0 ? rd : base, s = rs >= 0 ? rs : rd >= 0 ? base : base + bytes;
+  if (rd < 0) mem.set(dst.length === n ? dst : dst.subarray(0, n), d / 4);
+  if (rs < 0) mem.set(src.length === n ? src : src.subarray(0, n), s / 4);
+  inst.exports.update(UPDATE_CODES[op], d, s, n, alpha, alpha !== 1 ? 1 : 0);
+  if (rd < 0) dst.set(mem.subarray(d / 4, d / 4 + n));
+}
+
+/** `y <= 0 ? 0 : g` over `n` contiguous floats, into a new array. */
+export function wasmReluGrad(g: Float32Array, y: Float32Array, n: number): Float32Array {
+  const rg = residentPtr(g), ry = residentPtr(y), bytes = align(4 * n);
+  const { inst, mem, base } = operandArea(3 * bytes);
+  const pg = rg >= 0 ? rg : base, py = ry >= 0 ? ry : base + bytes, po = base + 2 * bytes;
+  if (rg < 0) mem.set(g.length === n ? g : g.subarray(0, n), pg / 4);
+  if (ry < 0) mem.set(y.length === n ? y : y.subarray(0, n), py / 4);
+  inst.exports.reluGrad(po, pg, py, n);
+  return mem.slice(po / 4, po / 4 + n);
+}

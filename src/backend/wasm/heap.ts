@@ -1,0 +1,148 @@
+// The WebAssembly backend's one linear memory: the GEMM's packing scratch at the bottom, then a heap
+// of blocks in size classes holding resident tensor storage (parameters, gradients, optimizer
+// state) and the staging area where operands that live in JavaScript memory are copied for a call.
+//
+// Resident storage needs the memory to be shared (a SharedArrayBuffer: Node, and cross-origin
+// isolated pages): growing a shared memory never detaches the buffers handed out before, so a
+// Float32Array view over a block stays valid for the block's life whatever grows after it. Over a
+// plain memory a grow detaches every view, so there nothing is resident and every operand is
+// staged, as before. A block returns to its class's free list when the view it was handed out as is
+// collected (FinalizationRegistry); blocks are reused, never returned to the engine, so memory
+// stays at its high-water mark.
+import { MAX_PAGES, sharedMemorySupported } from "./module.ts";
+
+const PAGE = 65536;
+/** Blocks start at multiples of this (a cache line; the SIMD kernels load 16-byte vectors). */
+const ALIGN = 64;
+
+let memory: WebAssembly.Memory | null = null;
+let shared = false;
+/** The heap: blocks from the base (above the packing scratch) to the bump pointer `top`. */
+let top = 0;
+const freeLists = new Map<number, number[]>();
+const blockBytes = new Map<number, number>();
+/** The buffers resident views were made over: an array is resident when its buffer is one of them. */
+const residentBuffers = new WeakSet<ArrayBufferLike>();
+let view: Float32Array | null = null;
+let staging = 0;
+let stagingBytes = 0;
+let residentBlocks = 0;
+
+const registry = typeof FinalizationRegistry === "function"
+  ? new FinalizationRegistry<number>((ptr) => { residentBlocks--; freeBlock(ptr); })
+  : null;
+
+/** The memory every kernel instance of this thread (and the helper thread) runs on. */
+export function wasmMemory(): WebAssembly.Memory {
+  if (memory === null) {
+    shared = sharedMemorySupported();
+    memory = shared
+      ? new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared: true })
+      : new WebAssembly.Memory({ initial: 1 });
+  }
+  return memory;
+}
+
+/** Whether the memory is a SharedArrayBuffer, so tensors can live in it (and a helper thread can share it). */
+export function wasmMemoryShared(): boolean {
+  wasmMemory();
+  return shared;
+}
+
+/** Places the heap above the first `bytes` (the packing scratch), growing the memory over them; only before the first block. */
+export function setHeapBase(bytes: number): void {
+  if (top !== 0) return;
+  top = roundUp(bytes, ALIGN);
+  grow(top);
+}
+
+/** Grows the memory to hold `bytes`. */
+function grow(bytes: number): void {
+  const mem = wasmMemory(), have = mem.buffer.byteLength;
+  if (bytes > have) mem.grow(Math.ceil((bytes - have) / PAGE));
+}
+
+function roundUp(x: number, to: number): number {
+  return Math.ceil(x / to) * to;
+}
+
+/**
+ * The block size serving `bytes`: multiples of 64 up to 4 KiB, then four classes per power of two
+ * (at most 25% unused), so a freed block serves any later request of its class.
+ */
+export function sizeClass(bytes: number): number {
+  if (bytes <= 4096) return roundUp(Math.max(bytes, 1), ALIGN);
+  const step = 2 ** (Math.ceil(Math.log2(bytes)) - 3);
+  return roundUp(bytes, step);
+}
+
+/** A block of at least `bytes` (a byte offset into the memory), reused from its class or cut from the top. */
+export function allocBlock(bytes: number): number {
+  const size = sizeClass(bytes);
+  const list = freeLists.get(size);
+  if (list !== undefined && list.length > 0) return list.pop()!;
+  const ptr = top;
+  top += size;
+  grow(top);
+  blockBytes.set(ptr, size);
+  return ptr;
+}
+
+/** Returns a block to its class's free list. */
+export function freeBlock(ptr: number): void {
+  const size = blockBytes.get(ptr);
+  if (size === undefined) return;
+  let list = freeLists.get(size);
+  if (list === undefined) freeLists.set(size, (list = []));
+  list.push(ptr);
+}
+
+/** A float view of the whole memory, re-made after a grow (or a detach, over a plain memory). */
+export function memoryFloats(): Float32Array {
+  const buf = wasmMemory().buffer;
+  if (view === null || view.buffer !== buf || view.byteLength === 0) {
+    view = new Float32Array(buf);
+    if (shared) residentBuffers.add(buf);
+  }
+  return view;
+}
+
+/**
+ * The staging area for operands copied in from JavaScript memory: one block, replaced by a larger
+ * one when a call needs more (the old one returns to its pool).
+ */
+export function stagingArea(bytes: number): number {
+  if (bytes > stagingBytes) {
+    if (staging !== 0) freeBlock(staging);
+    stagingBytes = sizeClass(Math.max(bytes, stagingBytes * 1.5));
+    staging = allocBlock(stagingBytes);
+  }
+  return staging;
+}
+
+/** The byte offset of `a`'s first element in the memory when `a` is a resident view, else -1. */
+export function residentOffset(a: Float32Array): number {
+  return residentBuffers.has(a.buffer) ? a.byteOffset : -1;
+}
+
+/**
+ * `n` zeroed floats in the memory, as a view the kernels read and write in place, or null where
+ * the memory is not shared (or the engine has no FinalizationRegistry to give the block back).
+ */
+export function residentFloats(n: number): Float32Array | null {
+  if (!wasmMemoryShared() || registry === null) return null;
+  const ptr = allocBlock(4 * n);
+  memoryFloats();
+  const buf = wasmMemory().buffer;
+  residentBuffers.add(buf);
+  const out = new Float32Array(buf, ptr, n);
+  out.fill(0);
+  registry.register(out, ptr);
+  residentBlocks++;
+  return out;
+}
+
+/** Bytes of the memory and of its heap in use, and resident blocks alive: for the memory benchmark. */
+export function wasmHeapStats(): { memoryBytes: number; heapTop: number; residentBlocks: number } {
+  return { memoryBytes: memory === null ? 0 : memory.buffer.byteLength, heapTop: top, residentBlocks };
+}
