@@ -6,13 +6,11 @@
 // lanes at a time. Each lane rounds every operation to float32 as the TypeScript reference does
 // (no fused multiply-add), so both backends give the same bits.
 
-/** update ops: dst = dst op (alpha * src), as Backend.update numbers them. */
+/** update ops: dst = dst op (alpha * src), numbered as elementwise.ts's UPDATE_CODES (3 is div). */
 const ADD: i32 = 0;
 const SUB: i32 = 1;
 const MUL: i32 = 2;
-const DIV: i32 = 3;
 
-@inline
 function apply(op: i32, a: v128, b: v128): v128 {
   if (op == ADD) return f32x4.add(a, b);
   if (op == SUB) return f32x4.sub(a, b);
@@ -20,7 +18,6 @@ function apply(op: i32, a: v128, b: v128): v128 {
   return f32x4.div(a, b);
 }
 
-@inline
 function apply1(op: i32, a: f32, b: f32): f32 {
   if (op == ADD) return a + b;
   if (op == SUB) return a - b;
