@@ -1,12 +1,15 @@
 // Issue 13's measurements: `inspect` (headers), `inspect --stats`, `report`, `diff` and lazy
 // `loadStateDict` on generated checkpoints of 1, 4 and 8 GiB, each command in its own process
 // running the compiled library (dist/), with its wall time and peak RSS; throughput is set against
-// the disk's sequential read speed measured on the same file in the same run. Files go to
+// the disk's sequential read speed measured on the same file in the same run, and with the CPU time
+// the command used and the load average when it ran (on a shared machine the CPU rate, bytes per
+// CPU second, says what the code does; the wall rate says what the machine let it do). Files go to
 // /tmp/torchlet-io-bench and are deleted after each size. Header runs use sparse files (holes
 // instead of data); statistics, report, diff and loading use files of real random data.
 //   npm run build && npx tsx bench/io-scale.ts [--sizes 1,4,8] [--dir /tmp/torchlet-io-bench] [--headers-only]
 import { spawnSync } from "node:child_process";
 import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readSync, rmSync, writeSync } from "node:fs";
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { zipChunks } from "../src/io/zip.ts";
@@ -104,30 +107,31 @@ function readSpeed(path: string): number {
   return total / ((performance.now() - start) / 1000);
 }
 
-interface Run { ms: number; rssMiB: number; out: string }
+interface Run { ms: number; cpuMs: number; rssMiB: number; out: string }
 
 /** Runs `code` (an ES module body with `lib` and `cli` imported from dist/) in a fresh process. */
 function child(code: string): Run {
   const body = `import * as lib from ${JSON.stringify(join(dist, "index-node.js"))};
 import { main } from ${JSON.stringify(join(dist, "cli", "main.js"))};
 const sink = { write: () => true }, io = { stdout: sink, stderr: sink };
-const t0 = performance.now();
+const t0 = performance.now(), c0 = process.cpuUsage();
 ${code}
-const ms = performance.now() - t0;
-process.stderr.write("\\n@@" + JSON.stringify({ ms, rss: process.resourceUsage().maxRSS }) + "\\n");`;
+const ms = performance.now() - t0, c = process.cpuUsage(c0);
+process.stderr.write("\\n@@" + JSON.stringify({ ms, cpuMs: (c.user + c.system) / 1000, rss: process.resourceUsage().maxRSS }) + "\\n");`;
   const r = spawnSync(process.execPath, ["--input-type=module", "-e", body], { encoding: "utf8", maxBuffer: 1 << 26 });
   const line = r.stderr.split("\n").find((l) => l.startsWith("@@"));
   if (r.status !== 0 || line === undefined) throw new Error(`child failed: ${r.stderr.slice(-2000)}`);
-  const { ms, rss } = JSON.parse(line.slice(2)) as { ms: number; rss: number };
-  return { ms, rssMiB: rss / 1024, out: r.stdout };
+  const { ms, cpuMs, rss } = JSON.parse(line.slice(2)) as { ms: number; cpuMs: number; rss: number };
+  return { ms, cpuMs, rssMiB: rss / 1024, out: r.stdout };
 }
 
 const cli = (...args: string[]): string => `if (main(${JSON.stringify(args)}, io) !== 0) throw new Error("exit code");`;
 const table: string[][] = [];
 const row = (size: number, what: string, file: string, r: Run, bytes: number | null, disk: number | null, target: string): void => {
-  const gbs = bytes === null ? "" : ((bytes / (r.ms / 1000)) / 1e9).toFixed(2);
+  const rate = (ms: number): string => (bytes === null ? "" : ((bytes / (ms / 1000)) / 1e9).toFixed(2));
   const pct = bytes === null || disk === null ? "" : `${(((bytes / (r.ms / 1000)) / disk) * 100).toFixed(0)}%`;
-  table.push([`${size} GiB`, what, file, (r.ms / 1000).toFixed(2), r.rssMiB.toFixed(0), gbs, disk === null ? "" : (disk / 1e9).toFixed(2), pct, target]);
+  table.push([`${size} GiB`, what, file, (r.ms / 1000).toFixed(2), (r.cpuMs / 1000).toFixed(2), r.rssMiB.toFixed(0), rate(r.ms), rate(r.cpuMs),
+    disk === null ? "" : (disk / 1e9).toFixed(2), pct, loadavg()[0]!.toFixed(1), target]);
   console.error(table.at(-1)!.join(" | "));
 };
 
@@ -176,7 +180,7 @@ if (m.w0.storage.data[0] === 0 && m.w0.storage.data[1] === 0) throw new Error("n
   }
 }
 rmSync(dir, { recursive: true, force: true });
-console.log("| size | command | file | wall s | peak RSS MiB | GB/s | disk GB/s | of disk | target |");
-console.log("|---|---|---|---|---|---|---|---|---|");
+console.log("| size | command | file | wall s | CPU s | peak RSS MiB | GB/s (wall) | GB/s per CPU s | disk GB/s | of disk | load | target |");
+console.log("|---|---|---|---|---|---|---|---|---|---|---|---|");
 for (const r of table) console.log(`| ${r.join(" | ")} |`);
 

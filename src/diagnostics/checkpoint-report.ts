@@ -57,6 +57,7 @@ class PicturePass {
   readonly #cnt: Float64Array;
   #k = 0;
   #inOrder = true;
+  #cellOfCol: Int32Array | undefined;
 
   constructor(readonly t: RawTensor, readonly stats: DrawnTensor["stats"]) {
     this.hist = new HistogramAccumulator(stats.min ?? 0, stats.max ?? 0);
@@ -75,16 +76,23 @@ class PicturePass {
     // an expanded view's chunks are its distinct elements, not the matrix in order: no heat map
     if (chunk.weight !== 1) this.#inOrder = false;
     if (!this.#matrix || !this.#inOrder) return;
-    const cols = this.#cols, br = this.#br, bc = this.#bc, c = this.#c, sum = this.#sum, cnt = this.#cnt;
-    let k = this.#k;
-    for (let i = 0; i < chunk.values.length; i++, k++) {
-      const v = chunk.values[i]!;
-      if (!Number.isFinite(v)) continue;
-      const cell = Math.floor(Math.floor(k / cols) / br) * c + Math.floor((k % cols) / bc);
-      sum[cell]! += v;
-      cnt[cell]! += 1;
+    const values = chunk.values, cols = this.#cols, br = this.#br, c = this.#c, sum = this.#sum, cnt = this.#cnt;
+    const cellOfCol = (this.#cellOfCol ??= Int32Array.from({ length: cols }, (_, j) => Math.floor(j / this.#bc)));
+    // row and column walked along, not divided out of the element's index
+    let row = Math.floor(this.#k / cols), col = this.#k % cols, base = Math.floor(row / br) * c;
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i]!;
+      if (v - v === 0) {
+        const cell = base + cellOfCol[col]!;
+        sum[cell]! += v;
+        cnt[cell]! += 1;
+      }
+      if (++col === cols) {
+        col = 0;
+        base = Math.floor(++row / br) * c;
+      }
     }
-    this.#k = k;
+    this.#k += values.length;
   }
 
   pictures(label: string): string[] {

@@ -12,11 +12,16 @@ import type { ByteRange } from "./lazy.ts";
 import { LazyStorage, storageNumel } from "./lazy.ts";
 import type { RawTensor } from "./raw.ts";
 import { isContiguous, numel } from "./raw.ts";
+import type { ByteSource } from "./source.ts";
 import { isAsyncSource } from "./source.ts";
 
-/** A chunk of elements; each stands for `weight` elements of the tensor (repeats of an expanded view). */
+/**
+ * A chunk of elements; each stands for `weight` elements of the tensor (repeats of an expanded
+ * view). float32 and float64 elements come as they are in the file, others as float64 numbers.
+ * A chunk's arrays may be reused for the next chunk of the same stream: use them before asking.
+ */
 export interface Chunk {
-  values: Float64Array;
+  values: Float64Array | Float32Array;
   weight: number;
 }
 
@@ -79,15 +84,30 @@ function* walkView(data: TypedArray, dtype: DType, offset: number, shape: number
   }
 }
 
-function decodeChunk(bytes: Uint8Array, dtype: DType): Float64Array {
+/** float32 and float64 elements are used in place: no conversion, no copy. */
+const asIs = (dtype: DType): boolean => dtype === DType.float32 || dtype === DType.float64;
+
+/** The elements in `bytes` as numbers: a view for float32/float64, else decoded into `out` (or a new array). */
+function decodeChunk(bytes: Uint8Array, dtype: DType, out?: Float64Array): Float64Array | Float32Array {
   const own = bytes.byteOffset % dtype.itemsize === 0 ? bytes : bytes.slice();
   const count = own.length / dtype.itemsize;
+  if (dtype === DType.float32) return new Float32Array(own.buffer, own.byteOffset, count);
+  if (dtype === DType.float64) return new Float64Array(own.buffer, own.byteOffset, count);
   const typed = dtype === DType.float16 || dtype === DType.bfloat16 ? new Uint16Array(own.buffer, own.byteOffset, count)
     : new (dtype.alloc(0).constructor as new (b: ArrayBufferLike, o: number, n: number) => TypedArray)(own.buffer, own.byteOffset, count);
-  const out = new Float64Array(count);
-  toNumbers(typed, dtype, out);
-  if (dtype === DType.bool) for (let i = 0; i < count; i++) if (out[i]! > 1) out[i] = 1;
-  return out;
+  const values = out === undefined ? new Float64Array(count) : out.subarray(0, count);
+  toNumbers(typed, dtype, values);
+  if (dtype === DType.bool) for (let i = 0; i < count; i++) if (values[i]! > 1) values[i] = 1;
+  return values;
+}
+
+/** `length` bytes at `offset`: read into `buffer` where the source can (a file), else as the source gives them. */
+function readChunk(src: ByteSource, offset: number, length: number, buffer: Uint8Array): Uint8Array {
+  const into = (src as { readInto?: (offset: number, target: ArrayBufferView) => number }).readInto;
+  const bytes = into === undefined ? src.read(offset, length) : buffer.subarray(0, length);
+  const got = into === undefined ? bytes.length : into(offset, bytes);
+  if (got !== length) throw new FormatError(`${src.name}: the file changed or was truncated after it was opened`);
+  return bytes;
 }
 
 /**
@@ -100,13 +120,14 @@ export function* tensorChunks(t: RawTensor): Generator<Chunk> {
   if (total === 0) return;
   const range = fileRange(t);
   if (range !== null && !isAsyncSource(range.source.source)) {
+    // one buffer for the file's bytes and one for decoded numbers, reused chunk after chunk
     const src = range.source.source;
-    const size = t.dtype.itemsize;
+    const size = t.dtype.itemsize, first = Math.min(chunkElements, total);
+    const buffer = new Uint8Array(first * size);
+    const numbers = asIs(t.dtype) ? undefined : new Float64Array(first);
     for (let done = 0; done < total;) {
       const m = Math.min(chunkElements, total - done);
-      const bytes = src.read(range.start + done * size, m * size);
-      if (bytes.length !== m * size) throw new FormatError(`${src.name}: the file changed or was truncated after it was opened`);
-      yield { values: decodeChunk(bytes, t.dtype), weight: 1 };
+      yield { values: decodeChunk(readChunk(src, range.start + done * size, m * size, buffer), t.dtype, numbers), weight: 1 };
       done += m;
     }
     return;
@@ -147,29 +168,47 @@ export class StatsAccumulator {
   zeros = 0;
   sumSquares = 0;
 
-  /** Adds a chunk (Chan's parallel merge of the chunk's own mean and squared deviations). */
+  /**
+   * Adds a chunk: its count, extremes and sum in one pass, its squared deviations from its own mean
+   * in a second (no division per element), merged with Chan's parallel formula.
+   */
   add({ values, weight }: Chunk): void {
-    let n = 0, mean = 0, m2 = 0, min = this.min, max = this.max, nan = 0, inf = 0, zeros = 0, sq = 0;
-    for (let i = 0; i < values.length; i++) {
+    const len = values.length;
+    let n = 0, sum = 0, min = this.min, max = this.max, nonFinite = 0, nan = 0, zeros = 0, sq = 0;
+    for (let i = 0; i < len; i++) {
       const v = values[i]!;
-      if (v !== v) { nan++; continue; }
-      if (v === Infinity || v === -Infinity) { inf++; continue; }
+      if (v - v !== 0) { // NaN or ±Inf
+        nonFinite++;
+        if (v !== v) nan++;
+        continue;
+      }
       if (v === 0) zeros++;
       if (v < min) min = v;
       if (v > max) max = v;
+      sum += v;
       sq += v * v;
       n++;
-      const d = v - mean;
-      mean += d / n;
-      m2 += d * (v - mean);
     }
     this.min = min;
     this.max = max;
     this.nan += nan * weight;
-    this.inf += inf * weight;
+    this.inf += (nonFinite - nan) * weight;
     this.zeros += zeros * weight;
     this.sumSquares += sq * weight;
     if (n === 0) return;
+    const mean = sum / n;
+    let m2 = 0;
+    if (nonFinite === 0) {
+      for (let i = 0; i < len; i++) {
+        const d = values[i]! - mean;
+        m2 += d * d;
+      }
+    } else {
+      for (let i = 0; i < len; i++) {
+        const v = values[i]!;
+        if (v - v === 0) m2 += (v - mean) * (v - mean);
+      }
+    }
     const nb = n * weight, na = this.count, total = na + nb;
     const delta = mean - this.mean;
     this.mean += (delta * nb) / total;
