@@ -72,11 +72,19 @@ class PicturePass {
   }
 
   add(chunk: Chunk): void {
-    this.hist.add(chunk);
     // an expanded view's chunks are its distinct elements, not the matrix in order: no heat map
     if (chunk.weight !== 1) this.#inOrder = false;
-    if (!this.#matrix || !this.#inOrder) return;
-    const values = chunk.values, cols = this.#cols, br = this.#br, c = this.#c, sum = this.#sum, cnt = this.#cnt;
+    if (!this.#matrix || !this.#inOrder) return this.hist.add(chunk);
+    // block by block, so that the heat map reads what the histogram just brought into the cache
+    for (let start = 0; start < chunk.values.length; start += 1 << 14) {
+      const values = chunk.values.subarray(start, start + (1 << 14));
+      this.hist.add({ values, weight: 1 });
+      this.#addCells(values);
+    }
+  }
+
+  #addCells(values: Float32Array | Float64Array): void {
+    const cols = this.#cols, br = this.#br, c = this.#c, sum = this.#sum, cnt = this.#cnt;
     const cellOfCol = (this.#cellOfCol ??= Int32Array.from({ length: cols }, (_, j) => Math.floor(j / this.#bc)));
     // row and column walked along, not divided out of the element's index
     let row = Math.floor(this.#k / cols), col = this.#k % cols, base = Math.floor(row / br) * c;
