@@ -4,6 +4,7 @@
 //   npx tsx bench/mlp.ts --with-source       adds torchlet loaded from src/ through tsx as a contender
 //   npx tsx bench/mlp.ts --only seed-train   one or more workloads, comma-separated
 //   npx tsx bench/mlp.ts --rounds 5          fewer samples per contender (default 11)
+//   npx tsx bench/mlp.ts --cpu-time          every contender times its process's CPU time (a loaded machine; one thread)
 //   npx tsx bench/mlp.ts --threads 2         torchlet.setNumThreads(2) (default 1); PyTorch always runs on 1 and 2
 //                                            threads (the best median counts), on Debian's OpenBLAS when installed
 //   node --cpu-prof --import tsx bench/mlp.ts --profile seed-train --seconds 5
@@ -16,7 +17,7 @@ import { isMainThread, parentPort, Worker, workerData } from "node:worker_thread
 import { fileURLToPath } from "node:url";
 import type * as TorchletModule from "../src/index-node.ts";
 import {
-  argValue, cell, compare, lcgArray, machine, pytorchEnv, ratio, ratioCell, syncContender,
+  argValue, cell, compare, cpuTime, lcgArray, machine, pytorchEnv, ratio, ratioCell, syncContender, timeSync,
   type Contender, type Stats,
 } from "./lib.ts";
 
@@ -239,13 +240,7 @@ async function tfjsWorker(backend: string): Promise<void> {
   parentPort!.on("message", ({ name, seconds }: { name: Workload; seconds: number }) => {
     let step = steps.get(name);
     if (step === undefined) steps.set(name, (step = make(name)));
-    const t0 = performance.now();
-    let calls = 0;
-    do {
-      step();
-      calls++;
-    } while (performance.now() - t0 < seconds * 1000);
-    parentPort!.postMessage((performance.now() - t0) / 1000 / calls);
+    parentPort!.postMessage(timeSync(seconds, step));
   });
   parentPort!.postMessage("ready");
 }
@@ -263,7 +258,8 @@ class TfjsPeer {
     const load = (url: string) => `import(${JSON.stringify(url)})`;
     const entry = `${load(import.meta.resolve("tsx/esm/api"))}.then((tsx) => { tsx.register(); return ${load(import.meta.url)}; })`;
     const worker = new Worker(entry, {
-      eval: true, execArgv: [], workerData: { tfjsBackend: backend },
+      // the worker reads --cpu-time from its argv, as lib.ts does
+      eval: true, execArgv: [], argv: cpuTime ? ["--cpu-time"] : [], workerData: { tfjsBackend: backend },
       // unread: they only carry TF.js's advice to install its native Node backend (errors arrive as events)
       stdout: true, stderr: true,
     });
@@ -307,7 +303,7 @@ class TorchPeer {
   static async start(threads: number): Promise<TorchPeer | null> {
     const script = fileURLToPath(new URL("./pytorch_bench.py", import.meta.url));
     // Debian's OpenBLAS when installed, its pool at `threads`, its CPU probing not overridden (bench/lib.ts)
-    const proc = spawn("env", [...pytorchEnv(threads), script, "--serve", "--threads", String(threads)]);
+    const proc = spawn("env", [...pytorchEnv(threads), script, "--serve", "--threads", String(threads), ...(cpuTime ? ["--cpu-time"] : [])]);
     proc.on("error", () => undefined);
     const peer = new TorchPeer(proc);
     const first = await peer.#lines.next();
@@ -373,7 +369,6 @@ async function main(): Promise<void> {
   if (profile !== undefined) {
     const step = torchletStep(torchlet, profile);
     const seconds = Number(argValue("--seconds") ?? 5);
-    const { timeSync } = await import("./lib.ts");
     console.log(`${profile}: ${(timeSync(seconds, step) * 1e6).toFixed(2)} µs per step`);
     return;
   }
@@ -385,7 +380,7 @@ async function main(): Promise<void> {
   ]);
   const names = only ?? (Object.keys(WORKLOADS) as Workload[]);
   const torchInfo = torches[0] === null ? "PyTorch not found" : `${torches.map((t) => t?.header).join(" / ")} (the better median counts)`;
-  console.log(`# MLP workloads: median per step (min–max) of ${rounds} alternated samples; ratios are torchlet's median time over the peer's`);
+  console.log(`# MLP workloads: median ${cpuTime ? "CPU time" : "time"} per step (min–max) of ${rounds} alternated samples; ratios are torchlet's median time over the peer's`);
   console.log(`# ${machine()}; torchlet ${process.argv.includes("--source") ? "src/ via tsx" : "dist/"}, backend ${torchlet.backend().name}, ${torchlet.getNumThreads()} thread(s); ${torchInfo}; TF.js wasm: 1 thread (no threads in Node)`);
   const cols = COLS.filter((c) => withSource || c !== "torchlet (tsx source)");
   console.log(`| workload | ${cols.join(" | ")} | torchlet/PyTorch | torchlet/TF.js-wasm | target |`);
