@@ -13,11 +13,11 @@
  * The text is the Apache-2.0 license that TypeScript ships (node_modules/typescript/LICENSE.txt,
  * there after `npm ci`), else Debian's /usr/share/common-licenses/GPL-3, else this repository's
  * LICENSE; `--text FILE` picks another.
- * Usage: npx tsx examples/gpt.ts [--iters 60] [--n-layer 2] [--n-head 4] [--n-embd 64]
- *   [--block-size 32] [--batch-size 16] [--lr 1e-3] [--dropout 0] [--bias] [--eval-interval 20]
- *   [--eval-iters 4] [--tokens 200] [--temperature 0.8] [--top-k 10] [--seed 1337] [--threads 1]
+ * Usage: npx tsx examples/gpt.ts [--iters 50] [--n-layer 2] [--n-head 4] [--n-embd 48]
+ *   [--block-size 32] [--batch-size 8] [--lr 3e-3] [--dropout 0] [--bias] [--eval-interval 20]
+ *   [--eval-iters 2] [--tokens 200] [--temperature 0.8] [--top-k 10] [--seed 1337] [--threads 1]
  *   [--text FILE] [--save FILE.pt]
- * A bigger run: --iters 2000 --n-layer 4 --n-head 4 --n-embd 128 --block-size 64 --batch-size 32 --threads 2
+ * A bigger run (minutes): --iters 2000 --n-layer 4 --n-embd 128 --block-size 64 --batch-size 32 --lr 1e-3 --dropout 0.1 --threads 2
  */
 import process from "node:process";
 import { existsSync, readFileSync } from "node:fs";
@@ -230,7 +230,7 @@ export class GPT extends nn.Module {
       for (let i = 0; i < maxNewTokens; i++) {
         // crop the context to the last block_size tokens
         const idxCond = idx.shape[1]! <= this.config.blockSize ? idx : idx.at(":", `-${this.config.blockSize}:`);
-        const [out] = this(idxCond);
+        const [out] = (this as GPT)(idxCond) as [torch.Tensor, null];
         let logits = out.at(":", -1, ":").div(temperature);
         if (topK !== null) {
           const { values: v } = torch.topk(logits, Math.min(topK, logits.shape[1]!));
@@ -284,9 +284,9 @@ function parseOptions(argv: string[]): RunOptions {
     return n;
   };
   return {
-    iters: num("iters", 60), nLayer: num("n-layer", 2), nHead: num("n-head", 4), nEmbd: num("n-embd", 64),
-    blockSize: num("block-size", 32), batchSize: num("batch-size", 16), lr: num("lr", 1e-3), dropout: num("dropout", 0),
-    bias: argv.includes("--bias"), evalInterval: num("eval-interval", 20), evalIters: num("eval-iters", 4),
+    iters: num("iters", 50), nLayer: num("n-layer", 2), nHead: num("n-head", 4), nEmbd: num("n-embd", 48),
+    blockSize: num("block-size", 32), batchSize: num("batch-size", 8), lr: num("lr", 3e-3), dropout: num("dropout", 0),
+    bias: argv.includes("--bias"), evalInterval: num("eval-interval", 20), evalIters: num("eval-iters", 2),
     tokens: num("tokens", 200), temperature: num("temperature", 0.8), topK: num("top-k", 10), seed: num("seed", 1337),
     threads: num("threads", 1), text: value("text"), save: value("save"),
   };

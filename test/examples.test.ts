@@ -7,7 +7,7 @@ const root = new URL("..", import.meta.url);
 const run = (file: string, ...args: string[]) =>
   execFileSync(process.execPath, ["--conditions=source", "--import", "tsx", `examples/${file}`, ...args], { cwd: root, encoding: "utf8" });
 /** Examples with a test of their own below. */
-const ownTest = new Set(["main.ts", "train-classifier.ts", "resnet.ts"]);
+const ownTest = new Set(["main.ts", "train-classifier.ts", "resnet.ts", "gpt.ts", "rnn.ts"]); // gpt.ts, rnn.ts: test/gpt.test.ts, test/rnn-example.test.ts
 
 for (const file of readdirSync(new URL("examples/", root)).filter((f) => f.endsWith(".ts") && !ownTest.has(f))) {
   test(`examples/${file} runs to the end`, () => {

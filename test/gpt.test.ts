@@ -5,7 +5,7 @@
  * here gives PyTorch the same logits, checked when /usr/bin/python3 has torch).
  */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -161,6 +161,26 @@ test("a state dict torchlet writes loads in PyTorch's nanoGPT and gives the same
     const d = maxDiff(flat(logits), theirs.logits);
     assert.ok(d < 2e-6, `logits max |diff| ${d}`);
     assert.ok(Math.abs(loss!.itemNumber() - theirs.loss) < 2e-6);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("examples/gpt.ts trains at a small size: the loss falls, the table marks the tie, it samples and saves", () => {
+  const dir = mkdtempSync(join(tmpdir(), "torchlet-gpt-run-"));
+  try {
+    const file = join(dir, "gpt.pt");
+    const out = execFileSync(process.execPath, ["--conditions=source", "--import", "tsx", "examples/gpt.ts",
+      "--iters", "12", "--n-embd", "32", "--block-size", "16", "--batch-size", "8", "--eval-interval", "6", "--eval-iters", "2",
+      "--tokens", "40", "--save", file], { cwd: new URL("..", import.meta.url), encoding: "utf8" });
+    const train = [...out.matchAll(/^step \d+: train loss (\d+\.\d+)/gm)].map((m) => Number(m[1]));
+    assert.equal(train.length, 3, out);
+    assert.ok(train[2]! < train[0]! - 0.3, `train losses ${train.join(", ")}`);
+    assert.match(out, /^transformer\.wte\.weight = lm_head\.weight +\[\d+, 32\]/m);
+    const sample = /sample \(temperature 0\.8, top-k 10\):\n([\s\S]*)\n---/.exec(out);
+    assert.ok(sample && [...sample[1]!].length === 41, out);
+    const sd = torch.load<Map<string, torch.Tensor>>(file);
+    assert.equal(sd.get("lm_head.weight")!.storage, sd.get("transformer.wte.weight")!.storage);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
