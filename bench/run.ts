@@ -2,7 +2,7 @@
 // worker threads never colour the next): the MLP workloads, the memory run, then float32 GEMM.
 //   npx tsx bench/run.ts                    all of them (several minutes; run `npm run build` first)
 //   npx tsx bench/run.ts --quick            fewer samples and a 2,000-step memory run
-//   npx tsx bench/run.ts --skip gemm,memory any of mlp, memory, gemm, conv, gpt
+//   npx tsx bench/run.ts --skip gemm,memory any of mlp, memory, gemm, conv, gpt, resnet
 //   npx tsx bench/run.ts --with-source      the MLP table also times torchlet from src/ through tsx
 //   npx tsx bench/run.ts --threads 2        torchlet and PyTorch on both cores in the MLP and memory runs
 import { spawnSync } from "node:child_process";
@@ -22,6 +22,7 @@ const benches: [string, string, string[]][] = [
   ["gemm", "gemm.ts", []],
   ["conv", "conv.ts", quick ? ["--rounds", "3", "--seconds", "0.3"] : []],
   ["gpt", "gpt.ts", quick ? ["--rounds", "3"] : []],
+  ["resnet", "resnet.ts", quick ? ["--rounds", "3", "--seconds", "1"] : []],
 ];
 
 if (!existsSync(here("../dist/index-node.js"))) {
