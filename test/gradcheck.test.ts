@@ -254,6 +254,22 @@ const OPS: Record<string, Check[]> = {
   norm: [c("p3_dim", (a) => a!.norm(3, { dim: 1 }), () => [x([3, 4])]), c("default", (a) => torch.norm(a!), () => [x([2, 3])])],
   softplus: [c("beta_threshold", (a) => softplus(a!, { beta: 2, threshold: 1 }), () => [x([2, 3], 0.1, 0.4)]), c("default", (a) => softplus(a!), () => [x([2, 3])])],
   logSigmoid: [c("2x3", (a) => logSigmoid(a!), () => [x([2, 3], -3, 3)])],
+  // ---- activations: each kernel's derivative, from the input and (in-place forms) from the result ----
+  leakyRelu: [c("slope", (a) => F.leakyRelu(a!, 0.2), () => [x([2, 3])]), c("inplace", (a) => F.leakyRelu(a!.mul(1), { negativeSlope: 0.1, inplace: true }), () => [x([5])])],
+  elu: [c("alpha", (a) => F.elu(a!, 0.7), () => [x([2, 3])]), c("inplace", (a) => F.elu(a!.mul(1), { alpha: 1.5, inplace: true }), () => [x([5])])],
+  selu: [c("2x3", (a) => F.selu(a!), () => [x([2, 3])]), c("inplace", (a) => F.selu(a!.mul(1), { inplace: true }), () => [x([5])])],
+  celu: [c("alpha", (a) => F.celu(a!, 0.5), () => [x([2, 3])]), c("inplace", (a) => F.celu(a!.mul(1), { alpha: 2, inplace: true }), () => [x([5])])],
+  silu: [c("2x3", (a) => F.silu(a!), () => [x([2, 3], -6, 6)])],
+  mish: [c("2x3", (a) => F.mish(a!), () => [x([2, 3], -6, 6)])],
+  hardtanh: [c("range", (a) => F.hardtanh(a!, { minVal: -0.5, maxVal: 1.5 }), () => [x([3, 4])]), c("relu6", (a) => F.relu6(a!), () => [x([5], -2, 8)])],
+  hardsigmoid: [c("2x3", (a) => F.hardsigmoid(a!), () => [x([3, 4], -4, 4)])],
+  hardswish: [c("2x3", (a) => F.hardswish(a!), () => [x([3, 4], -4, 4)])],
+  threshold: [c("value", (a) => F.threshold(a!, 0.3, -1), () => [x([2, 3])]), c("inplace", (a) => F.threshold(a!.mul(1), 0.3, -1, { inplace: true }), () => [x([5])])],
+  gelu: [c("exact", (a) => F.gelu(a!), () => [x([2, 3], -4, 4)]), c("tanh", (a) => F.gelu(a!, { approximate: "tanh" }), () => [x([2, 3], -4, 4)])],
+  prelu: [
+    c("channels", (a, w) => F.prelu(a!, w!), () => [x([2, 3, 2]), x([3])]),
+    c("shared", (a, w) => F.prelu(a!, w!), () => [x([4]), x([1])]),
+  ],
   // ---- indexing: duplicate and negative indices, so accumulation is checked too ----
   atTensor: [
     c("dup_negative", (a) => a!.at(long([0, 2, -1, 0])), () => [x([3, 2])]),

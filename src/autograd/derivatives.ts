@@ -15,6 +15,7 @@ import { convRules } from "./rules/conv.ts";
 import { normRules } from "./rules/norm.ts";
 import { recurrentRules } from "./rules/recurrent.ts";
 import { attentionRules } from "./rules/attention.ts";
+import { activationRules } from "./rules/activation.ts";
 
 /**
  * A rule named as PyTorch names its node. `saves` says what the gradients read ("a", "b", "c"
@@ -191,6 +192,7 @@ export const derivatives = {
   ...normRules,
   ...recurrentRules,
   ...attentionRules,
+  ...activationRules,
 } satisfies Record<string, Derivative>;
 
 /**
@@ -198,7 +200,6 @@ export const derivatives = {
  * the parts and gives the last node that name (`named(out, key)`), so `gradFn` prints PyTorch's.
  */
 export const composites = {
-  gelu: "GeluBackward0",
   dot: "DotBackward0",
   mv: "MvBackward0",
   vecMat: "SqueezeBackward3",

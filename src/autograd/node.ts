@@ -9,6 +9,7 @@ import type { DType } from "../core/dtype.ts";
 import type { Layout } from "../core/layout.ts";
 import type { ConvArgs } from "../ops/conv.ts";
 import type { PoolArgs } from "../ops/pool.ts";
+import type { ActivationOp } from "../ops/activation.ts";
 
 /** Non-tensor arguments an op's derivative needs. */
 export interface OpArgs {
@@ -85,6 +86,10 @@ export interface OpArgs {
   paddingIdx?: number;
   // ---- recurrent ----
   // ---- attention ----
+  // ---- activation ----
+  /** the activation kernel and its scalar parameters (backend.ts ActivationOp) */
+  activation?: ActivationOp;
+  activationParams?: readonly number[];
 }
 
 /**

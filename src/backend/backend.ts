@@ -31,6 +31,14 @@ export type BinaryOp =
 /** The arithmetic that in-place updates (`add_`, `mul_`, an optimizer step) run without a temporary. */
 export type UpdateOp = "add" | "sub" | "mul" | "div";
 
+/**
+ * nn's activations with scalar parameters, each one pass of PyTorch 1.13's CPU formula
+ * (`params`: leakyRelu [slope]; elu [α, scale, input scale]; hardtanh [min, max];
+ * threshold [threshold, value]; the others none).
+ */
+export type ActivationOp =
+  | "leakyRelu" | "elu" | "silu" | "mish" | "hardtanh" | "hardsigmoid" | "hardswish" | "threshold" | "gelu" | "geluTanh";
+
 /** Reductions over a set of dims. */
 export type ReduceOp = "sum" | "prod" | "max" | "min" | "any" | "all";
 
@@ -162,6 +170,16 @@ export interface Backend {
   gatherRows(table: TypedArray, layout: Layout, rows: BigInt64Array, out: DType): TypedArray;
   /** [numRows, dim] with each row of `grad` ([rows.length, dim]) added into row rows[i], except `skipRow`. */
   scatterAddRows(grad: TypedArray, rows: BigInt64Array, numRows: number, dim: number, skipRow: number, out: DType): TypedArray;
+  // ---- activation ----
+  /** `op(x; params)` elementwise for float `x`, stored as `out` (x's dtype). */
+  activation(op: ActivationOp, x: TypedArray, layout: Layout, params: readonly number[], out: DType): TypedArray;
+  /**
+   * The activation's input gradient: `g` times op'(s), `g` and `s` laid out over one shape; `s` is
+   * the op's input, or its output when `fromResult` (the in-place forms' saved result).
+   */
+  activationBackward(
+    op: ActivationOp, g: TypedArray, lg: Layout, s: TypedArray, ls: Layout, params: readonly number[], fromResult: boolean, out: DType,
+  ): TypedArray;
 }
 
 /**

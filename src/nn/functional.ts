@@ -15,6 +15,7 @@ import type { CompositeKey } from "../autograd/derivatives.ts";
 import { arange } from "../ops/creation.ts";
 import { wrap } from "../ops/elementwise.ts";
 import { linear as linearOp } from "../ops/linalg.ts";
+import { activate } from "../ops/activation.ts";
 
 /** How a loss combines its elements: their mean, their sum, or no reduction. */
 export type Reduction = "mean" | "sum" | "none";
@@ -25,8 +26,8 @@ export interface LossOptions { reduction?: Reduction }
 /** y = x Wᵀ + b. */
 export const linear: (x: Tensor, weight: Tensor, bias?: Tensor | null) => Tensor = linearOp;
 
-/** max(x, 0) elementwise. */
-export function relu(x: Tensor): Tensor { return x.relu(); }
+/** max(x, 0) elementwise; `inplace` writes into x, as torch.nn.functional.relu. */
+export function relu(x: Tensor, options: { inplace?: boolean } = {}): Tensor { return options.inplace ? x.relu_() : x.relu(); }
 
 /** 1 / (1 + exp(-x)) elementwise. */
 export function sigmoid(x: Tensor): Tensor { return x.sigmoid(); }
@@ -43,35 +44,29 @@ export function logSoftmax(x: Tensor, dim: number): Tensor { return x.logSoftmax
 /** GELU's two forms: the exact one with erf, or PyTorch's tanh approximation. */
 export type GeluApproximate = "none" | "tanh";
 
-// sqrt(2/pi), written as PyTorch's kernel computes it
-const GELU_BETA = Math.SQRT2 * (2 / Math.sqrt(Math.PI)) * 0.5;
-
-/** x·Φ(x), with the operations in the order of PyTorch's CPU kernel. */
+/** x·Φ(x), exact or with the tanh approximation: one kernel and one node (GeluBackward0), as torch.nn.functional.gelu. */
 export function gelu(x: Tensor, options: { approximate?: GeluApproximate } = {}): Tensor {
   const approximate = options.approximate ?? "none";
-  if (approximate === "none") {
-    return named(x.mul(0.5).mul(x.mul(Math.SQRT1_2).erf().add(1)), "gelu");
-  }
-  if (approximate !== "tanh") throw new ValueError("approximate argument must be either none or tanh.");
-  const inner = x.mul(x).mul(x).mul(0.044715).add(x).mul(GELU_BETA);
-  return named(x.mul(0.5).mul(inner.tanh().add(1)), "gelu");
+  if (approximate !== "none" && approximate !== "tanh") throw new ValueError("approximate argument must be either none or tanh.");
+  return activate(approximate === "none" ? "gelu" : "geluTanh", x, [], "gelu");
 }
 
-/** Options of dropout: drop probability, training flag and the generator to draw from. */
-export interface DropoutOptions { p?: number; training?: boolean; generator?: Generator }
+/** Options of dropout: drop probability, training flag, in-place flag and the generator to draw from. */
+export interface DropoutOptions { p?: number; training?: boolean; inplace?: boolean; generator?: Generator }
 
 /**
  * Zeroes each element with probability p and scales the rest by 1/(1-p), as PyTorch's CPU
  * dropout: the mask is bernoulli_(1-p) drawn in element order, so a seed gives PyTorch's mask.
  */
 export function dropout(x: Tensor, options: DropoutOptions = {}): Tensor {
-  const p = options.p ?? 0.5;
+  const p = options.p ?? 0.5, inplace = options.inplace ?? false;
   if (!(p >= 0 && p <= 1)) throw new ValueError(`dropout probability has to be between 0 and 1, but got ${p}`);
   if (!(options.training ?? true) || p === 0 || x.numel() === 0) return x;
-  if (p === 1) return x.mul(0);
+  if (p === 1) return inplace ? x.mul_(0) : x.mul(0);
   const noise = wrap(x.dtype.alloc(x.numel()), x.shape, x.dtype);
   fillBernoulli(noise.storage.data as Float32Array, 1 - p, options.generator ?? defaultGenerator);
-  return x.mul(noise.div_(1 - p));
+  noise.div_(1 - p);
+  return inplace ? x.mul_(noise) : x.mul(noise);
 }
 
 const reductions: readonly string[] = ["mean", "sum", "none"];
@@ -295,3 +290,9 @@ export * from "./functional-norm.ts";
 export { multiHeadAttentionForward } from "./functional-attention.ts";
 export type { MultiHeadAttentionForwardOptions } from "./functional-attention.ts";
 // ---- activations and losses ----
+export {
+  leakyRelu, elu, celu, selu, silu, mish, softplus, hardtanh, relu6, hardsigmoid, hardswish, threshold, prelu,
+  softsign, tanhshrink, logsigmoid, softmin, dropout1d, dropout2d, dropout3d, alphaDropout, featureAlphaDropout,
+} from "./functional-activation.ts";
+export type { InplaceOptions, LeakyReluOptions, EluOptions, HardtanhOptions, FeatureDropoutOptions } from "./functional-activation.ts";
+export type { SoftplusOptions } from "../ops/math.ts";

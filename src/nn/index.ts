@@ -28,5 +28,10 @@ export type { RNNOptions, ElmanRNNOptions } from "./rnn.ts";
 export { MultiheadAttention } from "./attention.ts";
 export type { MultiheadAttentionOptions, MultiheadAttentionForwardOptions } from "./attention.ts";
 // ---- activations and losses ----
+export {
+  LeakyReLU, ELU, CELU, SELU, SiLU, Mish, Softplus, Hardtanh, ReLU6, Hardsigmoid, Hardswish, Threshold, PReLU, Softmin,
+  LogSigmoid, Softsign, Tanhshrink, Dropout1d, Dropout2d, Dropout3d, AlphaDropout, FeatureAlphaDropout,
+} from "./activation.ts";
+export type { DropoutModuleOptions, LeakyReLUOptions, ELUOptions, HardtanhOptions, PReLUOptions } from "./activation.ts";
 // ---- utils ----
 export * as utils from "./utils/index.ts";

@@ -241,7 +241,7 @@ export function softplus(x: Tensor, o: SoftplusOptions = {}): Tensor {
 
 /** log(sigmoid(x)) in PyTorch's stable form min(x, 0) - log1p(exp(-|x|)) (LogSigmoidBackward0). */
 export function logSigmoid(x: Tensor): Tensor {
-  if (x.dtype.kind !== "float") throw notImplemented("log_sigmoid_forward_cpu", x.dtype);
+  if (x.dtype.kind !== "float") throw notImplemented("log_sigmoid_cpu", x.dtype);
   const out = noGrad(() => x.minimum(0).sub(x.abs().neg().exp().log1p()));
   return record("logSigmoid", [x], out);
 }

@@ -11,6 +11,7 @@ import {
 } from "./conv.ts";
 import { cumulativeExtremeKernel, cumulativeKernel, placeAlongKernel, sortKernel, topkKernel, triangleKernel } from "./shape.ts";
 import { nanToNumKernel, roundDecimalsKernel } from "./math.ts";
+import { activationBackwardKernel, activationKernel } from "./activation.ts";
 import { indexOffsetsKernel, maskedOffsetsKernel, nonzeroKernel, putKernel, takeKernel } from "./indexing.ts";
 
 /** The CPU backend. */
@@ -62,4 +63,7 @@ export const cpuBackend: Backend = {
   // ---- norm ----
   gatherRows: gatherRowsKernel,
   scatterAddRows: scatterAddRowsKernel,
+  // ---- activation ----
+  activation: activationKernel,
+  activationBackward: activationBackwardKernel,
 };
