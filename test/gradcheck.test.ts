@@ -270,6 +270,14 @@ const OPS: Record<string, Check[]> = {
     c("channels", (a, w) => F.prelu(a!, w!), () => [x([2, 3, 2]), x([3])]),
     c("shared", (a, w) => F.prelu(a!, w!), () => [x([4]), x([1])]),
   ],
+  // ---- losses PyTorch computes as one op ----
+  binaryCrossEntropy: [
+    c("weight_mean", (a, t) => F.binaryCrossEntropy(a!, t!, { weight: torch.tensor([0.5, 2, 1], { dtype: torch.float64 }) }), () => [x([2, 3], 0.1, 0.9), x([2, 3], 0, 1)]),
+    c("none", (a, t) => F.binaryCrossEntropy(a!, t!, { reduction: "none" }), () => [x([4], 0.1, 0.9), x([4], 0, 1)]),
+  ],
+  huberLoss: [c("delta_sum", (a, t) => F.huberLoss(a!, t!, { delta: 0.5, reduction: "sum" }), () => [x([2, 3]), x([3])])],
+  smoothL1Loss: [c("beta_none", (a, t) => F.smoothL1Loss(a!, t!, { beta: 0.5, reduction: "none" }), () => [x([2, 3]), x([2, 3])])],
+  softMarginLoss: [c("mean", (a) => F.softMarginLoss(a!, torch.tensor([1, -1, -1], { dtype: torch.float64 })), () => [x([2, 3])])],
   // ---- indexing: duplicate and negative indices, so accumulation is checked too ----
   atTensor: [
     c("dup_negative", (a) => a!.at(long([0, 2, -1, 0])), () => [x([3, 2])]),

@@ -213,6 +213,8 @@ export const composites = {
   nllLossView: "ViewBackward0",
   crossEntropyProbs: "DivBackward1",
   bceWithLogits: "BinaryCrossEntropyWithLogitsBackward0",
+  // margin_ranking_loss's clamp_min_(0)
+  clampMin: "ClampMinBackward0",
 } as const;
 
 /** The ops that have a derivative. */

@@ -90,6 +90,10 @@ export interface OpArgs {
   /** the activation kernel and its scalar parameters (backend.ts ActivationOp) */
   activation?: ActivationOp;
   activationParams?: readonly number[];
+  /** binary_cross_entropy's per-element weight (expanded to the target's shape) */
+  lossWeight?: Tensor;
+  /** huber_loss's delta, smooth_l1_loss's beta */
+  lossParam?: number;
 }
 
 /**

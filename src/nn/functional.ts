@@ -296,3 +296,10 @@ export {
 } from "./functional-activation.ts";
 export type { InplaceOptions, LeakyReluOptions, EluOptions, HardtanhOptions, FeatureDropoutOptions } from "./functional-activation.ts";
 export type { SoftplusOptions } from "../ops/math.ts";
+export {
+  binaryCrossEntropy, klDiv, huberLoss, smoothL1Loss, softMarginLoss, cosineEmbeddingLoss, marginRankingLoss,
+  cosineSimilarity, normalize, pairwiseDistance,
+} from "./functional-loss.ts";
+export type {
+  BCEOptions, KLDivOptions, HuberOptions, SmoothL1Options, MarginOptions, CosineSimilarityOptions, NormalizeOptions, PairwiseDistanceOptions,
+} from "./functional-loss.ts";

@@ -32,6 +32,9 @@ export {
   LeakyReLU, ELU, CELU, SELU, SiLU, Mish, Softplus, Hardtanh, ReLU6, Hardsigmoid, Hardswish, Threshold, PReLU, Softmin,
   LogSigmoid, Softsign, Tanhshrink, Dropout1d, Dropout2d, Dropout3d, AlphaDropout, FeatureAlphaDropout,
 } from "./activation.ts";
+export {
+  BCELoss, KLDivLoss, HuberLoss, SmoothL1Loss, SoftMarginLoss, CosineEmbeddingLoss, MarginRankingLoss, CosineSimilarity, PairwiseDistance,
+} from "./loss.ts";
 export type { DropoutModuleOptions, LeakyReLUOptions, ELUOptions, HardtanhOptions, PReLUOptions } from "./activation.ts";
 // ---- utils ----
 export * as utils from "./utils/index.ts";

@@ -89,3 +89,125 @@ export class BCEWithLogitsLoss extends Module {
     return F.binaryCrossEntropyWithLogits(input, target, { weight: this.weight, posWeight: this.posWeight, reduction: this.reduction });
   }
 }
+
+/** Binary cross entropy of probabilities (logs clamped at -100), as torch.nn.BCELoss. */
+export class BCELoss extends Module {
+  static override displayName = "BCELoss";
+  readonly reduction: F.Reduction;
+  constructor(options: F.BCEOptions = {}) {
+    super();
+    this.registerBuffer("weight", options.weight ?? null);
+    this.reduction = options.reduction ?? "mean";
+  }
+  /** The per-element weights, or null. */
+  get weight(): Tensor | null { return this._state.buffers.get("weight") ?? null; }
+  forward(input: Tensor, target: Tensor): Tensor { return F.binaryCrossEntropy(input, target, { weight: this.weight, reduction: this.reduction }); }
+}
+
+/** Kullback-Leibler divergence of log-probabilities from a target, as torch.nn.KLDivLoss. */
+export class KLDivLoss extends Module {
+  static override displayName = "KLDivLoss";
+  readonly reduction: F.Reduction | "batchmean";
+  readonly logTarget: boolean;
+  constructor(options: F.KLDivOptions = {}) {
+    super();
+    this.reduction = options.reduction ?? "mean";
+    this.logTarget = options.logTarget ?? false;
+  }
+  forward(input: Tensor, target: Tensor): Tensor { return F.klDiv(input, target, { reduction: this.reduction, logTarget: this.logTarget }); }
+}
+
+/** Quadratic near zero, linear beyond delta, as torch.nn.HuberLoss. */
+export class HuberLoss extends Module {
+  static override displayName = "HuberLoss";
+  readonly reduction: F.Reduction;
+  readonly delta: number;
+  constructor(options: F.HuberOptions = {}) {
+    super();
+    this.reduction = options.reduction ?? "mean";
+    this.delta = options.delta ?? 1;
+  }
+  forward(input: Tensor, target: Tensor): Tensor { return F.huberLoss(input, target, { reduction: this.reduction, delta: this.delta }); }
+}
+
+/** Quadratic below beta, linear above, as torch.nn.SmoothL1Loss. */
+export class SmoothL1Loss extends Module {
+  static override displayName = "SmoothL1Loss";
+  readonly reduction: F.Reduction;
+  readonly beta: number;
+  constructor(options: F.SmoothL1Options = {}) {
+    super();
+    this.reduction = options.reduction ?? "mean";
+    this.beta = options.beta ?? 1;
+  }
+  forward(input: Tensor, target: Tensor): Tensor { return F.smoothL1Loss(input, target, { reduction: this.reduction, beta: this.beta }); }
+}
+
+/** log(1 + exp(-t·x)) for labels ±1, as torch.nn.SoftMarginLoss. */
+export class SoftMarginLoss extends Module {
+  static override displayName = "SoftMarginLoss";
+  readonly reduction: F.Reduction;
+  constructor(options: LossModuleOptions = {}) {
+    super();
+    this.reduction = options.reduction ?? "mean";
+  }
+  forward(input: Tensor, target: Tensor): Tensor { return F.softMarginLoss(input, target, { reduction: this.reduction }); }
+}
+
+/** 1 - cos for similar pairs (label 1), max(0, cos - margin) for dissimilar ones (-1), as torch.nn.CosineEmbeddingLoss. */
+export class CosineEmbeddingLoss extends Module {
+  static override displayName = "CosineEmbeddingLoss";
+  readonly reduction: F.Reduction;
+  readonly margin: number;
+  constructor(options: F.MarginOptions = {}) {
+    super();
+    this.reduction = options.reduction ?? "mean";
+    this.margin = options.margin ?? 0;
+  }
+  forward(input1: Tensor, input2: Tensor, target: Tensor): Tensor {
+    return F.cosineEmbeddingLoss(input1, input2, target, { reduction: this.reduction, margin: this.margin });
+  }
+}
+
+/** max(0, -t·(x1 - x2) + margin), as torch.nn.MarginRankingLoss. */
+export class MarginRankingLoss extends Module {
+  static override displayName = "MarginRankingLoss";
+  readonly reduction: F.Reduction;
+  readonly margin: number;
+  constructor(options: F.MarginOptions = {}) {
+    super();
+    this.reduction = options.reduction ?? "mean";
+    this.margin = options.margin ?? 0;
+  }
+  forward(input1: Tensor, input2: Tensor, target: Tensor): Tensor {
+    return F.marginRankingLoss(input1, input2, target, { reduction: this.reduction, margin: this.margin });
+  }
+}
+
+/** Cosine similarity along a dim, as torch.nn.CosineSimilarity. */
+export class CosineSimilarity extends Module {
+  static override displayName = "CosineSimilarity";
+  readonly dim: number;
+  readonly eps: number;
+  constructor(options: F.CosineSimilarityOptions = {}) {
+    super();
+    this.dim = options.dim ?? 1;
+    this.eps = options.eps ?? 1e-8;
+  }
+  forward(x1: Tensor, x2: Tensor): Tensor { return F.cosineSimilarity(x1, x2, { dim: this.dim, eps: this.eps }); }
+}
+
+/** The p-norm distance of pairs along the last dim, as torch.nn.PairwiseDistance. */
+export class PairwiseDistance extends Module {
+  static override displayName = "PairwiseDistance";
+  readonly norm: number;
+  readonly eps: number;
+  readonly keepdim: boolean;
+  constructor(options: F.PairwiseDistanceOptions = {}) {
+    super();
+    this.norm = options.p ?? 2;
+    this.eps = options.eps ?? 1e-6;
+    this.keepdim = options.keepdim ?? false;
+  }
+  forward(x1: Tensor, x2: Tensor): Tensor { return F.pairwiseDistance(x1, x2, { p: this.norm, eps: this.eps, keepdim: this.keepdim }); }
+}

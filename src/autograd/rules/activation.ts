@@ -1,14 +1,20 @@
 /**
  * Derivatives of nn's activations (see derivatives.ts for the entry format): each reads its input
  * (or, for the in-place forms PyTorch numbers 1, its result) and runs the kernel's derivative.
+ * Then the losses PyTorch computes as one op, each PyTorch 1.13's formula from its CPU kernel
+ * (`scale` is 1/n for the mean, else 1; `g` broadcasts over the elements).
  */
 import { activationGrad, preluGrad } from "../../ops/activation.ts";
+import type { Tensor } from "../../tensor.ts";
 import type { Derivative, DerivativeFn, Edge } from "../node.ts";
 
 const d = (name: string, saves: string | readonly string[], fn: DerivativeFn): Derivative => ({ name, saves, fn });
 const needs = (edges: readonly Edge[], i: number): boolean => edges[i] !== null;
 
 const fromInput: DerivativeFn = (g, [x], _, args) => [activationGrad(g, x!, args, false)];
+/** The same gradient for the input, negated for the target (both may be broadcast). */
+const both = (gi: Tensor, e: readonly Edge[]): (Tensor | null)[] => [needs(e, 0) ? gi : null, needs(e, 1) ? gi.neg() : null];
+
 const fromResult: DerivativeFn = (g, _, y, args) => [activationGrad(g, y, args, true)];
 
 /** The activation family's entries of the derivative table. */
@@ -30,4 +36,24 @@ export const activationRules = {
   thresholdResult: d("ThresholdBackward1", "o", fromResult),
   gelu: d("GeluBackward0", "a", fromInput),
   prelu: d("PreluBackward0", "ab", (g, [x, w], _, __, e) => preluGrad(g, x!, w!, needs(e, 0), needs(e, 1))),
+  // ---- losses ----
+  // g·(x - t) / max((1 - x)·x, 1e-12), and for the target -logit(x)·g, each times the weight
+  binaryCrossEntropy: d("BinaryCrossEntropyBackward0", "ab", (g, [x, t], _, { scale, lossWeight }, e) => {
+    const w = (v: Tensor): Tensor => (lossWeight ? v.mul(lossWeight) : v);
+    const gi = needs(e, 0) ? w(g.mul(x!.sub(t!)).div(x!.neg().add(1).mul(x!).clamp({ min: 1e-12 }))).mul(scale!) : null;
+    const gt = needs(e, 1) ? w(x!.div(x!.neg().add(1)).log().neg().mul(g)).mul(scale!) : null;
+    return [gi, gt];
+  }),
+  huberLoss: d("HuberLossBackward0", "ab", (g, [x, t], _, { scale, lossParam: delta }, e) =>
+    both(x!.sub(t!).clamp({ min: -delta!, max: delta! }).mul(scale!).mul(g), e)),
+  // the target's gradient is the same formula with the roles swapped (t - x), as PyTorch's
+  smoothL1Loss: d("SmoothL1LossBackward0", "ab", (g, [x, t], _, { scale, lossParam: beta }, e) => {
+    // PyTorch tests d <= -beta first, so with beta = 0 a tie gives -g to both
+    const slope = (diff: Tensor): Tensor => diff.div(beta!).where(diff.ge(beta!).logicalNot(), 1).where(diff.le(-beta!).logicalNot(), -1);
+    return [needs(e, 0) ? slope(x!.sub(t!)).mul(scale!).mul(g) : null, needs(e, 1) ? slope(t!.sub(x!)).mul(scale!).mul(g) : null];
+  }),
+  softMarginLoss: d("SoftMarginLossBackward0", "ab", (g, [x, t], _, { scale }) => {
+    const z = t!.neg().mul(x!).exp();
+    return [t!.neg().mul(z).div(z.add(1)).mul(g).mul(scale!), null];
+  }),
 } satisfies Record<string, Derivative>;
