@@ -278,6 +278,11 @@ const OPS: Record<string, Check[]> = {
   huberLoss: [c("delta_sum", (a, t) => F.huberLoss(a!, t!, { delta: 0.5, reduction: "sum" }), () => [x([2, 3]), x([3])])],
   smoothL1Loss: [c("beta_none", (a, t) => F.smoothL1Loss(a!, t!, { beta: 0.5, reduction: "none" }), () => [x([2, 3]), x([2, 3])])],
   softMarginLoss: [c("mean", (a) => F.softMarginLoss(a!, torch.tensor([1, -1, -1], { dtype: torch.float64 })), () => [x([2, 3])])],
+  embeddingBag: [
+    c("sum_psw", (w, p) => F.embeddingBag(long([0, 3, 3, 1]), w!, { offsets: long([0, 1]), perSampleWeights: p!, mode: "sum" }), () => [x([4, 2]), x([4])]),
+    c("mean_2d", (w) => F.embeddingBag(idx([[0, 2], [1, 1]]), w!), () => [x([3, 2])]),
+    c("max_padding", (w) => F.embeddingBag(long([0, 2, 1, 2]), w!, { offsets: long([0, 2]), mode: "max", paddingIdx: 1 }), () => [x([3, 2])]),
+  ],
   // ---- indexing: duplicate and negative indices, so accumulation is checked too ----
   atTensor: [
     c("dup_negative", (a) => a!.at(long([0, 2, -1, 0])), () => [x([3, 2])]),

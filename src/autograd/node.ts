@@ -94,6 +94,13 @@ export interface OpArgs {
   lossWeight?: Tensor;
   /** huber_loss's delta, smooth_l1_loss's beta */
   lossParam?: number;
+  /** embedding_bag (with embedding's rowIndices, numRows, paddingIdx): sum/mean's [bags, n] matrix (the mean's 1/count folded in), */
+  bagMatrix?: Tensor;
+  /** each looked-up position's bag (bags for none) and the looked-up rows, for the per-sample weights' gradient */
+  bagOf?: Tensor;
+  bagRows?: Tensor;
+  /** max's flat position of each output element (n for an empty bag) */
+  bagArgmax?: Tensor;
 }
 
 /**

@@ -300,6 +300,8 @@ export {
   binaryCrossEntropy, klDiv, huberLoss, smoothL1Loss, softMarginLoss, cosineEmbeddingLoss, marginRankingLoss,
   cosineSimilarity, normalize, pairwiseDistance,
 } from "./functional-loss.ts";
+export { embeddingBag } from "./functional-embedding.ts";
+export type { EmbeddingBagMode, EmbeddingBagOptions } from "./functional-embedding.ts";
 export type {
   BCEOptions, KLDivOptions, HuberOptions, SmoothL1Options, MarginOptions, CosineSimilarityOptions, NormalizeOptions, PairwiseDistanceOptions,
 } from "./functional-loss.ts";

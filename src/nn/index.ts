@@ -35,6 +35,9 @@ export {
 export {
   BCELoss, KLDivLoss, HuberLoss, SmoothL1Loss, SoftMarginLoss, CosineEmbeddingLoss, MarginRankingLoss, CosineSimilarity, PairwiseDistance,
 } from "./loss.ts";
+export { EmbeddingBag } from "./sparse.ts";
+export type { EmbeddingBagModuleOptions } from "./sparse.ts";
+export { AdaptiveMaxPool1d } from "./pooling.ts";
 export type { DropoutModuleOptions, LeakyReLUOptions, ELUOptions, HardtanhOptions, PReLUOptions } from "./activation.ts";
 // ---- utils ----
 export * as utils from "./utils/index.ts";

@@ -123,6 +123,18 @@ export class AdaptiveAvgPool1d extends Module {
   override extraRepr(): string { return `output_size=${py(this.outputSize)}`; }
 }
 
+/** Adaptive max pooling of the last dim, as torch.nn.AdaptiveMaxPool1d; with `returnIndices`, `[output, indices]`. */
+export class AdaptiveMaxPool1d extends Module {
+  static override displayName = "AdaptiveMaxPool1d";
+  readonly returnIndices: boolean;
+  constructor(readonly outputSize: number | readonly number[], options: { returnIndices?: boolean } = {}) {
+    super();
+    this.returnIndices = options.returnIndices ?? false;
+  }
+  forward(input: Tensor): Tensor | [Tensor, Tensor] { return pool.adaptiveMaxPool1d(input, this.outputSize, this.returnIndices); }
+  override extraRepr(): string { return `output_size=${py(this.outputSize)}`; }
+}
+
 /** Adaptive average pooling of the last two dims to `outputSize` (null keeps a dim), as torch.nn.AdaptiveAvgPool2d. */
 export class AdaptiveAvgPool2d extends Module {
   static override displayName = "AdaptiveAvgPool2d";

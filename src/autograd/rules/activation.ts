@@ -5,6 +5,9 @@
  * (`scale` is 1/n for the mean, else 1; `g` broadcasts over the elements).
  */
 import { activationGrad, preluGrad } from "../../ops/activation.ts";
+import { embeddingBackward } from "../../ops/norm.ts";
+import { zeros } from "../../ops/creation.ts";
+import { cat } from "../../ops/movement.ts";
 import type { Tensor } from "../../tensor.ts";
 import type { Derivative, DerivativeFn, Edge } from "../node.ts";
 
@@ -55,5 +58,22 @@ export const activationRules = {
   softMarginLoss: d("SoftMarginLossBackward0", "ab", (g, [x, t], _, { scale }) => {
     const z = t!.neg().mul(x!).exp();
     return [t!.neg().mul(z).div(z.add(1)).mul(g).mul(scale!), null];
+  }),
+  // ---- embedding bag ----
+  // the bags' gradients back to their rows (scattered into the table), and to the per-sample weights
+  embeddingBag: d("EmbeddingBagBackward0", "", (g, _, __, args, e) => {
+    const { rowIndices, numRows, paddingIdx, bagMatrix, bagOf, bagRows, bagArgmax } = args;
+    const n = rowIndices!.length, dim = g.shape[1]!;
+    let gw: Tensor | null = null;
+    if (needs(e, 0)) {
+      const gradRows = bagArgmax
+        ? zeros([n + 1, dim], { dtype: g.dtype }).scatterAdd(0, bagArgmax, g).slice(0, 0, n)
+        : bagMatrix!.mT.matmul(g);
+      gw = embeddingBackward(gradRows, rowIndices!, numRows!, paddingIdx!);
+    }
+    if (e.length < 2 || !needs(e, 1)) return [gw];
+    // positions outside every bag (and padding) read the extra zero row
+    const withZero = cat([g, zeros([1, dim], { dtype: g.dtype })], 0);
+    return [gw, withZero.indexSelect(0, bagOf!).mul(bagRows!).sum(1)];
   }),
 } satisfies Record<string, Derivative>;
