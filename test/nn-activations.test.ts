@@ -25,6 +25,7 @@ interface ModuleCase { cls: string; args: number[]; options: Options; repr: stri
 
 const fixture = JSON.parse(readFileSync(new URL("./fixtures/activations.json", import.meta.url), "utf8")) as {
   cases: Case[]; errors: ErrorCase[]; modules: ModuleCase[];
+  backwardErrors: { name: string; op: string; tensors: Enc[]; options: Options; message: string }[];
 };
 
 const DTYPES: Record<string, torch.DType> = { int64: torch.int64, float32: torch.float32, float64: torch.float64 };
@@ -106,6 +107,16 @@ describe("activation errors", () => {
         assert.equal(err.message, e.message);
         return true;
       });
+    });
+  }
+});
+
+describe("in-place activations with a negative slope refuse backward, as PyTorch", () => {
+  for (const e of fixture.backwardErrors) {
+    test(e.name, () => {
+      const x = make(e.tensors[0]!, true);
+      const y = call(e.op, [x.mul(1)], [], e.options);
+      assert.throws(() => y.sum().backward(), (err: unknown) => err instanceof TorchletError && err.message === e.message);
     });
   }
 });

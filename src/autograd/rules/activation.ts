@@ -4,6 +4,7 @@
  * Then the losses PyTorch computes as one op, each PyTorch 1.13's formula from its CPU kernel
  * (`scale` is 1/n for the mean, else 1; `g` broadcasts over the elements).
  */
+import { AutogradError } from "../../errors.ts";
 import { activationGrad, preluGrad } from "../../ops/activation.ts";
 import { embeddingBackward } from "../../ops/norm.ts";
 import { zeros } from "../../ops/creation.ts";
@@ -20,15 +21,26 @@ const both = (gi: Tensor, e: readonly Edge[]): (Tensor | null)[] => [needs(e, 0)
 
 const fromResult: DerivativeFn = (g, _, y, args) => [activationGrad(g, y, args, true)];
 
+/** The result does not tell the input's sign when the slope below zero is negative: PyTorch refuses. */
+function positiveSlope(what: string, tail = ""): DerivativeFn {
+  return (g, inputs, y, args) => {
+    if (args.activationParams![0]! < 0) {
+      throw new AutogradError(`In-place ${what} backward calculation is triggered with a negative slope which is not supported. This is caused by calling in-place forward function with a negative slope, please call out-of-place version instead.${tail}`);
+    }
+    return fromResult(g, inputs, y, args, []);
+  };
+}
+
 /** The activation family's entries of the derivative table. */
 export const activationRules = {
   leakyRelu: d("LeakyReluBackward0", "a", fromInput),
-  leakyReluResult: d("LeakyReluBackward1", "o", fromResult),
+  leakyReluResult: d("LeakyReluBackward1", "o", positiveSlope("leakyReLu",
+    " File an issue at https://github.com/pytorch/pytorch if you do require supporting in-place leakRelu backward calculation with negative slope")),
   // elu also serves selu, as PyTorch's selu is elu with fixed α and scale
   elu: d("EluBackward0", "a", fromInput),
-  eluResult: d("EluBackward1", "o", fromResult),
+  eluResult: d("EluBackward1", "o", positiveSlope("elu")),
   celu: d("CeluBackward0", "a", fromInput),
-  celuResult: d("CeluBackward1", "o", fromResult),
+  celuResult: d("CeluBackward1", "o", positiveSlope("elu")),
   silu: d("SiluBackward0", "a", fromInput),
   mish: d("MishBackward0", "a", fromInput),
   hardtanh: d("HardtanhBackward0", "a", fromInput),
