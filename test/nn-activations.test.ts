@@ -156,6 +156,20 @@ describe("activation modules", () => {
     assert.deepEqual(y.tolist(), F.silu(x).tolist());
   });
 
+  test("the trailing-underscore functions are the in-place forms", () => {
+    const x = torch.randn(8);
+    const pairs: [(t: Tensor) => Tensor, (t: Tensor) => Tensor][] = [
+      [F.relu_, (t) => F.relu(t)], [(t) => F.leakyRelu_(t, 0.2), (t) => F.leakyRelu(t, 0.2)], [(t) => F.elu_(t, 0.5), (t) => F.elu(t, 0.5)],
+      [(t) => F.celu_(t, 2), (t) => F.celu(t, 2)], [F.selu_, (t) => F.selu(t)], [(t) => F.hardtanh_(t, -0.5, 0.5), (t) => F.hardtanh(t, -0.5, 0.5)],
+      [(t) => F.threshold_(t, 0.1, 3), (t) => F.threshold(t, 0.1, 3)],
+    ];
+    for (const [inplace, plain] of pairs) {
+      const y = x.clone();
+      assert.equal(inplace(y), y);
+      assert.deepEqual(y.tolist(), plain(x).tolist());
+    }
+  });
+
   test("PReLU trains its weight: the gradient reaches the Parameter named weight", () => {
     const m = new nn.PReLU(3, { init: 0.5 });
     const x = torch.tensor([[[-1, 2], [-2, -3], [4, 5]]]);

@@ -207,3 +207,24 @@ export function alphaDropout(x: Tensor, options: FeatureDropoutOptions = {}): Te
 export function featureAlphaDropout(x: Tensor, options: FeatureDropoutOptions = {}): Tensor {
   return dropoutImpl(x, options, true, true, false);
 }
+
+/** relu written into x, as torch.nn.functional.relu_. */
+export function relu_(x: Tensor): Tensor { return x.relu_(); }
+
+/** leakyRelu written into x (LeakyReluBackward1), as torch.nn.functional.leaky_relu_. */
+export function leakyRelu_(x: Tensor, negativeSlope = 0.01): Tensor { return leakyRelu(x, { negativeSlope, inplace: true }); }
+
+/** elu written into x (EluBackward1), as torch.nn.functional.elu_. */
+export function elu_(x: Tensor, alpha = 1): Tensor { return elu(x, { alpha, inplace: true }); }
+
+/** celu written into x (CeluBackward1), as torch.nn.functional.celu_. */
+export function celu_(x: Tensor, alpha = 1): Tensor { return celu(x, { alpha, inplace: true }); }
+
+/** selu written into x (EluBackward1), as torch.nn.functional.selu_. */
+export function selu_(x: Tensor): Tensor { return selu(x, { inplace: true }); }
+
+/** hardtanh written into x, as torch.nn.functional.hardtanh_. */
+export function hardtanh_(x: Tensor, minVal = -1, maxVal = 1): Tensor { return hardtanh(x, { minVal, maxVal, inplace: true }); }
+
+/** threshold written into x (ThresholdBackward1), as torch.nn.functional.threshold_. */
+export function threshold_(x: Tensor, thresholdValue: number, value: number): Tensor { return threshold(x, thresholdValue, value, { inplace: true }); }

@@ -293,6 +293,7 @@ export type { MultiHeadAttentionForwardOptions } from "./functional-attention.ts
 export {
   leakyRelu, elu, celu, selu, silu, mish, softplus, hardtanh, relu6, hardsigmoid, hardswish, threshold, prelu,
   softsign, tanhshrink, logsigmoid, softmin, dropout1d, dropout2d, dropout3d, alphaDropout, featureAlphaDropout,
+  relu_, leakyRelu_, elu_, celu_, selu_, hardtanh_, threshold_,
 } from "./functional-activation.ts";
 export type { InplaceOptions, LeakyReluOptions, EluOptions, HardtanhOptions, FeatureDropoutOptions } from "./functional-activation.ts";
 export type { SoftplusOptions } from "../ops/math.ts";
