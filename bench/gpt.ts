@@ -2,7 +2,7 @@
 // scripts/fixtures/gpt.py there) with 2 layers, 4 heads, 128 dims, block 64, batch 8, vocab 65;
 // forward, cross-entropy, backward, AdamW with nanoGPT's groups, zero_grad(set_to_none). Each side
 // runs on one thread and on two (torchlet.setNumThreads, torch.set_num_threads; PyTorch as its
-// users get it: OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE unset), the four contenders' samples alternated
+// users get it: lib.ts pytorchEnv, Debian's OpenBLAS with OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE unset), the four contenders' samples alternated
 // in rotating order; wall time per step and the CPU time of the process per step, median
 // (min–max). The wall ratio takes each side's better thread count; on a shared machine the
 // one-thread CPU times compare the work itself. The model code is examples/gpt.ts, so torchlet runs from src/ through tsx here
@@ -14,7 +14,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import * as torch from "../src/index-node.ts";
 import { GPT } from "../examples/gpt.ts";
-import { argValue, cell, compare, formatTime, machine, ratioCell, stats, timeSync, type Contender, type Stats } from "./lib.ts";
+import { argValue, cell, compare, formatTime, machine, pytorchEnv, ratioCell, stats, timeSync, type Contender, type Stats } from "./lib.ts";
 
 const CONFIG = { blockSize: 64, vocabSize: 65, nLayer: 2, nHead: 4, nEmbd: 128, dropout: 0, bias: false };
 const BATCH = 8;
@@ -42,8 +42,7 @@ function torchletStep(): () => void {
 /** A PyTorch child process answering one sample per request, or null when torch does not import. */
 async function torchPeer(threads: number): Promise<{ contender: Contender; close: () => void; header: string } | null> {
   const script = fileURLToPath(new URL("./pytorch_gpt.py", import.meta.url));
-  const proc: ChildProcessWithoutNullStreams = spawn("env", ["-u", "OPENBLAS_CORETYPE", "-u", "OPENBLAS_L2_SIZE",
-    "/usr/bin/python3", script, "--serve", "--threads", String(threads)]);
+  const proc: ChildProcessWithoutNullStreams = spawn("env", [...pytorchEnv(threads), script, "--serve", "--threads", String(threads)]);
   proc.on("error", () => undefined);
   const lines = createInterface({ input: proc.stdout })[Symbol.asyncIterator]();
   const first = await lines.next();
