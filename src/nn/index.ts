@@ -27,6 +27,11 @@ export type { RNNOptions, ElmanRNNOptions } from "./rnn.ts";
 // ---- attention and transformer ----
 export { MultiheadAttention } from "./attention.ts";
 export type { MultiheadAttentionOptions, MultiheadAttentionForwardOptions } from "./attention.ts";
+export { TransformerEncoderLayer, TransformerDecoderLayer, TransformerEncoder, TransformerDecoder, Transformer } from "./transformer.ts";
+export type {
+  TransformerActivation, TransformerLayerOptions, TransformerEncoderOptions, TransformerDecoderOptions, TransformerOptions,
+  EncoderLayerForwardOptions, EncoderForwardOptions, DecoderForwardOptions, TransformerForwardOptions,
+} from "./transformer.ts";
 // ---- activations and losses ----
 export {
   LeakyReLU, ELU, CELU, SELU, SiLU, Mish, Softplus, Hardtanh, ReLU6, Hardsigmoid, Hardswish, Threshold, PReLU, Softmin,
