@@ -80,6 +80,8 @@ export interface OpArgs {
   hasBias?: boolean;
   /** false: batch norm used fixed running statistics */
   training?: boolean;
+  /** batch norm: the per-channel mean and 1/σ it normalized with (the batch's or the running ones) */
+  channelStats?: { mean: Float64Array; invstd: Float64Array };
   /** embedding: the rows looked up, the table's row count and the padding row (-1: none) */
   rowIndices?: BigInt64Array;
   numRows?: number;

@@ -170,6 +170,15 @@ export interface Backend {
   gatherRows(table: TypedArray, layout: Layout, rows: BigInt64Array, out: DType): TypedArray;
   /** [numRows, dim] with each row of `grad` ([rows.length, dim]) added into row rows[i], except `skipRow`. */
   scatterAddRows(grad: TypedArray, rows: BigInt64Array, numRows: number, dim: number, skipRow: number, out: DType): TypedArray;
+  /** Batch norm's per-channel mean and sum of squared deviations of a contiguous [n, c, l] array (float64 sums). */
+  channelStats(x: TypedArray, n: number, c: number, l: number, dtype: DType): { mean: Float64Array; varSum: Float64Array };
+  /** x·alpha[ch] + beta[ch] over a contiguous [n, c, l] array (batch norm's transform). */
+  channelAffine(x: TypedArray, n: number, c: number, l: number, alpha: Float64Array, beta: Float64Array, dtype: DType): TypedArray;
+  /** Batch norm's backward: per-channel Σg and Σ(x - mean)·g, and the input's gradient when asked. */
+  channelNormBackward(
+    g: TypedArray, x: TypedArray, n: number, c: number, l: number, mean: Float64Array, invstd: Float64Array,
+    weight: Float64Array | null, training: boolean, gradInput: boolean, dtype: DType,
+  ): { dx: TypedArray | null; sum: Float64Array; dotp: Float64Array };
   // ---- activation ----
   /** `op(x; params)` elementwise for float `x`, stored as `out` (x's dtype). */
   activation(op: ActivationOp, x: TypedArray, layout: Layout, params: readonly number[], out: DType): TypedArray;

@@ -4,13 +4,13 @@
  * lookup (EmbeddingBackward0) and one-hot encoding.
  */
 import { IndexError, ShapeError, ValueError } from "../errors.ts";
-import { int64 } from "../core/dtype.ts";
+import { float32, float64, int64 } from "../core/dtype.ts";
 import { showShape } from "../core/shape.ts";
 import type { Tensor } from "../tensor.ts";
 import { backend } from "../backend/active.ts";
 import { noGrad } from "../autograd/grad-mode.ts";
 import { record } from "../autograd/record.ts";
-import { wrap } from "./elementwise.ts";
+import { contiguousData, wrap } from "./elementwise.ts";
 
 /** (x - mean) · invstd over `dims` of `x` (biased variance); both statistics keep their dims. */
 function standardize(x: Tensor, dims: number[], eps: number): { xhat: Tensor; mean: Tensor; invstd: Tensor; variance: Tensor } {
@@ -46,7 +46,9 @@ export interface BatchNormOptions {
 /**
  * torch.nn.functional.batch_norm: normalizes each channel (dim 1) over the batch and spatial dims.
  * In training it uses the batch's statistics and, when given, updates the running ones in place
- * (unbiased variance, as PyTorch); in eval it uses the running statistics.
+ * (unbiased variance, as PyTorch); in eval it uses the running statistics. One pass for the
+ * statistics and one for y = x·alpha + beta per channel, in PyTorch 1.13's CPU arithmetic
+ * (float64 sums, the dtype's rounding where PyTorch rounds).
  */
 export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, options: BatchNormOptions = {}): Tensor {
   const training = options.training ?? false, momentum = options.momentum ?? 0.1, eps = options.eps ?? 1e-5;
@@ -56,8 +58,6 @@ export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar:
   for (const [name, t] of [["running_mean", runningMean], ["running_var", runningVar], ["weight", weight], ["bias", bias]] as const) {
     if (t !== null && t.numel() !== c) throw new ShapeError(`batch_norm: ${name} should contain ${c} elements not ${t.numel()}`);
   }
-  const dims = input.shape.map((_, d) => d).filter((d) => d !== 1);
-  const affineShape = input.shape.map((s, d) => (d === 1 ? s : 1));
   if (!training && (runningMean === null || runningVar === null)) {
     throw new ValueError("batch_norm: running_mean and running_var are needed when training is false");
   }
@@ -65,23 +65,70 @@ export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar:
   if (training && count <= 1) {
     throw new ValueError(`Expected more than 1 value per channel when training, got input size torch.Size(${showShape(input.shape)})`);
   }
-  let xhat!: Tensor, invstd!: Tensor;
-  const y = noGrad(() => {
-    if (training) {
-      const s = standardize(input, dims, eps);
-      xhat = s.xhat;
-      invstd = s.invstd;
-      if (runningMean !== null) runningMean.mul_(1 - momentum).add_(s.mean.reshape(runningMean.shape).mul(momentum));
-      if (runningVar !== null) runningVar.mul_(1 - momentum).add_(s.variance.reshape(runningVar.shape).mul(momentum * count / (count - 1)));
-    } else {
-      invstd = runningVar!.reshape(affineShape).add(eps).pow(-0.5);
-      xhat = input.sub(runningMean!.reshape(affineShape)).mul(invstd);
-    }
-    return affine(xhat, weight, bias, affineShape);
-  });
+  if (input.dtype !== float32 && input.dtype !== float64) {
+    throw new ValueError(`batch_norm: expected a float32 or float64 input, got ${input.dtype.name}`);
+  }
+  const n = input.shape[0]!, l = input.shape.slice(2).reduce((p, d) => p * d, 1), dtype = input.dtype;
+  const x = contiguousData(input);
+  const round = dtype === float32 ? Math.fround : (v: number) => v;
+  let mean: Float64Array, invstd: Float64Array;
+  if (training) {
+    const s = backend().channelStats(x, n, c, l, dtype);
+    mean = s.mean;
+    // PyTorch 1.13: var = var_sum / N in the dtype, 1/σ in float64, saved in the dtype
+    invstd = s.varSum.map((vs) => round(1 / Math.sqrt(round(vs / count) + eps)));
+    noGrad(() => {
+      if (runningMean !== null) updateRunning(runningMean, (i, old) => momentum * mean[i]! + (1 - momentum) * old);
+      if (runningVar !== null) updateRunning(runningVar, (i, old) => momentum * round(s.varSum[i]! / (count - 1)) + (1 - momentum) * old);
+    });
+  } else {
+    mean = valuesAsFloat64(runningMean!);
+    invstd = valuesAsFloat64(runningVar!).map((v) => round(1 / round(Math.sqrt(round(v + round(eps))))));
+  }
+  // y = x·alpha + beta with alpha = 1/σ·w and beta = b - mean·alpha (PyTorch's transform)
+  const w = weight === null ? null : valuesAsFloat64(weight), b = bias === null ? null : valuesAsFloat64(bias);
+  const alpha = invstd.map((is, i) => round(is * (w === null ? 1 : w[i]!)));
+  const beta = alpha.map((a, i) => round((b === null ? 0 : b[i]!) - round(mean[i]! * a)));
+  const y = wrap(backend().channelAffine(x, n, c, l, alpha, beta, dtype), input.shape, dtype);
   return record("batchNorm", normInputs(input, weight, bias), y, {
-    normDims: dims, affineShape, paramShape: [c], hasWeight: weight !== null, hasBias: bias !== null, training, xhat, invstd,
+    paramShape: [c], hasWeight: weight !== null, hasBias: bias !== null, training, channelStats: { mean, invstd },
   });
+}
+
+/** A 1-D float tensor's values as float64 numbers. */
+function valuesAsFloat64(t: Tensor): Float64Array {
+  return Float64Array.from(contiguousData(t) as Float32Array);
+}
+
+/** Writes `next(i, old)` (rounded to the buffer's dtype) into each element of a running statistic. */
+function updateRunning(buffer: Tensor, next: (i: number, old: number) => number): void {
+  const old = valuesAsFloat64(buffer);
+  const values = buffer.dtype.alloc(old.length) as Float32Array;
+  for (let i = 0; i < old.length; i++) values[i] = next(i, old[i]!);
+  buffer.copy_(wrap(values, buffer.shape, buffer.dtype));
+}
+
+/**
+ * Batch norm's gradients (NativeBatchNormBackward0) from the output's gradient `g`, the input
+ * `x` and the statistics the forward normalized with: the input's when `gradInput`, and the
+ * weight's (Σ (x - mean)·g·1/σ) and bias's (Σ g) per channel.
+ */
+export function batchNormBackward(
+  g: Tensor, x: Tensor, weight: Tensor | null, stats: { mean: Float64Array; invstd: Float64Array }, training: boolean, gradInput: boolean,
+): { dx: Tensor | null; dWeight: Tensor; dBias: Tensor } {
+  const c = x.shape[1]!, n = x.shape[0]!, l = x.numel() / (n * c), dtype = x.dtype;
+  const w = weight === null ? null : valuesAsFloat64(weight);
+  const r = backend().channelNormBackward(contiguousData(g), contiguousData(x), n, c, l, stats.mean, stats.invstd, w, training, gradInput, dtype);
+  const perChannel = (v: Float64Array) => {
+    const data = dtype.alloc(c) as Float32Array;
+    data.set(v);
+    return wrap(data, [c], dtype);
+  };
+  return {
+    dx: r.dx === null ? null : wrap(r.dx, x.shape, dtype),
+    dWeight: perChannel(r.dotp.map((d, i) => d * stats.invstd[i]!)),
+    dBias: perChannel(r.sum),
+  };
 }
 
 /** torch.nn.functional.layer_norm: normalizes over the last `normalizedShape.length` dims. */

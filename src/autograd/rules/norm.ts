@@ -1,6 +1,6 @@
 /** Derivatives of the norm ops (see derivatives.ts for the entry format). */
 import type { Tensor } from "../../tensor.ts";
-import { embeddingBackward } from "../../ops/norm.ts";
+import { batchNormBackward, embeddingBackward } from "../../ops/norm.ts";
 import type { Derivative, DerivativeFn, Edge, OpArgs } from "../node.ts";
 
 const needs = (edges: readonly Edge[], i: number): boolean => edges[i] !== null;
@@ -37,10 +37,25 @@ const normRule: DerivativeFn = (g, inputs, _, args: OpArgs, e) => {
   return out;
 };
 
+/**
+ * Batch norm's rule, PyTorch's batch_norm_backward on the saved input and the statistics the
+ * forward normalized with; one pass for the per-channel sums, one for the input's gradient.
+ */
+const batchNormRule: DerivativeFn = (g, inputs, _, args: OpArgs, e) => {
+  const { hasWeight, hasBias, training, channelStats } = args;
+  const gradInput = needs(e, 0);
+  const r = batchNormBackward(g, inputs[0]!, hasWeight ? inputs[1]! : null, channelStats!, training!, gradInput);
+  const out: (Tensor | null)[] = [r.dx];
+  if (hasWeight) out.push(needs(e, 1) ? r.dWeight : null);
+  if (hasBias) out.push(needs(e, hasWeight ? 2 : 1) ? r.dBias : null);
+  return out;
+};
+
 /** The norm family's entries of the derivative table. */
 export const normRules = {
+  // the input (a) is read by its own and the weight's gradient, the weight (b) by the input's
+  batchNorm: { name: "NativeBatchNormBackward0", saves: ["ab", "a", ""], fn: batchNormRule },
   // the weight (input 1) is read by the input's gradient
-  batchNorm: { name: "NativeBatchNormBackward0", saves: ["b", "", ""], fn: normRule },
   layerNorm: { name: "NativeLayerNormBackward0", saves: ["b", "", ""], fn: normRule },
   groupNorm: { name: "NativeGroupNormBackward0", saves: ["b", "", ""], fn: normRule },
   // dense gradient: each looked-up row's gradient summed into its row; the padding row gets none

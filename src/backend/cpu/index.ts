@@ -1,6 +1,6 @@
 /** The reference TypeScript backend: plain loops over typed arrays, runs everywhere. */
 import type { Backend } from "../backend.ts";
-import { gatherRowsKernel, scatterAddRowsKernel } from "./norm.ts";
+import { channelAffineKernel, channelNormBackwardKernel, channelStatsKernel, gatherRowsKernel, scatterAddRowsKernel } from "./norm.ts";
 import { castKernel } from "./cast.ts";
 import { binaryKernel, fillKernel, unaryKernel, updateKernel, whereKernel, writeKernel } from "./elementwise.ts";
 import { linearKernel, matmulKernel } from "./matmul.ts";
@@ -63,6 +63,9 @@ export const cpuBackend: Backend = {
   // ---- norm ----
   gatherRows: gatherRowsKernel,
   scatterAddRows: scatterAddRowsKernel,
+  channelStats: channelStatsKernel,
+  channelAffine: channelAffineKernel,
+  channelNormBackward: channelNormBackwardKernel,
   // ---- activation ----
   activation: activationKernel,
   activationBackward: activationBackwardKernel,
