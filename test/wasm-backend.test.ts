@@ -70,6 +70,12 @@ describe("wasm backend", () => {
     same(() => x.clone().mul_(y), "mul_");
     same(() => x.clone().div_(y), "div_ (a zero and a NaN divisor)");
   });
+  test("ReLU gives the reference's bits, -0 and NaN included", () => {
+    const x = torch.randn(65, 63);
+    x.storage.data[4] = -0;
+    x.storage.data[5] = NaN;
+    same(() => x.relu(), "relu");
+  });
   test("ReLU's gradient gives the reference's bits, zeros, -0 and NaN outputs included", () => {
     const x = torch.randn(65, 63);
     x.storage.data[3] = 0;

@@ -4,10 +4,10 @@
  */
 import { float32, type DType, type TypedArray } from "../core/dtype.ts";
 import { Layout } from "../core/layout.ts";
-import type { Backend, BinaryOp, UpdateOp } from "./backend.ts";
+import type { Backend, BinaryOp, UnaryOp, UpdateOp } from "./backend.ts";
 import { cpuBackend } from "./cpu/index.ts";
 import { batchOffsets } from "./cpu/matmul.ts";
-import { WASM_MIN_ELEMENTWISE, wasmReluGrad, wasmUpdate } from "./wasm/elementwise.ts";
+import { WASM_MIN_ELEMENTWISE, wasmRelu, wasmReluGrad, wasmUpdate } from "./wasm/elementwise.ts";
 import { wasmMatmul, wasmResidentFloats } from "./wasm/matmul.ts";
 import { wasmSimdSupported } from "./wasm/module.ts";
 
@@ -97,12 +97,19 @@ function adopt(data: TypedArray): TypedArray {
   return out;
 }
 
+function unary(op: UnaryOp, x: TypedArray, layout: Layout, out: DType): TypedArray {
+  if (op === "relu" && out === float32 && x instanceof Float32Array && layout.numel >= WASM_MIN_ELEMENTWISE && dense(layout)) {
+    return wasmRelu(x, layout.numel);
+  }
+  return cpuBackend.unary(op, x, layout, out);
+}
+
 /**
- * The WebAssembly backend: SIMD matmul, linear and convolution products, the in-place update and
- * ReLU's gradient, long-lived float32 storage resident in its memory; everything else as the
+ * The WebAssembly backend: SIMD matmul, linear and convolution products, the in-place update, ReLU
+ * and its gradient, long-lived float32 storage resident in its memory; everything else as the
  * TypeScript backend.
  */
-export const wasmBackend: Backend = { ...cpuBackend, name: "wasm", matmul, linear, groupGemm, update, binary, adopt };
+export const wasmBackend: Backend = { ...cpuBackend, name: "wasm", matmul, linear, groupGemm, update, unary, binary, adopt };
 
 /** Whether the WebAssembly backend can run here (WebAssembly with SIMD). */
 export function wasmBackendSupported(): boolean {

@@ -1,10 +1,7 @@
 /** Containers: Sequential, ModuleList and ModuleDict, typed by their children. */
 import { IndexError, TorchletError } from "../errors.ts";
 import { Tensor } from "../tensor.ts";
-import { linearRelu } from "../ops/linalg.ts";
 import { Module, STATE } from "./module.ts";
-import { LazyLinear, Linear } from "./linear.ts";
-import { ReLU } from "./activation.ts";
 
 /**
  * Numeric keys of a tuple type, so `net[2]` has the type of the third child; any other position
@@ -16,16 +13,6 @@ type Indexed<T extends readonly Module[]> =
 function childrenOf(m: Module): Module[] {
   return [...m[STATE].modules.values()].filter((c): c is Module => c !== null);
 }
-
-const noHooks = (m: Module): boolean => m[STATE].preHooks.size === 0 && m[STATE].hooks.size === 0 && m[STATE].backwardHooks.size === 0;
-
-/** A Linear that runs as Linear's own forward, with no hooks: what a following ReLU may fuse into. */
-function plainLinear(m: Module): m is Linear {
-  if (!(m instanceof Linear) || !noHooks(m)) return false;
-  return m.forward === Linear.prototype.forward || (m instanceof LazyLinear && m.materialized && m.forward === LazyLinear.prototype.forward);
-}
-
-const plainRelu = (m: Module | undefined): boolean => m instanceof ReLU && m.forward === ReLU.prototype.forward && noHooks(m);
 
 function wrapIndex(i: number, n: number, what: string): number {
   if (!Number.isInteger(i) || i < -n || i >= n) throw new IndexError(`index ${i} is out of range (${what} has ${n} modules)`);
@@ -50,23 +37,10 @@ class SequentialImpl extends Module {
   /** Adds a child at the end. */
   append(m: Module): this { this.registerModule(String(this.length), m); return this; }
   [Symbol.iterator](): IterableIterator<Module> { return childrenOf(this)[Symbol.iterator](); }
-  /**
-   * Each child on the previous one's output. A Linear followed by a ReLU, both plain (their own
-   * forward, no hooks), runs as one kernel with the ReLU in its store: the same values and the same
-   * graph (ReluBackward0 over AddmmBackward0) as calling the two.
-   */
+  /** Each child on the previous one's output (fusions are op options, e.g. `F.linear`'s `activation`, never chosen here). */
   forward(input: Tensor): Tensor {
-    const children = childrenOf(this);
     let x: unknown = input;
-    for (let i = 0; i < children.length; i++) {
-      const m = children[i]!;
-      if (x instanceof Tensor && plainLinear(m) && plainRelu(children[i + 1])) {
-        x = linearRelu(x, m.weight, m.bias);
-        i++;
-        continue;
-      }
-      x = (m as unknown as (a: unknown) => unknown)(x);
-    }
+    for (const m of childrenOf(this)) x = (m as unknown as (a: unknown) => unknown)(x);
     return x as Tensor;
   }
 }

@@ -14,7 +14,7 @@ import { named, record } from "../autograd/record.ts";
 import type { CompositeKey } from "../autograd/derivatives.ts";
 import { arange } from "../ops/creation.ts";
 import { wrap } from "../ops/elementwise.ts";
-import { linear as linearOp } from "../ops/linalg.ts";
+import { linear as linearOp, type LinearOptions } from "../ops/linalg.ts";
 import { activate } from "../ops/activation.ts";
 
 /** How a loss combines its elements: their mean, their sum, or no reduction. */
@@ -23,8 +23,8 @@ export type Reduction = "mean" | "sum" | "none";
 /** `{ reduction }`, the option every loss takes (default "mean"). */
 export interface LossOptions { reduction?: Reduction }
 
-/** y = x Wᵀ + b. */
-export const linear: (x: Tensor, weight: Tensor, bias?: Tensor | null) => Tensor = linearOp;
+/** y = x Wᵀ + b, as torch.nn.functional.linear; `{ activation: "relu" }` fuses a ReLU into the kernel's store (torchlet's one fusion option). */
+export const linear: (x: Tensor, weight: Tensor, bias?: Tensor | null, options?: LinearOptions) => Tensor = linearOp;
 
 /** max(x, 0) elementwise; `inplace` writes into x, as torch.nn.functional.relu. */
 export function relu(x: Tensor, options: { inplace?: boolean } = {}): Tensor { return options.inplace ? x.relu_() : x.relu(); }

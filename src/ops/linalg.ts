@@ -72,30 +72,37 @@ function fusedLinear(x: Tensor, weight: Tensor, bias: Tensor | null, relu: boole
 }
 
 
-/** y = x Wᵀ + b: one fused kernel and one node for 2-D input (PyTorch's addmm), else matmul + add. */
-export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
+/**
+ * Options of `linear`: the one place where torchlet fuses ops. `activation: "relu"` applies ReLU in
+ * the kernel's store instead of a second pass; values and graph are those of `relu(linear(x, w, b))`
+ * (ReluBackward0 over AddmmBackward0). Callers choose it; `Sequential` only runs its children.
+ */
+export interface LinearOptions { activation?: "relu" | null }
+
+/**
+ * y = x Wᵀ + b (torch.nn.functional.linear): one fused kernel and one node for 2-D input (PyTorch's
+ * addmm), else matmul + add; with `{ activation: "relu" }`, relu(x Wᵀ + b) in the same kernel.
+ */
+export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null, options: LinearOptions = {}): Tensor {
   if (!isTensor(x)) {
     throw new DTypeError(`linear(): argument 'input' (position 1) must be Tensor, not ${Array.isArray(x) ? "an array (wrap it with torch.tensor)" : typeof x}`);
   }
-  if (fusable(x, weight, bias)) {
-    const { data, shape, inputs } = fusedLinear(x, weight, bias, false);
-    return record(bias === null ? "linearNoBias" : "addmm", inputs, wrap(data, shape, x.dtype));
+  const activation = options.activation ?? null;
+  if (activation !== null && activation !== "relu") throw new DTypeError(`linear(): activation must be "relu" or null, not ${JSON.stringify(activation)}`);
+  if (!fusable(x, weight, bias)) {
+    const y = unfused(x, weight, bias);
+    return activation === "relu" ? unary("relu", y) : y;
   }
+  const { data, shape, inputs } = fusedLinear(x, weight, bias, activation === "relu");
+  const out = record(bias === null ? "linearNoBias" : "addmm", inputs, wrap(data, shape, x.dtype));
+  // the linear node's output is a stand-in no rule reads (addmm's rule saves its inputs, ReLU's its
+  // output), so it shares the result's array
+  return activation === "relu" ? record("relu", [out], wrap(data, shape, x.dtype)) : out;
+}
+
+function unfused(x: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
   const y = matmul(x, weight.T);
   if (bias === null) return y;
   // PyTorch folds N-D input into one addmm and views the result back
   return named(y.add(bias), x.ndim === 2 ? "linearAddmm" : x.ndim > 2 ? "linearNd" : "linear1d");
-}
-
-/**
- * relu(x Wᵀ + b), what a Linear followed by a ReLU computes, with the ReLU applied in the kernel's
- * store instead of a second pass. The graph is the one the two ops record (ReluBackward0 over
- * AddmmBackward0): the linear node's output is a stand-in that no rule reads (addmm's rule saves
- * its inputs, ReLU's its output), so it shares the result's array.
- */
-export function linearRelu(x: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
-  if (!fusable(x, weight, bias)) return unary("relu", linear(x, weight, bias));
-  const { data, shape, inputs } = fusedLinear(x, weight, bias, true);
-  const pre = record(bias === null ? "linearNoBias" : "addmm", inputs, wrap(data, shape, x.dtype));
-  return record("relu", [pre], wrap(data, shape, x.dtype));
 }

@@ -1,5 +1,5 @@
 // The training step's float32 elementwise passes on the WebAssembly SIMD kernels: the in-place
-// update (gradient accumulation, the optimizer step) and ReLU's derivative. Resident operands
+// update (gradient accumulation, the optimizer step), ReLU and its derivative. Resident operands
 // (heap.ts) are used in place; the others are copied into the staging area, as the GEMM's are. A
 // copy runs at memcpy speed, several times faster than the TypeScript loop the kernel replaces, so
 // even copy + SIMD + copy wins from a few thousand elements.
@@ -32,5 +32,15 @@ export function wasmReluGrad(g: Float32Array, y: Float32Array, n: number): Float
   if (rg < 0) mem.set(g.length === n ? g : g.subarray(0, n), pg / 4);
   if (ry < 0) mem.set(y.length === n ? y : y.subarray(0, n), py / 4);
   inst.exports.reluGrad(po, pg, py, n);
+  return mem.slice(po / 4, po / 4 + n);
+}
+
+/** ReLU over `n` contiguous floats, into a new array. */
+export function wasmRelu(x: Float32Array, n: number): Float32Array {
+  const rx = residentPtr(x), bytes = align(4 * n);
+  const { inst, mem, base } = operandArea(2 * bytes);
+  const px = rx >= 0 ? rx : base, po = base + bytes;
+  if (rx < 0) mem.set(x.length === n ? x : x.subarray(0, n), px / 4);
+  inst.exports.relu(po, px, n);
   return mem.slice(po / 4, po / 4 + n);
 }

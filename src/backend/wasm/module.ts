@@ -19,6 +19,8 @@ export interface SgemmExports {
   update(op: number, dst: number, src: number, n: number, alpha: number, scaled: number): void;
   /** out = y <= 0 ? 0 : g over n floats. */
   reluGrad(out: number, g: number, y: number, n: number): void;
+  /** out = ReLU(x) over n floats (NaN kept, -0 to 0). */
+  relu(out: number, x: number, n: number): void;
   /** Scratch bytes one thread needs for packed A. */
   packASize(): number;
   /** Scratch bytes one thread needs for packed B and the edge tile. */

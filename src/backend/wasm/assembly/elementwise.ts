@@ -68,3 +68,20 @@ export function reluGrad(out: usize, g: usize, y: usize, n: i32): void {
     store<f32>(out + p, load<f32>(y + p) <= 0 ? 0 : load<f32>(g + p));
   }
 }
+
+/** out[i] = x[i] > 0 || x[i] is NaN ? x[i] : 0 over n floats: ReLU as the reference computes it (-0 gives 0). */
+export function relu(out: usize, x: usize, n: i32): void {
+  const zero = f32x4.splat(0);
+  const n4 = n & ~3;
+  let i = 0;
+  for (; i < n4; i += 4) {
+    const p = <usize>i << 2;
+    const v = v128.load(x + p);
+    v128.store(out + p, v128.bitselect(zero, v, f32x4.le(v, zero)));
+  }
+  for (; i < n; i++) {
+    const p = <usize>i << 2;
+    const v = load<f32>(x + p);
+    store<f32>(out + p, v <= 0 ? 0 : v);
+  }
+}

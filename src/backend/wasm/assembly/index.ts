@@ -4,4 +4,4 @@
 
 export { sgemm, packASize, packBSize } from "./sgemm";
 export { sgemv } from "./sgemv";
-export { update, reluGrad } from "./elementwise";
+export { update, reluGrad, relu } from "./elementwise";
