@@ -1,6 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as torch from "../src/index.ts";
+import { allocBlock, residentFloats, wasmHeapStats } from "../src/backend/wasm/heap.ts";
 import type { Tensor } from "../src/index.ts";
 
 const onBackend = <T>(b: torch.Backend, fn: () => T): T => {
@@ -109,6 +110,15 @@ describe("wasm backend", () => {
         assert.ok(torch.allclose(got.getParameter(name), p, { rtol: 1e-5, atol: 1e-6 }), `${opt}: ${name} after three steps`);
       }
     }
+  });
+  test("resident storage stops at its limit instead of failing, and changes nothing when it does", () => {
+    onBackend(torch.wasmBackend, () => torch.randn(64, 64).matmul(torch.randn(64, 64))); // the memory exists
+    const before = wasmHeapStats();
+    assert.equal(allocBlock(1 << 20, before.heapTop), -1, "a block past the limit is refused");
+    assert.equal(allocBlock(2 ** 33), -1, "a block past 4 GiB is refused, not a RangeError from grow");
+    assert.deepEqual(wasmHeapStats(), before, "a refused block leaves the heap as it was");
+    const zeroed = residentFloats(5000);
+    assert.ok(zeroed === null || zeroed.every((v) => v === 0), "resident floats start zeroed unless asked not to");
   });
   test("float64 stays on the TypeScript kernels (and in float64)", () => {
     const d = torch.randn(20, 20, { dtype: torch.float64 });

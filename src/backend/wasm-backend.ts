@@ -91,8 +91,8 @@ export const WASM_MIN_RESIDENT = 1024;
 
 function adopt(data: TypedArray): TypedArray {
   if (!(data instanceof Float32Array) || data.length < WASM_MIN_RESIDENT) return data;
-  const out = wasmResidentFloats(data.length);
-  if (out === null) return data;
+  const out = wasmResidentFloats(data.length, false);
+  if (out === null) return data; // not shared, or wasm memory full: stays on V8's heap
   out.set(data);
   return out;
 }

@@ -12,6 +12,12 @@
 import { MAX_PAGES, sharedMemorySupported } from "./module.ts";
 
 const PAGE = 65536;
+/**
+ * Resident blocks stop here (3 GiB of the 4 GiB a 32-bit memory can reach), leaving the rest for
+ * the packing scratch and the staging area: storage that does not fit stays on V8's heap, which
+ * the kernels copy in as before, so a model larger than wasm memory still builds and trains.
+ */
+export const RESIDENT_LIMIT_BYTES = 3 * 2 ** 30;
 /** Blocks start at multiples of this (a cache line; the SIMD kernels load 16-byte vectors). */
 const ALIGN = 64;
 
@@ -76,14 +82,23 @@ export function sizeClass(bytes: number): number {
   return roundUp(bytes, step);
 }
 
-/** A block of at least `bytes` (a byte offset into the memory), reused from its class or cut from the top. */
-export function allocBlock(bytes: number): number {
+/**
+ * A block of at least `bytes` (a byte offset into the memory), reused from its class or cut from
+ * the top; -1 when cutting it would pass `limit` or the memory cannot grow that far (nothing changes).
+ */
+export function allocBlock(bytes: number, limit = MAX_PAGES * PAGE): number {
   const size = sizeClass(bytes);
   const list = freeLists.get(size);
   if (list !== undefined && list.length > 0) return list.pop()!;
+  if (top + size > limit) return -1;
+  try {
+    grow(top + size);
+  } catch (e) {
+    if (e instanceof RangeError) return -1; // the engine refused the memory
+    throw e;
+  }
   const ptr = top;
   top += size;
-  grow(top);
   blockBytes.set(ptr, size);
   return ptr;
 }
@@ -116,6 +131,10 @@ export function stagingArea(bytes: number): number {
     if (staging !== 0) freeBlock(staging);
     stagingBytes = sizeClass(Math.max(bytes, stagingBytes * 1.5));
     staging = allocBlock(stagingBytes);
+    if (staging < 0) {
+      staging = stagingBytes = 0;
+      throw new RangeError(`wasm backend: cannot stage ${bytes} bytes of operands in WebAssembly memory (at most 4 GiB)`);
+    }
   }
   return staging;
 }
@@ -126,17 +145,20 @@ export function residentOffset(a: Float32Array): number {
 }
 
 /**
- * `n` zeroed floats in the memory, as a view the kernels read and write in place, or null where
- * the memory is not shared (or the engine has no FinalizationRegistry to give the block back).
+ * `n` floats in the memory, as a view the kernels read and write in place, zeroed unless `zero` is
+ * false (the caller overwrites them all: touching the pages twice costs ~2 s per GiB on a VM), or
+ * null where the memory is not shared, the engine has no FinalizationRegistry to give the block
+ * back, or resident storage has reached RESIDENT_LIMIT_BYTES.
  */
-export function residentFloats(n: number): Float32Array | null {
+export function residentFloats(n: number, zero = true): Float32Array | null {
   if (!wasmMemoryShared() || registry === null) return null;
-  const ptr = allocBlock(4 * n);
+  const ptr = allocBlock(4 * n, RESIDENT_LIMIT_BYTES);
+  if (ptr < 0) return null;
   memoryFloats();
   const buf = wasmMemory().buffer;
   residentBuffers.add(buf);
   const out = new Float32Array(buf, ptr, n);
-  out.fill(0);
+  if (zero) out.fill(0);
   registry.register(out, ptr);
   residentBlocks++;
   return out;

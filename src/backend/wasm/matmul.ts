@@ -101,12 +101,12 @@ function heapAbove(inst: SgemmInstance): SgemmInstance {
 }
 
 /**
- * `n` zeroed floats that live in the kernels' memory, read and written in place by every kernel
- * (see heap.ts), or null where the memory cannot hold tensors (not shared).
+ * `n` floats (zeroed unless `zero` is false) that live in the kernels' memory, read and written in
+ * place by every kernel (see heap.ts), or null where the memory cannot hold them (not shared, or full).
  */
-export function wasmResidentFloats(n: number): Float32Array | null {
+export function wasmResidentFloats(n: number, zero = true): Float32Array | null {
   instance();
-  return residentFloats(n);
+  return residentFloats(n, zero);
 }
 
 /** Packing scratch per thread, asked of the module once. */
