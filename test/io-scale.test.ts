@@ -192,6 +192,28 @@ describe("lazy loading", () => {
     }
   });
 
+  test("a lazy loadStateDict reads raw tensors straight into the parameters, and copies views", () => {
+    const net = new Sequential(new Linear(3, 4), new Linear(4, 2));
+    const path = join(dir, "direct.pt");
+    // the second layer's weight is saved as a transposed view: it takes the copy path
+    const sd = net.stateDict();
+    sd.set("1.weight", sd.get("1.weight")!.T.contiguous().T);
+    save(sd, path);
+    const lazy = load<Map<string, Tensor>>(path, { lazy: true });
+    const clone = new Sequential(new Linear(3, 4), new Linear(4, 2));
+    const direct: string[] = [];
+    for (const [k, t] of lazy) {
+      const st = t.storage as unknown as LazyStorage, readInto = st.readInto.bind(st);
+      st.readInto = (target) => { const ok = readInto(target); if (ok) direct.push(k); return ok; };
+    }
+    const before = clone.getParameter("0.weight")._version.value;
+    clone.loadStateDict(lazy);
+    assert.deepEqual(direct, ["0.weight", "0.bias", "1.bias"], "contiguous tensors read straight in; the view is copied");
+    assert.equal(clone.getParameter("0.weight")._version.value, before + 1, "a direct read counts as a write, as copy_");
+    for (const [k, t] of net.stateDict()) assert.deepEqual(clone.stateDict().get(k)!.tolist(), t.tolist(), k);
+    for (const [k, t] of lazy) assert.equal((t.storage as unknown as LazyStorage).loaded, false, `${k} not held after loading`);
+  });
+
   test("sharded checkpoints: safetensors and PyTorch .bin shards with their index load as one state dict", () => {
     const net = new Sequential(new Linear(3, 4), new Linear(4, 2));
     const sd = net.stateDict();

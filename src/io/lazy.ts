@@ -57,6 +57,23 @@ export class LazyStorage {
     }
     return this.#decode(readExact(r.source, r.offset, r.length));
   }
+  /**
+   * Reads the elements straight from the file into `target` (an array of this dtype and length:
+   * the storage of the parameter being loaded) with no buffer of its own, so a lazy loadStateDict
+   * holds nothing but the model. False, having written nothing, where the bytes need decoding
+   * (compressed, big-endian), the source is asynchronous, or the elements are already held.
+   */
+  readInto(target: TypedArray): boolean {
+    if (this.#data !== undefined || typeof this.from === "function") return false;
+    const r = this.from;
+    const direct = (r.source as { readInto?: (offset: number, target: ArrayBufferView) => number }).readInto;
+    if (direct === undefined || isAsyncSource(r.source) || r.inflated !== undefined || r.bigEndian) return false;
+    if (r.length !== this.numel * this.dtype.itemsize || target.length !== this.numel || target.constructor !== this.dtype.alloc(0).constructor) return false;
+    const got = direct(r.offset, target);
+    if (got !== r.length) fresh(new Uint8Array(0), r.source.name, r.length);
+    if (this.dtype.name === "bool") for (let i = 0; i < target.length; i++) if ((target[i] as number) > 1) target[i] = 1;
+    return true;
+  }
   /** The elements read without blocking (any source); kept when `keep` is true. */
   async readAsync(keep = false): Promise<TypedArray> {
     if (this.#data !== undefined) return this.#data;

@@ -11,6 +11,7 @@ import { record } from "../autograd/record.ts";
 import { displayName } from "../core/display-name.ts";
 import { Parameter, UninitializedParameter } from "./parameter.ts";
 import * as walk from "./module-walk.ts";
+import { sameShape } from "../core/shape.ts";
 
 /** Runs before forward; may return replacement arguments. */
 export type ForwardPreHook<M extends Module = Module> = (module: M, args: unknown[]) => unknown[] | unknown | void;
@@ -306,12 +307,20 @@ export abstract class Module {
         if (current instanceof UninitializedParameter) {
           setRegistered(owner, name, "parameters", current.materialize(value.shape));
         }
-        // a tensor still in its file is read for the copy and released again: one tensor at a time
-        // (io's LazyStorage, recognised by shape so that nn does not import the file layer)
-        const st = value.storage as { loaded?: boolean; release?: () => void };
+        // a tensor still in its file is read straight into the parameter when the layouts allow,
+        // else read for the copy and released again: one tensor at a time (io's LazyStorage,
+        // recognised by shape so that nn does not import the file layer)
+        const st = value.storage as { loaded?: boolean; numel?: number; release?: () => void; readInto?: (target: unknown) => boolean };
         const lazy = st.loaded === false && typeof st.release === "function" ? st : null;
-        owner[STATE][kind].get(name)!.copy_(value);
-        lazy?.release!();
+        const dest = owner[STATE][kind].get(name)!;
+        if (lazy !== null && typeof lazy.readInto === "function" && wholeStorage(value, st.numel ?? -1) &&
+          wholeStorage(dest, dest.storage.data.length) &&
+          dest.dtype === value.dtype && sameShape(dest.shape, value.shape) && lazy.readInto(dest.storage.data)) {
+          dest._version.value++; // as copy_ would
+        } else {
+          dest.copy_(value);
+          lazy?.release!();
+        }
       }
     });
     return { missingKeys: plan.missingKeys, unexpectedKeys: plan.unexpectedKeys };
@@ -494,3 +503,11 @@ function typeOf(v: unknown): string {
 }
 
 export { STATE };
+
+/**
+ * Whether `t` is all of its storage of `length` elements, in order (a lazy tensor can then be read
+ * straight into it). `length` is passed because asking a lazy storage for its data would read it.
+ */
+function wholeStorage(t: Tensor, length: number): boolean {
+  return t.isContiguous() && t.storageOffset() === 0 && t.numel() === length;
+}
