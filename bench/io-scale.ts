@@ -6,12 +6,14 @@
 // CPU second, says what the code does; the wall rate says what the machine let it do). Files go to
 // /tmp/torchlet-io-bench and are deleted after each size. Header runs use sparse files (holes
 // instead of data); statistics, report, diff and loading use files of real random data.
-//   npm run build && npx tsx bench/io-scale.ts [--sizes 1,4,8] [--dir /tmp/torchlet-io-bench] [--headers-only | --load-only]
+//   npm run build && npx tsx bench/io-scale.ts [--sizes 1,4,8] [--dir /tmp/torchlet-io-bench] [--headers-only | --load-only] [--cold]
+// --cold (root only) empties the page cache before each disk-speed read and each command, so "disk"
+// is the disk and not memory: a file just written is read back from the page cache at ~10 GB/s.
 // The lazy loadStateDict row builds its model before the clock starts, on the CPU backend (the wasm
 // backend keeps parameters in wasm memory, which cannot hold 4 GiB of them), and writes it once as
 // initialization would: on this VM a first touch of fresh memory costs about 1.5 CPU s per GiB.
 import { spawnSync } from "node:child_process";
-import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readSync, rmSync, writeSync } from "node:fs";
+import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -24,6 +26,7 @@ const sizes = (argValue("--sizes") ?? "1,4,8").split(",").map(Number);
 const dir = argValue("--dir") ?? "/tmp/torchlet-io-bench";
 const headersOnly = process.argv.includes("--headers-only");
 const loadOnly = process.argv.includes("--load-only");
+const cold = process.argv.includes("--cold");
 const dist = fileURLToPath(new URL("../dist/", import.meta.url));
 const GiB = 2 ** 30;
 const rows = 4096, cols = 4096; // 64 MiB float32 tensors, like a 7B model's large matrices
@@ -100,15 +103,25 @@ function ptFile(path: string, n: number, sparse: boolean, blocks: Uint8Array[]):
   return writeChunks(path, zipChunks(files), zero);
 }
 
-/** Sequential read speed of a file (16 MiB reads), bytes per second. */
+/** With --cold, writes dirty pages and empties the page cache (needs root), so the next read comes from the disk. */
+function dropCaches(): void {
+  if (!cold) return;
+  spawnSync("sync");
+  writeFileSync("/proc/sys/vm/drop_caches", "3");
+}
+
+/** Sequential read speed of a file (16 MiB reads), bytes per second; the cache is emptied after it with --cold. */
 function readSpeed(path: string): number {
+  dropCaches();
   const fd = openSync(path, "r");
   const buf = new Uint8Array(1 << 24);
   const start = performance.now();
   let total = 0;
   for (let n; (n = readSync(fd, buf, 0, buf.length, total)) > 0;) total += n;
   closeSync(fd);
-  return total / ((performance.now() - start) / 1000);
+  const speed = total / ((performance.now() - start) / 1000);
+  dropCaches();
+  return speed;
 }
 
 interface Run { ms: number; cpuMs: number; rssMiB: number; out: string }
@@ -146,7 +159,7 @@ if (!existsSync(join(dist, "cli", "main.js"))) {
 }
 mkdirSync(dir, { recursive: true });
 const blocks = Array.from({ length: 7 }, (_, i) => dataBlock(i + 1));
-console.log(`# torchlet checkpoint I/O on ${machine()}, ${new Date().toISOString().slice(0, 16)} UTC\n`);
+console.log(`# torchlet checkpoint I/O on ${machine()}, ${new Date().toISOString().slice(0, 16)} UTC${cold ? ", page cache emptied before each read (--cold)" : ""}\n`);
 for (const size of sizes) {
   const n = Math.round((size * GiB) / tensorBytes);
   const bytes = n * tensorBytes;
@@ -171,6 +184,7 @@ for (const size of sizes) {
       }
       const disk = readSpeed(a);
       row(size, "report", ".safetensors", child(cli("report", a, "-o", join(dir, "report.html"))), bytes, disk, "streamed (two passes)");
+      dropCaches();
       row(size, "diff", ".safetensors vs .pt", child(cli("diff", a, b, "--json")), 2 * bytes, disk, "streamed");
     }
     const disk = readSpeed(a);
