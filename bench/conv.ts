@@ -6,7 +6,7 @@
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type * as TorchletModule from "../src/index-node.ts";
-import { argValue, formatTime, lcgArray, machine, ratioCell, stats, type Stats } from "./lib.ts";
+import { argValue, formatTime, lcgArray, machine, pytorchEnv, ratioCell, stats, type Stats } from "./lib.ts";
 
 type Torchlet = typeof TorchletModule;
 type Tensor = TorchletModule.Tensor;
@@ -64,7 +64,8 @@ for (const [name, step] of workloads()) {
   cpuTime(seconds, step);
   ours.set(name, stats(Array.from({ length: rounds }, () => cpuTime(seconds, step))));
 }
-const peer = spawnSync("/usr/bin/python3", [fileURLToPath(new URL("./pytorch_conv.py", import.meta.url)), "--rounds", String(rounds), "--seconds", String(seconds)], { encoding: "utf8" });
+// PyTorch as its users run it: Debian's OpenBLAS, OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE unset (lib.ts)
+const peer = spawnSync("env", [...pytorchEnv(1), fileURLToPath(new URL("./pytorch_conv.py", import.meta.url)), "--rounds", String(rounds), "--seconds", String(seconds)], { encoding: "utf8" });
 const theirs: Record<string, Stats> = peer.status === 0 ? JSON.parse(peer.stdout) as Record<string, Stats> : {};
 if (peer.status !== 0) console.log(`# PyTorch peer unavailable: ${peer.stderr.trim().split("\n").pop()}`);
 console.log(`# conv: ${machine()}, one thread, float32, CPU time, median of ${rounds} samples of ${seconds} s`);
