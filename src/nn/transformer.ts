@@ -8,13 +8,13 @@ import { ShapeError, ValueError } from "../errors.ts";
 import { bool, type DType } from "../core/dtype.ts";
 import { Tensor } from "../tensor.ts";
 import { full } from "../ops/creation.ts";
-import { isGradEnabled, noGrad } from "../autograd/grad-mode.ts";
+import { isGradEnabled } from "../autograd/grad-mode.ts";
 import { Module } from "./module.ts";
-import { Parameter, UninitializedParameter } from "./parameter.ts";
 import { Linear } from "./linear.ts";
 import { LayerNorm } from "./normalization.ts";
 import { Dropout, GELU, ReLU } from "./activation.ts";
 import { ModuleList } from "./container.ts";
+import { deepcopy } from "./deepcopy.ts";
 import { MultiheadAttention } from "./attention.ts";
 import { checkKeyPaddingMask } from "./functional-attention.ts";
 import { gelu } from "./functional.ts";
@@ -385,54 +385,5 @@ export class Transformer extends Module {
 
 /** A ModuleList of `n` deep copies of `module` (PyTorch's _get_clones). */
 function clones(module: Module, n: number): ModuleList {
-  return new ModuleList(Array.from({ length: n }, () => deepcopy(module, new Map())));
-}
-
-/**
- * copy.deepcopy of a module: a new object of its class (its constructor is not run, so nothing
- * is drawn from the generator) with copies of its parameters, buffers, submodules, arrays and
- * plain objects; functions are shared. `memo` keeps shared members shared in the copy.
- */
-function deepcopy<M extends Module>(m: M, memo: Map<object, unknown>): M {
-  if (memo.has(m)) return memo.get(m) as M;
-  const copy = Reflect.construct(Module, [], m.constructor) as M;
-  memo.set(m, copy);
-  const st = m._state, target = copy as unknown as Record<string, unknown>;
-  for (const key of Object.keys(m)) {
-    const value = (m as unknown as Record<string, unknown>)[key];
-    if (st.parameters.has(key)) copy.registerParameter(key, value === null ? null : copyTensor(value as Parameter, memo) as Parameter);
-    else if (st.buffers.has(key)) {
-      copy.registerBuffer(key, value === null ? null : copyTensor(value as Tensor, memo), { persistent: !st.nonPersistent.has(key) });
-    } else if (st.modules.has(key)) copy.registerModule(key, value === null ? null : deepcopy(value as Module, memo));
-    else target[key] = copyValue(value, memo);
-  }
-  return copy;
-}
-
-function copyTensor(t: Tensor, memo: Map<object, unknown>): Tensor {
-  if (memo.has(t)) return memo.get(t) as Tensor;
-  if (t instanceof UninitializedParameter) throw new ValueError("cannot copy a module with uninitialized (lazy) parameters; run a forward pass first");
-  const data = noGrad(() => t.detach().clone());
-  const copy = t instanceof Parameter ? new Parameter(data, t.requiresGrad) : t.requiresGrad ? data.requiresGrad_() : data;
-  memo.set(t, copy);
-  return copy;
-}
-
-function copyValue(v: unknown, memo: Map<object, unknown>): unknown {
-  if (v === null || typeof v !== "object") return v;
-  if (memo.has(v)) return memo.get(v);
-  if (v instanceof Tensor) return copyTensor(v, memo);
-  if (Array.isArray(v)) {
-    const out: unknown[] = [];
-    memo.set(v, out);
-    for (const x of v) out.push(copyValue(x, memo));
-    return out;
-  }
-  if (Object.getPrototypeOf(v) === Object.prototype) {
-    const out: Record<string, unknown> = {};
-    memo.set(v, out);
-    for (const [k, x] of Object.entries(v)) out[k] = copyValue(x, memo);
-    return out;
-  }
-  return v;
+  return new ModuleList(Array.from({ length: n }, () => deepcopy(module, "cannot copy a module with uninitialized (lazy) parameters; run a forward pass first")));
 }

@@ -8,7 +8,7 @@ import { int64 } from "../core/dtype.ts";
 import { Tensor } from "../tensor.ts";
 import { noGrad } from "../autograd/grad-mode.ts";
 import { Module } from "../nn/module.ts";
-import { Parameter, UninitializedParameter } from "../nn/parameter.ts";
+import { deepcopy } from "../nn/deepcopy.ts";
 import { LRScheduler, type AnyOptimizer, type SchedulerOptions } from "./lr-scheduler.ts";
 
 /** How AveragedModel folds a model's tensor into its average: (average, current, number averaged so far) → new average. */
@@ -42,7 +42,7 @@ export class AveragedModel extends Module {
 
   constructor(model: Module, options: AveragedModelOptions = {}) {
     super();
-    this.module = deepcopy(model, new Map());
+    this.module = deepcopy(model, "AveragedModel: the model has uninitialized (lazy) parameters; run a forward pass before copying it");
     this.registerBuffer("n_averaged", Tensor.fromArray(new BigInt64Array(1), [], int64));
     this.avgFn = options.avgFn ?? swaAverage;
     this.useBuffers = options.useBuffers ?? false;
@@ -68,57 +68,6 @@ export class AveragedModel extends Module {
       this.n_averaged.add_(1);
     });
   }
-}
-
-/** PyTorch's copy.deepcopy of a module; `memo` keeps shared tensors and modules shared in the copy. */
-function deepcopy<M extends Module>(m: M, memo: Map<object, unknown>): M {
-  if (memo.has(m)) return memo.get(m) as M;
-  const copy = Reflect.construct(Module, [], m.constructor) as M;
-  memo.set(m, copy);
-  const st = m._state, target = copy as unknown as Record<string, unknown>;
-  for (const key of Object.keys(m)) {
-    const value = (m as unknown as Record<string, unknown>)[key];
-    if (st.parameters.has(key)) copy.registerParameter(key, value === null ? null : copyTensor(value as Parameter, memo) as Parameter);
-    else if (st.buffers.has(key)) {
-      copy.registerBuffer(key, value === null ? null : copyTensor(value as Tensor, memo), { persistent: !st.nonPersistent.has(key) });
-    } else if (st.modules.has(key)) copy.registerModule(key, value === null ? null : deepcopy(value as Module, memo));
-    else target[key] = copyValue(value, memo);
-  }
-  for (const h of st.preHooks) copy._state.preHooks.add(h);
-  for (const h of st.hooks) copy._state.hooks.add(h);
-  return copy;
-}
-
-function copyTensor(t: Tensor, memo: Map<object, unknown>): Tensor {
-  if (memo.has(t)) return memo.get(t) as Tensor;
-  if (t instanceof UninitializedParameter) {
-    throw new ValueError("AveragedModel: the model has uninitialized (lazy) parameters; run a forward pass before copying it");
-  }
-  const data = noGrad(() => t.detach().clone());
-  const copy = t instanceof Parameter ? new Parameter(data, t.requiresGrad) : t.requiresGrad ? data.requiresGrad_() : data;
-  if (t.grad !== null) copy.grad = noGrad(() => t.grad!.detach().clone());
-  memo.set(t, copy);
-  return copy;
-}
-
-function copyValue(v: unknown, memo: Map<object, unknown>): unknown {
-  if (v === null || typeof v !== "object") return v;
-  if (memo.has(v)) return memo.get(v);
-  if (v instanceof Tensor) return copyTensor(v, memo);
-  if (v instanceof Module) return deepcopy(v, memo);
-  if (Array.isArray(v)) {
-    const out: unknown[] = [];
-    memo.set(v, out);
-    for (const x of v) out.push(copyValue(x, memo));
-    return out;
-  }
-  if (Object.getPrototypeOf(v) === Object.prototype) {
-    const out: Record<string, unknown> = {};
-    memo.set(v, out);
-    for (const [k, x] of Object.entries(v)) out[k] = copyValue(x, memo);
-    return out;
-  }
-  return v;
 }
 
 /** SWALR's annealing shapes. */
