@@ -101,6 +101,18 @@ export interface Backend {
    * backend can read; see docs/ARCHITECTURE.md, "Where tensors live".
    */
   adopt(data: TypedArray): TypedArray;
+  /**
+   * `n` float32 elements, uninitialized, where this backend's kernels read them in place (a buffer
+   * that file bytes are read straight into); a plain array on backends computing on host arrays.
+   */
+  hostFloats(n: number): Float32Array;
+  // ---- statistics ----
+  /**
+   * Records of `values` in blocks of `blockSize` (the last may be shorter), STATS_RECORD float64
+   * numbers each into `out`: finite count, sum, sum of squares, squared deviations from the block's
+   * mean, min, max, NaN, non-finite and zero counts, in cpu/stats.ts's lane arithmetic.
+   */
+  blockStats(values: Float32Array | Float64Array, blockSize: number, out: Float64Array): void;
   // ---- indexing ----
   /**
    * Storage offsets `base[i] + k·stride` of each index k of `index` (int64 or int32, read through

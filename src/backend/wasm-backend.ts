@@ -10,6 +10,7 @@ import { batchOffsets } from "./cpu/matmul.ts";
 import { WASM_MIN_ELEMENTWISE, wasmRelu, wasmReluGrad, wasmUpdate } from "./wasm/elementwise.ts";
 import { wasmMatmul, wasmResidentFloats } from "./wasm/matmul.ts";
 import { wasmSimdSupported } from "./wasm/module.ts";
+import { wasmBlockStats, wasmHostFloats } from "./wasm/stats.ts";
 
 /** Products below this many multiply-adds stay on the TypeScript kernel (measured crossover). */
 export const WASM_MIN_MACS = 4096;
@@ -104,12 +105,20 @@ function unary(op: UnaryOp, x: TypedArray, layout: Layout, out: DType): TypedArr
   return cpuBackend.unary(op, x, layout, out);
 }
 
+// ---- statistics: float32 chunks on the SIMD kernel, in the reference's lane arithmetic ----
+function blockStats(values: Float32Array | Float64Array, blockSize: number, out: Float64Array): void {
+  if (values instanceof Float32Array && values.length >= WASM_MIN_ELEMENTWISE) wasmBlockStats(values, blockSize, out);
+  else cpuBackend.blockStats(values, blockSize, out);
+}
+
 /**
  * The WebAssembly backend: SIMD matmul, linear and convolution products, the in-place update, ReLU
- * and its gradient, long-lived float32 storage resident in its memory; everything else as the
- * TypeScript backend.
+ * and its gradient, float32 statistics blocks, long-lived float32 storage resident in its memory;
+ * everything else as the TypeScript backend.
  */
-export const wasmBackend: Backend = { ...cpuBackend, name: "wasm", matmul, linear, groupGemm, update, unary, binary, adopt };
+export const wasmBackend: Backend = {
+  ...cpuBackend, name: "wasm", matmul, linear, groupGemm, update, unary, binary, adopt, hostFloats: wasmHostFloats, blockStats,
+};
 
 /** Whether the WebAssembly backend can run here (WebAssembly with SIMD). */
 export function wasmBackendSupported(): boolean {

@@ -8,6 +8,7 @@ import { DType } from "../core/dtype.ts";
 import type { TypedArray } from "../core/dtype.ts";
 import { bfloat16ToNumber, halfToNumber } from "../core/half.ts";
 import { FormatError } from "../errors.ts";
+import { STATS_RECORD, blockStats, hostFloats } from "../ops/stats.ts";
 import type { ByteRange } from "./lazy.ts";
 import { LazyStorage, storageNumel } from "./lazy.ts";
 import type { RawTensor } from "./raw.ts";
@@ -120,15 +121,22 @@ export function* tensorChunks(t: RawTensor): Generator<Chunk> {
   if (total === 0) return;
   const range = fileRange(t);
   if (range !== null && !isAsyncSource(range.source.source)) {
-    // one buffer for the file's bytes and one for decoded numbers, reused chunk after chunk
+    // one buffer for the file's bytes and one for decoded numbers, reused chunk after chunk; float32
+    // bytes land in a buffer the statistics kernel reads in place (wasm memory), from a small pool
     const src = range.source.source;
     const size = t.dtype.itemsize, first = Math.min(chunkElements, total);
-    const buffer = new Uint8Array(first * size);
-    const numbers = asIs(t.dtype) ? undefined : new Float64Array(first);
-    for (let done = 0; done < total;) {
-      const m = Math.min(chunkElements, total - done);
-      yield { values: decodeChunk(readChunk(src, range.start + done * size, m * size, buffer), t.dtype, numbers), weight: 1 };
-      done += m;
+    const floats = t.dtype === DType.float32 ? takeFloats() : null;
+    try {
+      const buffer = floats !== null ? new Uint8Array(floats.buffer, floats.byteOffset, floats.byteLength) : new Uint8Array(first * size);
+      const numbers = asIs(t.dtype) ? undefined : new Float64Array(first);
+      for (let done = 0; done < total;) {
+        const m = Math.min(chunkElements, total - done);
+        const bytes = readChunk(src, range.start + done * size, m * size, buffer);
+        yield { values: floats !== null && bytes.buffer === floats.buffer ? floats.subarray(0, m) : decodeChunk(bytes, t.dtype, numbers), weight: 1 };
+        done += m;
+      }
+    } finally {
+      if (floats !== null) giveFloats(floats);
     }
     return;
   }
@@ -136,6 +144,17 @@ export function* tensorChunks(t: RawTensor): Generator<Chunk> {
   if (view === null || view.weight === 0) return;
   const data = t.storage instanceof LazyStorage ? t.storage.read() : t.storage.data;
   yield* walkView(data, t.dtype, t.offset, view.shape, view.strides, view.weight);
+}
+
+/** Chunk buffers for float32 streams, kept for the next stream (two at once for diff, more rarely). */
+const floatPool: Float32Array[] = [];
+
+function takeFloats(): Float32Array {
+  return floatPool.pop() ?? hostFloats(chunkElements);
+}
+
+function giveFloats(f: Float32Array): void {
+  if (floatPool.length < 4) floatPool.push(f);
 }
 
 /** tensorChunks for any source, a Blob included: each range is awaited. */
@@ -172,58 +191,35 @@ export class StatsAccumulator {
   sumSquares = 0;
 
   /**
-   * Adds a chunk, block by block: a block's count, extremes and sum in one pass, its squared
-   * deviations from its own mean in a second (no division per element), merged with Chan's
-   * parallel formula. Blocks of 16 Ki elements stay in the core's cache between the two passes
-   * (a whole 1 Mi-element chunk does not: 3.2 instead of 10 ns per element).
+   * Adds a chunk, block by block: the backend's statistics kernel (ops/stats.ts) gives each block's
+   * count, extremes, sums and squared deviations from its own mean (two passes over a block that
+   * stays in the core's cache), merged here in block order with Chan's parallel formula.
    */
   add({ values, weight }: Chunk): void {
-    for (let start = 0; start < values.length; start += statsBlock) {
-      this.#addBlock(values.subarray(start, Math.min(values.length, start + statsBlock)), weight);
-    }
+    const blocks = Math.ceil(values.length / statsBlock);
+    if (this.#records.length < blocks * STATS_RECORD) this.#records = new Float64Array(blocks * STATS_RECORD);
+    const r = this.#records;
+    blockStats(values, statsBlock, r);
+    for (let o = 0; o < blocks * STATS_RECORD; o += STATS_RECORD) this.#merge(r, o, weight);
   }
 
-  #addBlock(values: Float64Array | Float32Array, weight: number): void {
-    const len = values.length;
-    let n = 0, sum = 0, min = this.min, max = this.max, nonFinite = 0, nan = 0, zeros = 0, sq = 0;
-    for (let i = 0; i < len; i++) {
-      const v = values[i]!;
-      if (v - v !== 0) { // NaN or ±Inf
-        nonFinite++;
-        if (v !== v) nan++;
-        continue;
-      }
-      if (v === 0) zeros++;
-      if (v < min) min = v;
-      if (v > max) max = v;
-      sum += v;
-      sq += v * v;
-      n++;
-    }
-    this.min = min;
-    this.max = max;
+  #records = new Float64Array(0);
+
+  /** Merges the block record at `r[o..]` (see ops/stats.ts) standing for `weight` repeats. */
+  #merge(r: Float64Array, o: number, weight: number): void {
+    const n = r[o]!, sum = r[o + 1]!, min = r[o + 4]!, max = r[o + 5]!, nan = r[o + 6]!, nonFinite = r[o + 7]!;
+    if (min < this.min) this.min = min;
+    if (max > this.max) this.max = max;
     this.nan += nan * weight;
     this.inf += (nonFinite - nan) * weight;
-    this.zeros += zeros * weight;
-    this.sumSquares += sq * weight;
+    this.zeros += r[o + 8]! * weight;
+    this.sumSquares += r[o + 2]! * weight;
     if (n === 0) return;
     const mean = sum / n;
-    let m2 = 0;
-    if (nonFinite === 0) {
-      for (let i = 0; i < len; i++) {
-        const d = values[i]! - mean;
-        m2 += d * d;
-      }
-    } else {
-      for (let i = 0; i < len; i++) {
-        const v = values[i]!;
-        if (v - v === 0) m2 += (v - mean) * (v - mean);
-      }
-    }
     const nb = n * weight, na = this.count, total = na + nb;
     const delta = mean - this.mean;
     this.mean += (delta * nb) / total;
-    this.m2 += m2 * weight + (delta * delta * na * nb) / total;
+    this.m2 += r[o + 3]! * weight + (delta * delta * na * nb) / total;
     this.count = total;
   }
 

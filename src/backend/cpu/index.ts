@@ -12,6 +12,7 @@ import {
 import { cumulativeExtremeKernel, cumulativeKernel, placeAlongKernel, sortKernel, topkKernel, triangleKernel } from "./shape.ts";
 import { nanToNumKernel, roundDecimalsKernel } from "./math.ts";
 import { activationBackwardKernel, activationKernel } from "./activation.ts";
+import { blockStatsKernel } from "./stats.ts";
 import { indexOffsetsKernel, maskedOffsetsKernel, nonzeroKernel, putKernel, takeKernel } from "./indexing.ts";
 
 /** The CPU backend. */
@@ -30,6 +31,8 @@ export const cpuBackend: Backend = {
   fill: fillKernel,
   // host arrays are where this backend computes
   adopt: (data) => data,
+  hostFloats: (n) => new Float32Array(n),
+  blockStats: blockStatsKernel,
   // ---- indexing ----
   indexOffsets: indexOffsetsKernel,
   maskedOffsets: maskedOffsetsKernel,

@@ -21,6 +21,8 @@ export interface SgemmExports {
   reluGrad(out: number, g: number, y: number, n: number): void;
   /** out = ReLU(x) over n floats (NaN kept, -0 to 0). */
   relu(out: number, x: number, n: number): void;
+  /** Statistics records (nine float64 each) of the `len` floats at `p`, block by block; see assembly/stats.ts. */
+  blockStats(p: number, len: number, blockSize: number, out: number): void;
   /** Scratch bytes one thread needs for packed A. */
   packASize(): number;
   /** Scratch bytes one thread needs for packed B and the edge tile. */

@@ -5,3 +5,4 @@
 export { sgemm, packASize, packBSize } from "./sgemm";
 export { sgemv } from "./sgemv";
 export { update, reluGrad, relu } from "./elementwise";
+export { blockStats } from "./stats";

@@ -1,0 +1,22 @@
+/**
+ * The active backend's statistics kernel and its buffers, for streamed statistics of file tensors
+ * (io/tensor-stream.ts): per-block moments of a chunk, and float32 buffers the kernel reads in
+ * place, so file bytes can be read straight into them.
+ */
+import { backend } from "../backend/active.ts";
+import { STATS_RECORD } from "../backend/cpu/stats.ts";
+
+export { STATS_RECORD };
+
+/**
+ * Moment records of `values` in blocks of `blockSize` into `out` (STATS_RECORD numbers a block:
+ * n, sum, sumSquares, m2, min, max, nan, nonFinite, zeros), on the active backend.
+ */
+export function blockStats(values: Float32Array | Float64Array, blockSize: number, out: Float64Array): void {
+  backend().blockStats(values, blockSize, out);
+}
+
+/** `n` uninitialized float32 elements where the active backend's kernels read them without a copy. */
+export function hostFloats(n: number): Float32Array {
+  return backend().hostFloats(n);
+}

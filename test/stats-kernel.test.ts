@@ -1,0 +1,103 @@
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { cpuBackend, wasmBackend } from "../src/index.ts";
+import { STATS_RECORD } from "../src/backend/cpu/stats.ts";
+import { wasmBlockStats, wasmHostFloats } from "../src/backend/wasm/stats.ts";
+import { residentOffset } from "../src/backend/wasm/heap.ts";
+import { StatsAccumulator } from "../src/io/tensor-stream.ts";
+
+/** A deterministic generator (xorshift32): tests never read Math.random. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
+    return s / 2 ** 32;
+  };
+}
+
+const specials = [NaN, Infinity, -Infinity, 0, -0, 1e-45, -1e-45, 1.17e-38, 3.4028234663852886e38, -3.4028234663852886e38, 1e-40];
+
+/** Random float32 values with a share `odd` of specials (NaN, ±Inf, ±0, denormals, extremes). */
+function sample(n: number, odd: number, seed: number): Float32Array {
+  const r = rng(seed), out = new Float32Array(n);
+  const scale = 10 ** Math.floor(r() * 8 - 4);
+  for (let i = 0; i < n; i++) {
+    out[i] = r() < odd ? specials[Math.floor(r() * specials.length)]! : (r() - 0.3) * scale;
+  }
+  return out;
+}
+
+const records = (n: number, block: number) => new Float64Array(Math.ceil(n / block) * STATS_RECORD);
+
+/** Same bits, -0 included (NaN equals NaN). */
+function sameBits(got: Float64Array, want: Float64Array, what: string): void {
+  assert.equal(got.length, want.length, what);
+  for (let i = 0; i < got.length; i++) {
+    assert.ok(Object.is(got[i], want[i]), `${what}: record number ${i} (field ${i % STATS_RECORD}) is ${got[i]}, reference ${want[i]}`);
+  }
+}
+
+describe("blockStats", () => {
+  test("the SIMD kernel gives the reference's bits on random blocks with NaN, ±Inf, ±0 and denormals", () => {
+    let seed = 1;
+    for (const n of [1, 7, 8, 9, 15, 16, 17, 63, 64, 100, 1000, 4096, 5000, 40_000]) {
+      for (const block of [8, 16, 1000, 16_384]) {
+        for (const odd of [0, 0.01, 0.3, 1]) {
+          const x = sample(n, odd, seed++), want = records(n, block), got = records(n, block);
+          cpuBackend.blockStats(x, block, want);
+          wasmBlockStats(x, block, got);
+          sameBits(got, want, `n=${n} block=${block} specials=${odd}`);
+        }
+      }
+    }
+  });
+
+  test("all-NaN, all-Inf, all-zero and -0 blocks", () => {
+    for (const fill of [NaN, Infinity, -Infinity, 0, -0]) {
+      for (const n of [16, 21]) {
+        const x = new Float32Array(n).fill(fill), want = records(n, 8), got = records(n, 8);
+        cpuBackend.blockStats(x, 8, want);
+        wasmBlockStats(x, 8, got);
+        sameBits(got, want, `${n} × ${fill}`);
+      }
+    }
+    const z = new Float32Array([0, -0, 0, -0, -0, 0, 0, -0, 1, -0, 2, 0, 3, 0, 4, -0]), want = records(16, 16), got = records(16, 16);
+    cpuBackend.blockStats(z, 16, want);
+    wasmBlockStats(z, 16, got);
+    sameBits(got, want, "mixed zeros");
+  });
+
+  test("counts and moments are the block's", () => {
+    const x = new Float32Array([1, 2, NaN, 3, Infinity, -Infinity, 0, -0, 4, 5]), r = records(10, 16);
+    wasmBlockStats(x, 16, r);
+    // n, sum, sumSquares, m2, min, max, nan, nonFinite, zeros
+    assert.deepEqual([...r.subarray(0, 3), ...r.subarray(4)], [7, 15, 55, 0, 5, 1, 3, 2]);
+    assert.ok(Math.abs(r[3]! - 160 / 7) < 1e-12, `m2 ${r[3]}`);
+  });
+
+  test("reads a hostFloats buffer in place", () => {
+    const buf = wasmHostFloats(4096);
+    assert.ok(residentOffset(buf) >= 0);
+    buf.set(sample(4096, 0.01, 99));
+    const want = records(4096, 1000), got = records(4096, 1000);
+    cpuBackend.blockStats(buf, 1000, want);
+    wasmBackend.blockStats(buf, 1000, got);
+    sameBits(got, want, "resident");
+  });
+});
+
+describe("StatsAccumulator", () => {
+  test("matches float64 two-pass statistics of the finite elements", () => {
+    const x = sample(100_000, 0.001, 7), acc = new StatsAccumulator();
+    acc.add({ values: x, weight: 1 });
+    const finite = [...x].filter(Number.isFinite);
+    const mean = finite.reduce((a, b) => a + b, 0) / finite.length;
+    const variance = finite.reduce((a, b) => a + (b - mean) ** 2, 0) / (finite.length - 1);
+    const got = acc.result();
+    assert.equal(got.min, Math.min(...finite));
+    assert.equal(got.max, Math.max(...finite));
+    assert.ok(Math.abs(got.mean! - mean) <= 1e-12 * Math.max(1, Math.abs(mean)), `mean ${got.mean} vs ${mean}`);
+    assert.ok(Math.abs(got.std! - Math.sqrt(variance)) <= 1e-10 * Math.sqrt(variance), `std ${got.std} vs ${Math.sqrt(variance)}`);
+    assert.equal(got.nan + got.inf, x.length - finite.length);
+  });
+});
