@@ -3,14 +3,15 @@
 // threads off in Node), measured in the same run with the trials alternated.
 //   npx tsx bench/gemm.ts               the table (about a minute)
 //   npx tsx bench/gemm.ts --threshold   1 vs 2 threads over sizes, to place the split threshold
-//   npx tsx bench/gemm.ts --fma         with the fused multiply-add build (enableRelaxedSimd on Node 20)
+//   npx tsx bench/gemm.ts --simd128     with the SIMD128 build (no fused multiply-add; the default is
+//                                       the FMA build wherever relaxed SIMD exists, as in the library)
 //   npx tsx bench/gemm.ts --browser     the wasm rows in headless Chromium (cross-origin isolated page)
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { createServer } from "node:http";
 import { createInterface } from "node:readline";
 import { cpus } from "node:os";
 import { DEFAULT_THREAD_THRESHOLD, setWasmThreadThreshold, wasmMatmul } from "../src/backend/wasm/matmul.ts";
-import { relaxedSimdActive } from "../src/backend/wasm/module.ts";
+import { relaxedSimdActive, setRelaxedSimd } from "../src/backend/wasm/module.ts";
 import { enableRelaxedSimd } from "../src/backend/wasm/relaxed-simd-node.ts";
 import { enableWasmThreads } from "../src/backend/wasm/threads-node.ts";
 import { openblasDir, pytorchEnv } from "./lib.ts";
@@ -291,7 +292,8 @@ async function browserTable(): Promise<void> {
   }
 }
 
-if (process.argv.includes("--fma") && !enableRelaxedSimd()) console.log("# relaxed SIMD unavailable: baseline build");
+if (process.argv.includes("--simd128")) setRelaxedSimd(false);
+else if (!enableRelaxedSimd()) console.log("# relaxed SIMD unavailable: baseline build");
 if (!enableWasmThreads()) console.log("# shared WebAssembly memory unavailable: the 2-thread rows run on one thread");
 if (process.argv.includes("--threshold")) thresholdSweep();
 else if (process.argv.includes("--browser")) await browserTable();

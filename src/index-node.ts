@@ -1,10 +1,17 @@
 /** torchlet for Node: the whole library plus the path-based file functions and worker threads. */
+import { setRelaxedSimdEnabler } from "./backend/wasm/module.ts";
+import { turnOnRelaxedSimdFlag } from "./backend/wasm/relaxed-simd-node.ts";
 import { disableWasmThreads, enableWasmThreads } from "./backend/wasm/threads-node.ts";
 
 export * from "./index.ts";
 export { save, load, saveSafetensors, loadSafetensors, loadSafetensorsFile } from "./io/files-node.ts";
 export { saveAsync, loadAsync, saveSafetensorsAsync, loadSafetensorsAsync, openCheckpointFile } from "./io/files-node.ts";
 export { writeReport } from "./diagnostics/report-node.ts";
+
+// The entry's one statement run at import stores a function and does nothing else: Node 20 keeps
+// relaxed SIMD behind a V8 flag, which is set only when the first kernel compiles and the fused
+// multiply-add build is wanted (setRelaxedSimd), so a PyTorch user gets the fast GEMM unasked.
+setRelaxedSimdEnabler(turnOnRelaxedSimdFlag);
 
 let threads = 1;
 

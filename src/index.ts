@@ -55,6 +55,7 @@ export { setPrintOptions, getPrintOptions } from "./core/format.ts";
 export * from "./errors.ts";
 export { backend, setBackend, cpuBackend, wasmBackend } from "./backend/active.ts";
 export { enableWasmThreadsWeb, disableWasmThreadsWeb, webThreadsSupported } from "./backend/wasm/threads-web.ts";
+export { setRelaxedSimd, relaxedSimdActive } from "./backend/wasm/module.ts";
 export type { Backend } from "./backend/backend.ts";
 export * as nn from "./nn/index.ts";
 export * as optim from "./optim/index.ts";

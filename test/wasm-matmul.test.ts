@@ -1,4 +1,4 @@
-import { after, describe, test } from "node:test";
+import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -6,6 +6,8 @@ import { createServer } from "node:http";
 import { ShapeError } from "../src/errors.ts";
 import { setWasmThreadThreshold, wasmBmm, wasmHelperBands, wasmLinear, wasmMatmul } from "../src/backend/wasm/matmul.ts";
 import { disableWasmThreads, enableWasmThreads } from "../src/backend/wasm/threads-node.ts";
+import { relaxedSimdActive, setRelaxedSimd } from "../src/backend/wasm/module.ts";
+import { turnOnRelaxedSimdFlag } from "../src/backend/wasm/relaxed-simd-node.ts";
 
 /** Deterministic values in [-1, 1). */
 function values(count: number, seed: number): Float32Array {
@@ -20,7 +22,13 @@ function values(count: number, seed: number): Float32Array {
 
 interface Case { m: number; k: number; n: number; transA?: boolean; transB?: boolean }
 
-/** The naive triple loop in float64, plus sum |a||b| per element to scale the tolerance. */
+/** Unit roundoff of float32. */
+const U = 2 ** -24;
+
+/**
+ * The naive triple loop in float64, plus each element's rounding bound (k + 3) * u * sum |a||b|:
+ * a float32 sum of k products (rounded or fused) is within k * u * sum |a||b| of the exact one.
+ */
 function reference(a: Float32Array, b: Float32Array, c: Case): { value: Float64Array; scale: Float64Array } {
   const { m, k, n } = c;
   const value = new Float64Array(m * n);
@@ -36,7 +44,7 @@ function reference(a: Float32Array, b: Float32Array, c: Case): { value: Float64A
         abs += Math.abs(x * y);
       }
       value[i * n + j] = s;
-      scale[i * n + j] = abs;
+      scale[i * n + j] = (k + 3) * U * abs;
     }
   }
   return { value, scale };
@@ -45,7 +53,8 @@ function reference(a: Float32Array, b: Float32Array, c: Case): { value: Float64A
 function assertClose(actual: Float32Array, expected: ArrayLike<number>, scale: ArrayLike<number>, what: string): void {
   assert.equal(actual.length, expected.length, `${what}: length`);
   for (let i = 0; i < actual.length; i++) {
-    const tol = 1e-5 * (Math.abs(expected[i]!) + scale[i]!) + 1e-7;
+    // twice the sum's bound covers an accumulated C that cancels it; 16u the epilogue's roundings
+    const tol = 2 * scale[i]! + 16 * U * Math.abs(expected[i]!) + 1e-30;
     if (!(Math.abs(actual[i]! - expected[i]!) <= tol)) {
       assert.fail(`${what}: element ${i} is ${actual[i]}, expected ${expected[i]} (tolerance ${tol})`);
     }
@@ -95,169 +104,182 @@ function checkStrided(): void {
   }
 }
 
-describe("wasmMatmul", () => {
-  matmulSuite("1 thread");
+// Every suite runs on both builds: SIMD128 (bit-identical everywhere) and the default fused
+// multiply-add one, each against the float64 loop within float32 rounding.
+for (const fma of [false, true]) {
+  describe(fma ? "the fused multiply-add build (relaxed SIMD, the default)" : "the SIMD128 build", () => {
+    before(() => {
+      if (fma) turnOnRelaxedSimdFlag();
+      assert.equal(setRelaxedSimd(fma), fma);
+      assert.equal(relaxedSimdActive(), fma);
+    });
+    after(() => setRelaxedSimd(true));
 
-  test("rows below the tile height (the unpacked GEMV path) match at every k and n tail", () => {
-    for (const m of [1, 2, 3]) {
-      for (const k of [1, 7, 64, 301]) {
-        for (const n of [1, 5, 16, 37]) {
-          for (const t of TRANSPOSES) checkMatmul({ m, k, n, ...t }, `gemv ${m}x${k}x${n} ${JSON.stringify(t)}`);
+  describe("wasmMatmul", () => {
+    matmulSuite("1 thread");
+
+    test("rows below the tile height (the unpacked GEMV path) match at every k and n tail", () => {
+      for (const m of [1, 2, 3]) {
+        for (const k of [1, 7, 64, 301]) {
+          for (const n of [1, 5, 16, 37]) {
+            for (const t of TRANSPOSES) checkMatmul({ m, k, n, ...t }, `gemv ${m}x${k}x${n} ${JSON.stringify(t)}`);
+          }
+        }
+      }
+    });
+
+    test("reads strided views (row stride > width) in every transposition", () => checkStrided());
+
+    test("K = 0 gives zeros, or leaves C unchanged when accumulating", () => {
+      const empty = new Float32Array(0);
+      assert.deepEqual(wasmMatmul(empty, empty, 2, 0, 3), new Float32Array(6));
+      const out = Float32Array.from([1, 2, 3, 4, 5, 6]);
+      wasmMatmul(empty, empty, 2, 0, 3, { out, accumulate: true });
+      assert.deepEqual(out, Float32Array.from([1, 2, 3, 4, 5, 6]));
+    });
+
+    test("M = 0 or N = 0 gives an empty result", () => {
+      assert.equal(wasmMatmul(new Float32Array(0), values(12, 1), 0, 3, 4).length, 0);
+      assert.equal(wasmMatmul(values(12, 1), new Float32Array(0), 4, 3, 0).length, 0);
+    });
+
+    test("accumulate adds op(A) @ op(B) into out, for every transposition", () => {
+      for (const [t, [m, k, n]] of TRANSPOSES.flatMap((t) => [[t, [9, 300, 11]], [t, [1, 30, 21]]] as const)) {
+        const a = values(m * k, 5);
+        const b = values(k * n, 6);
+        const start = values(m * n, 7);
+        const ref = reference(a, b, { m, k, n, ...t });
+        const out = Float32Array.from(start);
+        wasmMatmul(a, b, m, k, n, { ...t, out, accumulate: true });
+        assertClose(out, ref.value.map((v, i) => v + start[i]!), ref.scale, `accumulate ${JSON.stringify(t)}`);
+      }
+    });
+
+    test("writes into an out subarray without touching the elements around it", () => {
+      const a = values(6, 1);
+      const b = values(6, 2);
+      const backing = new Float32Array(8).fill(-7);
+      wasmMatmul(a, b, 2, 3, 2, { out: backing.subarray(2, 6) });
+      const ref = reference(a, b, { m: 2, k: 3, n: 2 });
+      assertClose(backing.subarray(2, 6), ref.value, ref.scale, "subarray");
+      assert.deepEqual([backing[0], backing[1], backing[6], backing[7]], [-7, -7, -7, -7]);
+    });
+
+    test("rejects operands too short for their shapes, naming them", () => {
+      assert.throws(() => wasmMatmul(values(5, 1), values(12, 2), 2, 3, 4), (e: unknown) =>
+        e instanceof ShapeError && /mat1 holds 5 elements but its 2x3 shape \(row stride 3\) needs 6/.test(e.message));
+      assert.throws(() => wasmMatmul(values(6, 1), values(11, 2), 2, 3, 4, { transB: true }), (e: unknown) =>
+        e instanceof ShapeError && /mat2 holds 11 elements but its 4x3 shape \(row stride 3\) needs 12/.test(e.message));
+      assert.throws(() => wasmMatmul(values(8, 1), values(12, 2), 2, 3, 4, { lda: 2 }), (e: unknown) =>
+        e instanceof ShapeError && /mat1 is stored 2x3, so its row stride must be an integer >= 3, got 2/.test(e.message));
+      assert.throws(() => wasmMatmul(values(6, 1), values(12, 2), 2, 3, 4, { accumulate: true }), ShapeError);
+    });
+  });
+
+  describe("wasmLinear", () => {
+    for (const [m, k, n] of [[1, 1, 1], [1, 37, 21], [3, 7, 5], [17, 300, 13], [130, 9, 3]] as const) {
+      for (const withBias of [true, false]) {
+        for (const relu of [false, true]) {
+          test(`Y = X @ W^T${withBias ? " + b" : ""}${relu ? ", ReLU" : ""} at ${m}x${k} -> ${n}`, () => {
+            const x = values(m * k, 11);
+            const w = values(n * k, 12);
+            const bias = withBias ? values(n, 13) : null;
+            const ref = reference(x, w, { m, k, n, transB: true });
+            const expected = ref.value.map((v, i) => {
+              const y = v + (bias === null ? 0 : bias[i % n]!);
+              return relu ? Math.max(y, 0) : y;
+            });
+            assertClose(wasmLinear(x, w, bias, m, k, n, { relu }), expected, ref.scale, "linear");
+          });
         }
       }
     }
-  });
 
-  test("reads strided views (row stride > width) in every transposition", () => checkStrided());
-
-  test("K = 0 gives zeros, or leaves C unchanged when accumulating", () => {
-    const empty = new Float32Array(0);
-    assert.deepEqual(wasmMatmul(empty, empty, 2, 0, 3), new Float32Array(6));
-    const out = Float32Array.from([1, 2, 3, 4, 5, 6]);
-    wasmMatmul(empty, empty, 2, 0, 3, { out, accumulate: true });
-    assert.deepEqual(out, Float32Array.from([1, 2, 3, 4, 5, 6]));
-  });
-
-  test("M = 0 or N = 0 gives an empty result", () => {
-    assert.equal(wasmMatmul(new Float32Array(0), values(12, 1), 0, 3, 4).length, 0);
-    assert.equal(wasmMatmul(values(12, 1), new Float32Array(0), 4, 3, 0).length, 0);
-  });
-
-  test("accumulate adds op(A) @ op(B) into out, for every transposition", () => {
-    for (const [t, [m, k, n]] of TRANSPOSES.flatMap((t) => [[t, [9, 300, 11]], [t, [1, 30, 21]]] as const)) {
-      const a = values(m * k, 5);
-      const b = values(k * n, 6);
-      const start = values(m * n, 7);
-      const ref = reference(a, b, { m, k, n, ...t });
-      const out = Float32Array.from(start);
-      wasmMatmul(a, b, m, k, n, { ...t, out, accumulate: true });
-      assertClose(out, ref.value.map((v, i) => v + start[i]!), ref.scale, `accumulate ${JSON.stringify(t)}`);
-    }
-  });
-
-  test("writes into an out subarray without touching the elements around it", () => {
-    const a = values(6, 1);
-    const b = values(6, 2);
-    const backing = new Float32Array(8).fill(-7);
-    wasmMatmul(a, b, 2, 3, 2, { out: backing.subarray(2, 6) });
-    const ref = reference(a, b, { m: 2, k: 3, n: 2 });
-    assertClose(backing.subarray(2, 6), ref.value, ref.scale, "subarray");
-    assert.deepEqual([backing[0], backing[1], backing[6], backing[7]], [-7, -7, -7, -7]);
-  });
-
-  test("rejects operands too short for their shapes, naming them", () => {
-    assert.throws(() => wasmMatmul(values(5, 1), values(12, 2), 2, 3, 4), (e: unknown) =>
-      e instanceof ShapeError && /mat1 holds 5 elements but its 2x3 shape \(row stride 3\) needs 6/.test(e.message));
-    assert.throws(() => wasmMatmul(values(6, 1), values(11, 2), 2, 3, 4, { transB: true }), (e: unknown) =>
-      e instanceof ShapeError && /mat2 holds 11 elements but its 4x3 shape \(row stride 3\) needs 12/.test(e.message));
-    assert.throws(() => wasmMatmul(values(8, 1), values(12, 2), 2, 3, 4, { lda: 2 }), (e: unknown) =>
-      e instanceof ShapeError && /mat1 is stored 2x3, so its row stride must be an integer >= 3, got 2/.test(e.message));
-    assert.throws(() => wasmMatmul(values(6, 1), values(12, 2), 2, 3, 4, { accumulate: true }), ShapeError);
-  });
-});
-
-describe("wasmLinear", () => {
-  for (const [m, k, n] of [[1, 1, 1], [1, 37, 21], [3, 7, 5], [17, 300, 13], [130, 9, 3]] as const) {
-    for (const withBias of [true, false]) {
-      for (const relu of [false, true]) {
-        test(`Y = X @ W^T${withBias ? " + b" : ""}${relu ? ", ReLU" : ""} at ${m}x${k} -> ${n}`, () => {
-          const x = values(m * k, 11);
-          const w = values(n * k, 12);
-          const bias = withBias ? values(n, 13) : null;
-          const ref = reference(x, w, { m, k, n, transB: true });
-          const expected = ref.value.map((v, i) => {
-            const y = v + (bias === null ? 0 : bias[i % n]!);
-            return relu ? Math.max(y, 0) : y;
-          });
-          assertClose(wasmLinear(x, w, bias, m, k, n, { relu }), expected, ref.scale, "linear");
-        });
+    test("wasmMatmul fuses bias and ReLU in every transposition (a transposed Linear input)", () => {
+      for (const t of TRANSPOSES) {
+        const [m, k, n] = [11, 40, 13];
+        const a = values(m * k, 61);
+        const b = values(k * n, 62);
+        const bias = values(n, 63);
+        const ref = reference(a, b, { m, k, n, ...t });
+        const expected = ref.value.map((v, i) => Math.max(v + bias[i % n]!, 0));
+        assertClose(wasmMatmul(a, b, m, k, n, { ...t, bias, relu: true }), expected, ref.scale, `fused ${JSON.stringify(t)}`);
       }
-    }
-  }
+    });
 
-  test("wasmMatmul fuses bias and ReLU in every transposition (a transposed Linear input)", () => {
-    for (const t of TRANSPOSES) {
-      const [m, k, n] = [11, 40, 13];
-      const a = values(m * k, 61);
-      const b = values(k * n, 62);
-      const bias = values(n, 63);
-      const ref = reference(a, b, { m, k, n, ...t });
+    test("K = 0 gives the bias, then ReLU", () => {
+      const bias = Float32Array.from([-1, 2, -3]);
+      assert.deepEqual(wasmLinear(new Float32Array(0), new Float32Array(0), bias, 2, 0, 3, { relu: true }),
+        Float32Array.from([0, 2, 0, 0, 2, 0]));
+    });
+
+    test("rejects a bias shorter than the output features", () => {
+      assert.throws(() => wasmLinear(values(6, 1), values(6, 2), values(1, 3), 3, 2, 3), ShapeError);
+    });
+  });
+
+  describe("wasmBmm", () => {
+    test("multiplies each batch, and broadcasts one B over the batch", () => {
+      const [batch, m, k, n] = [3, 5, 7, 9];
+      const a = values(batch * m * k, 21);
+      const b = values(batch * k * n, 22);
+      const out = wasmBmm(a, b, batch, m, k, n);
+      const shared = wasmBmm(a, b, batch, m, k, n, { broadcastB: true });
+      for (let i = 0; i < batch; i++) {
+        const ai = a.subarray(i * m * k, (i + 1) * m * k);
+        const ref = reference(ai, b.subarray(i * k * n, (i + 1) * k * n), { m, k, n });
+        assertClose(out.subarray(i * m * n, (i + 1) * m * n), ref.value, ref.scale, `batch ${i}`);
+        const refShared = reference(ai, b.subarray(0, k * n), { m, k, n });
+        assertClose(shared.subarray(i * m * n, (i + 1) * m * n), refShared.value, refShared.scale, `broadcast ${i}`);
+      }
+    });
+  });
+
+  describe("wasmMatmul on two threads", () => {
+    after(async () => {
+      setWasmThreadThreshold();
+      await disableWasmThreads();
+    });
+
+    test("enableWasmThreads starts the helper where shared memory exists", () => {
+      assert.equal(enableWasmThreads(), true);
+      // every product is split, however small, so the split arithmetic is what gets tested
+      setWasmThreadThreshold(0);
+    });
+
+    matmulSuite("2 threads");
+
+    test("reads strided views in every transposition", () => checkStrided());
+
+    test("linear with bias and ReLU splits by columns when N > M", () => {
+      const [m, k, n] = [3, 70, 41];
+      const x = values(m * k, 31);
+      const w = values(n * k, 32);
+      const bias = values(n, 33);
+      const ref = reference(x, w, { m, k, n, transB: true });
       const expected = ref.value.map((v, i) => Math.max(v + bias[i % n]!, 0));
-      assertClose(wasmMatmul(a, b, m, k, n, { ...t, bias, relu: true }), expected, ref.scale, `fused ${JSON.stringify(t)}`);
-    }
+      assertClose(wasmLinear(x, w, bias, m, k, n, { relu: true }), expected, ref.scale, "split linear");
+    });
+
+    test("the helper thread computes bands of C", () => {
+      const big = values(256 * 256, 71);
+      for (let i = 0; i < 200 && wasmHelperBands() === 0; i++) wasmMatmul(big, big, 256, 256, 256);
+      assert.ok(wasmHelperBands() > 0);
+    });
+
+    test("a large product agrees with the single-threaded result exactly", () => {
+      const [m, k, n] = [200, 300, 150];
+      const a = values(m * k, 41);
+      const b = values(k * n, 42);
+      const two = wasmMatmul(a, b, m, k, n);
+      setWasmThreadThreshold(Infinity);
+      const one = wasmMatmul(a, b, m, k, n);
+      setWasmThreadThreshold(0);
+      assert.deepEqual(two, one);
+    });
   });
-
-  test("K = 0 gives the bias, then ReLU", () => {
-    const bias = Float32Array.from([-1, 2, -3]);
-    assert.deepEqual(wasmLinear(new Float32Array(0), new Float32Array(0), bias, 2, 0, 3, { relu: true }),
-      Float32Array.from([0, 2, 0, 0, 2, 0]));
   });
-
-  test("rejects a bias shorter than the output features", () => {
-    assert.throws(() => wasmLinear(values(6, 1), values(6, 2), values(1, 3), 3, 2, 3), ShapeError);
-  });
-});
-
-describe("wasmBmm", () => {
-  test("multiplies each batch, and broadcasts one B over the batch", () => {
-    const [batch, m, k, n] = [3, 5, 7, 9];
-    const a = values(batch * m * k, 21);
-    const b = values(batch * k * n, 22);
-    const out = wasmBmm(a, b, batch, m, k, n);
-    const shared = wasmBmm(a, b, batch, m, k, n, { broadcastB: true });
-    for (let i = 0; i < batch; i++) {
-      const ai = a.subarray(i * m * k, (i + 1) * m * k);
-      const ref = reference(ai, b.subarray(i * k * n, (i + 1) * k * n), { m, k, n });
-      assertClose(out.subarray(i * m * n, (i + 1) * m * n), ref.value, ref.scale, `batch ${i}`);
-      const refShared = reference(ai, b.subarray(0, k * n), { m, k, n });
-      assertClose(shared.subarray(i * m * n, (i + 1) * m * n), refShared.value, refShared.scale, `broadcast ${i}`);
-    }
-  });
-});
-
-describe("wasmMatmul on two threads", () => {
-  after(async () => {
-    setWasmThreadThreshold();
-    await disableWasmThreads();
-  });
-
-  test("enableWasmThreads starts the helper where shared memory exists", () => {
-    assert.equal(enableWasmThreads(), true);
-    // every product is split, however small, so the split arithmetic is what gets tested
-    setWasmThreadThreshold(0);
-  });
-
-  matmulSuite("2 threads");
-
-  test("reads strided views in every transposition", () => checkStrided());
-
-  test("linear with bias and ReLU splits by columns when N > M", () => {
-    const [m, k, n] = [3, 70, 41];
-    const x = values(m * k, 31);
-    const w = values(n * k, 32);
-    const bias = values(n, 33);
-    const ref = reference(x, w, { m, k, n, transB: true });
-    const expected = ref.value.map((v, i) => Math.max(v + bias[i % n]!, 0));
-    assertClose(wasmLinear(x, w, bias, m, k, n, { relu: true }), expected, ref.scale, "split linear");
-  });
-
-  test("the helper thread computes bands of C", () => {
-    const big = values(256 * 256, 71);
-    for (let i = 0; i < 200 && wasmHelperBands() === 0; i++) wasmMatmul(big, big, 256, 256, 256);
-    assert.ok(wasmHelperBands() > 0);
-  });
-
-  test("a large product agrees with the single-threaded result exactly", () => {
-    const [m, k, n] = [200, 300, 150];
-    const a = values(m * k, 41);
-    const b = values(k * n, 42);
-    const two = wasmMatmul(a, b, m, k, n);
-    setWasmThreadThreshold(Infinity);
-    const one = wasmMatmul(a, b, m, k, n);
-    setWasmThreadThreshold(0);
-    assert.deepEqual(two, one);
-  });
-});
+}
 
 describe("the relaxed-SIMD (fused multiply-add) build", () => {
   test("matches the float64 triple loop in a Node started with relaxed SIMD on", () => {
@@ -305,6 +327,26 @@ describe("the relaxed-SIMD (fused multiply-add) build", () => {
     assert.equal(child.status, 0, child.stderr);
     const result = JSON.parse(child.stdout.trim().split("\n").at(-1)!) as { on: boolean; c: number[] };
     assert.deepEqual(result, { on: true, c: [4, 5, 10, 11] });
+  });
+});
+
+describe("relaxed SIMD in the Node entry", () => {
+  test("is on by default, and the V8 flag is set at the first kernel compile, not at import", () => {
+    const url = (path: string) => JSON.stringify(new URL(path, import.meta.url).href);
+    const script = `
+      const { relaxedSimdSupported } = await import(${url("../src/backend/wasm/module.ts")});
+      const torch = await import(${url("../src/index-node.ts")});
+      const atImport = relaxedSimdSupported();
+      const x = torch.ones([64, 64]);
+      const y = x.matmul(x);
+      console.log(JSON.stringify({ atImport, active: torch.relaxedSimdActive(), y: y.tolist()[0][0] }));
+    `;
+    const child = spawnSync(process.execPath, ["--conditions=source", "--import", "tsx", "--input-type=module", "-e", script], { encoding: "utf8" });
+    assert.equal(child.status, 0, child.stderr);
+    const result = JSON.parse(child.stdout.trim().split("\n").at(-1)!) as { atImport: boolean; active: boolean; y: number };
+    // Node 20 has relaxed SIMD only behind the flag: it must still be off right after the import
+    if (Number(process.versions.node.split(".")[0]) < 22) assert.equal(result.atImport, false);
+    assert.deepEqual({ active: result.active, y: result.y }, { active: true, y: 64 });
   });
 });
 

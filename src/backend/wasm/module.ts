@@ -46,7 +46,9 @@ export const MAX_PAGES = 65536;
 
 const compiled: { plain?: WebAssembly.Module; shared?: WebAssembly.Module } = {};
 let relaxed: boolean | null = null;
-let wantRelaxed = false;
+let wantRelaxed = true;
+/** Turns the engine's relaxed SIMD on where it sits behind a flag (Node 20); set by the Node entry. */
+let enabler: (() => void) | null = null;
 
 function decode(base64: string): Uint8Array<ArrayBuffer> {
   const text = atob(base64);
@@ -75,10 +77,12 @@ export function redetectWasmFeatures(): void {
 }
 
 /**
- * Opts in (or out) of the fused multiply-add kernels and returns whether they are now in use.
- * Off by default: FMA rounds once instead of twice, so results would differ in the last bits between
- * engines with and without relaxed SIMD (a page in Chrome vs Node 20) and from the reference backend.
- * Takes effect for kernels instantiated afterwards (call it before enableWasmThreads).
+ * Opts out of (or back in to) the fused multiply-add kernels and returns whether they are now in use.
+ * On by default where the engine has relaxed SIMD (Chrome >= 114, Node >= 22; Node 20 through the
+ * Node entry's enabler): FMA rounds once instead of twice, so results differ from the reference
+ * backend and from engines without it in the last bits (within float32 rounding of the sum);
+ * `setRelaxedSimd(false)` gives bit-identical results everywhere. Takes effect for kernels
+ * instantiated afterwards (call it before enableWasmThreads).
  */
 export function setRelaxedSimd(on: boolean): boolean {
   if (wantRelaxed !== on) {
@@ -89,9 +93,24 @@ export function setRelaxedSimd(on: boolean): boolean {
   return relaxedSimdActive();
 }
 
+/**
+ * Registers how to turn relaxed SIMD on where the engine has it behind a flag (relaxed-simd-node.ts);
+ * it runs at most once, when a kernel is first compiled and relaxed SIMD is wanted but missing.
+ */
+export function setRelaxedSimdEnabler(enable: (() => void) | null): void {
+  enabler = enable;
+}
+
 /** Whether the kernels compiled from now on use fused multiply-adds. */
 export function relaxedSimdActive(): boolean {
-  return wantRelaxed && relaxedSimdSupported();
+  if (!wantRelaxed) return false;
+  if (!relaxedSimdSupported() && enabler !== null) {
+    const enable = enabler;
+    enabler = null;
+    enable();
+    relaxed = null;
+  }
+  return relaxedSimdSupported();
 }
 
 function source(shared: boolean): string {

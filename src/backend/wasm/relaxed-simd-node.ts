@@ -4,15 +4,23 @@ import { setFlagsFromString } from "node:v8";
 import { redetectWasmFeatures, relaxedSimdSupported, setRelaxedSimd } from "./module.ts";
 
 /**
+ * Sets V8's relaxed-SIMD flag when the engine lacks the feature (Node 20) and forgets the feature
+ * probe. The Node entry registers it with setRelaxedSimdEnabler, so it runs lazily, at the first
+ * kernel compile, and only while the fused multiply-add build is wanted (see setRelaxedSimd).
+ */
+export function turnOnRelaxedSimdFlag(): void {
+  if (relaxedSimdSupported()) return;
+  setFlagsFromString("--experimental-wasm-relaxed-simd");
+  redetectWasmFeatures();
+}
+
+/**
  * Enables relaxed SIMD for this process (if the runtime lacks it) and opts in to the fused
- * multiply-add kernels (see setRelaxedSimd); returns whether they are in use. Call it before
- * enableWasmThreads: the helper's kernels keep the build they started with.
- * @example if (enableRelaxedSimd()) console.log("fused multiply-add GEMM: ~49 GFLOPS per thread")
+ * multiply-add kernels (see setRelaxedSimd); returns whether they are in use. The Node entry does
+ * this lazily by default; call it before enableWasmThreads when using the kernels directly.
+ * @example if (enableRelaxedSimd()) console.log("fused multiply-add GEMM")
  */
 export function enableRelaxedSimd(): boolean {
-  if (!relaxedSimdSupported()) {
-    setFlagsFromString("--experimental-wasm-relaxed-simd");
-    redetectWasmFeatures();
-  }
+  turnOnRelaxedSimdFlag();
   return setRelaxedSimd(true);
 }

@@ -12,8 +12,8 @@
 // The tile is 4x8 because TurboFan schedules all of an iteration's loads before its arithmetic:
 // 8 accumulators + 6 loaded vectors + 1 product fit x64's 15 usable xmm registers; 6x8 (or any
 // unrolling) spills and drops to 27-30 GFLOPS. The relaxed-SIMD build fuses each multiply-add
-// (opt-in with setRelaxedSimd; runs on Node >= 22, Chrome >= 114, or Node 20 after enableRelaxedSimd):
-// 41 -> 49.5 GFLOPS.
+// (the default where it validates: Node >= 22, Chrome >= 114, Node 20 through the Node entry's
+// lazy V8 flag; setRelaxedSimd(false) opts out): 41 -> 49.5 GFLOPS.
 // Every pointer is a byte offset into linear memory chosen by the TypeScript caller (no allocator).
 import { ACCUMULATE, BIAS, RELU } from "./flags";
 
