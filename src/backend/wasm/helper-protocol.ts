@@ -8,7 +8,8 @@ import type { SgemmInstance } from "./module.ts";
 
 /** Control block (Int32 slots): request sequence, failure flag, next free chunk (tagged with the
  * request sequence: seq * 256 + chunk), chunks finished, chunk count, the helper's two scratch
- * pointers, chunks the helper has run in all, then MAX_CHUNKS rows of sgemm arguments. */
+ * pointers, chunks the helper has run in all, whether the helper is up, then MAX_CHUNKS rows of
+ * sgemm arguments. */
 const REQUEST = 0;
 const FAILED = 1;
 const NEXT = 2;
@@ -16,7 +17,8 @@ const FINISHED = 3;
 const COUNT = 4;
 const SCRATCH = 5;
 const HELPED = 7;
-const ARGS = 8;
+const READY = 8;
+const ARGS = 9;
 const ARG_COUNT = 13;
 const MAX_CHUNKS = 8;
 /** Polls before sleeping in Atomics.wait (~20 µs): back-to-back matmuls then skip the futex round trip. */
@@ -35,6 +37,8 @@ export const WORKER_LOOP = `
 function runGemmHelper(module, memory, control) {
 const sgemm = new WebAssembly.Instance(module, { env: { memory } }).exports.sgemm;
 const ctl = new Int32Array(control);
+Atomics.store(ctl, ${READY}, 1);
+Atomics.notify(ctl, ${READY});
 let seen = 0;
 // A claim succeeds only while NEXT still carries this request's tag, so a helper that wakes late
 // can never take a chunk of the following request twice.
@@ -93,6 +97,16 @@ function awaitChunks(ctl: Int32Array, count: number, alive: () => boolean): void
   if (Atomics.exchange(ctl, FAILED, 0) !== 0) {
     throw new TorchletError("matmul: the wasm kernel trapped on the worker thread (out of memory?)");
   }
+}
+
+/**
+ * Blocks (at most `ms`) until the helper thread has instantiated its kernels and waits for work;
+ * returns whether it did. For callers that may block (Node's main thread, a worker).
+ */
+export function awaitHelperReady(control: SharedArrayBuffer, ms: number): boolean {
+  const ctl = new Int32Array(control);
+  if (Atomics.load(ctl, READY) === 0) Atomics.wait(ctl, READY, 0, ms);
+  return Atomics.load(ctl, READY) === 1;
 }
 
 /**

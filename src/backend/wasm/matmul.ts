@@ -71,6 +71,36 @@ let threadThreshold = DEFAULT_THREAD_THRESHOLD;
 let helper: GemmHelper | null = null;
 let local: SgemmInstance | null = null;
 
+/** Staging reserved by warmWasmGemm: the three operands of a 1024^3 product, staged. */
+const WARM_STAGING_BYTES = 3 * 4 * 1024 * 1024;
+/** Products run by warmWasmGemm: enough for V8 to optimize the kernel on both threads. */
+const WARM_CALLS = 16;
+
+/**
+ * Readies both threads for large products, so the first one runs at the steady speed: a few small
+ * products split across the threads (V8 optimizes the kernel where it runs hot, on each thread) and a
+ * staging area for the operands of a 1024^3 product grown and touched (first-touch page faults cost
+ * ~4-8 ms per MiB on this VM: a cold 1024^3 call ran at a third of the speed), as is the packing
+ * scratch. Called when threads start.
+ */
+export function warmWasmGemm(): void {
+  const n = 64, k = 256;
+  const a = new Float32Array(n * k).fill(1), out = new Float32Array(n * n);
+  const saved = threadThreshold;
+  threadThreshold = 0;
+  try {
+    for (let i = 0; i < WARM_CALLS; i++) wasmMatmul(a, a, n, k, n, { out, transB: true });
+  } finally {
+    threadThreshold = saved;
+  }
+  // both threads' packing scratch (1.3 MiB each, only partly used so far), then the staging area
+  const { slot } = scratchLayout(instance());
+  const base = stagingArea(WARM_STAGING_BYTES) / 4;
+  const mem = memoryFloats();
+  mem.fill(0, RESERVED / 4, (RESERVED + 2 * slot) / 4);
+  mem.fill(0, base, base + WARM_STAGING_BYTES / 4);
+}
+
 /** Registers (or with null removes) the helper thread used for large products. */
 export function setGemmHelper(next: GemmHelper | null): void {
   helper = next;

@@ -1,8 +1,8 @@
 // Node-only: one worker_threads helper running SGEMM bands over shared WebAssembly memory (the
 // protocol is in helper-protocol.ts).
 import { Worker } from "node:worker_threads";
-import { controlBytes, makeHelper, WORKER_LOOP } from "./helper-protocol.ts";
-import { setGemmHelper, type GemmHelper } from "./matmul.ts";
+import { awaitHelperReady, controlBytes, makeHelper, WORKER_LOOP } from "./helper-protocol.ts";
+import { setGemmHelper, warmWasmGemm, type GemmHelper } from "./matmul.ts";
 import { wasmMemory, wasmMemoryShared } from "./heap.ts";
 import { createSgemmInstance, sharedMemorySupported } from "./module.ts";
 
@@ -17,7 +17,8 @@ let active: { worker: Worker; helper: GemmHelper } | null = null;
 /**
  * Starts one worker thread and routes large float32 matmuls through both cores. Returns false (and
  * changes nothing) where shared WebAssembly memory is unavailable. The worker is unref'd: it never
- * keeps the process alive.
+ * keeps the process alive. Returns once the worker is up and both threads are warm (warmWasmGemm,
+ * ~0.1 s), so the first large product pays no start-up.
  */
 export function enableWasmThreads(): boolean {
   if (active !== null) return true;
@@ -36,6 +37,9 @@ export function enableWasmThreads(): boolean {
   const helper = makeHelper(new Int32Array(control), instance, () => !exited && worker.threadId >= 0);
   active = { worker, helper };
   setGemmHelper(helper);
+  // A worker that never starts (it would have to fail to instantiate) leaves the products to this
+  // thread, as a busy one does: the helper claims bands only when it runs.
+  if (awaitHelperReady(control, 10_000)) warmWasmGemm();
   return true;
 }
 

@@ -4,7 +4,7 @@
 // elsewhere matmuls stay on one thread. The main thread may not block, so it polls while the helper
 // finishes its band; inside a worker, the caller sleeps in Atomics.wait as in Node.
 import { controlBytes, makeHelper, WORKER_LOOP } from "./helper-protocol.ts";
-import { setGemmHelper, type GemmHelper } from "./matmul.ts";
+import { setGemmHelper, warmWasmGemm, type GemmHelper } from "./matmul.ts";
 import { wasmMemory, wasmMemoryShared } from "./heap.ts";
 import { createSgemmInstance, initWasm, sharedMemorySupported } from "./module.ts";
 
@@ -53,6 +53,7 @@ export async function enableWasmThreadsWeb(): Promise<boolean> {
   const helper = makeHelper(new Int32Array(control), instance, () => alive.value);
   active = { worker, helper, alive };
   setGemmHelper(helper);
+  warmWasmGemm();
   return true;
 }
 
