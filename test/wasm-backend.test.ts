@@ -88,6 +88,34 @@ describe("wasm backend", () => {
       return w.grad!;
     }, "relu backward");
   });
+  test("layer norm and its gradients give the reference's bits, odd sizes, with and without affine", () => {
+    const F = torch.nn.functional;
+    for (const [rows, cols] of [[37, 129], [8, 1027], [300, 7], [64, 128]] as const) {
+      torch.manualSeed(rows * cols);
+      const x = torch.randn(rows, cols).mul(3).add(1), w = torch.randn(cols), b = torch.randn(cols);
+      const g = torch.randn(rows, cols);
+      for (const affine of [true, false]) {
+        const run = () => {
+          const xs = x.clone().requiresGrad_();
+          const ws = affine ? w.clone().requiresGrad_() : null, bs = affine ? b.clone().requiresGrad_() : null;
+          const y = F.layerNorm(xs, [cols], { weight: ws, bias: bs, eps: 1e-5 });
+          y.backward(g);
+          return torch.cat([y.detach().flatten(), xs.grad!.flatten(), ...(affine ? [ws!.grad!, bs!.grad!] : [])]);
+        };
+        same(run, `layer norm [${rows}, ${cols}]${affine ? "" : " without affine"}`);
+      }
+    }
+  });
+  test("layer norm over a strided input and over two trailing dims agrees with the float64 formula", () => {
+    const F = torch.nn.functional;
+    torch.manualSeed(5);
+    const x = torch.randn(6, 9, 2, 31).transpose(0, 1), w = torch.randn(2, 31), b = torch.randn(2, 31);
+    const y = F.layerNorm(x, [2, 31], { weight: w, bias: b });
+    const xd = x.to(torch.float64), mean = xd.mean({ dim: [2, 3], keepdim: true });
+    const v = xd.sub(mean).square().mean({ dim: [2, 3], keepdim: true });
+    const want = xd.sub(mean).div(v.add(1e-5).sqrt()).mul(w.to(torch.float64)).add(b.to(torch.float64));
+    assert.ok(torch.allclose(y.to(torch.float64), want, { rtol: 1e-5, atol: 1e-5 }), "layer norm of a transposed input");
+  });
   test("parameters and optimizer state live in wasm memory and train as on the reference backend", () => {
     const train = (opt: "SGD" | "Adam") => {
       torch.manualSeed(1);

@@ -82,6 +82,8 @@ export interface OpArgs {
   training?: boolean;
   /** batch norm: the per-channel mean and 1/σ it normalized with (the batch's or the running ones) */
   channelStats?: { mean: Float64Array; invstd: Float64Array };
+  /** layer norm's fused kernels: each row's mean and rstd of the input viewed as [rows, cols] */
+  rowStats?: { mean: Float64Array; rstd: Float64Array; rows: number; cols: number };
   /** embedding: the rows looked up, the table's row count and the padding row (-1: none) */
   rowIndices?: BigInt64Array;
   numRows?: number;

@@ -191,6 +191,21 @@ export interface Backend {
     g: TypedArray, x: TypedArray, n: number, c: number, l: number, mean: Float64Array, invstd: Float64Array,
     weight: Float64Array | null, training: boolean, gradInput: boolean, dtype: DType,
   ): { dx: TypedArray | null; sum: Float64Array; dotp: Float64Array };
+  /**
+   * Layer norm over the rows of a contiguous [rows, cols] float array (PyTorch 1.13's
+   * LayerNormKernel): y = (x·rstd - rstd·mean)·weight + bias, with each row's mean and
+   * rstd = 1/√(var + eps) (biased variance, float64 sums) returned for the backward.
+   */
+  layerNorm(x: TypedArray, rows: number, cols: number, weight: TypedArray | null, bias: TypedArray | null, eps: number, dtype: DType): { y: TypedArray; mean: Float64Array; rstd: Float64Array };
+  /**
+   * Layer norm's backward (PyTorch 1.13's LayerNormBackwardKernel) from the forward's statistics:
+   * the input's gradient when `gradInput`, and the weight's (Σ g·x̂) and bias's (Σ g) gradients,
+   * [cols] each, when `params`.
+   */
+  layerNormBackward(
+    g: TypedArray, x: TypedArray, rows: number, cols: number, mean: Float64Array, rstd: Float64Array,
+    weight: TypedArray | null, gradInput: boolean, params: boolean, dtype: DType,
+  ): { dx: TypedArray | null; dWeight: TypedArray | null; dBias: TypedArray | null };
   // ---- activation ----
   /** `op(x; params)` elementwise for float `x`, stored as `out` (x's dtype). */
   activation(op: ActivationOp, x: TypedArray, layout: Layout, params: readonly number[], out: DType): TypedArray;

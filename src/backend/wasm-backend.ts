@@ -11,6 +11,7 @@ import { WASM_MIN_ELEMENTWISE, wasmRelu, wasmReluGrad, wasmUpdate } from "./wasm
 import { wasmMatmul, wasmResidentFloats } from "./wasm/matmul.ts";
 import { wasmSimdSupported } from "./wasm/module.ts";
 import { wasmBlockStats, wasmHostFloats } from "./wasm/stats.ts";
+import { WASM_MIN_NORM, wasmLayerNorm, wasmLayerNormBackward } from "./wasm/norm.ts";
 
 /** Products below this many multiply-adds stay on the TypeScript kernel (measured crossover). */
 export const WASM_MIN_MACS = 4096;
@@ -85,6 +86,28 @@ function binary(op: BinaryOp, a: TypedArray, la: Layout, b: TypedArray, lb: Layo
   return cpuBackend.binary(op, a, la, b, lb, out);
 }
 
+// ---- layer norm: per-row statistics and both passes on the SIMD kernels, float32 only ----
+const f32OrNull = (a: TypedArray | null) => a === null || a instanceof Float32Array;
+
+function layerNorm(
+  x: TypedArray, rows: number, cols: number, weight: TypedArray | null, bias: TypedArray | null, eps: number, dtype: DType,
+): { y: TypedArray; mean: Float64Array; rstd: Float64Array } {
+  if (dtype !== float32 || !(x instanceof Float32Array) || !f32OrNull(weight) || !f32OrNull(bias) || rows * cols < WASM_MIN_NORM) {
+    return cpuBackend.layerNorm(x, rows, cols, weight, bias, eps, dtype);
+  }
+  return wasmLayerNorm(x, rows, cols, weight as Float32Array | null, bias as Float32Array | null, eps);
+}
+
+function layerNormBackward(
+  g: TypedArray, x: TypedArray, rows: number, cols: number, mean: Float64Array, rstd: Float64Array,
+  weight: TypedArray | null, gradInput: boolean, params: boolean, dtype: DType,
+): { dx: TypedArray | null; dWeight: TypedArray | null; dBias: TypedArray | null } {
+  if (dtype !== float32 || !(g instanceof Float32Array) || !(x instanceof Float32Array) || !f32OrNull(weight) || rows * cols < WASM_MIN_NORM) {
+    return cpuBackend.layerNormBackward(g, x, rows, cols, mean, rstd, weight, gradInput, params, dtype);
+  }
+  return wasmLayerNormBackward(g, x, rows, cols, mean, rstd, weight as Float32Array | null, gradInput, params);
+}
+
 // ---- where tensors live: long-lived float32 storage in the kernels' memory (wasm/heap.ts) ----
 
 /** Elements from which a long-lived tensor moves into wasm memory (smaller ones stay on V8's heap: the kernels would copy them cheaply). */
@@ -113,11 +136,12 @@ function blockStats(values: Float32Array | Float64Array, blockSize: number, out:
 
 /**
  * The WebAssembly backend: SIMD matmul, linear and convolution products, the in-place update, ReLU
- * and its gradient, float32 statistics blocks, long-lived float32 storage resident in its memory;
- * everything else as the TypeScript backend.
+ * and its gradient, layer norm and its backward, float32 statistics blocks, long-lived float32
+ * storage resident in its memory; everything else as the TypeScript backend.
  */
 export const wasmBackend: Backend = {
   ...cpuBackend, name: "wasm", matmul, linear, groupGemm, update, unary, binary, adopt, hostFloats: wasmHostFloats, blockStats,
+  layerNorm, layerNormBackward,
 };
 
 /** Whether the WebAssembly backend can run here (WebAssembly with SIMD). */

@@ -4,7 +4,7 @@
  * lookup (EmbeddingBackward0) and one-hot encoding.
  */
 import { IndexError, ShapeError, ValueError } from "../errors.ts";
-import { float32, float64, int64 } from "../core/dtype.ts";
+import { float32, float64, int64, type TypedArray } from "../core/dtype.ts";
 import { showShape } from "../core/shape.ts";
 import type { Tensor } from "../tensor.ts";
 import { backend } from "../backend/active.ts";
@@ -144,6 +144,17 @@ export function layerNorm(
   for (const [name, t] of [["weight", weight], ["bias", bias]] as const) {
     if (t !== null && showShape(t.shape) !== showShape(shape)) throw new ShapeError(`layer_norm: ${name} of shape ${showShape(t.shape)} does not match normalized_shape=${showShape(shape)}`);
   }
+  const dtype = input.dtype;
+  if ((dtype === float32 || dtype === float64) && (weight === null || weight.dtype === dtype) && (bias === null || bias.dtype === dtype)) {
+    // the fused kernels: one pass for the statistics and y per row (backend.layerNorm)
+    const cols = shape.reduce((p, s) => p * s, 1), rows = cols === 0 ? 0 : input.numel() / cols;
+    const r = backend().layerNorm(
+      contiguousData(input), rows, cols, weight && contiguousData(weight), bias && contiguousData(bias), eps, dtype,
+    );
+    return record("layerNorm", normInputs(input, weight, bias), wrap(r.y, input.shape, dtype), {
+      hasWeight: weight !== null, hasBias: bias !== null, paramShape: shape, rowStats: { mean: r.mean, rstd: r.rstd, rows, cols },
+    });
+  }
   const dims = shape.map((_, i) => input.ndim - shape.length + i);
   let xhat!: Tensor, invstd!: Tensor;
   const y = noGrad(() => {
@@ -153,6 +164,23 @@ export function layerNorm(
   return record("layerNorm", normInputs(input, weight, bias), y, {
     normDims: dims, affineShape: shape, paramShape: shape, hasWeight: weight !== null, hasBias: bias !== null, training: true, xhat, invstd,
   });
+}
+
+/**
+ * Layer norm's gradients from the fused forward's statistics (backend.layerNormBackward): the
+ * input's when `gradInput`, the weight's and bias's (shaped `paramShape`) when `params`.
+ */
+export function layerNormBackward(
+  g: Tensor, x: Tensor, weight: Tensor | null, stats: { mean: Float64Array; rstd: Float64Array; rows: number; cols: number },
+  paramShape: readonly number[], gradInput: boolean, params: boolean,
+): { dx: Tensor | null; dWeight: Tensor | null; dBias: Tensor | null } {
+  const dtype = x.dtype;
+  const r = backend().layerNormBackward(
+    contiguousData(g), contiguousData(x), stats.rows, stats.cols, stats.mean, stats.rstd,
+    weight && contiguousData(weight), gradInput, params, dtype,
+  );
+  const param = (d: TypedArray | null) => (d === null ? null : wrap(d, paramShape, dtype));
+  return { dx: r.dx === null ? null : wrap(r.dx, x.shape, dtype), dWeight: param(r.dWeight), dBias: param(r.dBias) };
 }
 
 /** torch.nn.functional.group_norm: channels (dim 1) split into `numGroups`, each normalized with its spatial dims. */

@@ -1,6 +1,6 @@
 /** Derivatives of the norm ops (see derivatives.ts for the entry format). */
 import type { Tensor } from "../../tensor.ts";
-import { batchNormBackward, embeddingBackward } from "../../ops/norm.ts";
+import { batchNormBackward, embeddingBackward, layerNormBackward } from "../../ops/norm.ts";
 import type { Derivative, DerivativeFn, Edge, OpArgs } from "../node.ts";
 
 const needs = (edges: readonly Edge[], i: number): boolean => edges[i] !== null;
@@ -51,12 +51,27 @@ const batchNormRule: DerivativeFn = (g, inputs, _, args: OpArgs, e) => {
   return out;
 };
 
+/**
+ * Layer norm's rule: the fused kernels' PyTorch LayerNormBackward from the saved input and each
+ * row's mean and rstd, else (dtypes the kernels do not take) the common rule on x̂ and 1/σ.
+ */
+const layerNormRule: DerivativeFn = (g, inputs, out, args: OpArgs, e) => {
+  const { rowStats, hasWeight, hasBias } = args;
+  if (rowStats === undefined) return normRule(g, inputs, out, args, e);
+  const params = (hasWeight && needs(e, 1)) || (hasBias && needs(e, hasWeight ? 2 : 1));
+  const r = layerNormBackward(g, inputs[0]!, hasWeight ? inputs[1]! : null, rowStats, args.paramShape!, needs(e, 0), params === true);
+  const grads: (Tensor | null)[] = [r.dx];
+  if (hasWeight) grads.push(needs(e, 1) ? r.dWeight : null);
+  if (hasBias) grads.push(needs(e, hasWeight ? 2 : 1) ? r.dBias : null);
+  return grads;
+};
+
 /** The norm family's entries of the derivative table. */
 export const normRules = {
   // the input (a) is read by its own and the weight's gradient, the weight (b) by the input's
   batchNorm: { name: "NativeBatchNormBackward0", saves: ["ab", "a", ""], fn: batchNormRule },
-  // the weight (input 1) is read by the input's gradient
-  layerNorm: { name: "NativeLayerNormBackward0", saves: ["b", "", ""], fn: normRule },
+  // the input (a) is read by its own and the weight's gradient, the weight (b) by the input's
+  layerNorm: { name: "NativeLayerNormBackward0", saves: ["ab", "a", ""], fn: layerNormRule },
   groupNorm: { name: "NativeGroupNormBackward0", saves: ["b", "", ""], fn: normRule },
   // dense gradient: each looked-up row's gradient summed into its row; the padding row gets none
   embedding: {

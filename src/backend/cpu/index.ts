@@ -1,6 +1,8 @@
 /** The reference TypeScript backend: plain loops over typed arrays, runs everywhere. */
 import type { Backend } from "../backend.ts";
-import { channelAffineKernel, channelNormBackwardKernel, channelStatsKernel, gatherRowsKernel, scatterAddRowsKernel } from "./norm.ts";
+import {
+  channelAffineKernel, channelNormBackwardKernel, channelStatsKernel, gatherRowsKernel, layerNormBackwardKernel, layerNormKernel, scatterAddRowsKernel,
+} from "./norm.ts";
 import { castKernel } from "./cast.ts";
 import { binaryKernel, fillKernel, unaryKernel, updateKernel, whereKernel, writeKernel } from "./elementwise.ts";
 import { linearKernel, matmulKernel } from "./matmul.ts";
@@ -69,6 +71,8 @@ export const cpuBackend: Backend = {
   channelStats: channelStatsKernel,
   channelAffine: channelAffineKernel,
   channelNormBackward: channelNormBackwardKernel,
+  layerNorm: layerNormKernel,
+  layerNormBackward: layerNormBackwardKernel,
   // ---- activation ----
   activation: activationKernel,
   activationBackward: activationBackwardKernel,

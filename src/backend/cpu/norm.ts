@@ -108,3 +108,109 @@ export function channelNormBackwardKernel(
   }
   return { dx, sum, dotp };
 }
+
+/**
+ * Layer norm over the rows of a contiguous [rows, cols] array, as PyTorch 1.13's LayerNormKernel
+ * computes it: per row the mean and the biased variance (float64 sums, each summed in four lanes
+ * as the SIMD kernel sums them, so both backends give the same bits), rstd = 1/√(var + eps), then
+ * y = (x·a + c)·w + b with a = rstd and c = -a·mean, each step rounded to the dtype.
+ */
+export function layerNormKernel(
+  x: TypedArray, rows: number, cols: number, weight: TypedArray | null, bias: TypedArray | null, eps: number, dtype: DType,
+): { y: TypedArray; mean: Float64Array; rstd: Float64Array } {
+  const xs = x as Float32Array, w = weight as Float32Array | null, b = bias as Float32Array | null;
+  const y = dtype.alloc(rows * cols) as Float32Array, mean = new Float64Array(rows), rstd = new Float64Array(rows);
+  const f32 = dtype === float32, n4 = cols & ~3;
+  for (let r = 0; r < rows; r++) {
+    const o = r * cols;
+    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    for (let j = 0; j < n4; j += 4) { s0 += xs[o + j]!; s1 += xs[o + j + 1]!; s2 += xs[o + j + 2]!; s3 += xs[o + j + 3]!; }
+    let s = (s0 + s2) + (s1 + s3);
+    for (let j = n4; j < cols; j++) s += xs[o + j]!;
+    const m = s / cols;
+    s0 = s1 = s2 = s3 = 0;
+    for (let j = 0; j < n4; j += 4) {
+      const d0 = xs[o + j]! - m, d1 = xs[o + j + 1]! - m, d2 = xs[o + j + 2]! - m, d3 = xs[o + j + 3]! - m;
+      s0 += d0 * d0; s1 += d1 * d1; s2 += d2 * d2; s3 += d3 * d3;
+    }
+    let q = (s0 + s2) + (s1 + s3);
+    for (let j = n4; j < cols; j++) { const d = xs[o + j]! - m; q += d * d; }
+    const rs = 1 / Math.sqrt(q / cols + eps);
+    mean[r] = m;
+    rstd[r] = rs;
+    if (f32) {
+      const a = Math.fround(rs), c = Math.fround(-a * Math.fround(m));
+      for (let j = 0; j < cols; j++) {
+        let v = Math.fround(Math.fround(xs[o + j]! * a) + c);
+        if (w !== null) v = Math.fround(v * w[j]!);
+        if (b !== null) v = Math.fround(v + b[j]!);
+        y[o + j] = v;
+      }
+    } else {
+      const c = -rs * m;
+      for (let j = 0; j < cols; j++) {
+        let v = xs[o + j]! * rs + c;
+        if (w !== null) v *= w[j]!;
+        if (b !== null) v += b[j]!;
+        y[o + j] = v;
+      }
+    }
+  }
+  return { y, mean, rstd };
+}
+
+/**
+ * Layer norm's backward over contiguous [rows, cols] arrays, as PyTorch 1.13's
+ * LayerNormBackwardKernel: per row ds = Σ g·w·x and db = Σ g·w (float64, in the SIMD kernel's four
+ * lanes), then dx = a·g·w + b'·x + c' with a = rstd, b' = (db·mean - ds)·a³/cols and
+ * c' = -b'·mean - db·a/cols (rounded to the dtype, then each step in it); the weight's gradient
+ * Σ_rows g·(x·a + c) (c = -a·mean, as the forward) and the bias's Σ_rows g, accumulated row by row
+ * in the dtype. `gradInput` false skips dx; the parameter gradients are null when `params` is false.
+ */
+export function layerNormBackwardKernel(
+  g: TypedArray, x: TypedArray, rows: number, cols: number, mean: Float64Array, rstd: Float64Array,
+  weight: TypedArray | null, gradInput: boolean, params: boolean, dtype: DType,
+): { dx: TypedArray | null; dWeight: TypedArray | null; dBias: TypedArray | null } {
+  const gs = g as Float32Array, xs = x as Float32Array, w = weight as Float32Array | null, f32 = dtype === float32;
+  const dx = gradInput ? dtype.alloc(rows * cols) as Float32Array : null;
+  const dw = params ? dtype.alloc(cols) as Float32Array : null, db = params ? dtype.alloc(cols) as Float32Array : null;
+  const n4 = cols & ~3, scale = 1 / cols;
+  for (let r = 0; r < rows; r++) {
+    const o = r * cols, m = mean[r]!, a = rstd[r]!;
+    if (dw !== null && db !== null) {
+      if (f32) {
+        const a32 = Math.fround(a), c32 = Math.fround(-a32 * Math.fround(m));
+        for (let j = 0; j < cols; j++) {
+          const gj = gs[o + j]!;
+          dw[j] = dw[j]! + Math.fround(gj * Math.fround(Math.fround(xs[o + j]! * a32) + c32));
+          db[j] = db[j]! + gj;
+        }
+      } else {
+        const c = -a * m;
+        for (let j = 0; j < cols; j++) { const gj = gs[o + j]!; dw[j]! += gj * (xs[o + j]! * a + c); db[j]! += gj; }
+      }
+    }
+    if (dx === null) continue;
+    let s0 = 0, s1 = 0, s2 = 0, s3 = 0, t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+    for (let j = 0; j < n4; j += 4) {
+      const p0 = w === null ? gs[o + j]! : gs[o + j]! * w[j]!, p1 = w === null ? gs[o + j + 1]! : gs[o + j + 1]! * w[j + 1]!;
+      const p2 = w === null ? gs[o + j + 2]! : gs[o + j + 2]! * w[j + 2]!, p3 = w === null ? gs[o + j + 3]! : gs[o + j + 3]! * w[j + 3]!;
+      s0 += p0 * xs[o + j]!; s1 += p1 * xs[o + j + 1]!; s2 += p2 * xs[o + j + 2]!; s3 += p3 * xs[o + j + 3]!;
+      t0 += p0; t1 += p1; t2 += p2; t3 += p3;
+    }
+    let ds = (s0 + s2) + (s1 + s3), dbs = (t0 + t2) + (t1 + t3);
+    for (let j = n4; j < cols; j++) { const p = w === null ? gs[o + j]! : gs[o + j]! * w[j]!; ds += p * xs[o + j]!; dbs += p; }
+    const bb = (dbs * m - ds) * a * a * a * scale, cc = -bb * m - dbs * a * scale;
+    if (f32) {
+      const a32 = Math.fround(a), b32 = Math.fround(bb), c32 = Math.fround(cc);
+      for (let j = 0; j < cols; j++) {
+        let t = Math.fround(a32 * gs[o + j]!);
+        if (w !== null) t = Math.fround(t * w[j]!);
+        dx[o + j] = Math.fround(t + Math.fround(b32 * xs[o + j]!)) + c32;
+      }
+    } else {
+      for (let j = 0; j < cols; j++) dx[o + j] = a * gs[o + j]! * (w === null ? 1 : w[j]!) + bb * xs[o + j]! + cc;
+    }
+  }
+  return { dx, dWeight: dw, dBias: db };
+}

@@ -23,6 +23,10 @@ export interface SgemmExports {
   relu(out: number, x: number, n: number): void;
   /** Statistics records (nine float64 each) of the `len` floats at `p`, block by block; see assembly/stats.ts. */
   blockStats(p: number, len: number, blockSize: number, out: number): void;
+  /** Layer norm of x [rows, cols] into y, each row's float64 mean and rstd stored; w, b: 0 for none (assembly/norm.ts). */
+  layerNorm(y: number, mean: number, rstd: number, x: number, rows: number, cols: number, w: number, b: number, eps: number): void;
+  /** Layer norm's backward: dx (0: skip), and the parameter gradients accumulated into dw, db (0: skip). */
+  layerNormBackward(dx: number, dw: number, db: number, g: number, x: number, mean: number, rstd: number, w: number, rows: number, cols: number): void;
   /** Scratch bytes one thread needs for packed A. */
   packASize(): number;
   /** Scratch bytes one thread needs for packed B and the edge tile. */

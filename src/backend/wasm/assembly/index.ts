@@ -6,3 +6,4 @@ export { sgemm, packASize, packBSize } from "./sgemm";
 export { sgemv } from "./sgemv";
 export { update, reluGrad, relu } from "./elementwise";
 export { blockStats } from "./stats";
+export { layerNorm, layerNormBackward } from "./norm";

@@ -1,0 +1,147 @@
+// AssemblyScript (see sgemm.ts for why tsc skips it).
+// eslint-disable-next-line @typescript-eslint/ban-ts-comment
+// @ts-nocheck
+
+// Layer norm's forward and backward over contiguous float32 rows in linear memory. The row sums
+// run in float64, four lanes (two f64x2 halves of each f32x4) summed as the TypeScript reference
+// (src/backend/cpu/norm.ts) sums them; the float32 passes round every step as it does, so both
+// backends give the same bits. A pointer of 0 means the operand is absent.
+
+/** The high two floats of v as float64. */
+function promoteHigh(v: v128): v128 {
+  return f64x2.promote_low_f32x4(i8x16.shuffle(v, v, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+/** ((lane0 + lane2) + (lane1 + lane3)) of the four float64 lanes held as lo = (0, 1), hi = (2, 3). */
+function laneSum(lo: v128, hi: v128): f64 {
+  const s = f64x2.add(lo, hi);
+  return f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);
+}
+
+/**
+ * y = (x·a + c)·w + b per row of x [rows, cols], a = 1/√(var + eps), c = -a·mean; the rows' mean
+ * and a stored as float64 at `mean` and `rstd`.
+ */
+export function layerNorm(y: usize, mean: usize, rstd: usize, x: usize, rows: i32, cols: i32, w: usize, b: usize, eps: f64): void {
+  const n4 = cols & ~3;
+  for (let r = 0; r < rows; r++) {
+    const px = x + ((<usize>r * <usize>cols) << 2), py = y + ((<usize>r * <usize>cols) << 2);
+    let lo = f64x2.splat(0), hi = f64x2.splat(0);
+    let j = 0;
+    for (; j < n4; j += 4) {
+      const v = v128.load(px + (<usize>j << 2));
+      lo = f64x2.add(lo, f64x2.promote_low_f32x4(v));
+      hi = f64x2.add(hi, promoteHigh(v));
+    }
+    let s = laneSum(lo, hi);
+    for (; j < cols; j++) s += <f64>load<f32>(px + (<usize>j << 2));
+    const m = s / <f64>cols;
+    const mv = f64x2.splat(m);
+    lo = f64x2.splat(0);
+    hi = f64x2.splat(0);
+    for (j = 0; j < n4; j += 4) {
+      const v = v128.load(px + (<usize>j << 2));
+      const d0 = f64x2.sub(f64x2.promote_low_f32x4(v), mv), d1 = f64x2.sub(promoteHigh(v), mv);
+      lo = f64x2.add(lo, f64x2.mul(d0, d0));
+      hi = f64x2.add(hi, f64x2.mul(d1, d1));
+    }
+    let q = laneSum(lo, hi);
+    for (; j < cols; j++) {
+      const d = <f64>load<f32>(px + (<usize>j << 2)) - m;
+      q += d * d;
+    }
+    const rs = 1 / Math.sqrt(q / <f64>cols + eps);
+    store<f64>(mean + (<usize>r << 3), m);
+    store<f64>(rstd + (<usize>r << 3), rs);
+    const a = <f32>rs, c = -a * <f32>m;
+    const av = f32x4.splat(a), cv = f32x4.splat(c);
+    for (j = 0; j < n4; j += 4) {
+      const p = <usize>j << 2;
+      let v = f32x4.add(f32x4.mul(v128.load(px + p), av), cv);
+      if (w) v = f32x4.mul(v, v128.load(w + p));
+      if (b) v = f32x4.add(v, v128.load(b + p));
+      v128.store(py + p, v);
+    }
+    for (; j < cols; j++) {
+      const p = <usize>j << 2;
+      let v: f32 = load<f32>(px + p) * a + c;
+      if (w) v = v * load<f32>(w + p);
+      if (b) v = v + load<f32>(b + p);
+      store<f32>(py + p, v);
+    }
+  }
+}
+
+/**
+ * Layer norm's backward from the forward's float64 mean and rstd: dx (when dx is not 0) and, when
+ * dw is not 0, the weight's and bias's gradients accumulated into dw and db (cols floats each,
+ * zeroed by the caller). w is the weight, or 0 for none.
+ */
+export function layerNormBackward(
+  dx: usize, dw: usize, db: usize, g: usize, x: usize, mean: usize, rstd: usize, w: usize, rows: i32, cols: i32,
+): void {
+  const n4 = cols & ~3, scale = 1 / <f64>cols;
+  for (let r = 0; r < rows; r++) {
+    const off = (<usize>r * <usize>cols) << 2;
+    const px = x + off, pg = g + off;
+    const m = load<f64>(mean + (<usize>r << 3)), a = load<f64>(rstd + (<usize>r << 3));
+    let j = 0;
+    if (dw) {
+      const a32 = <f32>a, c32 = -a32 * <f32>m;
+      const av = f32x4.splat(a32), cv = f32x4.splat(c32);
+      for (; j < n4; j += 4) {
+        const p = <usize>j << 2;
+        const gv = v128.load(pg + p);
+        const xh = f32x4.add(f32x4.mul(v128.load(px + p), av), cv);
+        v128.store(dw + p, f32x4.add(v128.load(dw + p), f32x4.mul(gv, xh)));
+        v128.store(db + p, f32x4.add(v128.load(db + p), gv));
+      }
+      for (; j < cols; j++) {
+        const p = <usize>j << 2;
+        const gj = load<f32>(pg + p);
+        store<f32>(dw + p, load<f32>(dw + p) + gj * (load<f32>(px + p) * a32 + c32));
+        store<f32>(db + p, load<f32>(db + p) + gj);
+      }
+    }
+    if (!dx) continue;
+    let slo = f64x2.splat(0), shi = f64x2.splat(0), tlo = f64x2.splat(0), thi = f64x2.splat(0);
+    for (j = 0; j < n4; j += 4) {
+      const p = <usize>j << 2;
+      const gv = v128.load(pg + p), xv = v128.load(px + p);
+      let p0 = f64x2.promote_low_f32x4(gv), p1 = promoteHigh(gv);
+      if (w) {
+        const wv = v128.load(w + p);
+        p0 = f64x2.mul(p0, f64x2.promote_low_f32x4(wv));
+        p1 = f64x2.mul(p1, promoteHigh(wv));
+      }
+      slo = f64x2.add(slo, f64x2.mul(p0, f64x2.promote_low_f32x4(xv)));
+      shi = f64x2.add(shi, f64x2.mul(p1, promoteHigh(xv)));
+      tlo = f64x2.add(tlo, p0);
+      thi = f64x2.add(thi, p1);
+    }
+    let ds = laneSum(slo, shi), dbs = laneSum(tlo, thi);
+    for (; j < cols; j++) {
+      const p = <usize>j << 2;
+      let q = <f64>load<f32>(pg + p);
+      if (w) q *= <f64>load<f32>(w + p);
+      ds += q * <f64>load<f32>(px + p);
+      dbs += q;
+    }
+    const bb = (dbs * m - ds) * a * a * a * scale, cc = -bb * m - dbs * a * scale;
+    const a32 = <f32>a, b32 = <f32>bb, c32 = <f32>cc;
+    const av = f32x4.splat(a32), bv = f32x4.splat(b32), cv = f32x4.splat(c32);
+    const pd = dx + off;
+    for (j = 0; j < n4; j += 4) {
+      const p = <usize>j << 2;
+      let t = f32x4.mul(av, v128.load(pg + p));
+      if (w) t = f32x4.mul(t, v128.load(w + p));
+      v128.store(pd + p, f32x4.add(f32x4.add(t, f32x4.mul(bv, v128.load(px + p))), cv));
+    }
+    for (; j < cols; j++) {
+      const p = <usize>j << 2;
+      let t: f32 = a32 * load<f32>(pg + p);
+      if (w) t = t * load<f32>(w + p);
+      store<f32>(pd + p, (t + b32 * load<f32>(px + p)) + c32);
+    }
+  }
+}
