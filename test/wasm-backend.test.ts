@@ -116,6 +116,48 @@ describe("wasm backend", () => {
     const want = xd.sub(mean).div(v.add(1e-5).sqrt()).mul(w.to(torch.float64)).add(b.to(torch.float64));
     assert.ok(torch.allclose(y.to(torch.float64), want, { rtol: 1e-5, atol: 1e-5 }), "layer norm of a transposed input");
   });
+  test("the fused Adam and AdamW steps give the reference's bits, odd sizes, every option but AMSGrad", () => {
+    const cases = [
+      ["Adam", {}], ["Adam", { weightDecay: 0.1, maximize: true }], ["AdamW", {}], ["AdamW", { weightDecay: 0.3, betas: [0.8, 0.95] as const, eps: 1e-6 }],
+    ] as const;
+    for (const [kind, options] of cases) {
+      same(() => {
+        torch.manualSeed(3);
+        const ps = [torch.randn(3001).requiresGrad_(), torch.randn(7, 5).requiresGrad_(), torch.randn(41, 67).requiresGrad_()];
+        const Opt = kind === "Adam" ? torch.optim.Adam : torch.optim.AdamW;
+        const opt = new Opt(ps, { lr: 0.01, ...options });
+        for (let step = 0; step < 3; step++) {
+          for (const p of ps) p.grad = torch.randn(p.shape).mul(step + 1);
+          opt.step();
+        }
+        return torch.cat(ps.map((p) => p.detach().flatten()));
+      }, `${kind} ${JSON.stringify(options)}`);
+    }
+  });
+  test("the fused Adam step gives the bits of PyTorch's single-tensor ops", () => {
+    torch.manualSeed(4);
+    const p0 = torch.randn(2053), grads = [torch.randn(2053), torch.randn(2053).mul(1e-3), torch.randn(2053).mul(30)];
+    for (const b of [torch.cpuBackend, torch.wasmBackend]) {
+      onBackend(b, () => {
+        const p = p0.clone().requiresGrad_();
+        const opt = new torch.optim.AdamW([p], { lr: 0.02, weightDecay: 0.1, betas: [0.9, 0.95] });
+        const q = p0.clone(), m = torch.zeros(2053), v = torch.zeros(2053);
+        grads.forEach((g, i) => {
+          p.grad = g;
+          opt.step();
+          // torch/optim/adam.py's _single_tensor_adam, op by op
+          const step = i + 1;
+          q.mul_(1 - 0.02 * 0.1);
+          m.mul_(0.9).add_(g, { alpha: 1 - 0.9 });
+          v.mul_(0.95).add_(g.mul(1 - 0.95).mul(g));
+          const denom = v.sqrt().div(Math.sqrt(1 - 0.95 ** step)).add_(1e-8);
+          q.add_(m.mul(-0.02 / (1 - 0.9 ** step)).div(denom));
+        });
+        const a = p.detach().storage.data, r = q.storage.data;
+        for (let i = 0; i < r.length; i++) assert.ok(Object.is(a[i], r[i]), `${b.name}: element ${i} is ${a[i]}, the tensor ops give ${r[i]}`);
+      });
+    }
+  });
   test("parameters and optimizer state live in wasm memory and train as on the reference backend", () => {
     const train = (opt: "SGD" | "Adam") => {
       torch.manualSeed(1);

@@ -59,6 +59,16 @@ export type Offsets = Int32Array | Float64Array;
 /** How an indexing write combines with what is there: overwrite, or accumulate. */
 export type PutOp = "set" | "add" | "mul";
 
+/**
+ * The scalars of one Adam/AdamW step (PyTorch 1.13's single-tensor arithmetic): the moments'
+ * betas, eps, the bias-corrected step size lr / (1 - β1^step) and √(1 - β2^step), AdamW's decay
+ * factor 1 - lr·weightDecay on the parameter (1: none), Adam's L2 weight decay added to the
+ * gradient (0: none), and `maximize` (the gradient negated).
+ */
+export interface AdamScalars {
+  beta1: number; beta2: number; eps: number; stepSize: number; bc2Sqrt: number; decay: number; l2: number; maximize: boolean;
+}
+
 /** The kernels a backend provides. Results are contiguous and freshly allocated, but for the in-place three. */
 export interface Backend {
   readonly name: string;
@@ -90,6 +100,13 @@ export interface Backend {
    * multiply-add), so an update gives the bits of `dst.copy_(dst.op(src.mul(alpha)))`.
    */
   update(op: UpdateOp, dst: TypedArray, dstLayout: Layout, src: TypedArray, srcLayout: Layout, alpha: number): void;
+  /**
+   * One Adam/AdamW step in place over `n` contiguous elements of the parameter `p` and its moments
+   * `m`, `v`, from the gradient `g` (float arrays of one dtype): each step rounded to the dtype, in
+   * the order of the tensor ops of PyTorch 1.13's single-tensor Adam (optim/adam.ts), so the
+   * result has their bits.
+   */
+  adamStep(p: TypedArray, g: TypedArray, m: TypedArray, v: TypedArray, n: number, h: AdamScalars): void;
   /** Writes `src` (contiguous, `dst`'s element count) through the strided `dstLayout`, casting. */
   write(dst: TypedArray, dstLayout: Layout, src: TypedArray): void;
   /** Fills the strided region with one value. */

@@ -4,7 +4,7 @@
  */
 import { float32, type DType, type TypedArray } from "../core/dtype.ts";
 import { Layout } from "../core/layout.ts";
-import type { Backend, BinaryOp, UnaryOp, UpdateOp } from "./backend.ts";
+import type { AdamScalars, Backend, BinaryOp, UnaryOp, UpdateOp } from "./backend.ts";
 import { cpuBackend } from "./cpu/index.ts";
 import { batchOffsets } from "./cpu/matmul.ts";
 import { WASM_MIN_ELEMENTWISE, wasmRelu, wasmReluGrad, wasmUpdate } from "./wasm/elementwise.ts";
@@ -12,6 +12,7 @@ import { wasmMatmul, wasmResidentFloats } from "./wasm/matmul.ts";
 import { wasmSimdSupported } from "./wasm/module.ts";
 import { wasmBlockStats, wasmHostFloats } from "./wasm/stats.ts";
 import { WASM_MIN_NORM, wasmLayerNorm, wasmLayerNormBackward } from "./wasm/norm.ts";
+import { wasmAdamStep } from "./wasm/optim.ts";
 
 /** Products below this many multiply-adds stay on the TypeScript kernel (measured crossover). */
 export const WASM_MIN_MACS = 4096;
@@ -86,6 +87,15 @@ function binary(op: BinaryOp, a: TypedArray, la: Layout, b: TypedArray, lb: Layo
   return cpuBackend.binary(op, a, la, b, lb, out);
 }
 
+// ---- optimizers: one fused SIMD pass per parameter ----
+function adamStep(p: TypedArray, g: TypedArray, m: TypedArray, v: TypedArray, n: number, h: AdamScalars): void {
+  if (!(p instanceof Float32Array && g instanceof Float32Array && m instanceof Float32Array && v instanceof Float32Array) || n < WASM_MIN_ELEMENTWISE) {
+    cpuBackend.adamStep(p, g, m, v, n, h);
+    return;
+  }
+  wasmAdamStep(p, g, m, v, n, h);
+}
+
 // ---- layer norm: per-row statistics and both passes on the SIMD kernels, float32 only ----
 const f32OrNull = (a: TypedArray | null) => a === null || a instanceof Float32Array;
 
@@ -136,12 +146,12 @@ function blockStats(values: Float32Array | Float64Array, blockSize: number, out:
 
 /**
  * The WebAssembly backend: SIMD matmul, linear and convolution products, the in-place update, ReLU
- * and its gradient, layer norm and its backward, float32 statistics blocks, long-lived float32
- * storage resident in its memory; everything else as the TypeScript backend.
+ * and its gradient, layer norm and its backward, the fused Adam step, float32 statistics blocks,
+ * long-lived float32 storage resident in its memory; everything else as the TypeScript backend.
  */
 export const wasmBackend: Backend = {
   ...cpuBackend, name: "wasm", matmul, linear, groupGemm, update, unary, binary, adopt, hostFloats: wasmHostFloats, blockStats,
-  layerNorm, layerNormBackward,
+  layerNorm, layerNormBackward, adamStep,
 };
 
 /** Whether the WebAssembly backend can run here (WebAssembly with SIMD). */

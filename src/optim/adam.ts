@@ -1,6 +1,7 @@
 /** Adam and AdamW with PyTorch 1.13's single-tensor (for-loop) update math. */
 import { ValueError } from "../errors.ts";
-import { float32 } from "../core/dtype.ts";
+import { float32, type TypedArray } from "../core/dtype.ts";
+import { backend } from "../backend/active.ts";
 import { Tensor } from "../tensor.ts";
 import { zerosLike } from "../ops/creation.ts";
 import { makeResident } from "../ops/resident.ts";
@@ -46,6 +47,31 @@ function initState(state: ParamState, p: Tensor, amsgrad: boolean): void {
   if (amsgrad) state.max_exp_avg_sq = makeResident(zerosLike(p));
 }
 
+/** The storage of a tensor that is exactly its elements in row-major order, or null. */
+function denseData(t: Tensor): TypedArray | null {
+  const l = t.layout;
+  return l.isContiguous && l.offset === 0 ? t.storage.data : null;
+}
+
+/**
+ * Adam's and AdamW's whole update as one backend kernel (Backend.adamStep: the bits of the tensor
+ * ops below, in one pass) where the parameter, its gradient and moments are dense float arrays of
+ * one dtype and AMSGrad is off; false where the caller runs the tensor ops.
+ */
+function fusedStep(p: Tensor, state: ParamState, h: AdamHyper, decay: number, l2: number): boolean {
+  const grad = p.grad!, expAvg = state.exp_avg as Tensor, expAvgSq = state.exp_avg_sq as Tensor;
+  if (h.amsgrad || p.dtype.kind !== "float" || !p.dtype.computable) return false;
+  if (grad.dtype !== p.dtype || expAvg.dtype !== p.dtype || expAvgSq.dtype !== p.dtype) return false;
+  const pd = denseData(p), gd = denseData(grad), md = denseData(expAvg), vd = denseData(expAvgSq);
+  if (pd === null || gd === null || md === null || vd === null || p.storage === grad.storage) return false;
+  const [beta1, beta2] = h.betas, step = Number((state.step as Tensor).item());
+  backend().adamStep(pd, gd, md, vd, p.numel(), {
+    beta1, beta2, eps: h.eps, stepSize: h.lr / (1 - beta1 ** step), bc2Sqrt: Math.sqrt(1 - beta2 ** step), decay, l2, maximize: h.maximize,
+  });
+  for (const t of [p, expAvg, expAvgSq]) t._version.value++;
+  return true;
+}
+
 /** The moment updates and the bias-corrected step that Adam and AdamW share. */
 function adamStep(p: Tensor, grad: Tensor, state: ParamState, h: AdamHyper): void {
   const [beta1, beta2] = h.betas;
@@ -79,10 +105,11 @@ export class Adam extends Optimizer<AdamHyper> {
   protected update(group: ParamGroup<AdamHyper>): void {
     for (const p of group.params) {
       if (p.grad === null) continue;
-      let grad = group.maximize ? p.grad.neg() : p.grad;
       const state = this.stateOf(p);
       initState(state, p, group.amsgrad);
       (state.step as Tensor).add_(1);
+      if (fusedStep(p, state, group, 1, group.weightDecay)) continue;
+      let grad = group.maximize ? p.grad.neg() : p.grad;
       if (group.weightDecay !== 0) grad = grad.add(p, { alpha: group.weightDecay });
       adamStep(p, grad, state, group);
     }
@@ -102,10 +129,11 @@ export class AdamW extends Optimizer<AdamHyper> {
   protected update(group: ParamGroup<AdamHyper>): void {
     for (const p of group.params) {
       if (p.grad === null) continue;
-      const grad = group.maximize ? p.grad.neg() : p.grad;
       const state = this.stateOf(p);
       initState(state, p, group.amsgrad);
       (state.step as Tensor).add_(1);
+      if (fusedStep(p, state, group, 1 - group.lr * group.weightDecay, 0)) continue;
+      const grad = group.maximize ? p.grad.neg() : p.grad;
       p.mul_(1 - group.lr * group.weightDecay);
       adamStep(p, grad, state, group);
     }

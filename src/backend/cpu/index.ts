@@ -4,6 +4,7 @@ import {
   channelAffineKernel, channelNormBackwardKernel, channelStatsKernel, gatherRowsKernel, layerNormBackwardKernel, layerNormKernel, scatterAddRowsKernel,
 } from "./norm.ts";
 import { castKernel } from "./cast.ts";
+import { adamStepKernel } from "./optim.ts";
 import { binaryKernel, fillKernel, unaryKernel, updateKernel, whereKernel, writeKernel } from "./elementwise.ts";
 import { linearKernel, matmulKernel } from "./matmul.ts";
 import { argReduceKernel, reduceKernel } from "./reduce.ts";
@@ -29,6 +30,7 @@ export const cpuBackend: Backend = {
   matmul: matmulKernel,
   linear: linearKernel,
   update: updateKernel,
+  adamStep: adamStepKernel,
   write: writeKernel,
   fill: fillKernel,
   // host arrays are where this backend computes

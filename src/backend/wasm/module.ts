@@ -27,6 +27,11 @@ export interface SgemmExports {
   layerNorm(y: number, mean: number, rstd: number, x: number, rows: number, cols: number, w: number, b: number, eps: number): void;
   /** Layer norm's backward: dx (0: skip), and the parameter gradients accumulated into dw, db (0: skip). */
   layerNormBackward(dx: number, dw: number, db: number, g: number, x: number, mean: number, rstd: number, w: number, rows: number, cols: number): void;
+  /** One Adam/AdamW step in place over n floats (flags: 1 decay, 2 L2, 4 maximize); see assembly/optim.ts. */
+  adamStep(
+    p: number, g: number, m: number, v: number, n: number,
+    b1: number, a1: number, b2: number, a2: number, c2: number, eps: number, step: number, decay: number, l2: number, flags: number,
+  ): void;
   /** Scratch bytes one thread needs for packed A. */
   packASize(): number;
   /** Scratch bytes one thread needs for packed B and the edge tile. */

@@ -7,3 +7,4 @@ export { sgemv } from "./sgemv";
 export { update, reluGrad, relu } from "./elementwise";
 export { blockStats } from "./stats";
 export { layerNorm, layerNormBackward } from "./norm";
+export { adamStep } from "./optim";

@@ -1,0 +1,28 @@
+// The optimizers' fused updates on the WebAssembly SIMD kernels (assembly/optim.ts), float32 only.
+// Resident operands (parameters and moments, heap.ts) are updated in place; the others are copied
+// into the staging area and back.
+import type { AdamScalars } from "../backend.ts";
+import { operandArea, residentPtr } from "./matmul.ts";
+
+const align = (bytes: number) => Math.ceil(bytes / 64) * 64;
+
+/** One Adam/AdamW step over `n` contiguous floats (Backend.adamStep). */
+export function wasmAdamStep(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, n: number, h: AdamScalars): void {
+  const arrays = [p, g, m, v], bytes = align(4 * n);
+  const at = arrays.map((a) => residentPtr(a));
+  const { inst, mem, base } = operandArea(bytes * at.filter((r) => r < 0).length);
+  let next = base;
+  const ptr = at.map((r, k) => {
+    if (r >= 0) return r;
+    const a = arrays[k]!, here = next;
+    next += bytes;
+    mem.set(a.length === n ? a : a.subarray(0, n), here / 4);
+    return here;
+  });
+  const flags = (h.decay !== 1 ? 1 : 0) | (h.l2 !== 0 ? 2 : 0) | (h.maximize ? 4 : 0);
+  inst.exports.adamStep(
+    ptr[0]!, ptr[1]!, ptr[2]!, ptr[3]!, n,
+    h.beta1, 1 - h.beta1, h.beta2, 1 - h.beta2, h.bc2Sqrt, h.eps, -h.stepSize, h.decay, h.l2, flags,
+  );
+  for (const k of [0, 2, 3]) if (at[k]! < 0) arrays[k]!.set(mem.subarray(ptr[k]! / 4, ptr[k]! / 4 + n));
+}
