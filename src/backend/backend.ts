@@ -223,6 +223,13 @@ export interface Backend {
     g: TypedArray, x: TypedArray, rows: number, cols: number, mean: Float64Array, rstd: Float64Array,
     weight: TypedArray | null, gradInput: boolean, params: boolean, dtype: DType,
   ): { dx: TypedArray | null; dWeight: TypedArray | null; dBias: TypedArray | null };
+  /**
+   * Softmax (`log` false) or log-softmax along the last dim of a contiguous float [rows, cols]
+   * array, one pass per row as PyTorch 1.13's last-dim kernels (max-shifted, float64 sums).
+   */
+  softmax(x: TypedArray, rows: number, cols: number, log: boolean, dtype: DType): TypedArray;
+  /** The input gradient of `softmax` from its output `y` and the output gradient `g` (both contiguous [rows, cols]). */
+  softmaxBackward(g: TypedArray, y: TypedArray, rows: number, cols: number, log: boolean, dtype: DType): TypedArray;
   // ---- activation ----
   /** `op(x; params)` elementwise for float `x`, stored as `out` (x's dtype). */
   activation(op: ActivationOp, x: TypedArray, layout: Layout, params: readonly number[], out: DType): TypedArray;

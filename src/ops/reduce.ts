@@ -3,14 +3,14 @@
  * log_softmax run them without recording and record one node each, as PyTorch's graph has.
  */
 import { DTypeError, IndexError } from "../errors.ts";
-import { bool, int64, type DType } from "../core/dtype.ts";
+import { bool, float32, float64, int64, type DType } from "../core/dtype.ts";
 import { normalizeDim } from "../core/shape.ts";
 import { Tensor, type ReduceOptions, type ValuesIndices } from "../tensor.ts";
 import { backend } from "../backend/active.ts";
 import type { ReduceOp } from "../backend/backend.ts";
 import { noGrad } from "../autograd/grad-mode.ts";
 import { record } from "../autograd/record.ts";
-import { binary, cast, wrap } from "./elementwise.ts";
+import { binary, cast, contiguousData, wrap } from "./elementwise.ts";
 import { reshape } from "./movement.ts";
 
 /** Normalized reduction options: sorted unique dims (all dims when none given). */
@@ -139,9 +139,34 @@ export function logical(op: "any" | "all", t: Tensor): Tensor {
   return runReduce(op, t, normalize(t, {}), bool);
 }
 
+/** Whether softmax along `dim` runs as the backend's fused last-dim kernel: float32/float64 along the last dim. */
+function fusedSoftmax(t: Tensor, dim: number): boolean {
+  return (t.dtype === float32 || t.dtype === float64) && t.ndim > 0 && dim === t.ndim - 1 && t.numel() > 0;
+}
+
+/** Softmax or log-softmax along the last dim with the backend's fused kernel (backend.softmax). */
+function softmaxLastDim(t: Tensor, log: boolean): Tensor {
+  const cols = t.shape[t.ndim - 1]!, rows = t.numel() / cols;
+  return wrap(backend().softmax(contiguousData(t), rows, cols, log, t.dtype), t.shape, t.dtype);
+}
+
+/**
+ * The input gradient of softmax (or log-softmax) along `dim` from its output `y`: the backend's
+ * fused last-dim kernel where the forward used it, else the CPU kernels' forms
+ * (g - Σ g·y) · y and g - exp(y) · Σ g as tensor ops.
+ */
+export function softmaxBackward(g: Tensor, y: Tensor, dim: number, log: boolean): Tensor {
+  if (fusedSoftmax(y, dim) && g.dtype === y.dtype) {
+    const cols = y.shape[y.ndim - 1]!, rows = y.numel() / cols;
+    return wrap(backend().softmaxBackward(contiguousData(g), contiguousData(y), rows, cols, log, y.dtype), y.shape, y.dtype);
+  }
+  return log ? g.sub(y.exp().mul(g.sum({ dim, keepdim: true }))) : g.sub(g.mul(y).sum({ dim, keepdim: true })).mul(y);
+}
+
 /** Softmax along `dim`, shifted by the max for stability as PyTorch's kernel is: one SoftmaxBackward0 node. */
 export function softmax(t: Tensor, dim: number): Tensor {
   const d = softmaxDim(t, dim, "softmax");
+  if (fusedSoftmax(t, d)) return record("softmax", [t], softmaxLastDim(t, false), { dim: d });
   const out = noGrad(() => {
     const e = binary("sub", t, shiftOf(t, d)).exp();
     return binary("div", e, sum(e, { dim: d, keepdim: true }));
@@ -152,6 +177,7 @@ export function softmax(t: Tensor, dim: number): Tensor {
 /** log(softmax(x)) computed as x - max - log(sum(exp(x - max))): one LogSoftmaxBackward0 node. */
 export function logSoftmax(t: Tensor, dim: number): Tensor {
   const d = softmaxDim(t, dim, "log_softmax");
+  if (fusedSoftmax(t, d)) return record("logSoftmax", [t], softmaxLastDim(t, true), { dim: d });
   const out = noGrad(() => {
     const shifted = binary("sub", t, shiftOf(t, d));
     return binary("sub", shifted, sum(shifted.exp(), { dim: d, keepdim: true }).log());

@@ -5,6 +5,7 @@
  */
 import type { Tensor } from "../../tensor.ts";
 import { binary } from "../../ops/elementwise.ts";
+import { softmaxBackward } from "../../ops/reduce.ts";
 import type { Derivative, DerivativeFn, Edge, OpArgs } from "../node.ts";
 
 const d = (name: string, saves: string | readonly string[], fn: DerivativeFn): Derivative => ({ name, saves, fn });
@@ -108,8 +109,8 @@ export const mathRules = {
   // PyTorch's std_backward: var_backward of g / (2·std), zero where std is zero
   std: d("StdBackward0", "ao", (g, [x], y, args) => [varBackward(g.div(y.mul(2)).where(y.ne(0), 0), x!, args)]),
   // the CPU kernels' forms: (g - Σ g·y) · y and g - exp(y) · Σ g
-  softmax: d("SoftmaxBackward0", "o", (g, _, y, { dim }) => [g.sub(g.mul(y).sum({ dim: dim!, keepdim: true })).mul(y)]),
-  logSoftmax: d("LogSoftmaxBackward0", "o", (g, _, y, { dim }) => [g.sub(y.exp().mul(g.sum({ dim: dim!, keepdim: true })))]),
+  softmax: d("SoftmaxBackward0", "o", (g, _, y, { dim }) => [softmaxBackward(g, y, dim!, false)]),
+  logSoftmax: d("LogSoftmaxBackward0", "o", (g, _, y, { dim }) => [softmaxBackward(g, y, dim!, true)]),
   softplus: d("SoftplusBackward0", "a", (g, [x], _, { beta, threshold }) => {
     const bx = x!.mul(beta!), z = bx.exp();
     return [g.mul(z).div(z.add(1)).where(bx.gt(threshold!).logicalNot(), g)];

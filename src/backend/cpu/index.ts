@@ -5,6 +5,7 @@ import {
 } from "./norm.ts";
 import { castKernel } from "./cast.ts";
 import { adamStepKernel } from "./optim.ts";
+import { softmaxBackwardKernel, softmaxKernel } from "./softmax.ts";
 import { binaryKernel, fillKernel, unaryKernel, updateKernel, whereKernel, writeKernel } from "./elementwise.ts";
 import { linearKernel, matmulKernel } from "./matmul.ts";
 import { argReduceKernel, reduceKernel } from "./reduce.ts";
@@ -75,6 +76,8 @@ export const cpuBackend: Backend = {
   channelNormBackward: channelNormBackwardKernel,
   layerNorm: layerNormKernel,
   layerNormBackward: layerNormBackwardKernel,
+  softmax: softmaxKernel,
+  softmaxBackward: softmaxBackwardKernel,
   // ---- activation ----
   activation: activationKernel,
   activationBackward: activationBackwardKernel,
