@@ -181,6 +181,52 @@ describe("wasm backend", () => {
       }
     }
   });
+  test("a kept weight gradient becomes resident and linear's product accumulates into it in place", () => {
+    let fused = 0;
+    const spy: torch.Backend = {
+      ...torch.wasmBackend,
+      matmulAccumulate: (...args) => { const done = torch.wasmBackend.matmulAccumulate(...args); fused += done ? 1 : 0; return done; },
+    };
+    const run = (setToNone: boolean, hook: boolean) => {
+      torch.manualSeed(2);
+      const net = new torch.nn.Sequential(new torch.nn.Linear(70, 48), new torch.nn.ReLU(), new torch.nn.Linear(48, 64));
+      if (hook) net.getParameter("0.weight").registerHook((g) => g.mul(2));
+      const o = new torch.optim.SGD(net.parameters(), { lr: 0.1, momentum: 0.9 });
+      const x = torch.randn(9, 70), y = torch.randint(0, 64, [9]);
+      const versions: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        o.zeroGrad({ setToNone });
+        torch.nn.functional.crossEntropy(net(x), y).backward();
+        versions.push(net.getParameter("0.weight").grad!._version.value);
+        o.step();
+      }
+      return { net, versions };
+    };
+    const resident = (t: Tensor) => t.storage.data.buffer instanceof SharedArrayBuffer;
+    for (const [setToNone, hook] of [[false, false], [true, false], [false, true]] as const) {
+      const ref = onBackend(torch.cpuBackend, () => run(setToNone, hook));
+      fused = 0;
+      const got = onBackend(spy, () => run(setToNone, hook));
+      const what = `setToNone ${setToNone}, hook ${hook}`;
+      for (const [name, p] of ref.net.namedParameters()) {
+        const q = got.net.getParameter(name);
+        assert.ok(torch.allclose(q.grad!, p.grad!, { rtol: 1e-5, atol: 1e-6 }), `${what}: ${name}.grad after three steps`);
+        assert.ok(torch.allclose(q, p, { rtol: 1e-5, atol: 1e-6 }), `${what}: ${name} after three steps`);
+      }
+      const w0 = got.net.getParameter("0.weight").grad!, w2 = got.net.getParameter("2.weight").grad!;
+      if (setToNone) {
+        assert.equal(fused, 0, `${what}: every weight gradient is returned and added`);
+        assert.ok(!resident(w0) && !resident(w2), `${what}: a gradient made fresh every step stays on V8's heap`);
+      } else if (hook) {
+        assert.equal(fused, 2, `${what}: only the hook-free second layer's weight gradient skips the add`);
+      } else {
+        // steps two and three, both layers (the first gradient is made by the generic path)
+        assert.equal(fused, 4, `${what}: the weight gradients of steps 2 and 3 went straight into .grad`);
+        assert.ok(resident(w0) && resident(w2), `${what}: kept weight gradients are resident`);
+        assert.deepEqual(got.versions, ref.versions, `${what}: .grad's version moves as an add_ moves it`);
+      }
+    }
+  });
   test("resident storage stops at its limit instead of failing, and changes nothing when it does", () => {
     onBackend(torch.wasmBackend, () => torch.randn(64, 64).matmul(torch.randn(64, 64))); // the memory exists
     const before = wasmHeapStats();

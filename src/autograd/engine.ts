@@ -5,8 +5,10 @@
 import { AutogradError } from "../errors.ts";
 import { sameShape, type Shape } from "../core/shape.ts";
 import type { Tensor } from "../tensor.ts";
+import { float32 } from "../core/dtype.ts";
+import { addmmResident_, residentLike } from "../ops/resident.ts";
 import { noGrad } from "./grad-mode.ts";
-import { Node, type GradHook } from "./node.ts";
+import { Node, type Edge, type GradHook } from "./node.ts";
 
 /** Options of `backward`. */
 export interface BackwardOptions {
@@ -56,7 +58,22 @@ function topoOrder(root: Node): Node[] {
 function accumulate(leaf: Tensor, g: Tensor): void {
   if (leaf._hooks) g = runHooks(leaf._hooks, g);
   if (leaf.grad === null) leaf.grad = g.detach().clone();
-  else leaf.grad.add_(g);
+  else residentLike(leaf.grad, leaf).add_(g);
+}
+
+/**
+ * AccumulateGrad fused into the product that makes the gradient: `leaf.grad += a @ b` written by
+ * the backend's GEMM store (linear's weight gradient), with no gradient tensor and no separate
+ * add. Only where nothing can tell the difference but rounding: `edge` is a leaf without hooks
+ * (they would see the summed gradient first) whose kept float32 .grad (zeroGrad zeroes it in
+ * place, PyTorch 1.13's default) is resident. False: the rule returns the gradient as usual.
+ */
+export function accumulateProduct(edge: Edge, a: Tensor, b: Tensor): boolean {
+  if (edge === null || edge instanceof Node || edge._hooks || edge.grad === null) return false;
+  const grad = edge.grad;
+  if (grad.requiresGrad || grad.dtype !== float32 || a.dtype !== float32 || b.dtype !== float32) return false;
+  if (a.ndim !== 2 || b.ndim !== 2 || !sameShape(grad.shape, [a.shape[0]!, b.shape[1]!]) || !sameShape(edge.shape, grad.shape)) return false;
+  return addmmResident_(residentLike(grad, edge), a, b);
 }
 
 /** Computes gradients of `root` with respect to every leaf that requires grad. */

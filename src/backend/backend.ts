@@ -95,6 +95,12 @@ export interface Backend {
    */
   linear(x: TypedArray, lx: Layout, w: TypedArray, lw: Layout, b: TypedArray | null, lb: Layout | null, out: DType, relu?: boolean): TypedArray;
   /**
+   * In place, `dst += a @ b` for 2-D float32 `a` [m, k] and `b` [k, n] (any strides) into a dense
+   * [m, n] `dst`, accumulated by the product's own store (a weight gradient into a kept .grad).
+   * Returns false, changing nothing, where the backend gains nothing over a product and an update.
+   */
+  matmulAccumulate(dst: TypedArray, a: TypedArray, la: Layout, b: TypedArray, lb: Layout): boolean;
+  /**
    * In place, `dst = dst op (alpha · src)` for float arrays of one dtype, `src` laid out over
    * `dst`'s shape; each step rounds to the dtype as the out-of-place ops would (no fused
    * multiply-add), so an update gives the bits of `dst.copy_(dst.op(src.mul(alpha)))`.
@@ -123,6 +129,8 @@ export interface Backend {
    * that file bytes are read straight into); a plain array on backends computing on host arrays.
    */
   hostFloats(n: number): Float32Array;
+  /** Whether `data` already lives in this backend's memory (a result of `adopt`). */
+  resident(data: TypedArray): boolean;
   // ---- statistics ----
   /**
    * Records of `values` in blocks of `blockSize` (the last may be shorter), STATS_RECORD float64

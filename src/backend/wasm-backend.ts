@@ -8,7 +8,7 @@ import type { AdamScalars, Backend, BinaryOp, UnaryOp, UpdateOp } from "./backen
 import { cpuBackend } from "./cpu/index.ts";
 import { batchOffsets } from "./cpu/matmul.ts";
 import { WASM_MIN_ELEMENTWISE, wasmRelu, wasmReluGrad, wasmUpdate } from "./wasm/elementwise.ts";
-import { wasmMatmul, wasmResidentFloats } from "./wasm/matmul.ts";
+import { residentPtr, wasmMatmul, wasmResidentFloats } from "./wasm/matmul.ts";
 import { wasmSimdSupported } from "./wasm/module.ts";
 import { wasmBlockStats, wasmHostFloats } from "./wasm/stats.ts";
 import { WASM_MIN_NORM, wasmLayerNorm, wasmLayerNormBackward } from "./wasm/norm.ts";
@@ -54,6 +54,16 @@ function linear(
   const W = asMatrix(w as Float32Array, lw);
   const bias = b === null || lb === null ? null : (cpuBackend.cast(b, lb, out, out) as Float32Array);
   return wasmMatmul(X.buf, W.buf, m, k, n, { transA: X.trans, transB: !W.trans, lda: X.ld, ldb: W.ld, bias, relu });
+}
+
+/** dst += a @ b by the GEMM's accumulating store, for a resident dst (copying a host dst in and out would cost what it saves). */
+function matmulAccumulate(dst: TypedArray, a: TypedArray, la: Layout, b: TypedArray, lb: Layout): boolean {
+  if (!(dst instanceof Float32Array && a instanceof Float32Array && b instanceof Float32Array) || la.ndim !== 2 || lb.ndim !== 2) return false;
+  const [m, k] = la.shape as [number, number], n = lb.shape[1]!;
+  if (m * n * k < WASM_MIN_MACS || dst.length !== m * n || residentPtr(dst) < 0) return false;
+  const A = asMatrix(a, la), B = asMatrix(b, lb);
+  wasmMatmul(A.buf, B.buf, m, k, n, { transA: A.trans, transB: B.trans, lda: A.ld, ldb: B.ld, out: dst, accumulate: true });
+  return true;
 }
 
 // ---- conv: the convolution's products on the SIMD GEMM, straight into the caller's buffer ----
@@ -123,6 +133,10 @@ function layerNormBackward(
 /** Elements from which a long-lived tensor moves into wasm memory (smaller ones stay on V8's heap: the kernels would copy them cheaply). */
 export const WASM_MIN_RESIDENT = 1024;
 
+function resident(data: TypedArray): boolean {
+  return data instanceof Float32Array && residentPtr(data) >= 0;
+}
+
 function adopt(data: TypedArray): TypedArray {
   if (!(data instanceof Float32Array) || data.length < WASM_MIN_RESIDENT) return data;
   const out = wasmResidentFloats(data.length, false);
@@ -150,7 +164,7 @@ function blockStats(values: Float32Array | Float64Array, blockSize: number, out:
  * long-lived float32 storage resident in its memory; everything else as the TypeScript backend.
  */
 export const wasmBackend: Backend = {
-  ...cpuBackend, name: "wasm", matmul, linear, groupGemm, update, unary, binary, adopt, hostFloats: wasmHostFloats, blockStats,
+  ...cpuBackend, name: "wasm", matmul, linear, matmulAccumulate, groupGemm, update, unary, binary, adopt, resident, hostFloats: wasmHostFloats, blockStats,
   layerNorm, layerNormBackward, adamStep,
 };
 

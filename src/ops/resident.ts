@@ -18,3 +18,27 @@ export function makeResident<T extends Tensor>(t: T): T {
   if (moved !== data) storage.data = moved;
   return t;
 }
+
+/**
+ * A leaf's gradient that is being accumulated into (so it survived a `zeroGrad()` that zeroed it in
+ * place, PyTorch 1.13's default) moves next to a resident leaf, once: the accumulation and the
+ * optimizer's update then read and write it in place. A gradient made fresh every step
+ * (`zeroGrad({ setToNone: true })`) never gets here, so no block waits for the collector per step.
+ */
+export function residentLike<T extends Tensor>(t: T, leaf: Tensor): T {
+  const b = backend(), ls = leaf._storage, ts = t._storage;
+  if (Object.getPrototypeOf(ls) !== Object.prototype || Object.getPrototypeOf(ts) !== Object.prototype) return t;
+  return b.resident(ls.data) && !b.resident(ts.data) ? makeResident(t) : t;
+}
+
+/**
+ * In place `dst += a @ b` (2-D float32) by the backend's accumulating GEMM store when `dst` covers
+ * its resident storage; false, changing nothing, where the backend cannot (`Backend.matmulAccumulate`).
+ */
+export function addmmResident_(dst: Tensor, a: Tensor, b: Tensor): boolean {
+  const l = dst._layout, s = dst._storage;
+  if (Object.getPrototypeOf(s) !== Object.prototype || !l.isContiguous || l.offset !== 0) return false;
+  if (!backend().matmulAccumulate(s.data, a._storage.data, a._layout, b._storage.data, b._layout)) return false;
+  dst._version.value++;
+  return true;
+}

@@ -30,12 +30,15 @@ export const cpuBackend: Backend = {
   argReduce: argReduceKernel,
   matmul: matmulKernel,
   linear: linearKernel,
+  // the reference computes the product and adds it, as PyTorch's AccumulateGrad does
+  matmulAccumulate: () => false,
   update: updateKernel,
   adamStep: adamStepKernel,
   write: writeKernel,
   fill: fillKernel,
   // host arrays are where this backend computes
   adopt: (data) => data,
+  resident: () => false,
   hostFloats: (n) => new Float32Array(n),
   blockStats: blockStatsKernel,
   // ---- indexing ----
