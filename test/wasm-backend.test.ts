@@ -227,6 +227,23 @@ describe("wasm backend", () => {
       }
     }
   });
+  test("a sum over leading dims (a bias gradient) gives the reference's bits", () => {
+    const same = (fn: () => Tensor, what: string) => {
+      const ref = onBackend(torch.cpuBackend, fn), got = onBackend(torch.wasmBackend, fn);
+      assert.deepEqual(got.shape, ref.shape, what);
+      assert.deepEqual(Array.from(got.storage.data as Float32Array), Array.from(ref.storage.data as Float32Array), `${what}: same bits`);
+    };
+    torch.manualSeed(3);
+    const big = torch.randn(128, 256).mul(1e3), odd = torch.randn(33, 70), three = torch.randn(4, 5, 130);
+    same(() => big.sum(0), "[128, 256] over rows");
+    same(() => odd.sum(0), "[33, 70]: 16-, 4- and 1-column tails");
+    same(() => three.sum([0, 1]), "[4, 5, 130] over dims 0 and 1");
+    same(() => three.sum(0, true), "keepdim");
+    const special = torch.randn(40, 70);
+    special.storage.data[5] = Number.NaN; special.storage.data[70 + 9] = Number.POSITIVE_INFINITY; special.storage.data[20] = -0;
+    same(() => special.sum(0), "NaN, infinity and -0");
+    same(() => odd.T.contiguous().T.sum(0), "a transposed operand (the reference's path)");
+  });
   test("resident storage stops at its limit instead of failing, and changes nothing when it does", () => {
     onBackend(torch.wasmBackend, () => torch.randn(64, 64).matmul(torch.randn(64, 64))); // the memory exists
     const before = wasmHeapStats();

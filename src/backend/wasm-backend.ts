@@ -4,10 +4,10 @@
  */
 import { float32, type DType, type TypedArray } from "../core/dtype.ts";
 import { Layout } from "../core/layout.ts";
-import type { AdamScalars, Backend, BinaryOp, UnaryOp, UpdateOp } from "./backend.ts";
+import type { AdamScalars, Backend, BinaryOp, ReduceOp, UnaryOp, UpdateOp } from "./backend.ts";
 import { cpuBackend } from "./cpu/index.ts";
 import { batchOffsets } from "./cpu/matmul.ts";
-import { WASM_MIN_ELEMENTWISE, wasmRelu, wasmReluGrad, wasmUpdate } from "./wasm/elementwise.ts";
+import { WASM_MIN_ELEMENTWISE, wasmRelu, wasmReluGrad, wasmSumRows, wasmUpdate } from "./wasm/elementwise.ts";
 import { residentPtr, wasmMatmul, wasmResidentFloats } from "./wasm/matmul.ts";
 import { wasmSimdSupported } from "./wasm/module.ts";
 import { wasmBlockStats, wasmHostFloats } from "./wasm/stats.ts";
@@ -97,6 +97,16 @@ function binary(op: BinaryOp, a: TypedArray, la: Layout, b: TypedArray, lb: Layo
   return cpuBackend.binary(op, a, la, b, lb, out);
 }
 
+/** A float32 sum over leading dims of a dense tensor (a bias gradient: [batch, n] over the batch) on the SIMD kernel, in the reference's float64 order. */
+function reduce(op: ReduceOp, x: TypedArray, layout: Layout, dims: readonly number[], out: DType): TypedArray {
+  if (op === "sum" && out === float32 && x instanceof Float32Array && layout.numel >= WASM_MIN_ELEMENTWISE && dense(layout)
+    && dims.length > 0 && dims.length < layout.ndim && dims.every((d, i) => d === i)) {
+    const rows = layout.shape.slice(0, dims.length).reduce((p, s) => p * s, 1);
+    return wasmSumRows(x, rows, layout.numel / rows);
+  }
+  return cpuBackend.reduce(op, x, layout, dims, out);
+}
+
 // ---- optimizers: one fused SIMD pass per parameter ----
 function adamStep(p: TypedArray, g: TypedArray, m: TypedArray, v: TypedArray, n: number, h: AdamScalars): void {
   if (!(p instanceof Float32Array && g instanceof Float32Array && m instanceof Float32Array && v instanceof Float32Array) || n < WASM_MIN_ELEMENTWISE) {
@@ -164,7 +174,7 @@ function blockStats(values: Float32Array | Float64Array, blockSize: number, out:
  * long-lived float32 storage resident in its memory; everything else as the TypeScript backend.
  */
 export const wasmBackend: Backend = {
-  ...cpuBackend, name: "wasm", matmul, linear, matmulAccumulate, groupGemm, update, unary, binary, adopt, resident, hostFloats: wasmHostFloats, blockStats,
+  ...cpuBackend, name: "wasm", matmul, linear, matmulAccumulate, groupGemm, update, unary, binary, reduce, adopt, resident, hostFloats: wasmHostFloats, blockStats,
   layerNorm, layerNormBackward, adamStep,
 };
 

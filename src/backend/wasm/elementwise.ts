@@ -44,3 +44,13 @@ export function wasmRelu(x: Float32Array, n: number): Float32Array {
   inst.exports.relu(po, px, n);
   return mem.slice(po / 4, po / 4 + n);
 }
+
+/** The column sums of a contiguous rows x cols float32 matrix (a bias gradient), summed in float64 as the reference does, into a new array. */
+export function wasmSumRows(x: Float32Array, rows: number, cols: number): Float32Array {
+  const n = rows * cols, rx = residentPtr(x), bytes = align(4 * n);
+  const { inst, mem, base } = operandArea((rx < 0 ? bytes : 0) + align(4 * cols));
+  const px = rx >= 0 ? rx : base, po = base + (rx < 0 ? bytes : 0);
+  if (rx < 0) mem.set(x.length === n ? x : x.subarray(0, n), px / 4);
+  inst.exports.sumRows(po, px, rows, cols);
+  return mem.slice(po / 4, po / 4 + cols);
+}

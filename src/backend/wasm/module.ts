@@ -32,6 +32,8 @@ export interface SgemmExports {
     p: number, g: number, m: number, v: number, n: number,
     b1: number, a1: number, b2: number, a2: number, c2: number, eps: number, step: number, decay: number, l2: number, flags: number,
   ): void;
+  /** out[j] = the sum of column j of a rows x cols float32 matrix, in float64; see assembly/reduce.ts. */
+  sumRows(out: number, x: number, rows: number, cols: number): void;
   /** Scratch bytes one thread needs for packed A. */
   packASize(): number;
   /** Scratch bytes one thread needs for packed B and the edge tile. */

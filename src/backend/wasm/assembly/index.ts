@@ -8,3 +8,4 @@ export { update, reluGrad, relu } from "./elementwise";
 export { blockStats } from "./stats";
 export { layerNorm, layerNormBackward } from "./norm";
 export { adamStep } from "./optim";
+export { sumRows } from "./reduce";
