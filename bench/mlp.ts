@@ -5,8 +5,9 @@
 //   npx tsx bench/mlp.ts --only seed-train   one or more workloads, comma-separated
 //   npx tsx bench/mlp.ts --rounds 5          fewer samples per contender (default 11)
 //   npx tsx bench/mlp.ts --cpu-time          every contender times its process's CPU time (a loaded machine; one thread)
-//   npx tsx bench/mlp.ts --threads 2         torchlet.setNumThreads(2) (default 1); PyTorch always runs on 1 and 2
-//                                            threads (the best median counts), on Debian's OpenBLAS when installed
+//   npx tsx bench/mlp.ts --threads 2         torchlet on setNumThreads(2) only (default: on 1 and 2 threads, alternated, the
+//                                            better median counts); PyTorch always runs on 1 and 2 threads (the better
+//                                            median counts), on Debian's OpenBLAS when installed
 //   node --cpu-prof --import tsx bench/mlp.ts --profile seed-train --seconds 5
 //                                            torchlet alone on one workload, for a CPU profile
 // TF.js runs in worker threads (one engine per backend, so neither moves the other's tensors), PyTorch
@@ -338,11 +339,31 @@ const COLS = ["torchlet", "torchlet (tsx source)", "PyTorch", "TF.js wasm", "TF.
 const TORCH_THREADS = [1, 2] as const;
 const torchLabel = (threads: number) => `PyTorch ${threads}T`;
 
-/** The PyTorch peer with the lower median, and its label. */
-function bestTorch(s: Map<string, Stats>): [string, Stats] | undefined {
+const torchletLabel = (threads: number) => `torchlet ${threads}T`;
+
+/**
+ * torchlet on `threads` threads: each sample first switches the process to them (a switch to two
+ * starts the helper worker, so a few untimed steps run before the timed ones).
+ */
+function threadedContender(torch: Torchlet, threads: number, labelled: boolean, name: Workload): Contender {
+  const step = torchletStep(torch, name);
+  return {
+    name: labelled ? torchletLabel(threads) : "torchlet",
+    sample: (seconds) => {
+      if (torch.getNumThreads() !== threads) {
+        torch.setNumThreads(threads);
+        timeSync(0.1, step);
+      }
+      return Promise.resolve(timeSync(seconds, step));
+    },
+  };
+}
+
+/** The peer (PyTorch's, or with `label` torchlet's) with the lower median over 1 and 2 threads, and its label. */
+function bestTorch(s: Map<string, Stats>, label = torchLabel): [string, Stats] | undefined {
   let best: [string, Stats] | undefined;
   for (const threads of TORCH_THREADS) {
-    const st = s.get(torchLabel(threads));
+    const st = s.get(label(threads));
     if (st !== undefined && (best === undefined || st.median < best[1].median)) best = [`${threads}T`, st];
   }
   return best;
@@ -350,13 +371,15 @@ function bestTorch(s: Map<string, Stats>): [string, Stats] | undefined {
 
 function row(name: Workload, s: Map<string, Stats>, withSource: boolean): string {
   const w = WORKLOADS[name];
-  const t = s.get("torchlet");
+  const mine = s.get("torchlet") === undefined ? bestTorch(s, torchletLabel) : undefined;
+  const t = s.get("torchlet") ?? mine?.[1];
   const r = { torch: ratio(t, bestTorch(s)?.[1]), wasm: ratio(t, s.get("TF.js wasm")) };
   const met = w.target?.(r);
   const verdict = met === null || met === undefined ? "–" : met ? "met" : "not met";
   const cols = COLS.filter((c) => withSource || c !== "torchlet (tsx source)");
   const best = bestTorch(s);
-  const cells = cols.map((c) => c !== "PyTorch" ? cell(s.get(c)) : best === undefined ? "–" : `${cell(best[1])} [${best[0]}]`);
+  const cells = cols.map((c) => c === "PyTorch" ? (best === undefined ? "–" : `${cell(best[1])} [${best[0]}]`)
+    : c === "torchlet" && mine !== undefined ? `${cell(mine[1])} [${mine[0]}]` : cell(s.get(c)));
   return `| ${w.title} | ${cells.join(" | ")} | ${ratioCell(r.torch)} | ${ratioCell(r.wasm)} | ${w.targetText}: ${verdict} |`;
 }
 
@@ -373,20 +396,22 @@ async function main(): Promise<void> {
     return;
   }
   const source: Torchlet | null = withSource ? await import("../src/index-node.ts") : null;
-  const threads = Number(argValue("--threads") ?? 1);
-  for (const t of [torchlet, source]) t?.setNumThreads(threads);
+  const fixedThreads = argValue("--threads");
+  // torchlet on each thread count as PyTorch is, unless --threads fixes one
+  const torchletThreads = fixedThreads === undefined ? TORCH_THREADS : [Number(fixedThreads)];
+  if (fixedThreads !== undefined) for (const t of [torchlet, source]) t?.setNumThreads(Number(fixedThreads));
   const [torches, wasm, cpu] = await Promise.all([
     Promise.all(TORCH_THREADS.map((n) => TorchPeer.start(n))), TfjsPeer.start("wasm"), TfjsPeer.start("cpu"),
   ]);
   const names = only ?? (Object.keys(WORKLOADS) as Workload[]);
   const torchInfo = torches[0] === null ? "PyTorch not found" : `${torches.map((t) => t?.header).join(" / ")} (the better median counts)`;
   console.log(`# MLP workloads: median ${cpuTime ? "CPU time" : "time"} per step (min–max) of ${rounds} alternated samples; ratios are torchlet's median time over the peer's`);
-  console.log(`# ${machine()}; torchlet ${process.argv.includes("--source") ? "src/ via tsx" : "dist/"}, backend ${torchlet.backend().name}, ${torchlet.getNumThreads()} thread(s); ${torchInfo}; TF.js wasm: 1 thread (no threads in Node)`);
+  console.log(`# ${machine()}; torchlet ${process.argv.includes("--source") ? "src/ via tsx" : "dist/"}, backend ${torchlet.backend().name}, ${torchletThreads.join(" and ")} thread(s)${torchletThreads.length > 1 ? " (the better median counts)" : ""}; ${torchInfo}; TF.js wasm: 1 thread (no threads in Node)`);
   const cols = COLS.filter((c) => withSource || c !== "torchlet (tsx source)");
   console.log(`| workload | ${cols.join(" | ")} | torchlet/PyTorch | torchlet/TF.js-wasm | target |`);
   console.log(`|---|${cols.map(() => "---|").join("")}---|---|---|`);
   for (const name of names) {
-    const contenders: Contender[] = [syncContender("torchlet", torchletStep(torchlet, name))];
+    const contenders: Contender[] = torchletThreads.map((n) => threadedContender(torchlet, n, torchletThreads.length > 1, name));
     if (source !== null) contenders.push(syncContender("torchlet (tsx source)", torchletStep(source, name)));
     torches.forEach((t, i) => t !== null && contenders.push(t.contender(torchLabel(TORCH_THREADS[i]!), name)));
     if (wasm !== null) contenders.push(wasm.contender("TF.js wasm", name));
