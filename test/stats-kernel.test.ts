@@ -2,7 +2,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { cpuBackend, wasmBackend } from "../src/index.ts";
 import { STATS_RECORD } from "../src/backend/cpu/stats.ts";
-import { wasmBlockStats, wasmHostFloats } from "../src/backend/wasm/stats.ts";
+import { wasmBlockStats, wasmCellSums, wasmHistogram, wasmHostFloats } from "../src/backend/wasm/stats.ts";
 import { residentOffset } from "../src/backend/wasm/heap.ts";
 import { StatsAccumulator } from "../src/io/tensor-stream.ts";
 
@@ -99,5 +99,46 @@ describe("StatsAccumulator", () => {
     assert.ok(Math.abs(got.mean! - mean) <= 1e-12 * Math.max(1, Math.abs(mean)), `mean ${got.mean} vs ${mean}`);
     assert.ok(Math.abs(got.std! - Math.sqrt(variance)) <= 1e-10 * Math.sqrt(variance), `std ${got.std} vs ${Math.sqrt(variance)}`);
     assert.equal(got.nan + got.inf, x.length - finite.length);
+  });
+});
+
+describe("histogram and cellSums", () => {
+  test("the SIMD histogram counts what the reference counts, edges, NaN, ±Inf and a zero width included", () => {
+    let seed = 500;
+    for (const n of [1, 3, 4, 5, 100, 4097]) {
+      for (const odd of [0, 0.05, 1]) {
+        const x = sample(n, odd, seed++);
+        const finite = [...x].filter(Number.isFinite);
+        const lo = finite.length ? Math.min(...finite) : 0, hi = finite.length ? Math.max(...finite) : 0;
+        for (const [a, b] of [[lo, hi], [lo, lo], [0, 1]] as const) {
+          for (const bins of [1, 7, 40]) {
+            const want = new Array<number>(bins).fill(0), got = new Array<number>(bins).fill(0);
+            cpuBackend.histogram(x, a, (b - a) / bins, want, 3);
+            wasmHistogram(x, a, (b - a) / bins, got, 3);
+            assert.deepEqual(got, want, `n=${n} specials=${odd} range [${a}, ${b}] bins=${bins}`);
+          }
+        }
+      }
+    }
+  });
+
+  test("the cells kernel gives the reference's sums and counts from any starting row and column", () => {
+    let seed = 900;
+    for (const [rows, cols, br, bc] of [[10, 13, 3, 4], [100, 64, 2, 1], [7, 1000, 1, 16], [200, 200, 4, 4]] as const) {
+      const c = Math.ceil(cols / bc), cells = Math.ceil(rows / br) * c;
+      for (const start of [0, 1, cols - 1, cols + 5]) {
+        const x = sample(rows * cols - start, 0.02, seed++);
+        const want = [new Float64Array(cells), new Float64Array(cells)], got = [new Float64Array(cells), new Float64Array(cells)];
+        // two calls, split mid-row, as chunks arrive
+        const cut = Math.floor(x.length / 3);
+        for (const [s, e] of [[0, cut], [cut, x.length]] as const) {
+          const k = start + s, part = x.subarray(s, e);
+          cpuBackend.cellSums(part, cols, Math.floor(k / cols), k % cols, br, bc, c, want[0]!, want[1]!);
+          wasmCellSums(part, cols, Math.floor(k / cols), k % cols, br, bc, c, got[0]!, got[1]!);
+        }
+        sameBits(got[0]!, want[0]!, `sums ${rows}x${cols} from ${start}`);
+        sameBits(got[1]!, want[1]!, `counts ${rows}x${cols} from ${start}`);
+      }
+    }
   });
 });

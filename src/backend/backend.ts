@@ -138,6 +138,14 @@ export interface Backend {
    * mean, min, max, NaN, non-finite and zero counts, in cpu/stats.ts's lane arithmetic.
    */
   blockStats(values: Float32Array | Float64Array, blockSize: number, out: Float64Array): void;
+  /** Adds `weight` to counts[floor((v - lo) / width)] (clamped to the last bin) for each finite v of `values`. */
+  histogram(values: Float32Array | Float64Array, lo: number, width: number, counts: number[], weight: number): void;
+  /**
+   * Heat-map cells of a row-major matrix of `cols` columns whose elements from (`row`, `col`) on are
+   * `values`: each finite one is added in order to sum[cell] and counts 1 in cnt[cell], where
+   * cell = floor(row / br) · c + floor(col / bc).
+   */
+  cellSums(values: Float32Array | Float64Array, cols: number, row: number, col: number, br: number, bc: number, c: number, sum: Float64Array, cnt: Float64Array): void;
   // ---- indexing ----
   /**
    * Storage offsets `base[i] + k·stride` of each index k of `index` (int64 or int32, read through

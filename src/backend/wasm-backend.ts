@@ -10,7 +10,7 @@ import { batchOffsets } from "./cpu/matmul.ts";
 import { WASM_MIN_ELEMENTWISE, wasmRelu, wasmReluGrad, wasmSumRows, wasmUpdate } from "./wasm/elementwise.ts";
 import { residentPtr, wasmMatmul, wasmResidentFloats } from "./wasm/matmul.ts";
 import { wasmSimdSupported } from "./wasm/module.ts";
-import { wasmBlockStats, wasmHostFloats } from "./wasm/stats.ts";
+import { wasmBlockStats, wasmCellSums, wasmHistogram, wasmHostFloats } from "./wasm/stats.ts";
 import { WASM_MIN_NORM, wasmLayerNorm, wasmLayerNormBackward } from "./wasm/norm.ts";
 import { wasmAdamStep } from "./wasm/optim.ts";
 
@@ -168,13 +168,26 @@ function blockStats(values: Float32Array | Float64Array, blockSize: number, out:
   else cpuBackend.blockStats(values, blockSize, out);
 }
 
+function histogram(values: Float32Array | Float64Array, lo: number, width: number, counts: number[], weight: number): void {
+  if (values instanceof Float32Array && values.length >= WASM_MIN_ELEMENTWISE) wasmHistogram(values, lo, width, counts, weight);
+  else cpuBackend.histogram(values, lo, width, counts, weight);
+}
+
+function cellSums(
+  values: Float32Array | Float64Array, cols: number, row: number, col: number, br: number, bc: number, c: number, sum: Float64Array, cnt: Float64Array,
+): void {
+  if (values instanceof Float32Array && values.length >= WASM_MIN_ELEMENTWISE) wasmCellSums(values, cols, row, col, br, bc, c, sum, cnt);
+  else cpuBackend.cellSums(values, cols, row, col, br, bc, c, sum, cnt);
+}
+
 /**
  * The WebAssembly backend: SIMD matmul, linear and convolution products, the in-place update, ReLU
  * and its gradient, layer norm and its backward, the fused Adam step, float32 statistics blocks,
  * long-lived float32 storage resident in its memory; everything else as the TypeScript backend.
  */
 export const wasmBackend: Backend = {
-  ...cpuBackend, name: "wasm", matmul, linear, matmulAccumulate, groupGemm, update, unary, binary, reduce, adopt, resident, hostFloats: wasmHostFloats, blockStats,
+  ...cpuBackend, name: "wasm", matmul, linear, matmulAccumulate, groupGemm, update, unary, binary, reduce, adopt, resident, hostFloats: wasmHostFloats, 
+  blockStats, histogram, cellSums,
   layerNorm, layerNormBackward, adamStep,
 };
 

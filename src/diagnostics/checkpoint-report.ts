@@ -11,6 +11,7 @@ import type { RawStorage, RawTensor } from "../io/raw.ts";
 import { numel } from "../io/raw.ts";
 import type { Chunk } from "../io/tensor-stream.ts";
 import { HistogramAccumulator, StatsAccumulator, tensorChunks, tensorChunksAsync } from "../io/tensor-stream.ts";
+import { cellSums } from "../ops/stats.ts";
 import { formatNumber } from "./stats.ts";
 import { escapeXml, heatmapSvg, histogramCountsSvg } from "./svg.ts";
 
@@ -57,7 +58,6 @@ class PicturePass {
   readonly #cnt: Float64Array;
   #k = 0;
   #inOrder = true;
-  #cellOfCol: Int32Array | undefined;
 
   constructor(readonly t: RawTensor, readonly stats: DrawnTensor["stats"]) {
     this.hist = new HistogramAccumulator(stats.min ?? 0, stats.max ?? 0);
@@ -74,32 +74,10 @@ class PicturePass {
   add(chunk: Chunk): void {
     // an expanded view's chunks are its distinct elements, not the matrix in order: no heat map
     if (chunk.weight !== 1) this.#inOrder = false;
-    if (!this.#matrix || !this.#inOrder) return this.hist.add(chunk);
-    // block by block, so that the heat map reads what the histogram just brought into the cache
-    for (let start = 0; start < chunk.values.length; start += 1 << 14) {
-      const values = chunk.values.subarray(start, start + (1 << 14));
-      this.hist.add({ values, weight: 1 });
-      this.#addCells(values);
-    }
-  }
-
-  #addCells(values: Float32Array | Float64Array): void {
-    const cols = this.#cols, br = this.#br, c = this.#c, sum = this.#sum, cnt = this.#cnt;
-    const cellOfCol = (this.#cellOfCol ??= Int32Array.from({ length: cols }, (_, j) => Math.floor(j / this.#bc)));
-    // row and column walked along, not divided out of the element's index
-    let row = Math.floor(this.#k / cols), col = this.#k % cols, base = Math.floor(row / br) * c;
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i]!;
-      if (v - v === 0) {
-        const cell = base + cellOfCol[col]!;
-        sum[cell]! += v;
-        cnt[cell]! += 1;
-      }
-      if (++col === cols) {
-        col = 0;
-        base = Math.floor(++row / br) * c;
-      }
-    }
+    this.hist.add(chunk);
+    if (!this.#matrix || !this.#inOrder) return;
+    const values = chunk.values, cols = this.#cols;
+    cellSums(values, cols, Math.floor(this.#k / cols), this.#k % cols, this.#br, this.#bc, this.#c, this.#sum, this.#cnt);
     this.#k += values.length;
   }
 

@@ -8,7 +8,7 @@ import { DType } from "../core/dtype.ts";
 import type { TypedArray } from "../core/dtype.ts";
 import { bfloat16ToNumber, halfToNumber } from "../core/half.ts";
 import { FormatError } from "../errors.ts";
-import { STATS_RECORD, blockStats, hostFloats } from "../ops/stats.ts";
+import { STATS_RECORD, blockStats, histogramCounts, hostFloats } from "../ops/stats.ts";
 import type { ByteRange } from "./lazy.ts";
 import { LazyStorage, storageNumel } from "./lazy.ts";
 import type { RawTensor } from "./raw.ts";
@@ -239,13 +239,8 @@ export class HistogramAccumulator {
   constructor(readonly lo: number, readonly hi: number, bins = 40) {
     this.counts = new Array<number>(bins).fill(0);
   }
+  /** Counts a chunk's finite elements into bins of width (hi - lo) / bins (the backend's histogram kernel). */
   add({ values, weight }: Chunk): void {
-    const counts = this.counts, bins = counts.length, width = (this.hi - this.lo) / bins, lo = this.lo;
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i]!;
-      if (v - v !== 0) continue; // NaN or ±Inf
-      const bin = width === 0 ? bins >> 1 : Math.floor((v - lo) / width);
-      counts[bin < bins ? bin : bins - 1]! += weight;
-    }
+    histogramCounts(values, this.lo, (this.hi - this.lo) / this.counts.length, this.counts, weight);
   }
 }

@@ -20,3 +20,19 @@ export function blockStats(values: Float32Array | Float64Array, blockSize: numbe
 export function hostFloats(n: number): Float32Array {
   return backend().hostFloats(n);
 }
+
+/** Adds `weight` to counts[floor((v - lo) / width)] (the last bin takes the top edge) for each finite v, on the active backend. */
+export function histogramCounts(values: Float32Array | Float64Array, lo: number, width: number, counts: number[], weight: number): void {
+  backend().histogram(values, lo, width, counts, weight);
+}
+
+/**
+ * Heat-map cells of a row-major matrix of `cols` columns, `values` being its elements from (`row`,
+ * `col`) on: finite elements summed in order into sum[cell] and counted in cnt[cell], cell =
+ * floor(row / br) · c + floor(col / bc).
+ */
+export function cellSums(
+  values: Float32Array | Float64Array, cols: number, row: number, col: number, br: number, bc: number, c: number, sum: Float64Array, cnt: Float64Array,
+): void {
+  backend().cellSums(values, cols, row, col, br, bc, c, sum, cnt);
+}

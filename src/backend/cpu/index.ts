@@ -16,7 +16,7 @@ import {
 import { cumulativeExtremeKernel, cumulativeKernel, placeAlongKernel, sortKernel, topkKernel, triangleKernel } from "./shape.ts";
 import { nanToNumKernel, roundDecimalsKernel } from "./math.ts";
 import { activationBackwardKernel, activationKernel } from "./activation.ts";
-import { blockStatsKernel } from "./stats.ts";
+import { blockStatsKernel, cellSumsKernel, histogramKernel } from "./stats.ts";
 import { indexOffsetsKernel, maskedOffsetsKernel, nonzeroKernel, putKernel, takeKernel } from "./indexing.ts";
 
 /** The CPU backend. */
@@ -41,6 +41,8 @@ export const cpuBackend: Backend = {
   resident: () => false,
   hostFloats: (n) => new Float32Array(n),
   blockStats: blockStatsKernel,
+  histogram: histogramKernel,
+  cellSums: cellSumsKernel,
   // ---- indexing ----
   indexOffsets: indexOffsetsKernel,
   maskedOffsets: maskedOffsetsKernel,

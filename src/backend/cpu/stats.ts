@@ -64,3 +64,40 @@ export function blockStatsKernel(values: Float32Array | Float64Array, blockSize:
     block(values, start, Math.min(blockSize, values.length - start), out, o);
   }
 }
+
+/**
+ * Adds `weight` to counts[floor((v - lo) / width)] for each finite v of `values` (the top edge in
+ * the last bin; the middle bin when width is 0): a histogram over the range [lo, lo + bins·width].
+ */
+export function histogramKernel(values: Float32Array | Float64Array, lo: number, width: number, counts: number[], weight: number): void {
+  const bins = counts.length;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (v - v !== 0) continue; // NaN or ±Inf
+    const bin = width === 0 ? bins >> 1 : Math.floor((v - lo) / width);
+    if (bin >= 0) counts[bin < bins ? bin : bins - 1]! += weight;
+  }
+}
+
+/**
+ * A matrix's heat-map cells: `values` are its elements from (`row`, `col`) on, row-major over
+ * `cols` columns; each finite one is added in order to sum[cell] and counts 1 in cnt[cell], where
+ * cell = floor(row / br) · c + floor(col / bc).
+ */
+export function cellSumsKernel(
+  values: Float32Array | Float64Array, cols: number, row: number, col: number, br: number, bc: number, c: number, sum: Float64Array, cnt: Float64Array,
+): void {
+  let base = Math.floor(row / br) * c;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (v - v === 0) {
+      const cell = base + Math.floor(col / bc);
+      sum[cell]! += v;
+      cnt[cell]! += 1;
+    }
+    if (++col === cols) {
+      col = 0;
+      base = Math.floor(++row / br) * c;
+    }
+  }
+}

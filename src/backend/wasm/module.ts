@@ -34,6 +34,10 @@ export interface SgemmExports {
   ): void;
   /** out[j] = the sum of column j of a rows x cols float32 matrix, in float64; see assembly/reduce.ts. */
   sumRows(out: number, x: number, rows: number, cols: number): void;
+  /** i32 histogram counts (bins + 1 slots, the last for NaN/Inf) of the `len` floats at `p`; see assembly/stats.ts. */
+  histogram(p: number, len: number, lo: number, width: number, bins: number, counts: number): void;
+  /** Heat-map cell sums and counts (float64) of row-major matrix elements; see assembly/stats.ts. */
+  cellSums(p: number, len: number, cols: number, row: number, col: number, br: number, bc: number, c: number, sum: number, cnt: number): void;
   /** Scratch bytes one thread needs for packed A. */
   packASize(): number;
   /** Scratch bytes one thread needs for packed B and the edge tile. */

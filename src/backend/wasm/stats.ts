@@ -21,3 +21,33 @@ export function wasmBlockStats(values: Float32Array, blockSize: number, out: Flo
 export function wasmHostFloats(n: number): Float32Array {
   return wasmResidentFloats(n, false) ?? new Float32Array(n);
 }
+
+/** Histogram counts of a float32 chunk (Backend.histogram): i32 counts in the staging area, added here times `weight`. */
+export function wasmHistogram(values: Float32Array, lo: number, width: number, counts: number[], weight: number): void {
+  const n = values.length, bins = counts.length, rx = residentPtr(values);
+  const inBytes = rx < 0 ? align(4 * n) : 0;
+  const { inst, mem, base } = operandArea(inBytes + 4 * (bins + 1));
+  const px = rx >= 0 ? rx : base, pc = base + inBytes;
+  if (rx < 0) mem.set(values, px / 4);
+  const got = new Int32Array(mem.buffer, pc, bins + 1);
+  got.fill(0);
+  inst.exports.histogram(px, n, lo, width, bins, pc);
+  for (let b = 0; b < bins; b++) if (got[b] !== 0) counts[b]! += got[b]! * weight;
+}
+
+/** Heat-map cells of a float32 chunk (Backend.cellSums): the sums and counts go through the staging area. */
+export function wasmCellSums(
+  values: Float32Array, cols: number, row: number, col: number, br: number, bc: number, c: number, sum: Float64Array, cnt: Float64Array,
+): void {
+  const n = values.length, cells = sum.length, rx = residentPtr(values);
+  const inBytes = rx < 0 ? align(4 * n) : 0;
+  const { inst, mem, base } = operandArea(inBytes + 16 * cells);
+  const px = rx >= 0 ? rx : base, ps = base + inBytes, pn = ps + 8 * cells;
+  if (rx < 0) mem.set(values, px / 4);
+  const s = new Float64Array(mem.buffer, ps, cells), k = new Float64Array(mem.buffer, pn, cells);
+  s.set(sum);
+  k.set(cnt);
+  inst.exports.cellSums(px, n, cols, row, col, br, bc, c, ps, pn);
+  sum.set(s);
+  cnt.set(k);
+}

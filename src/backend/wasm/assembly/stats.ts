@@ -189,3 +189,74 @@ export function blockStats(p: usize, len: i32, blockSize: i32, out: usize): void
     out += RECORD;
   }
 }
+
+/** floor((v - lo) / width) as the reference computes it, clamped to the last bin; `bins` (a spare slot) when v is not finite or below lo. */
+function bin1(v: f32, lo: f64, width: f64, bins: i32): i32 {
+  if (v - v != 0) return bins;
+  if (width == 0) return bins >> 1;
+  const t = Math.floor((<f64>v - lo) / width);
+  if (t < 0) return bins;
+  return t < <f64>bins ? <i32>t : bins - 1;
+}
+
+/**
+ * Histogram counts of the `len` floats at `p` over bins of `width` from `lo`: counts[bin] += 1
+ * (i32, `bins` + 1 slots at `counts`, the last one taking NaN and ±Inf), bin = floor((v - lo) /
+ * width) in float64 as the reference computes it, the top edge in the last bin; bin bins / 2 when
+ * width is 0.
+ */
+export function histogram(p: usize, len: i32, lo: f64, width: f64, bins: i32, counts: usize): void {
+  const n4 = width == 0 ? 0 : len & ~3;
+  const zero = f32x4.splat(0), l = f64x2.splat(lo), w = f64x2.splat(width);
+  const last = i32x4.splat(bins - 1), spare = i32x4.splat(bins), izero = i32x4.splat(0);
+  for (let i = 0; i < n4; i += 4) {
+    const a = v128.load(p + (<usize>i << 2));
+    const t0 = f64x2.floor(f64x2.div(f64x2.sub(low(a), l), w)), t1 = f64x2.floor(f64x2.div(f64x2.sub(high(a), l), w));
+    let b = v128.shuffle<i32>(i32x4.trunc_sat_f64x2_s_zero(t0), i32x4.trunc_sat_f64x2_s_zero(t1), 0, 1, 4, 5);
+    b = i32x4.min_s(b, last);
+    const ok = v128.and(f32x4.eq(f32x4.sub(a, a), zero), i32x4.ge_s(b, izero));
+    b = v128.bitselect(b, spare, ok);
+    const c0 = counts + (<usize>i32x4.extract_lane(b, 0) << 2);
+    store<i32>(c0, load<i32>(c0) + 1);
+    const c1 = counts + (<usize>i32x4.extract_lane(b, 1) << 2);
+    store<i32>(c1, load<i32>(c1) + 1);
+    const c2 = counts + (<usize>i32x4.extract_lane(b, 2) << 2);
+    store<i32>(c2, load<i32>(c2) + 1);
+    const c3 = counts + (<usize>i32x4.extract_lane(b, 3) << 2);
+    store<i32>(c3, load<i32>(c3) + 1);
+  }
+  for (let i = n4; i < len; i++) {
+    const c = counts + (<usize>bin1(load<f32>(p + (<usize>i << 2)), lo, width, bins) << 2);
+    store<i32>(c, load<i32>(c) + 1);
+  }
+}
+
+/**
+ * A matrix's heat-map cells: the `len` floats at `p` are its elements from row `row`, column `col`
+ * on (row-major, `cols` columns); each finite one is added, in order, to sum[cell] (float64) and
+ * counts 1 in cnt[cell], cell = floor(row / br) * c + floor(col / bc).
+ */
+export function cellSums(p: usize, len: i32, cols: i32, row: i32, col: i32, br: i32, bc: i32, c: i32, sum: usize, cnt: usize): void {
+  let i = 0;
+  while (i < len) {
+    const cellCol = col / bc;
+    const run = min(len - i, min(cols, (cellCol + 1) * bc) - col);
+    const cell = <usize>((row / br) * c + cellCol) << 3;
+    let s = load<f64>(sum + cell), k = 0;
+    for (let j = 0; j < run; j++) {
+      const v = load<f32>(p + (<usize>(i + j) << 2));
+      if (v - v == 0) {
+        s += <f64>v;
+        k++;
+      }
+    }
+    store<f64>(sum + cell, s);
+    store<f64>(cnt + cell, load<f64>(cnt + cell) + <f64>k);
+    i += run;
+    col += run;
+    if (col == cols) {
+      col = 0;
+      row++;
+    }
+  }
+}
