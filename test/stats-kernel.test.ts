@@ -2,7 +2,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { cpuBackend, wasmBackend } from "../src/index.ts";
 import { STATS_RECORD } from "../src/backend/cpu/stats.ts";
-import { wasmBlockStats, wasmCellSums, wasmHistogram, wasmHostFloats } from "../src/backend/wasm/stats.ts";
+import { wasmBlockStats, wasmCellSums, wasmDiffStats, wasmHistogram, wasmHostFloats } from "../src/backend/wasm/stats.ts";
 import { residentOffset } from "../src/backend/wasm/heap.ts";
 import { StatsAccumulator } from "../src/io/tensor-stream.ts";
 
@@ -140,5 +140,30 @@ describe("histogram and cellSums", () => {
         sameBits(got[1]!, want[1]!, `counts ${rows}x${cols} from ${start}`);
       }
     }
+  });
+});
+
+describe("diffStats", () => {
+  test("the SIMD kernel gives the reference's bits, NaN against NaN and ±Inf pairs included", () => {
+    let seed = 2000;
+    for (const n of [1, 3, 4, 5, 64, 1001, 5000]) {
+      for (const odd of [0, 0.05, 0.5]) {
+        const a = sample(n, odd, seed++), b = new Float32Array(a);
+        const r = rng(seed++);
+        for (let i = 0; i < n; i++) {
+          const u = r();
+          if (u < 0.5) b[i] = a[i]! + (r() - 0.5) * 1e-3;
+          else if (u < 0.6) b[i] = specials[Math.floor(r() * specials.length)]!;
+        }
+        const want = new Float64Array(6), got = new Float64Array(6);
+        cpuBackend.diffStats(a, b, want);
+        wasmDiffStats(a, b, got);
+        sameBits(got, want, `n=${n} specials=${odd}`);
+      }
+    }
+    const nan = new Float32Array([NaN, Infinity, -Infinity, 1, NaN, Infinity]), other = new Float32Array([NaN, Infinity, Infinity, NaN, 2, -Infinity]);
+    const r = new Float64Array(6);
+    wasmDiffStats(nan, other, r);
+    assert.deepEqual([...r], [0, 0, 0, 0, 0, 4]);
   });
 });

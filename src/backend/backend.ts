@@ -146,6 +146,11 @@ export interface Backend {
    * cell = floor(row / br) · c + floor(col / bc).
    */
   cellSums(values: Float32Array | Float64Array, cols: number, row: number, col: number, br: number, bc: number, c: number, sum: Float64Array, cnt: Float64Array): void;
+  /**
+   * The difference of two chunks of one length into `out`: max |b − a|, Σ(b − a)², Σa², Σb², Σab
+   * over pairs finite on both sides (cpu/stats.ts's lanes), and the count of other pairs that differ.
+   */
+  diffStats(a: Float32Array | Float64Array, b: Float32Array | Float64Array, out: Float64Array): void;
   // ---- indexing ----
   /**
    * Storage offsets `base[i] + k·stride` of each index k of `index` (int64 or int32, read through

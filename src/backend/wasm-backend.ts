@@ -10,7 +10,7 @@ import { batchOffsets } from "./cpu/matmul.ts";
 import { WASM_MIN_ELEMENTWISE, wasmRelu, wasmReluGrad, wasmSumRows, wasmUpdate } from "./wasm/elementwise.ts";
 import { residentPtr, wasmMatmul, wasmResidentFloats } from "./wasm/matmul.ts";
 import { wasmSimdSupported } from "./wasm/module.ts";
-import { wasmBlockStats, wasmCellSums, wasmHistogram, wasmHostFloats } from "./wasm/stats.ts";
+import { wasmBlockStats, wasmCellSums, wasmDiffStats, wasmHistogram, wasmHostFloats } from "./wasm/stats.ts";
 import { WASM_MIN_NORM, wasmLayerNorm, wasmLayerNormBackward } from "./wasm/norm.ts";
 import { wasmAdamStep } from "./wasm/optim.ts";
 
@@ -180,14 +180,19 @@ function cellSums(
   else cpuBackend.cellSums(values, cols, row, col, br, bc, c, sum, cnt);
 }
 
+function diffStats(a: Float32Array | Float64Array, b: Float32Array | Float64Array, out: Float64Array): void {
+  if (a instanceof Float32Array && b instanceof Float32Array && a.length >= WASM_MIN_ELEMENTWISE) wasmDiffStats(a, b, out);
+  else cpuBackend.diffStats(a, b, out);
+}
+
 /**
  * The WebAssembly backend: SIMD matmul, linear and convolution products, the in-place update, ReLU
  * and its gradient, layer norm and its backward, the fused Adam step, float32 statistics blocks,
  * long-lived float32 storage resident in its memory; everything else as the TypeScript backend.
  */
 export const wasmBackend: Backend = {
-  ...cpuBackend, name: "wasm", matmul, linear, matmulAccumulate, groupGemm, update, unary, binary, reduce, adopt, resident, hostFloats: wasmHostFloats, 
-  blockStats, histogram, cellSums,
+  ...cpuBackend, name: "wasm", matmul, linear, matmulAccumulate, groupGemm, update, unary, binary, reduce, adopt, resident, hostFloats: wasmHostFloats,
+  blockStats, histogram, cellSums, diffStats,
   layerNorm, layerNormBackward, adamStep,
 };
 

@@ -10,7 +10,7 @@ import type { Progress } from "../io/inspect.ts";
 import { alignRows } from "../io/inspect.ts";
 import { openCheckpointFile } from "../io/files-node.ts";
 import type { RawTensor } from "../io/raw.ts";
-import { tensorChunks } from "../io/tensor-stream.ts";
+import { diffChunks, tensorChunks } from "../io/tensor-stream.ts";
 import { escapeXml } from "../diagnostics/svg.ts";
 import { parseCommand, reportFailure } from "./args.ts";
 import type { Streams } from "./inspect.ts";
@@ -51,6 +51,7 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
 export function compareTensors(a: RawTensor, b: RawTensor): Pick<DiffRow, "status" | "maxAbsDiff" | "relDiff" | "cosine" | "nonFiniteMismatches"> {
   const ia = tensorChunks(a), ib = tensorChunks(b);
   let maxAbs = 0, dd = 0, aa = 0, bb = 0, ab = 0, bad = 0, seen = 0;
+  const rec = new Float64Array(6);
   for (;;) {
     const ca = ia.next(), cb = ib.next();
     if (ca.done || cb.done) {
@@ -62,19 +63,13 @@ export function compareTensors(a: RawTensor, b: RawTensor): Pick<DiffRow, "statu
     if (x.weight !== 1 || y.weight !== 1 || x.values.length !== y.values.length) {
       return { status: "not compared", maxAbsDiff: null, relDiff: null, cosine: null, nonFiniteMismatches: 0 };
     }
-    for (let i = 0; i < x.values.length; i++) {
-      const u = x.values[i]!, v = y.values[i]!;
-      if (!Number.isFinite(u) || !Number.isFinite(v)) {
-        if (!Object.is(u, v)) bad++;
-        continue;
-      }
-      const d = Math.abs(v - u);
-      if (d > maxAbs) maxAbs = d;
-      dd += d * d;
-      aa += u * u;
-      bb += v * v;
-      ab += u * v;
-    }
+    diffChunks(x.values, y.values, rec);
+    if (rec[0]! > maxAbs) maxAbs = rec[0]!;
+    dd += rec[1]!;
+    aa += rec[2]!;
+    bb += rec[3]!;
+    ab += rec[4]!;
+    bad += rec[5]!;
     seen += x.values.length;
   }
   const size = a.shape.reduce((s, n) => s * n, 1);

@@ -8,7 +8,7 @@ import { DType } from "../core/dtype.ts";
 import type { TypedArray } from "../core/dtype.ts";
 import { bfloat16ToNumber, halfToNumber } from "../core/half.ts";
 import { FormatError } from "../errors.ts";
-import { STATS_RECORD, blockStats, histogramCounts, hostFloats } from "../ops/stats.ts";
+import { STATS_RECORD, blockStats, diffStats, histogramCounts, hostFloats } from "../ops/stats.ts";
 import type { ByteRange } from "./lazy.ts";
 import { LazyStorage, storageNumel } from "./lazy.ts";
 import type { RawTensor } from "./raw.ts";
@@ -243,4 +243,13 @@ export class HistogramAccumulator {
   add({ values, weight }: Chunk): void {
     histogramCounts(values, this.lo, (this.hi - this.lo) / this.counts.length, this.counts, weight);
   }
+}
+
+/**
+ * The difference of two chunks of one length (torchlet diff), on the backend's kernel: `out` gets
+ * max |b − a|, Σ(b − a)², Σa², Σb², Σab over the pairs finite on both sides, and the count of other
+ * pairs that differ (NaN matches NaN, an infinity the same infinity).
+ */
+export function diffChunks(a: Chunk["values"], b: Chunk["values"], out: Float64Array): void {
+  diffStats(a, b, out);
 }

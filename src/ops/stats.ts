@@ -36,3 +36,11 @@ export function cellSums(
 ): void {
   backend().cellSums(values, cols, row, col, br, bc, c, sum, cnt);
 }
+
+/**
+ * The difference of two chunks of one length into `out` (six numbers): max |b − a|, Σ(b − a)², Σa²,
+ * Σb², Σab over pairs finite on both sides, and the count of other pairs that differ, on the active backend.
+ */
+export function diffStats(a: Float32Array | Float64Array, b: Float32Array | Float64Array, out: Float64Array): void {
+  backend().diffStats(a, b, out);
+}

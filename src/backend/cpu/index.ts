@@ -16,7 +16,7 @@ import {
 import { cumulativeExtremeKernel, cumulativeKernel, placeAlongKernel, sortKernel, topkKernel, triangleKernel } from "./shape.ts";
 import { nanToNumKernel, roundDecimalsKernel } from "./math.ts";
 import { activationBackwardKernel, activationKernel } from "./activation.ts";
-import { blockStatsKernel, cellSumsKernel, histogramKernel } from "./stats.ts";
+import { blockStatsKernel, cellSumsKernel, diffKernel, histogramKernel } from "./stats.ts";
 import { indexOffsetsKernel, maskedOffsetsKernel, nonzeroKernel, putKernel, takeKernel } from "./indexing.ts";
 
 /** The CPU backend. */
@@ -43,6 +43,7 @@ export const cpuBackend: Backend = {
   blockStats: blockStatsKernel,
   histogram: histogramKernel,
   cellSums: cellSumsKernel,
+  diffStats: diffKernel,
   // ---- indexing ----
   indexOffsets: indexOffsetsKernel,
   maskedOffsets: maskedOffsetsKernel,

@@ -101,3 +101,28 @@ export function cellSumsKernel(
     }
   }
 }
+
+/**
+ * The difference of two chunks of one length (torchlet diff) into `out`: max |b − a|, Σ(b − a)²,
+ * Σa², Σb², Σab over the pairs finite on both sides (float64 sums in lanes i % 4, combined in
+ * order, as the SIMD kernel), and the count of other pairs that differ (NaN matches NaN).
+ */
+export function diffKernel(a: Float32Array | Float64Array, b: Float32Array | Float64Array, out: Float64Array): void {
+  const dd = new Float64Array(4), aa = new Float64Array(4), bb = new Float64Array(4), ab = new Float64Array(4);
+  let maxAbs = 0, bad = 0;
+  for (let i = 0; i < a.length; i++) {
+    const u = a[i]!, v = b[i]!, l = i & 3;
+    if (u - u !== 0 || v - v !== 0) {
+      if (!Object.is(u, v)) bad++;
+      continue;
+    }
+    const d = Math.abs(v - u);
+    if (d > maxAbs) maxAbs = d;
+    dd[l]! += d * d;
+    aa[l]! += u * u;
+    bb[l]! += v * v;
+    ab[l]! += u * v;
+  }
+  const inOrder = (x: Float64Array) => ((x[0]! + x[1]!) + x[2]!) + x[3]!;
+  out[0] = maxAbs; out[1] = inOrder(dd); out[2] = inOrder(aa); out[3] = inOrder(bb); out[4] = inOrder(ab); out[5] = bad;
+}

@@ -38,6 +38,8 @@ export interface SgemmExports {
   histogram(p: number, len: number, lo: number, width: number, bins: number, counts: number): void;
   /** Heat-map cell sums and counts (float64) of row-major matrix elements; see assembly/stats.ts. */
   cellSums(p: number, len: number, cols: number, row: number, col: number, br: number, bc: number, c: number, sum: number, cnt: number): void;
+  /** max |b − a|, Σ(b − a)², Σa², Σb², Σab and differing non-finite pairs of two float32 chunks; see assembly/stats.ts. */
+  diffStats(pa: number, pb: number, len: number, out: number): void;
   /** Scratch bytes one thread needs for packed A. */
   packASize(): number;
   /** Scratch bytes one thread needs for packed B and the edge tile. */

@@ -51,3 +51,15 @@ export function wasmCellSums(
   sum.set(s);
   cnt.set(k);
 }
+
+/** The difference of two float32 chunks of one length (Backend.diffStats); resident chunks are read in place. */
+export function wasmDiffStats(a: Float32Array, b: Float32Array, out: Float64Array): void {
+  const n = a.length, ra = residentPtr(a), rb = residentPtr(b), bytes = align(4 * n);
+  const { inst, mem, base } = operandArea((ra < 0 ? bytes : 0) + (rb < 0 ? bytes : 0) + 64);
+  const pa = ra >= 0 ? ra : base, pb = rb >= 0 ? rb : ra >= 0 ? base : base + bytes;
+  const po = base + (ra < 0 ? bytes : 0) + (rb < 0 ? bytes : 0);
+  if (ra < 0) mem.set(a, pa / 4);
+  if (rb < 0) mem.set(b, pb / 4);
+  inst.exports.diffStats(pa, pb, n, po);
+  out.set(new Float64Array(mem.buffer, po, 6));
+}

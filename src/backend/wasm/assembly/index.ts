@@ -5,7 +5,7 @@
 export { sgemm, packASize, packBSize } from "./sgemm";
 export { sgemv } from "./sgemv";
 export { update, reluGrad, relu } from "./elementwise";
-export { blockStats, histogram, cellSums } from "./stats";
+export { blockStats, histogram, cellSums, diffStats } from "./stats";
 export { layerNorm, layerNormBackward } from "./norm";
 export { adamStep } from "./optim";
 export { sumRows } from "./reduce";

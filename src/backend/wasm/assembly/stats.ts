@@ -260,3 +260,50 @@ export function cellSums(p: usize, len: i32, cols: i32, row: i32, col: i32, br: 
     }
   }
 }
+
+function sum4(a: v128, b: v128): f64 {
+  let s = f64x2.extract_lane(a, 0);
+  s += f64x2.extract_lane(a, 1);
+  s += f64x2.extract_lane(b, 0);
+  s += f64x2.extract_lane(b, 1);
+  return s;
+}
+
+/**
+ * The difference of two float32 chunks of `len` elements at `pa` and `pb` (torchlet diff), six
+ * float64 numbers at `out`: max |b − a|, Σ(b − a)², Σa², Σb², Σab over the pairs finite on both
+ * sides, and the count of other pairs that differ (NaN matches NaN, Inf matches the same Inf). The
+ * sums run in float64 lanes i % 4 combined in order, as the reference (backend/cpu/stats.ts).
+ */
+export function diffStats(pa: usize, pb: usize, len: i32, out: usize): void {
+  const zero = f32x4.splat(0);
+  let d0 = f64x2.splat(0), d1 = d0, a0 = d0, a1 = d0, b0 = d0, b1 = d0, c0 = d0, c1 = d0, mx = d0;
+  let bad = i32x4.splat(0);
+  const n4 = len & ~3;
+  for (let i = 0; i < len; i += 4) {
+    const o = <usize>i << 2;
+    const a = i < n4 ? v128.load(pa + o) : partial(pa + o, len - i);
+    const b = i < n4 ? v128.load(pb + o) : partial(pb + o, len - i);
+    const fin = v128.and(f32x4.eq(f32x4.sub(a, a), zero), f32x4.eq(f32x4.sub(b, b), zero));
+    const same = v128.or(f32x4.eq(a, b), v128.and(f32x4.ne(a, a), f32x4.ne(b, b)));
+    bad = i32x4.sub(bad, v128.not(v128.or(fin, same)));
+    const am = v128.and(a, fin), bm = v128.and(b, fin);
+    const ul = low(am), uh = high(am), vl = low(bm), vh = high(bm);
+    const el = f64x2.abs(f64x2.sub(vl, ul)), eh = f64x2.abs(f64x2.sub(vh, uh));
+    mx = f64x2.pmax(mx, f64x2.pmax(el, eh));
+    d0 = f64x2.add(d0, f64x2.mul(el, el));
+    d1 = f64x2.add(d1, f64x2.mul(eh, eh));
+    a0 = f64x2.add(a0, f64x2.mul(ul, ul));
+    a1 = f64x2.add(a1, f64x2.mul(uh, uh));
+    b0 = f64x2.add(b0, f64x2.mul(vl, vl));
+    b1 = f64x2.add(b1, f64x2.mul(vh, vh));
+    c0 = f64x2.add(c0, f64x2.mul(ul, vl));
+    c1 = f64x2.add(c1, f64x2.mul(uh, vh));
+  }
+  store<f64>(out, max(f64x2.extract_lane(mx, 0), f64x2.extract_lane(mx, 1)));
+  store<f64>(out, sum4(d0, d1), 8);
+  store<f64>(out, sum4(a0, a1), 16);
+  store<f64>(out, sum4(b0, b1), 24);
+  store<f64>(out, sum4(c0, c1), 32);
+  store<f64>(out, <f64>(i32x4.extract_lane(bad, 0) + i32x4.extract_lane(bad, 1) + i32x4.extract_lane(bad, 2) + i32x4.extract_lane(bad, 3)), 40);
+}
