@@ -65,11 +65,12 @@ export class Tensor {
   grad: Tensor | null = null;
   _gradFn: Node | null = null;
 
-  constructor(storage: Storage, layout: Layout, options: { version?: { value: number }; base?: Tensor | null } = {}) {
+  // options may be undefined (no default {}): most tensors are results, made without one
+  constructor(storage: Storage, layout: Layout, options?: { version?: { value: number }; base?: Tensor | null }) {
     this._storage = storage;
     this._layout = layout;
-    this._version = options.version ?? { value: 0 };
-    this._base = options.base ?? null;
+    this._version = options?.version ?? { value: 0 };
+    this._base = options?.base ?? null;
     if (this._base !== null) this._viewVersion = this._version.value;
   }
 

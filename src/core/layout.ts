@@ -8,6 +8,8 @@ import { contiguousStrides, normalizeDim, numelOf, sameShape, showShape, type Sh
 /** Shape, strides and storage offset of a strided view. */
 export class Layout {
   readonly numel: number;
+  /** Made by `contiguous()`: row-major strides from offset 0, so a result of the same shape may share it. */
+  plain = false;
   constructor(
     readonly shape: Shape,
     readonly strides: readonly number[],
@@ -18,7 +20,9 @@ export class Layout {
 
   /** A row-major layout starting at offset 0. */
   static contiguous(shape: Shape): Layout {
-    return new Layout(shape, contiguousStrides(shape), 0);
+    const l = new Layout(shape, contiguousStrides(shape), 0);
+    l.plain = true;
+    return l;
   }
 
   get ndim(): number { return this.shape.length; }

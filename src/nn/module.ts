@@ -41,6 +41,17 @@ export interface ModuleState {
 
 const STATE = Symbol("torchlet.module");
 
+// A module's call: straight to forward when no hook is registered (most calls; no Set iterators
+// and no grad-mode check per call), else callWithHooks.
+function callModule(m: Module, args: unknown[]): unknown {
+  const st = m[STATE];
+  if (st.preHooks.size === 0 && st.hooks.size === 0 && st.backwardHooks.size === 0) {
+    const forward = m.forward as (...a: unknown[]) => unknown;
+    return args.length === 1 ? forward.call(m, args[0]) : forward.apply(m, args);
+  }
+  return Module.prototype.callWithHooks.apply(m, args);
+}
+
 /** Every Module is callable with the arguments of its own forward. */
 // Merging is the point here: the constructor returns a callable object, and this interface
 // gives it the call signature of the subclass's own forward.
@@ -65,7 +76,7 @@ export abstract class Module {
   constructor() {
     // A function object so instances are callable; its prototype is the subclass's, and its
     // own `name`/`length` are removed so subclasses may use those names for their own state.
-    const target = ((...args: unknown[]) => Module.prototype.callWithHooks.apply(proxy, args)) as unknown as Module;
+    const target = ((...args: unknown[]) => callModule(proxy, args)) as unknown as Module;
     delete (target as { name?: unknown }).name;
     delete (target as { length?: unknown }).length;
     Object.setPrototypeOf(target, new.target.prototype);

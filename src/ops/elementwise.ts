@@ -24,9 +24,13 @@ export function scalarTensor(value: Scalar, dtype: DType): Tensor {
   return new Tensor({ data, dtype }, SCALAR_LAYOUT);
 }
 
-/** Wraps a result array as a new contiguous tensor. */
-export function wrap(data: TypedArray, shape: readonly number[], dtype: DType): Tensor {
-  return new Tensor({ data, dtype }, Layout.contiguous(shape));
+/**
+ * Wraps a result array as a new contiguous tensor. `like`, an operand's layout, is shared when it is
+ * a contiguous layout of this very shape (layouts are immutable): one Layout and strides array fewer.
+ */
+export function wrap(data: TypedArray, shape: readonly number[], dtype: DType, like?: Layout): Tensor {
+  const layout = like !== undefined && like.plain && like.shape === shape ? like : shape.length === 0 ? SCALAR_LAYOUT : Layout.contiguous(shape);
+  return new Tensor({ data, dtype }, layout);
 }
 
 /** The elements in row-major order; the storage itself when it is exactly that. */
@@ -81,7 +85,7 @@ export function unary(op: UnaryOp, x: Tensor): Tensor {
   const compute = floatOnly.has(op) && x.dtype.kind !== "float" ? defaultFloat : x.dtype;
   const src = compute === x.dtype ? x : cast(x, compute);
   const outType = boolOut.has(op) ? bool : compute;
-  const out = wrap(backend().unary(op, src.storage.data, src.layout, outType), x.shape, outType);
+  const out = wrap(backend().unary(op, src.storage.data, src.layout, outType), x.shape, outType, x.layout);
   const rule = unaryRules[op];
   return rule !== null && outType.kind === "float" ? record(rule, [x], out) : out;
 }
@@ -125,7 +129,7 @@ function runBinary(
   op: BinaryOp, a: Tensor, la: Layout, b: Tensor, lb: Layout, shape: readonly number[], compute: DType, inputs: Tensor[],
 ): Tensor {
   const outType = comparisons.has(op) ? bool : compute;
-  const out = wrap(backend().binary(op, a.storage.data, la, b.storage.data, lb, outType), shape, outType);
+  const out = wrap(backend().binary(op, a.storage.data, la, b.storage.data, lb, outType), shape, outType, la);
   const rule = binaryRules[op];
   return rule !== null && outType.kind === "float" ? record(rule, inputs, out) : out;
 }

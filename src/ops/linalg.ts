@@ -97,7 +97,7 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
   const out = record(bias === null ? "linearNoBias" : "addmm", inputs, wrap(data, shape, x.dtype));
   // the linear node's output is a stand-in no rule reads (addmm's rule saves its inputs, ReLU's its
   // output), so it shares the result's array
-  return activation === "relu" ? record("relu", [out], wrap(data, shape, x.dtype)) : out;
+  return activation === "relu" ? record("relu", [out], wrap(data, shape, x.dtype, out.layout)) : out;
 }
 
 function unfused(x: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
