@@ -4,9 +4,10 @@
  */
 import { float32, type DType, type TypedArray } from "../core/dtype.ts";
 import { Layout } from "../core/layout.ts";
-import type { AdamScalars, Backend, BinaryOp, ReduceOp, UnaryOp, UpdateOp } from "./backend.ts";
+import type { AdamScalars, Backend, BinaryOp, ReduceOp, UnaryOp, UpdateOp, Window2d } from "./backend.ts";
 import { cpuBackend } from "./cpu/index.ts";
 import { batchOffsets } from "./cpu/matmul.ts";
+import { wasmCol2im, wasmIm2col } from "./wasm/conv.ts";
 import { WASM_MIN_ELEMENTWISE, wasmRelu, wasmReluGrad, wasmSumRows, wasmUpdate } from "./wasm/elementwise.ts";
 import { residentPtr, wasmMatmul, wasmResidentFloats } from "./wasm/matmul.ts";
 import { wasmSimdSupported } from "./wasm/module.ts";
@@ -77,6 +78,19 @@ function groupGemm(a: TypedArray, b: TypedArray, groups: number, m: number, k: n
       transA, transB, out: (out as Float32Array).subarray(g * m * n, (g + 1) * m * n),
     });
   }
+}
+
+/** im2col of a contiguous float32 input on the SIMD kernel, into the (resident) column scratch in place. */
+function im2col(x: TypedArray, lx: Layout, g: Window2d, out?: TypedArray): TypedArray {
+  if (!(x instanceof Float32Array) || !lx.isContiguous || (out !== undefined && !(out instanceof Float32Array)) || lx.numel < WASM_MIN_ELEMENTWISE) {
+    return cpuBackend.im2col(x, lx, g, out);
+  }
+  return wasmIm2col(x.subarray(lx.offset), g, out);
+}
+
+function col2im(cols: TypedArray, g: Window2d, dtype: DType): TypedArray {
+  if (dtype !== float32 || !(cols instanceof Float32Array) || cols.length < WASM_MIN_ELEMENTWISE) return cpuBackend.col2im(cols, g, dtype);
+  return wasmCol2im(cols, g);
 }
 
 // ---- elementwise: the step's bandwidth-bound passes on SIMD kernels, contiguous float32 only ----
@@ -186,12 +200,13 @@ function diffStats(a: Float32Array | Float64Array, b: Float32Array | Float64Arra
 }
 
 /**
- * The WebAssembly backend: SIMD matmul, linear and convolution products, the in-place update, ReLU
- * and its gradient, layer norm and its backward, the fused Adam step, float32 statistics blocks,
- * long-lived float32 storage resident in its memory; everything else as the TypeScript backend.
+ * The WebAssembly backend: SIMD matmul, linear and convolution products (im2col/col2im included),
+ * the in-place update, ReLU and its gradient, layer norm and its backward, the fused Adam step,
+ * float32 statistics blocks, long-lived float32 storage resident in its memory; everything else as
+ * the TypeScript backend.
  */
 export const wasmBackend: Backend = {
-  ...cpuBackend, name: "wasm", matmul, linear, matmulAccumulate, groupGemm, update, unary, binary, reduce, adopt, resident, hostFloats: wasmHostFloats,
+  ...cpuBackend, name: "wasm", matmul, linear, matmulAccumulate, groupGemm, im2col, col2im, update, unary, binary, reduce, adopt, resident, hostFloats: wasmHostFloats,
   blockStats, histogram, cellSums, diffStats,
   layerNorm, layerNormBackward, adamStep,
 };

@@ -11,7 +11,7 @@ import { Layout } from "../core/layout.ts";
 import { normalizeDim, showShape, type Shape } from "../core/shape.ts";
 import type { Tensor } from "../tensor.ts";
 import { backend } from "../backend/active.ts";
-import type { Window2d } from "../backend/backend.ts";
+import type { Backend, Window2d } from "../backend/backend.ts";
 import { record } from "../autograd/record.ts";
 import { noGrad } from "../autograd/grad-mode.ts";
 import { binary, contiguousData, wrap } from "./elementwise.ts";
@@ -80,15 +80,17 @@ function checkTypes(x: Tensor, weight: Tensor, bias: Tensor | null): DType {
 
 /**
  * Scratch arrays for the columns and products a convolution discards once used, kept between
- * calls: a fresh 20 MB array costs more in page faults than the im2col that fills it. Results
- * handed to tensors are always fresh.
+ * calls: a fresh 20 MB array costs more in page faults than the im2col that fills it. They are
+ * long-lived, so the backend may keep them where its kernels run (`adopt`: the wasm backend's
+ * memory, where im2col, the GEMM and col2im then read and write them in place). Results handed
+ * to tensors are always fresh.
  */
-const scratch: Record<string, (Float32Array | Float64Array)[]> = { float32: [], float64: [] };
+const scratch: Record<string, { buf: TypedArray; be: Backend }[]> = { float32: [], float64: [] };
 function temp(slot: 0 | 1, size: number, dtype: DType): TypedArray {
-  const pool = scratch[dtype.name]!;
-  let buf = pool[slot];
-  if (buf === undefined || buf.length < size) pool[slot] = buf = dtype.alloc(size) as Float32Array;
-  return buf.subarray(0, size);
+  const pool = scratch[dtype.name]!, be = backend();
+  let entry = pool[slot];
+  if (entry === undefined || entry.buf.length < size || entry.be !== be) pool[slot] = entry = { buf: be.adopt(dtype.alloc(size)), be };
+  return entry.buf.subarray(0, size);
 }
 
 /** [n, o, l] data → [o, n·l] (a view when n = 1), into scratch. */

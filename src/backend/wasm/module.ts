@@ -40,6 +40,10 @@ export interface SgemmExports {
   cellSums(p: number, len: number, cols: number, row: number, col: number, br: number, bc: number, c: number, sum: number, cnt: number): void;
   /** max |b − a|, Σ(b − a)², Σa², Σb², Σab and differing non-finite pairs of two float32 chunks; see assembly/stats.ts. */
   diffStats(pa: number, pb: number, len: number, out: number): void;
+  /** Contiguous float32 x [n, c, h, w] → columns [c·kh·kw, n·oh·ow]; `win` points at 14 int32s (Window2d's fields in order); see assembly/conv.ts. */
+  im2col(x: number, win: number, out: number): void;
+  /** Columns → out [n, c, h, w], each cell the sum of the columns that read it (out zeroed first). */
+  col2im(cols: number, win: number, out: number): void;
   /** Scratch bytes one thread needs for packed A. */
   packASize(): number;
   /** Scratch bytes one thread needs for packed B and the edge tile. */

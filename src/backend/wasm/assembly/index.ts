@@ -9,3 +9,4 @@ export { blockStats, histogram, cellSums, diffStats } from "./stats";
 export { layerNorm, layerNormBackward } from "./norm";
 export { adamStep } from "./optim";
 export { sumRows } from "./reduce";
+export { im2col, col2im } from "./conv";

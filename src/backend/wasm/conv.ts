@@ -1,0 +1,49 @@
+// The convolution's im2col and col2im on the WebAssembly kernels (assembly/conv.ts). The columns are
+// the GEMM's operand: when the caller's column buffer is resident (ops/conv.ts keeps its scratch
+// in the backend's memory) im2col writes it and col2im reads it in place, so the 19 MB of a
+// [8, 64, 32, 32] 3×3 convolution's columns never cross between V8's heap and wasm memory.
+import type { Window2d } from "../backend.ts";
+import { operandArea, residentPtr } from "./matmul.ts";
+
+const align = (bytes: number) => Math.ceil(bytes / 64) * 64;
+/** Bytes of the window record at the start of the staging area (14 int32s). */
+const WIN = 64;
+
+function writeWindow(mem: Float32Array, at: number, g: Window2d): void {
+  const ints = new Int32Array(mem.buffer, at, 14);
+  ints.set([g.n, g.c, g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.oh, g.ow]);
+}
+
+/** Elements of the columns of `g`: [c·kh·kw, n·oh·ow]. */
+const colsSize = (g: Window2d) => g.c * g.kh * g.kw * g.n * g.oh * g.ow;
+
+/**
+ * Contiguous float32 x [n, c, h, w] (from its first element) → columns [c·kh·kw, n·oh·ow], written
+ * into `out` (in place when it is resident, else staged and copied) or a new array.
+ */
+export function wasmIm2col(x: Float32Array, g: Window2d, out?: Float32Array): Float32Array {
+  const size = colsSize(g), xn = g.n * g.c * g.h * g.w;
+  const rx = residentPtr(x), ro = out === undefined ? -1 : residentPtr(out);
+  const xBytes = rx < 0 ? align(4 * xn) : 0, oBytes = ro < 0 ? align(4 * size) : 0;
+  const { inst, mem, base } = operandArea(WIN + xBytes + oBytes);
+  writeWindow(mem, base, g);
+  const px = rx >= 0 ? rx : base + WIN, po = ro >= 0 ? ro : base + WIN + xBytes;
+  if (rx < 0) mem.set(x.length === xn ? x : x.subarray(0, xn), px / 4);
+  inst.exports.im2col(px, base, po);
+  if (ro >= 0) return out!;
+  const res = out ?? new Float32Array(size);
+  res.set(mem.subarray(po / 4, po / 4 + size));
+  return res;
+}
+
+/** Columns [c·kh·kw, n·oh·ow] → a new [n, c, h, w] array, each cell the sum of the columns that read it (the reference's order and bits). */
+export function wasmCol2im(cols: Float32Array, g: Window2d): Float32Array {
+  const size = colsSize(g), xn = g.n * g.c * g.h * g.w;
+  const rc = residentPtr(cols), cBytes = rc < 0 ? align(4 * size) : 0;
+  const { inst, mem, base } = operandArea(WIN + cBytes + align(4 * xn));
+  writeWindow(mem, base, g);
+  const pc = rc >= 0 ? rc : base + WIN, po = base + WIN + cBytes;
+  if (rc < 0) mem.set(cols.length === size ? cols : cols.subarray(0, size), pc / 4);
+  inst.exports.col2im(pc, base, po);
+  return mem.slice(po / 4, po / 4 + xn);
+}
