@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createServer } from "node:http";
 import { ShapeError } from "../src/errors.ts";
-import { setWasmThreadThreshold, wasmBmm, wasmHelperBands, wasmLinear, wasmMatmul } from "../src/backend/wasm/matmul.ts";
+import { setWasmThreadThreshold, wasmBmm, wasmHelperBands, wasmLinear, wasmMatmul, wasmMatmulBatched } from "../src/backend/wasm/matmul.ts";
 import { disableWasmThreads, enableWasmThreads } from "../src/backend/wasm/threads-node.ts";
 import { relaxedSimdActive, setRelaxedSimd } from "../src/backend/wasm/module.ts";
 import { turnOnRelaxedSimdFlag } from "../src/backend/wasm/relaxed-simd-node.ts";
@@ -265,6 +265,30 @@ for (const fma of [false, true]) {
       const big = values(256 * 256, 71);
       for (let i = 0; i < 200 && wasmHelperBands() === 0; i++) wasmMatmul(big, big, 256, 256, 256);
       assert.ok(wasmHelperBands() > 0);
+    });
+
+    test("a batch of small products is shared between the threads, each as one thread computes it", () => {
+      const [batch, m, k, n] = [12, 20, 16, 24];
+      const a = values(batch * m * k, 51), b = values(batch * k * n, 52);
+      const offs = (len: number) => Array.from({ length: batch }, (_, t) => t * len);
+      // each product is below the threshold, the batch above: one product per chunk across threads
+      setWasmThreadThreshold(10_000);
+      const bands = wasmHelperBands();
+      let two = wasmMatmulBatched(a, offs(m * k), b, offs(k * n), m, k, n, { transA: false, transB: false, lda: k, ldb: n });
+      for (let i = 0; i < 200 && wasmHelperBands() === bands; i++) {
+        two = wasmMatmulBatched(a, offs(m * k), b, offs(k * n), m, k, n, { transA: false, transB: false, lda: k, ldb: n });
+      }
+      assert.ok(wasmHelperBands() > bands, "the helper took some of the batch");
+      // B broadcast over the batch (every offset 0), read transposed
+      const bt = values(n * k, 53);
+      const shared = wasmMatmulBatched(a, offs(m * k), bt, new Array<number>(batch).fill(0), m, k, n, { transA: false, transB: true, lda: k, ldb: k });
+      setWasmThreadThreshold(Infinity);
+      for (let t = 0; t < batch; t++) {
+        const at = a.subarray(t * m * k);
+        assert.deepEqual(two.subarray(t * m * n, (t + 1) * m * n), wasmMatmul(at, b.subarray(t * k * n), m, k, n), `product ${t}`);
+        assert.deepEqual(shared.subarray(t * m * n, (t + 1) * m * n), wasmMatmul(at, bt, m, k, n, { transB: true }), `broadcast product ${t}`);
+      }
+      setWasmThreadThreshold(0);
     });
 
     test("a large product agrees with the single-threaded result exactly", () => {

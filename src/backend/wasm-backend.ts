@@ -9,7 +9,7 @@ import { cpuBackend } from "./cpu/index.ts";
 import { batchOffsets } from "./cpu/matmul.ts";
 import { wasmCol2im, wasmIm2col } from "./wasm/conv.ts";
 import { WASM_MIN_ELEMENTWISE, wasmRelu, wasmReluGrad, wasmSumRows, wasmUpdate } from "./wasm/elementwise.ts";
-import { residentPtr, wasmMatmul, wasmResidentFloats } from "./wasm/matmul.ts";
+import { residentPtr, wasmMatmul, wasmMatmulBatched, wasmResidentFloats } from "./wasm/matmul.ts";
 import { wasmSimdSupported } from "./wasm/module.ts";
 import { wasmBlockStats, wasmCellSums, wasmDiffStats, wasmHistogram, wasmHostFloats } from "./wasm/stats.ts";
 import { WASM_MIN_NORM, wasmLayerNorm, wasmLayerNormBackward } from "./wasm/norm.ts";
@@ -21,12 +21,16 @@ export const WASM_MIN_MACS = 4096;
 /** A 2-D operand as the kernel takes it: rows (or, transposed, columns) at stride `ld`, unit steps within. */
 interface Matrix { buf: Float32Array; trans: boolean; ld: number }
 
-function asMatrix(data: Float32Array, l: Layout): Matrix {
+function asMatrix(data: Float32Array, l: Layout): Matrix;
+function asMatrix(data: Float32Array, l: Layout, copy: false): Matrix | null;
+/** `copy` false: null instead of copying an operand the kernel cannot read as it is. */
+function asMatrix(data: Float32Array, l: Layout, copy = true): Matrix | null {
   const rows = l.shape[l.ndim - 2]!, cols = l.shape[l.ndim - 1]!;
   const rs = l.strides[l.ndim - 2]!, cs = l.strides[l.ndim - 1]!;
   // a row-major view (possibly with padded rows), or the transpose of one, runs without a copy
   if ((cs === 1 || cols === 1) && rs >= cols) return { buf: data.subarray(l.offset), trans: false, ld: rows === 1 ? cols : rs };
   if ((rs === 1 || rows === 1) && cs >= rows) return { buf: data.subarray(l.offset), trans: true, ld: cols === 1 ? rows : cs };
+  if (!copy) return null;
   return { buf: cpuBackend.cast(data, l, float32, float32) as Float32Array, trans: false, ld: cols };
 }
 
@@ -34,6 +38,14 @@ function matmul(a: TypedArray, la: Layout, b: TypedArray, lb: Layout, out: DType
   const nd = la.ndim, m = la.shape[nd - 2]!, k = la.shape[nd - 1]!, n = lb.shape[nd - 1]!;
   if (out !== float32 || m * n * k < WASM_MIN_MACS) return cpuBackend.matmul(a, la, b, lb, out);
   const offA = batchOffsets(la), offB = batchOffsets(lb);
+  if (offA.length > 1) {
+    // one call for the whole batch when every matrix runs without a copy (the strides are shared)
+    const A = asMatrix(a as Float32Array, new Layout([m, k], la.strides.slice(nd - 2), offA[0]!), false);
+    const B = asMatrix(b as Float32Array, new Layout([k, n], lb.strides.slice(nd - 2), offB[0]!), false);
+    if (A !== null && B !== null) {
+      return wasmMatmulBatched(a as Float32Array, offA, b as Float32Array, offB, m, k, n, { transA: A.trans, transB: B.trans, lda: A.ld, ldb: B.ld });
+    }
+  }
   const res = new Float32Array(offA.length * m * n);
   for (let t = 0; t < offA.length; t++) {
     const A = asMatrix(a as Float32Array, new Layout([m, k], la.strides.slice(nd - 2), offA[t]!));

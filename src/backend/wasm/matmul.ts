@@ -54,6 +54,8 @@ export interface GemmHelper {
 }
 
 const MR = 4;
+/** Chunks one helper request carries (helper-protocol.ts's MAX_CHUNKS). */
+const MAX_BATCH_CHUNKS = 8;
 const NR = 8;
 const ACCUMULATE = 1;
 const RELU = 2;
@@ -383,5 +385,57 @@ export function wasmBmm(
       ...opts, out: out.subarray(i * m * n, (i + 1) * m * n),
     });
   }
+  return out;
+}
+
+/**
+ * Batched C[t] = op(A at offsA[t]) @ op(B at offsB[t]) into one new [batch, m, n] array (torch.matmul
+ * with batch dims: attention's products). Each operand is staged once for the whole batch (read in
+ * place when resident; a broadcast operand once, whatever the batch), C copied out once, and with a
+ * helper thread the batch's products are shared between both threads.
+ */
+export function wasmMatmulBatched(
+  a: Float32Array, offsA: ArrayLike<number>, b: Float32Array, offsB: ArrayLike<number>, m: number, k: number, n: number,
+  opts: { transA: boolean; transB: boolean; lda: number; ldb: number },
+): Float32Array {
+  const batch = offsA.length, out = new Float32Array(batch * m * n);
+  if (batch === 0 || m * n === 0) return out;
+  const shape: Shape = { m, k, n, ...opts, flags: 0 };
+  // the elements each operand's batch spans, from the first offset
+  const extent = (offs: ArrayLike<number>, one: number) => {
+    let lo = Infinity, hi = 0;
+    for (let t = 0; t < offs.length; t++) { lo = Math.min(lo, offs[t]!); hi = Math.max(hi, offs[t]! + one); }
+    return [lo, hi - lo] as const;
+  };
+  const [a0, aLen] = extent(offsA, spanA(shape)), [b0, bLen] = extent(offsB, spanB(shape));
+  const inst = instance();
+  const { packA, slot } = scratchLayout(inst);
+  const ra = residentPtr(a), rb = residentPtr(b);
+  const aBytes = ra < 0 ? align(4 * aLen) : 0, bBytes = rb < 0 ? align(4 * bLen) : 0;
+  const stage = stagingArea(aBytes + bBytes + 4 * batch * m * n);
+  const mem = memoryFloats();
+  // pointers of element a0 / b0
+  const aBase = ra >= 0 ? ra + 4 * a0 : stage, bBase = rb >= 0 ? rb + 4 * b0 : stage + aBytes, cPtr = stage + aBytes + bBytes;
+  if (ra < 0) copyIn(mem, a.subarray(a0), aLen, aBase / 4);
+  if (rb < 0) copyIn(mem, b.subarray(b0), bLen, bBase / 4);
+  const gemms: Gemm[] = [];
+  for (let t = 0; t < batch; t++) {
+    gemms.push({
+      m, n, k, a: aBase + 4 * (offsA[t]! - a0), lda: opts.lda, transA: opts.transA, b: bBase + 4 * (offsB[t]! - b0), ldb: opts.ldb, transB: opts.transB,
+      c: cPtr + 4 * t * m * n, ldc: n, flags: 0, bias: 0,
+    });
+  }
+  const scratch = RESERVED;
+  // many small products: one per chunk across both threads; a few large ones split inside run()
+  if (helper !== null && batch >= 2 && batch * m * n * k >= threadThreshold && m * n * k < threadThreshold && m >= MR) {
+    const sgemm = inst.exports.sgemm as (...x: number[]) => void;
+    const local = (chunk: readonly number[]) => sgemm(...chunk, scratch, scratch + packA);
+    // the helper takes at most MAX_BATCH_CHUNKS products per request: rounds of equal size
+    const step = Math.ceil(batch / Math.ceil(batch / MAX_BATCH_CHUNKS));
+    for (let t = 0; t < batch; t += step) helper.parallel(gemms.slice(t, t + step).map(args), [scratch + slot, scratch + slot + packA], local);
+  } else {
+    for (const g of gemms) run(inst, g, scratch, packA, slot);
+  }
+  out.set(memoryFloats().subarray(cPtr / 4, cPtr / 4 + batch * m * n));
   return out;
 }
