@@ -17,7 +17,7 @@ import { derivatives } from "../autograd/derivatives.ts";
 import type { OpArgs } from "../autograd/node.ts";
 import type { Layout } from "../core/layout.ts";
 import { add, binary, cast, isTensor, scalarTensor, sub, wrap } from "./elementwise.ts";
-import type { UpdateOp } from "../backend/backend.ts";
+import type { AdamScalars, UpdateOp } from "../backend/backend.ts";
 import { expand } from "./movement.ts";
 import { canCast } from "./result-type.ts";
 
@@ -180,6 +180,25 @@ export function update_<T extends Tensor>(self: T, op: UpdateOp, other: TensorLi
     }
   }
   return assign_(self, (s) => (op === "add" ? add(s, other, alpha) : op === "sub" ? sub(s, other, alpha) : binary(op, s, other)));
+}
+
+/** The scalars of one fused Adam/AdamW step (Backend.adamStep). */
+export type { AdamScalars };
+
+/**
+ * One Adam/AdamW step in place on the backend's fused kernel (Backend.adamStep: the bits of
+ * PyTorch 1.13's single-tensor ops in one pass) when the parameter `p`, gradient `g` and moments
+ * `m`, `v` are dense float tensors of one dtype; false, with nothing changed, otherwise.
+ */
+export function adamStep_(p: Tensor, g: Tensor, m: Tensor, v: Tensor, h: AdamScalars): boolean {
+  const dtype = p.dtype;
+  if (dtype.kind !== "float" || !dtype.computable || g.dtype !== dtype || m.dtype !== dtype || v.dtype !== dtype) return false;
+  const dense = (t: Tensor) => (t.layout.isContiguous && t.layout.offset === 0 ? t.storage.data : null);
+  const pd = dense(p), gd = dense(g), md = dense(m), vd = dense(v);
+  if (pd === null || gd === null || md === null || vd === null || p.storage === g.storage) return false;
+  backend().adamStep(pd, gd, md, vd, p.numel(), h);
+  for (const t of [p, m, v]) t._version.value++;
+  return true;
 }
 
 /** Fills every element with one value. */

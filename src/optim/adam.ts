@@ -1,7 +1,7 @@
 /** Adam and AdamW with PyTorch 1.13's single-tensor (for-loop) update math. */
 import { ValueError } from "../errors.ts";
-import { float32, type TypedArray } from "../core/dtype.ts";
-import { backend } from "../backend/active.ts";
+import { float32 } from "../core/dtype.ts";
+import { adamStep_ } from "../ops/inplace.ts";
 import { Tensor } from "../tensor.ts";
 import { zerosLike } from "../ops/creation.ts";
 import { makeResident } from "../ops/resident.ts";
@@ -47,29 +47,17 @@ function initState(state: ParamState, p: Tensor, amsgrad: boolean): void {
   if (amsgrad) state.max_exp_avg_sq = makeResident(zerosLike(p));
 }
 
-/** The storage of a tensor that is exactly its elements in row-major order, or null. */
-function denseData(t: Tensor): TypedArray | null {
-  const l = t.layout;
-  return l.isContiguous && l.offset === 0 ? t.storage.data : null;
-}
-
 /**
  * Adam's and AdamW's whole update as one backend kernel (Backend.adamStep: the bits of the tensor
  * ops below, in one pass) where the parameter, its gradient and moments are dense float arrays of
  * one dtype and AMSGrad is off; false where the caller runs the tensor ops.
  */
 function fusedStep(p: Tensor, state: ParamState, h: AdamHyper, decay: number, l2: number): boolean {
-  const grad = p.grad!, expAvg = state.exp_avg as Tensor, expAvgSq = state.exp_avg_sq as Tensor;
-  if (h.amsgrad || p.dtype.kind !== "float" || !p.dtype.computable) return false;
-  if (grad.dtype !== p.dtype || expAvg.dtype !== p.dtype || expAvgSq.dtype !== p.dtype) return false;
-  const pd = denseData(p), gd = denseData(grad), md = denseData(expAvg), vd = denseData(expAvgSq);
-  if (pd === null || gd === null || md === null || vd === null || p.storage === grad.storage) return false;
+  if (h.amsgrad) return false;
   const [beta1, beta2] = h.betas, step = Number((state.step as Tensor).item());
-  backend().adamStep(pd, gd, md, vd, p.numel(), {
+  return adamStep_(p, p.grad!, state.exp_avg as Tensor, state.exp_avg_sq as Tensor, {
     beta1, beta2, eps: h.eps, stepSize: h.lr / (1 - beta1 ** step), bc2Sqrt: Math.sqrt(1 - beta2 ** step), decay, l2, maximize: h.maximize,
   });
-  for (const t of [p, expAvg, expAvgSq]) t._version.value++;
-  return true;
 }
 
 /** The moment updates and the bias-corrected step that Adam and AdamW share. */
