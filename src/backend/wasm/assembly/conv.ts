@@ -31,47 +31,28 @@ function ceilDiv(a: i32, b: i32): i32 {
  * Unit-stride windows copy each run with memory.copy.
  */
 export function im2col(x: usize, win: usize, out: usize): void {
-  const n = field(win, N), c = field(win, C), h = field(win, H), w = field(win, W);
-  const kh = field(win, KH), kw = field(win, KW), sh = field(win, SH), sw = field(win, SW);
-  const ph = field(win, PH), pw = field(win, PW), dh = field(win, DH), dw = field(win, DW);
-  const oh = field(win, OH), ow = field(win, OW);
-  const cols = n * oh * ow;
-  if (ph > 0 || pw > 0) memory.fill(out, 0, <usize>c * kh * kw * cols << 2);
-  let row = 0;
-  for (let ci = 0; ci < c; ci++) {
-    for (let i = 0; i < kh; i++) {
-      validRange(oh, h, sh, ph, i * dh);
-      const ohLo = lo, ohHi = hi;
-      for (let j = 0; j < kw; j++, row++) {
-        validRange(ow, w, sw, pw, j * dw);
-        const owLo = lo, owHi = hi, len = owHi - owLo;
-        if (len <= 0) continue;
-        for (let b = 0; b < n; b++) {
-          const base = (b * c + ci) * h * w;
-          const dst0 = row * cols + b * oh * ow;
-          for (let y = ohLo; y < ohHi; y++) {
-            const s0 = base + (y * sh - ph + i * dh) * w + (j * dw - pw) + owLo * sw;
-            const d = out + (<usize>(dst0 + y * ow + owLo) << 2);
-            if (sw == 1) {
-              memory.copy(d, x + (<usize>s0 << 2), <usize>len << 2);
-            } else {
-              for (let t = 0; t < len; t++) store<f32>(d + (<usize>t << 2), load<f32>(x + (<usize>(s0 + t * sw) << 2)));
-            }
-          }
-        }
-      }
-    }
-  }
+  const padded = field(win, PH) > 0 || field(win, PW) > 0;
+  if (padded) memory.fill(out, 0, <usize>field(win, C) * field(win, KH) * field(win, KW) * field(win, N) * field(win, OH) * field(win, OW) << 2);
+  runs(x, win, out, true);
 }
 
 /** cols [c·kh·kw, n·oh·ow] → out [n, c, h, w] (zeroed here): each cell the sum of the columns that read it, in the reference's order. */
 export function col2im(cols: usize, win: usize, out: usize): void {
+  memory.fill(out, 0, <usize>field(win, N) * field(win, C) * field(win, H) * field(win, W) << 2);
+  runs(out, win, cols, false);
+}
+
+/**
+ * Every run of one window row between the image `img` [n, c, h, w] and the columns `cols`
+ * [c·kh·kw, n·oh·ow], in the reference's order: copied into the columns (`gather`, im2col) or
+ * added back into the image (col2im).
+ */
+function runs(img: usize, win: usize, cols: usize, gather: bool): void {
   const n = field(win, N), c = field(win, C), h = field(win, H), w = field(win, W);
   const kh = field(win, KH), kw = field(win, KW), sh = field(win, SH), sw = field(win, SW);
   const ph = field(win, PH), pw = field(win, PW), dh = field(win, DH), dw = field(win, DW);
   const oh = field(win, OH), ow = field(win, OW);
   const ncols = n * oh * ow;
-  memory.fill(out, 0, <usize>n * c * h * w << 2);
   let row = 0;
   for (let ci = 0; ci < c; ci++) {
     for (let i = 0; i < kh; i++) {
@@ -83,15 +64,12 @@ export function col2im(cols: usize, win: usize, out: usize): void {
         if (len <= 0) continue;
         for (let b = 0; b < n; b++) {
           const base = (b * c + ci) * h * w;
-          const src0 = row * ncols + b * oh * ow;
+          const col0 = row * ncols + b * oh * ow;
           for (let y = ohLo; y < ohHi; y++) {
-            const d = out + (<usize>(base + (y * sh - ph + i * dh) * w + (j * dw - pw) + owLo * sw) << 2);
-            const s = cols + (<usize>(src0 + y * ow + owLo) << 2);
-            if (sw == 1) addRun(d, s, len);
-            else for (let t = 0; t < len; t++) {
-              const p = d + (<usize>(t * sw) << 2);
-              store<f32>(p, load<f32>(p) + load<f32>(s + (<usize>t << 2)));
-            }
+            const im = img + (<usize>(base + (y * sh - ph + i * dh) * w + (j * dw - pw) + owLo * sw) << 2);
+            const co = cols + (<usize>(col0 + y * ow + owLo) << 2);
+            if (gather) copyRun(co, im, len, sw);
+            else addRun(im, co, len, sw);
           }
         }
       }
@@ -99,15 +77,26 @@ export function col2im(cols: usize, win: usize, out: usize): void {
   }
 }
 
-/** dst[t] += src[t] for t < len, four lanes at a time. */
-function addRun(dst: usize, src: usize, len: i32): void {
+/** dst[t] = src[t·stride] for t < len. */
+function copyRun(dst: usize, src: usize, len: i32, stride: i32): void {
+  if (stride == 1) {
+    memory.copy(dst, src, <usize>len << 2);
+    return;
+  }
+  for (let t = 0; t < len; t++) store<f32>(dst + (<usize>t << 2), load<f32>(src + (<usize>(t * stride) << 2)));
+}
+
+/** dst[t·stride] += src[t] for t < len, four lanes at a time when the stride is 1. */
+function addRun(dst: usize, src: usize, len: i32, stride: i32): void {
   let t = 0;
-  for (; t + 4 <= len; t += 4) {
-    const p = <usize>t << 2;
-    v128.store(dst + p, f32x4.add(v128.load(dst + p), v128.load(src + p)));
+  if (stride == 1) {
+    for (; t + 4 <= len; t += 4) {
+      const p = <usize>t << 2;
+      v128.store(dst + p, f32x4.add(v128.load(dst + p), v128.load(src + p)));
+    }
   }
   for (; t < len; t++) {
-    const p = <usize>t << 2;
-    store<f32>(dst + p, load<f32>(dst + p) + load<f32>(src + p));
+    const p = dst + (<usize>(t * stride) << 2);
+    store<f32>(p, load<f32>(p) + load<f32>(src + (<usize>t << 2)));
   }
 }
