@@ -99,11 +99,14 @@ const selectBack: DerivativeFn = (g, _, __, { dim, index, shape }) => [scatter(g
 const sliceBack: DerivativeFn = (g, _, __, { dim, start, end, step, shape }) => [scatter(g, shape!, (l) => l.slice(dim!, start, end, step))];
 const matmulRule: DerivativeFn = (g, [a, b], _, __, e) => [needs(e, 0) ? g.matmul(b!.mT) : null, needs(e, 1) ? a!.mT.matmul(g) : null];
 // the weight's gradient goes straight into its kept .grad where the engine can (accumulateProduct)
-const linearRule: DerivativeFn = (g, [x, w], _, __, e) => [
-  needs(e, 0) ? g.matmul(w!) : null,
-  needs(e, 1) && !accumulateProduct(e[1]!, g.mT, x!) ? g.mT.matmul(x!) : null,
-  needs(e, 2) ? g.sum(0) : null,
-];
+const linearRule: DerivativeFn = (g, [x, w], _, __, e) => {
+  const gT = needs(e, 1) ? g.mT : null;
+  return [
+    needs(e, 0) ? g.matmul(w!) : null,
+    gT !== null && !accumulateProduct(e[1]!, gT, x!) ? gT.matmul(x!) : null,
+    needs(e, 2) ? g.sum(0) : null,
+  ];
+};
 
 /**
  * The derivative table, keyed by op: PyTorch's node name, what each input's gradient reads, and

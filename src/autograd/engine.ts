@@ -7,7 +7,7 @@ import { sameShape, type Shape } from "../core/shape.ts";
 import type { Tensor } from "../tensor.ts";
 import { float32 } from "../core/dtype.ts";
 import { addmmResident_, residentLike } from "../ops/resident.ts";
-import { noGrad } from "./grad-mode.ts";
+import { setGradEnabled } from "./grad-mode.ts";
 import { Node, type Edge, type GradHook } from "./node.ts";
 
 /** Options of `backward`. */
@@ -89,7 +89,13 @@ export function runBackward(root: Tensor, gradient: Tensor | null, options: Back
       `Mismatch in shape: grad_output[0] has a shape of torch.Size([${gradient.shape.join(", ")}]) and output[0] has a shape of torch.Size([${root.shape.join(", ")}]).`,
     );
   }
-  noGrad(() => propagate(root, gradient ?? root.onesLike(), options.retainGraph ?? false));
+  // noGrad without a closure per backward call
+  const prev = setGradEnabled(false);
+  try {
+    propagate(root, gradient ?? root.onesLike(), options.retainGraph ?? false);
+  } finally {
+    setGradEnabled(prev);
+  }
 }
 
 let depth = 0;
@@ -122,7 +128,7 @@ function propagate(root: Tensor, g0: Tensor, retainGraph: boolean): void {
 
 // Applies one node's derivative and adds each input's share to what its edge has collected
 function passThrough(node: Node, g: Tensor, leaves: Map<Tensor, Tensor>): void {
-  if (node.hooks.length) g = runHooks(node.hooks, g);
+  if (node._hooks !== null && node._hooks.length) g = runHooks(node._hooks, g);
   if (node.retained) node.retained.grad = g.detach().clone();
   const inputGrads = node.apply(g), edges = node.edges;
   for (let i = 0; i < edges.length; i++) {

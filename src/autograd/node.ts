@@ -132,23 +132,32 @@ export type Edge = Node | Tensor | null;
 /** A function called with a gradient; returning a tensor replaces it. */
 export type GradHook = (grad: Tensor) => Tensor | void;
 
-const INPUT_LETTERS = "abc";
-
 const FREED =
   "Trying to backward through the graph a second time (or directly access saved tensors after they have already been freed). Saved intermediate values of the graph are freed when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time or if you need to access saved tensors after calling backward.";
 
-/** The letters of what the gradients that are needed read (an input with a null edge needs none). */
-function savedLetters(saves: string | readonly string[], edges: readonly Edge[]): string {
-  if (typeof saves === "string") return saves;
-  let letters = "";
-  for (let i = 0; i < saves.length; i++) if (edges[i] !== null) letters += saves[i]!;
-  return letters;
+// What a `saves` string reads as bits: input i (letters "a", "b", "c") is bit i, the output ("o") bit 3
+const OUTPUT_BIT = 8;
+function letterBits(letters: string): number {
+  let bits = 0;
+  for (let i = 0; i < letters.length; i++) {
+    const c = letters.charCodeAt(i);
+    bits |= c === 111 /* o */ ? OUTPUT_BIT : 1 << (c - 97 /* a */);
+  }
+  return bits;
+}
+
+/** The bits of what the gradients that are needed read (an input with a null edge needs none). */
+function savedBits(saves: string | readonly string[], edges: readonly Edge[]): number {
+  if (typeof saves === "string") return letterBits(saves);
+  let bits = 0;
+  for (let i = 0; i < saves.length; i++) if (edges[i] !== null) bits |= letterBits(saves[i]!);
+  return bits;
 }
 
 /** One recorded op (PyTorch's grad_fn). */
 export class Node {
-  /** Gradient hooks of the tensor this node made (registerHook on a non-leaf). */
-  readonly hooks: GradHook[] = [];
+  /** Gradient hooks of the tensor this node made (registerHook on a non-leaf); null until the first. */
+  _hooks: GradHook[] | null = null;
   /** Set by retainGrad(): the non-leaf tensor whose .grad keeps this node's gradient. */
   retained: Tensor | null = null;
   /** The engine's scratch during one backward pass: the gradient summed so far, and a visit mark. */
@@ -156,8 +165,11 @@ export class Node {
   _mark = 0;
   readonly inputShapes: Shape[];
   readonly inputDtypes: DType[];
-  /** The saved tensors (undefined where the rule saves nothing), output last; null once freed. */
+  /** The saved inputs (undefined where the rule saves nothing); null once freed. */
   #saved: (Tensor | undefined)[] | null;
+  /** The saved output, if the rule reads it. */
+  #savedOut: Tensor | undefined;
+  /** The saved tensors' versions when recorded: the inputs', then the output's. */
   readonly #versions: number[];
 
   /** PyTorch's name, as printed in `grad_fn=<MulBackward0>` (a composed op renames it once: record.named) */
@@ -171,30 +183,39 @@ export class Node {
     readonly edges: readonly Edge[],
   ) {
     this.name = derivative.name;
-    const saves = savedLetters(derivative.saves, edges), n = inputs.length;
-    const saved: (Tensor | undefined)[] = new Array(n + 1), versions: number[] = new Array(n + 1);
+    const bits = savedBits(derivative.saves, edges), n = inputs.length;
+    const saved: (Tensor | undefined)[] = new Array(n), versions: number[] = new Array(n + 1);
     this.inputShapes = new Array(n);
     this.inputDtypes = new Array(n);
     for (let i = 0; i < n; i++) {
       const t = inputs[i]!;
       this.inputShapes[i] = t.shape;
       this.inputDtypes[i] = t.dtype;
-      saved[i] = saves.includes(INPUT_LETTERS[i]!) ? t : undefined;
-      versions[i] = saved[i] ? t._version.value : 0;
+      // inputs past the letters ("abc") are never saved
+      const keep = i < 3 && (bits & (1 << i)) !== 0;
+      saved[i] = keep ? t : undefined;
+      versions[i] = keep ? t._version.value : 0;
     }
-    saved[n] = saves.includes("o") ? out : undefined;
-    versions[n] = saved[n] ? out._version.value : 0;
+    const keepOut = (bits & OUTPUT_BIT) !== 0;
+    this.#savedOut = keepOut ? out : undefined;
+    versions[n] = keepOut ? out._version.value : 0;
     this.#saved = saved;
     this.#versions = versions;
+  }
+
+  /** Gradient hooks of the tensor this node made (registerHook on a non-leaf). */
+  get hooks(): GradHook[] {
+    return (this._hooks ??= []);
   }
 
   /** Runs the derivative after checking that no saved tensor was modified in place. */
   apply(g: Tensor): readonly (Tensor | null)[] {
     const saved = this.#saved;
     if (saved === null) throw new AutogradError(FREED);
-    const last = saved.length - 1;
-    for (let i = 0; i <= last; i++) { const t = saved[i]; if (t) this.#check(t, i, i === last ? "output" : "input"); }
-    return this.derivative.fn(g, saved.slice(0, last), saved[last]!, this.args, this.edges);
+    const n = saved.length, out = this.#savedOut;
+    for (let i = 0; i < n; i++) { const t = saved[i]; if (t) this.#check(t, i, "input"); }
+    if (out) this.#check(out, n, "output");
+    return this.derivative.fn(g, saved, out!, this.args, this.edges);
   }
 
   #check(t: Tensor, i: number, role: string): void {
@@ -208,7 +229,11 @@ export class Node {
 
   /** Drops the saved tensors after a backward pass without retainGraph. */
   free(): void {
-    if (this.#saved !== null && this.#saved.some((t) => t !== undefined)) this.#saved = null;
+    const saved = this.#saved;
+    if (saved === null) return;
+    let any = this.#savedOut !== undefined;
+    for (let i = 0; !any && i < saved.length; i++) any = saved[i] !== undefined;
+    if (any) { this.#saved = null; this.#savedOut = undefined; }
   }
 
   toString(): string {

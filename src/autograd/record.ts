@@ -2,15 +2,18 @@
 import type { Tensor } from "../tensor.ts";
 import { composites, derivatives, type CompositeKey, type DerivativeKey } from "./derivatives.ts";
 import { isGradEnabled } from "./grad-mode.ts";
-import { Node, type OpArgs } from "./node.ts";
+import { Node, type Edge, type OpArgs } from "./node.ts";
 
 /** Records `out = op(inputs)` for backward; returns `out`. The table gives the node its name and rule. */
 export function record(key: DerivativeKey, inputs: readonly Tensor[], out: Tensor, args: OpArgs = {}): Tensor {
   if (!isGradEnabled()) return out;
-  let any = false;
-  for (const t of inputs) if (t.requiresGrad) { any = true; break; }
-  if (!any) return out;
-  const edges = inputs.map((t) => (t.requiresGrad ? (t.gradFn ?? t) : null));
+  const n = inputs.length;
+  let i = 0;
+  while (i < n && !inputs[i]!.requiresGrad) i++;
+  if (i === n) return out;
+  // a loop, not inputs.map: no closure per recorded op
+  const edges = new Array<Edge>(n);
+  for (let j = 0; j < n; j++) { const t = inputs[j]!; edges[j] = t.requiresGrad ? (t.gradFn ?? t) : null; }
   out.gradFn = new Node(derivatives[key], inputs, out, args, edges);
   out.requiresGrad = true;
   return out;

@@ -40,7 +40,8 @@ class SequentialImpl extends Module {
   /** Each child on the previous one's output (fusions are op options, e.g. `F.linear`'s `activation`, never chosen here). */
   forward(input: Tensor): Tensor {
     let x: unknown = input;
-    for (const m of childrenOf(this)) x = (m as unknown as (a: unknown) => unknown)(x);
+    // straight over the registry (no copied list of children per call)
+    for (const m of this[STATE].modules.values()) if (m !== null) x = (m as unknown as (a: unknown) => unknown)(x);
     return x as Tensor;
   }
 }

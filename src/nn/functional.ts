@@ -9,7 +9,7 @@ import type { Tensor } from "../tensor.ts";
 import type { Generator } from "../core/generator.ts";
 import { defaultGenerator } from "../ops/generator.ts";
 import { fillBernoulli } from "../core/random-int.ts";
-import { noGrad } from "../autograd/grad-mode.ts";
+import { noGrad, setGradEnabled } from "../autograd/grad-mode.ts";
 import { named, record } from "../autograd/record.ts";
 import type { CompositeKey } from "../autograd/derivatives.ts";
 import { arange } from "../ops/creation.ts";
@@ -89,13 +89,16 @@ function reduce(loss: Tensor, reduction: Reduction, node?: CompositeKey): Tensor
  */
 export function mseLoss(input: Tensor, target: Tensor, options: LossOptions = {}): Tensor {
   const reduction = reductionOf(options);
-  let count = 0;
-  const out = noGrad(() => {
+  const prev = setGradEnabled(false);
+  let out: Tensor, count: number;
+  try {
     const squares = input.sub(target);
     squares.mul_(squares); // x·x, as PyTorch's pow(x, 2) computes it
     count = squares.numel();
-    return reduce(squares, reduction);
-  });
+    out = reduce(squares, reduction);
+  } finally {
+    setGradEnabled(prev);
+  }
   return record("mseLoss", [input, target], out, { scale: reduction === "mean" ? 2 / count : 2 });
 }
 

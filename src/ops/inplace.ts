@@ -74,8 +74,10 @@ function denseRange(l: Layout): [number, number] | null {
  */
 function checkNoPartialOverlap(self: Tensor, other: TensorLike): void {
   if (!isTensor(other) || other.storage.data !== self.storage.data || other.numel() === 0 || self.numel() === 0) return;
+  // the same elements (x.mul_(x)) are allowed: checked first, as the cheaper test
+  if (sameElements(self, other)) return;
   const a = denseRange(self.layout), b = denseRange(other.layout);
-  if (a === null || b === null || a[1] <= b[0] || b[1] <= a[0] || sameElements(self, other)) return;
+  if (a === null || b === null || a[1] <= b[0] || b[1] <= a[0]) return;
   throw new IndexError(PARTIAL_OVERLAP);
 }
 

@@ -8,7 +8,7 @@ import { normalizeDim } from "../core/shape.ts";
 import { Tensor, type ReduceOptions, type ValuesIndices } from "../tensor.ts";
 import { backend } from "../backend/active.ts";
 import type { ReduceOp } from "../backend/backend.ts";
-import { noGrad } from "../autograd/grad-mode.ts";
+import { noGrad, setGradEnabled } from "../autograd/grad-mode.ts";
 import { record } from "../autograd/record.ts";
 import { binary, cast, contiguousData, wrap } from "./elementwise.ts";
 import { reshape } from "./movement.ts";
@@ -29,17 +29,31 @@ export function opts(
 /** The dims a reduction covers, sorted and unique, with keepdim and the variance correction. */
 export function normalize(t: Tensor, o: VarianceOptions): Reduction {
   const raw = o.dim === undefined ? null : typeof o.dim === "number" ? [o.dim] : [...o.dim];
-  const dims = raw === null || raw.length === 0 ? t.shape.map((_, i) => i)
+  const all = raw === null || raw.length === 0;
+  const dims = all ? allDims(t.ndim)
     : raw.length === 1 ? [normalizeDim(raw[0]!, t.ndim)]
     : [...new Set(raw.map((d) => normalizeDim(d, t.ndim)))].sort((a, b) => a - b);
-  const r: Reduction = { dims, keepdim: o.keepdim ?? false, all: raw === null || raw.length === 0 };
+  const r: Reduction = { dims, keepdim: o.keepdim ?? false, all };
   if (o.correction !== undefined) r.correction = o.correction;
   else if (o.unbiased !== undefined) r.correction = o.unbiased ? 1 : 0;
   return r;
 }
 
+function allDims(ndim: number): number[] {
+  const dims = new Array<number>(ndim);
+  for (let d = 0; d < ndim; d++) dims[d] = d;
+  return dims;
+}
+
+// loops rather than map/filter closures: a reduction is a step's frequent small op (loss, bias gradients)
 function outShape(t: Tensor, r: Reduction): number[] {
-  return r.keepdim ? t.shape.map((s, d) => (r.dims.includes(d) ? 1 : s)) : t.shape.filter((_, d) => !r.dims.includes(d));
+  const shape = t.shape, dims = r.dims, out: number[] = [];
+  if (r.all && !r.keepdim) return out;
+  for (let d = 0; d < shape.length; d++) {
+    if (!dims.includes(d)) out.push(shape[d]!);
+    else if (r.keepdim) out.push(1);
+  }
+  return out;
 }
 
 /** The reduction kernel's result as a tensor of `dtype`, recorded nowhere. */
@@ -67,9 +81,16 @@ export function mean(t: Tensor, o: ReduceOptions): Tensor {
     throw new DTypeError(`mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: ${t.dtype.scalarName}`);
   }
   const r = normalize(t, o);
-  const n = r.dims.reduce((p, d) => p * t.shape[d]!, 1);
+  let n = 1;
+  for (const d of r.dims) n *= t.shape[d]!;
   // one node, as PyTorch's: the sum divided by the count, and back the gradient spread over it
-  const out = noGrad(() => binary("div", runReduce("sum", t, r, t.dtype), n));
+  const prev = setGradEnabled(false);
+  let out: Tensor;
+  try {
+    out = binary("div", runReduce("sum", t, r, t.dtype), n);
+  } finally {
+    setGradEnabled(prev);
+  }
   return record(r.all && !r.keepdim ? "mean" : "meanDim", [t], out, { dims: r.dims, keepdim: r.keepdim, shape: t.shape, scale: n });
 }
 

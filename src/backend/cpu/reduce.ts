@@ -12,7 +12,9 @@ function outputCells(layout: Layout, dims: readonly number[]): Int32Array | Floa
 }
 
 function reduceShapeNumel(layout: Layout, dims: readonly number[]): number {
-  return layout.shape.reduce((p, s, d) => (dims.includes(d) ? p : p * s), 1);
+  let p = 1;
+  for (let d = 0; d < layout.shape.length; d++) if (!dims.includes(d)) p *= layout.shape[d]!;
+  return p;
 }
 
 const identity: Record<ReduceOp, number> = { sum: 0, prod: 1, max: -Infinity, min: Infinity, any: 0, all: 1 };
@@ -59,8 +61,10 @@ export function reduceKernel(
     for (let c = 0; c < m; c++) res[c] = acc[c] ?? BigInt(identity[op]);
     return res;
   }
-  const f = foldNumber(op), xs = x as Float64Array;
-  if (layout.isContiguous && isBlock(dims)) return reduceBlock(op === "sum" ? null : f, identity[op], xs, layout, dims, res as Float64Array);
+  const xs = x as Float64Array;
+  // a sum makes no fold closure (the block path inlines it)
+  if (layout.isContiguous && isBlock(dims)) return reduceBlock(op === "sum" ? null : foldNumber(op), identity[op], xs, layout, dims, res as Float64Array);
+  const f = foldNumber(op);
   const acc = new Float64Array(m).fill(identity[op]);
   const pos = layout.indices();
   if (dims.length === layout.ndim) {
@@ -75,7 +79,16 @@ export function reduceKernel(
   return res;
 }
 
-const isBlock = (dims: readonly number[]) => dims.every((d, i) => i === 0 || d === dims[i - 1]! + 1);
+function isBlock(dims: readonly number[]): boolean {
+  for (let i = 1; i < dims.length; i++) if (dims[i] !== dims[i - 1]! + 1) return false;
+  return true;
+}
+
+function sizeOf(shape: readonly number[], from: number, to: number): number {
+  let p = 1;
+  for (let d = from; d < to; d++) p *= shape[d]!;
+  return p;
+}
 
 // Contiguous input reduced over one run of adjacent dims: outer × reduced × inner, no index arrays.
 // With inner > 1 (a bias gradient: [batch, n] summed over the batch) a row of inner cells folds
@@ -85,8 +98,7 @@ function reduceBlock(
   f: ((a: number, x: number) => number) | null, init: number, x: Float64Array, layout: Layout, dims: readonly number[], res: Float64Array,
 ): Float64Array {
   const shape = layout.shape, d0 = dims[0] ?? 0, d1 = dims[dims.length - 1] ?? -1;
-  const prod = (from: number, to: number) => { let p = 1; for (let d = from; d < to; d++) p *= shape[d]!; return p; };
-  const outer = prod(0, d0), size = prod(d0, d1 + 1), inner = prod(d1 + 1, shape.length), off = layout.offset;
+  const outer = sizeOf(shape, 0, d0), size = sizeOf(shape, d0, d1 + 1), inner = sizeOf(shape, d1 + 1, shape.length), off = layout.offset;
   if (inner === 1) {
     for (let o = 0; o < outer; o++) {
       const p0 = off + o * size;
