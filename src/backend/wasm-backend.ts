@@ -4,11 +4,13 @@
  */
 import { float32, type DType, type TypedArray } from "../core/dtype.ts";
 import { Layout } from "../core/layout.ts";
-import type { AdamScalars, Backend, BinaryOp, ReduceOp, UnaryOp, UpdateOp, Window2d } from "./backend.ts";
+import type { ActivationOp, AdamScalars, Backend, BinaryOp, ReduceOp, UnaryOp, UpdateOp, Window2d } from "./backend.ts";
 import { cpuBackend } from "./cpu/index.ts";
 import { batchOffsets } from "./cpu/matmul.ts";
 import { wasmCol2im, wasmIm2col } from "./wasm/conv.ts";
-import { WASM_MIN_ELEMENTWISE, wasmRelu, wasmReluGrad, wasmSumRows, wasmUpdate } from "./wasm/elementwise.ts";
+import {
+  WASM_MIN_ELEMENTWISE, wasmGelu, wasmGeluBackward, wasmRelu, wasmReluGrad, wasmSoftmax, wasmSoftmaxBackward, wasmSumRows, wasmUpdate,
+} from "./wasm/elementwise.ts";
 import { residentPtr, wasmMatmul, wasmMatmulBatched, wasmResidentFloats } from "./wasm/matmul.ts";
 import { wasmSimdSupported } from "./wasm/module.ts";
 import { wasmBlockStats, wasmCellSums, wasmDiffStats, wasmHistogram, wasmHostFloats } from "./wasm/stats.ts";
@@ -188,6 +190,35 @@ function unary(op: UnaryOp, x: TypedArray, layout: Layout, out: DType): TypedArr
   return cpuBackend.unary(op, x, layout, out);
 }
 
+// ---- GELU and last-dim softmax: float32 on the SIMD exp (assembly/activation.ts), within a few ulps of the reference ----
+function activation(op: ActivationOp, x: TypedArray, layout: Layout, params: readonly number[], out: DType): TypedArray {
+  if (op === "gelu" && out === float32 && x instanceof Float32Array && layout.numel >= WASM_MIN_ELEMENTWISE && dense(layout)) {
+    return wasmGelu(x, layout.numel);
+  }
+  return cpuBackend.activation(op, x, layout, params, out);
+}
+
+function activationBackward(
+  op: ActivationOp, g: TypedArray, lg: Layout, s: TypedArray, ls: Layout, params: readonly number[], fromResult: boolean, out: DType,
+): TypedArray {
+  if (op === "gelu" && out === float32 && g instanceof Float32Array && s instanceof Float32Array && ls.numel >= WASM_MIN_ELEMENTWISE && dense(lg) && dense(ls)) {
+    return wasmGeluBackward(g, s, ls.numel);
+  }
+  return cpuBackend.activationBackward(op, g, lg, s, ls, params, fromResult, out);
+}
+
+function softmax(x: TypedArray, rows: number, cols: number, log: boolean, dtype: DType): TypedArray {
+  if (dtype !== float32 || !(x instanceof Float32Array) || rows * cols < WASM_MIN_ELEMENTWISE) return cpuBackend.softmax(x, rows, cols, log, dtype);
+  return wasmSoftmax(x, rows, cols, log);
+}
+
+function softmaxBackward(g: TypedArray, y: TypedArray, rows: number, cols: number, log: boolean, dtype: DType): TypedArray {
+  if (dtype !== float32 || !(g instanceof Float32Array) || !(y instanceof Float32Array) || rows * cols < WASM_MIN_ELEMENTWISE) {
+    return cpuBackend.softmaxBackward(g, y, rows, cols, log, dtype);
+  }
+  return wasmSoftmaxBackward(g, y, rows, cols, log);
+}
+
 // ---- statistics: float32 chunks on the SIMD kernel, in the reference's lane arithmetic ----
 function blockStats(values: Float32Array | Float64Array, blockSize: number, out: Float64Array): void {
   if (values instanceof Float32Array && values.length >= WASM_MIN_ELEMENTWISE) wasmBlockStats(values, blockSize, out);
@@ -220,7 +251,7 @@ function diffStats(a: Float32Array | Float64Array, b: Float32Array | Float64Arra
 export const wasmBackend: Backend = {
   ...cpuBackend, name: "wasm", matmul, linear, matmulAccumulate, groupGemm, im2col, col2im, update, unary, binary, reduce, adopt, resident, hostFloats: wasmHostFloats,
   blockStats, histogram, cellSums, diffStats,
-  layerNorm, layerNormBackward, adamStep,
+  layerNorm, layerNormBackward, adamStep, activation, activationBackward, softmax, softmaxBackward,
 };
 
 /** Whether the WebAssembly backend can run here (WebAssembly with SIMD). */

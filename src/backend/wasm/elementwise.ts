@@ -54,3 +54,47 @@ export function wasmSumRows(x: Float32Array, rows: number, cols: number): Float3
   inst.exports.sumRows(po, px, rows, cols);
   return mem.slice(po / 4, po / 4 + cols);
 }
+
+/** Places `a` (n floats) at `at` in memory unless it is resident; returns where the kernel reads it. */
+function place(mem: Float32Array, a: Float32Array, n: number, at: number): number {
+  const r = residentPtr(a);
+  if (r >= 0) return r;
+  mem.set(a.length === n ? a : a.subarray(0, n), at / 4);
+  return at;
+}
+
+/** GELU (exact form) over `n` contiguous floats, into a new array (assembly/activation.ts: within a few ulps of the reference). */
+export function wasmGelu(x: Float32Array, n: number): Float32Array {
+  const bytes = align(4 * n);
+  const { inst, mem, base } = operandArea(2 * bytes);
+  const px = place(mem, x, n, base), po = base + bytes;
+  inst.exports.gelu(po, px, n);
+  return mem.slice(po / 4, po / 4 + n);
+}
+
+/** `g · GELU'(x)` over `n` contiguous floats, into a new array. */
+export function wasmGeluBackward(g: Float32Array, x: Float32Array, n: number): Float32Array {
+  const bytes = align(4 * n);
+  const { inst, mem, base } = operandArea(3 * bytes);
+  const pg = place(mem, g, n, base), px = place(mem, x, n, base + bytes), po = base + 2 * bytes;
+  inst.exports.geluBackward(po, pg, px, n);
+  return mem.slice(po / 4, po / 4 + n);
+}
+
+/** Softmax or log-softmax of each row of contiguous float32 x [rows, cols], into a new array. */
+export function wasmSoftmax(x: Float32Array, rows: number, cols: number, log: boolean): Float32Array {
+  const n = rows * cols, bytes = align(4 * n);
+  const { inst, mem, base } = operandArea(2 * bytes);
+  const px = place(mem, x, n, base), po = base + bytes;
+  inst.exports.softmax(po, px, rows, cols, log ? 1 : 0);
+  return mem.slice(po / 4, po / 4 + n);
+}
+
+/** softmax's or log-softmax's input gradient from g and y (contiguous float32 [rows, cols]), into a new array. */
+export function wasmSoftmaxBackward(g: Float32Array, y: Float32Array, rows: number, cols: number, log: boolean): Float32Array {
+  const n = rows * cols, bytes = align(4 * n);
+  const { inst, mem, base } = operandArea(3 * bytes);
+  const pg = place(mem, g, n, base), py = place(mem, y, n, base + bytes), po = base + 2 * bytes;
+  inst.exports.softmaxBackward(po, pg, py, rows, cols, log ? 1 : 0);
+  return mem.slice(po / 4, po / 4 + n);
+}

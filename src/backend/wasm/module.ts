@@ -44,6 +44,14 @@ export interface SgemmExports {
   im2col(x: number, win: number, out: number): void;
   /** Columns → out [n, c, h, w], each cell the sum of the columns that read it (out zeroed first). */
   col2im(cols: number, win: number, out: number): void;
+  /** out = GELU(x) (exact form) over n floats; see assembly/activation.ts. */
+  gelu(out: number, x: number, n: number): void;
+  /** out = g·GELU'(x) over n floats. */
+  geluBackward(out: number, g: number, x: number, n: number): void;
+  /** Softmax (log 0) or log-softmax (log 1) of each row of x [rows, cols] into y. */
+  softmax(y: number, x: number, rows: number, cols: number, log: number): void;
+  /** softmax's (log 0) or log-softmax's (log 1) input gradient from g and y [rows, cols] into dx. */
+  softmaxBackward(dx: number, g: number, y: number, rows: number, cols: number, log: number): void;
   /** Scratch bytes one thread needs for packed A. */
   packASize(): number;
   /** Scratch bytes one thread needs for packed B and the edge tile. */

@@ -1,0 +1,160 @@
+// The float32 kernels on the SIMD exp (src/backend/wasm/assembly/activation.ts) against the
+// TypeScript reference, which computes in float64 and rounds once: GELU and its derivative, last-dim
+// softmax and log-softmax and their gradients, over sweeps, random values and edge values (±0, NaN,
+// ±Inf, subnormals, the kernels' region boundaries), at sizes the wasm backend takes (>= 2048
+// elements) with odd lengths (the partial last vector). Tolerances are in float32 ulps of the
+// result, plus the reference's own error where it has one (GELU's 1 + erf(x/√2) cancels in float64
+// for x < -5, an error of |x|·2^-53 that the kernel, computing erfc, does not make).
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import * as torch from "../src/index.ts";
+import { Layout } from "../src/core/layout.ts";
+
+const cpu = torch.cpuBackend, wasm = torch.wasmBackend, f32 = torch.float32;
+
+const u32 = new Uint32Array(1), f32v = new Float32Array(u32.buffer);
+/** The float32 spacing at |v| (at least the smallest subnormal). */
+function ulp(v: number): number {
+  f32v[0] = Math.abs(v);
+  const a = f32v[0];
+  u32[0]! += 1;
+  return f32v[0] - a;
+}
+
+/** A deterministic mix: a sweep of [-16, 16], values of three scales, and the edge values at the front. */
+function inputs(n: number, seed: number): Float32Array {
+  const x = new Float32Array(n);
+  let s = seed;
+  const rnd = () => { s = (Math.imul(s, 1103515245) + 12345) >>> 0; return s / 2 ** 32; };
+  const sweep = n >> 1;
+  for (let i = 0; i < n; i++) x[i] = i < sweep ? -16 + (32 * i) / sweep : (rnd() - 0.5) * [40, 4, 0.02][i % 3]!;
+  const edges = [0, -0, NaN, Infinity, -Infinity, 1e-30, -1e-30, 1e-45, -1e-45, 0.75, -0.75, 0.7499999, -0.7499999,
+    1.5122280, -1.5122280, 5.5, -5.5, 8.3, -8.3, 13.2, -13.2, 14.42, -14.42, 15, -15, 100, -100, 3e38, -3e38];
+  edges.forEach((v, i) => (x[i * 3] = v));
+  return x;
+}
+
+const PDF = 1 / Math.sqrt(2 * Math.PI);
+
+describe("wasm GELU (exact form)", () => {
+  for (const n of [2048, 40_003]) {
+    const x = inputs(n, n), layout = new Layout([n], [1], 0);
+    const ref = cpu.activation("gelu", x, layout, [], f32) as Float32Array;
+    const got = wasm.activation("gelu", x, layout, [], f32) as Float32Array;
+
+    test(`forward within 6 ulps of the reference, NaN and signed zeros as the reference (n = ${n})`, () => {
+      let worst = 0, same = 0;
+      for (let i = 0; i < n; i++) {
+        const r = ref[i]!, w = got[i]!;
+        assert.equal(Number.isNaN(w), Number.isNaN(r), `NaN at x = ${x[i]}`);
+        if (Number.isNaN(r)) continue;
+        if (r === 0 && w === 0) assert.ok(Object.is(r, w), `sign of zero at x = ${x[i]}`);
+        if (Object.is(r, w)) { same++; continue; }
+        assert.ok(Number.isFinite(w) || w === r, `x = ${x[i]}: ${w} against ${r}`);
+        const err = (Math.abs(w - r) - Math.abs(x[i]!) * 2 ** -52) / ulp(r);
+        worst = Math.max(worst, err);
+        assert.ok(err <= 6, `x = ${x[i]}: ${w} against ${r}, ${err.toFixed(2)} ulps`);
+      }
+      assert.ok(same > n / 3, `most results are the reference's bits (${same} of ${n})`);
+      assert.ok(worst > 0, "the comparison saw differences to measure");
+    });
+
+    test(`backward within 4 ulps of g·(Φ + |x|φ) (n = ${n})`, () => {
+      const g = inputs(n, n + 1).map((v) => (Number.isFinite(v) ? Math.sin(v) : v));
+      const dRef = cpu.activationBackward("gelu", g, layout, x, layout, [], false, f32) as Float32Array;
+      const dGot = wasm.activationBackward("gelu", g, layout, x, layout, [], false, f32) as Float32Array;
+      for (let i = 0; i < n; i++) {
+        const r = dRef[i]!, w = dGot[i]!, xv = x[i]!;
+        assert.equal(Number.isNaN(w), Number.isNaN(r), `NaN at x = ${xv}, g = ${g[i]}`);
+        if (Number.isNaN(r) || Object.is(r, w)) continue;
+        // the derivative's terms Φ(x) and x·φ(x) cancel near x = -0.75: their size sets the scale
+        const phi = xv === 0 ? 0.5 : ref[i]! / xv;
+        const scale = Math.abs(g[i]!) * (Math.abs(phi) + Math.abs(xv) * Math.exp(-xv * xv / 2) * PDF);
+        const err = (Math.abs(w - r) - Math.abs(g[i]!) * 2 ** -52) / ulp(Math.max(Math.abs(r), scale));
+        assert.ok(err <= 4, `x = ${xv}, g = ${g[i]}: ${w} against ${r}, ${err.toFixed(2)} ulps`);
+      }
+    });
+  }
+
+  test("nn.GELU trains the same on both backends (tensor path, odd shape)", () => {
+    torch.manualSeed(3);
+    const x0 = torch.randn(37, 61).mul(3);
+    const run = (b: torch.Backend) => {
+      const prev = torch.setBackend(b);
+      try {
+        const x = x0.clone().requiresGrad_();
+        const y = torch.nn.functional.gelu(x);
+        y.mul(y).sum().backward();
+        return [y, x.grad!] as const;
+      } finally { torch.setBackend(prev); }
+    };
+    const [yr, gr] = run(cpu), [yw, gw] = run(wasm);
+    // atol: the reference's float64 1 + erf(x/√2) is off by up to |x|·2^-53 for x < -5
+    assert.ok(torch.allclose(yw, yr, { rtol: 8e-7, atol: 1e-14 }), "forward");
+    assert.ok(torch.allclose(gw, gr, { rtol: 2e-6, atol: 1e-6 }), "gradient");
+  });
+});
+
+describe("wasm last-dim softmax and log-softmax", () => {
+  for (const [rows, cols] of [[64, 64], [40, 65], [293, 7], [2048, 1]] as const) {
+    const n = rows * cols;
+    const x = inputs(n, cols).map((v) => (Number.isFinite(v) ? v : v));
+    // rows 1, 2, 3: one NaN, fully masked, half masked (attention's causal mask)
+    if (rows > 3) {
+      x[cols] = NaN;
+      x.fill(-Infinity, 2 * cols, 3 * cols);
+      for (let j = 0; j < cols; j += 2) x[3 * cols + j] = -Infinity;
+    }
+    const g = inputs(n, cols + 7).map((v) => (Number.isFinite(v) ? Math.cos(v) : 0.5));
+    for (const log of [false, true]) {
+      const what = `${log ? "log-softmax" : "softmax"} [${rows}, ${cols}]`;
+      test(`${what}: forward within 2 ulps, backward within 2 ulps of its terms`, () => {
+        const yr = cpu.softmax(x, rows, cols, log, f32) as Float32Array, yw = wasm.softmax(x, rows, cols, log, f32) as Float32Array;
+        const dr = cpu.softmaxBackward(g, yr, rows, cols, log, f32) as Float32Array;
+        const dw = wasm.softmaxBackward(g, yr, rows, cols, log, f32) as Float32Array;
+        for (let i = 0; i < rows; i++) {
+          let sum = 0, lse = 0;
+          for (let j = 0; j < cols; j++) {
+            const k = i * cols + j;
+            sum += log ? g[k]! : g[k]! * yr[k]!;
+            if (log && Number.isFinite(yr[k]!)) lse = Math.max(lse, Math.abs(yr[k]!));
+          }
+          for (let j = 0; j < cols; j++) {
+            const k = i * cols + j, r = yr[k]!, w = yw[k]!;
+            assert.equal(Number.isNaN(w), Number.isNaN(r), `${what} NaN at [${i}, ${j}]`);
+            if (!Object.is(r, w) && !Number.isNaN(r)) {
+              // log-softmax subtracts log Σe, whose last bit may differ: its ulp bounds the error
+              const tol = 2 * ulp(r) + (log ? 2 * ulp(lse) : 0);
+              assert.ok(Math.abs(w - r) <= tol, `${what} [${i}, ${j}] x = ${x[k]}: ${w} against ${r}`);
+            }
+            const dR = dr[k]!, dW = dw[k]!;
+            assert.equal(Number.isNaN(dW), Number.isNaN(dR), `${what} gradient NaN at [${i}, ${j}]`);
+            if (Object.is(dR, dW) || Number.isNaN(dR)) continue;
+            const terms = log ? Math.abs(g[k]!) + Math.abs(Math.exp(r) * sum) : (Math.abs(g[k]!) + Math.abs(sum)) * Math.abs(r);
+            assert.ok(Math.abs(dW - dR) <= 2 * ulp(dR) + 2 * ulp(terms), `${what} gradient [${i}, ${j}]: ${dW} against ${dR}`);
+          }
+        }
+      });
+    }
+  }
+
+  test("attention-shaped masked softmax through the tensor API agrees on both backends", () => {
+    torch.manualSeed(5);
+    const att0 = torch.randn(2, 4, 64, 64).mul(2);
+    const mask = torch.ones(64, 64).tril().eq(0);
+    const run = (b: torch.Backend) => {
+      const prev = torch.setBackend(b);
+      try {
+        const att = att0.clone().requiresGrad_();
+        const y = att.maskedFill(mask, -Infinity).softmax(-1);
+        y.mul(att0).sum().backward();
+        const lp = att0.view(512, 64).logSoftmax(-1);
+        return [y, att.grad!, lp] as const;
+      } finally { torch.setBackend(prev); }
+    };
+    const [yr, gr, lr] = run(cpu), [yw, gw, lw] = run(wasm);
+    assert.ok(torch.allclose(yw, yr, { rtol: 3e-7, atol: 1e-38 }));
+    assert.ok(torch.allclose(gw, gr, { rtol: 1e-5, atol: 1e-6 }));
+    assert.ok(torch.allclose(lw, lr, { rtol: 3e-7, atol: 1e-6 }));
+  });
+});
