@@ -7,12 +7,20 @@ import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 import type { Stats } from "node:fs";
 import { open } from "node:fs/promises";
 import { FileError } from "../errors.ts";
+import { readOnThread } from "./read-thread-node.ts";
 import type { AsyncByteSource, ByteSource } from "./source.ts";
 
 /** A file opened for reading; it is closed by `close()` or once nothing refers to it any more. */
 export interface FileSource extends ByteSource {
   /** Reads `target.byteLength` bytes at `offset` straight into a typed array; returns the bytes read. */
   readInto(offset: number, target: ArrayBufferView): number;
+  /**
+   * Starts reading `target.byteLength` bytes at `offset` into `target` and returns a function that
+   * waits for them and gives the bytes read (fewer at the end of the file, as `readInto`). In
+   * between, the caller computes: a target in shared memory is read on the reader thread
+   * (read-thread-node.ts), any other is read before this returns.
+   */
+  readAhead(offset: number, target: Uint8Array): () => number;
   close(): void;
 }
 
@@ -61,6 +69,17 @@ export function openFileSource(path: string): FileSource {
     throw e;
   }
   let open = true;
+  // in bytes: a tensor over 4 GiB has more bytes than a Uint8Array may hold, but fewer elements
+  const readInto = (offset: number, target: ArrayBufferView): number => {
+    if (!open) throw new FileError(`${path}: read after the file was closed`);
+    let pos = 0;
+    while (pos < target.byteLength) {
+      const n = readSync(fd, target as NodeJS.ArrayBufferView, pos, Math.min(maxRead, target.byteLength - pos), offset + pos);
+      if (n === 0) break;
+      pos += n;
+    }
+    return pos;
+  };
   const source: FileSource = {
     name: path, size: st.size, fresh: true,
     read: (offset, length) => {
@@ -74,16 +93,24 @@ export function openFileSource(path: string): FileSource {
       }
       return pos === length ? out : out.subarray(0, pos);
     },
-    readInto: (offset, target) => {
+    readInto,
+    readAhead: (offset, target) => {
       if (!open) throw new FileError(`${path}: read after the file was closed`);
-      // in bytes: a tensor over 4 GiB has more bytes than a Uint8Array may hold, but fewer elements
-      let pos = 0;
-      while (pos < target.byteLength) {
-        const n = readSync(fd, target as NodeJS.ArrayBufferView, pos, Math.min(maxRead, target.byteLength - pos), offset + pos);
-        if (n === 0) break;
-        pos += n;
+      const wait = readOnThread(fd, offset, target);
+      if (wait === null) {
+        const n = readInto(offset, target);
+        return () => n;
       }
-      return pos;
+      return () => {
+        let n: number;
+        try {
+          n = wait();
+        } catch (e) {
+          throw new FileError(`${path}: ${(e as Error).message}`, { cause: e });
+        }
+        // a read the thread could not finish is done again here, to report what went wrong
+        return n === target.byteLength ? n : readInto(offset, target);
+      };
     },
     close: () => {
       if (!open) return;

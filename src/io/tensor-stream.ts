@@ -7,7 +7,7 @@
 import { DType } from "../core/dtype.ts";
 import type { TypedArray } from "../core/dtype.ts";
 import { bfloat16ToNumber, halfToNumber } from "../core/half.ts";
-import { FormatError } from "../errors.ts";
+import { FileError, FormatError } from "../errors.ts";
 import { STATS_RECORD, blockStats, diffStats, histogramCounts, hostFloats } from "../ops/stats.ts";
 import type { ByteRange } from "./lazy.ts";
 import { LazyStorage, storageNumel } from "./lazy.ts";
@@ -102,41 +102,98 @@ function decodeChunk(bytes: Uint8Array, dtype: DType, out?: Float64Array): Float
   return values;
 }
 
-/** `length` bytes at `offset`: read into `buffer` where the source can (a file), else as the source gives them. */
-function readChunk(src: ByteSource, offset: number, length: number, buffer: Uint8Array): Uint8Array {
-  const into = (src as { readInto?: (offset: number, target: ArrayBufferView) => number }).readInto;
-  const bytes = into === undefined ? src.read(offset, length) : buffer.subarray(0, length);
-  const got = into === undefined ? bytes.length : into(offset, bytes);
-  if (got !== length) throw new FormatError(`${src.name}: the file changed or was truncated after it was opened`);
-  return bytes;
+/** A synchronous source that can start a read and wait for it later (a Node file: source-node.ts). */
+type ReadAhead = (offset: number, target: Uint8Array) => () => number;
+
+/**
+ * Starts getting `length` bytes at `offset`; the returned function gives them. With `readAhead`, a
+ * source that can reads into `buffer` meanwhile (on its reader thread); else it reads when asked, into
+ * `buffer` where it can (a file) or as the source gives them (a view of bytes in memory).
+ */
+function startChunk(src: ByteSource, offset: number, length: number, buffer: Uint8Array, readAhead: boolean): () => Uint8Array {
+  const truncated = (): never => {
+    throw new FormatError(`${src.name}: the file changed or was truncated after it was opened`);
+  };
+  const ahead = readAhead ? (src as { readAhead?: ReadAhead }).readAhead : undefined;
+  if (ahead !== undefined) {
+    const bytes = buffer.subarray(0, length), wait = ahead(offset, bytes);
+    return () => (wait() === length ? bytes : truncated());
+  }
+  return () => {
+    const into = (src as { readInto?: (offset: number, target: ArrayBufferView) => number }).readInto;
+    const bytes = into === undefined ? src.read(offset, length) : buffer.subarray(0, length);
+    return (into === undefined ? bytes.length : into(offset, bytes)) === length ? bytes : truncated();
+  };
 }
 
 /**
  * The elements of a tensor as chunks, reading a contiguous tensor of a synchronous file range by
- * range (memory: one chunk) and walking other views over their storage (memory: the storage).
- * Yields nothing for a view whose strides overlap (see `distinctView`).
+ * range and walking other views over their storage (memory: the storage). Yields nothing for a
+ * view whose strides overlap (see `distinctView`). A file that reads ahead (Node) reads chunk
+ * i + 1 into a second buffer while the caller digests chunk i (memory: two chunks); others read
+ * each chunk when it is asked for (memory: one chunk).
  */
 export function* tensorChunks(t: RawTensor): Generator<Chunk> {
   const total = numel(t.shape);
   if (total === 0) return;
   const range = fileRange(t);
   if (range !== null && !isAsyncSource(range.source.source)) {
-    // one buffer for the file's bytes and one for decoded numbers, reused chunk after chunk; float32
+    // buffers for the file's bytes and one for decoded numbers, reused chunk after chunk; float32
     // bytes land in a buffer the statistics kernel reads in place (wasm memory), from a small pool
     const src = range.source.source;
     const size = t.dtype.itemsize, first = Math.min(chunkElements, total);
-    const floats = t.dtype === DType.float32 ? takeFloats() : null;
+    const ahead = total > chunkElements && (src as { readAhead?: ReadAhead }).readAhead !== undefined;
+    const floatsTaken: Float32Array[] = [], sharedTaken: Uint8Array[] = [];
+    const buffers: Array<{ bytes: Uint8Array; floats: Float32Array | null }> = [];
+    for (let i = 0; i < (ahead ? 2 : 1); i++) {
+      // a reader thread writes shared memory only: wasm memory is shared on Node, the CPU backend's floats are not
+      let floats = t.dtype === DType.float32 ? takeFloats() : null;
+      if (floats !== null && ahead && !(floats.buffer instanceof SharedArrayBuffer)) {
+        giveFloats(floats);
+        floats = null;
+      }
+      let bytes: Uint8Array;
+      if (floats !== null) {
+        floatsTaken.push(floats);
+        bytes = new Uint8Array(floats.buffer, floats.byteOffset, floats.byteLength);
+      } else if (ahead) {
+        bytes = takeShared();
+        sharedTaken.push(bytes);
+        if (t.dtype === DType.float32) floats = new Float32Array(bytes.buffer, bytes.byteOffset, chunkElements);
+      } else {
+        bytes = new Uint8Array(first * size);
+      }
+      buffers.push({ bytes, floats });
+    }
+    const numbers = asIs(t.dtype) ? undefined : new Float64Array(first);
+    const start = (done: number, k: number): (() => Uint8Array) =>
+      startChunk(src, range.start + done * size, Math.min(chunkElements, total - done) * size, buffers[k % buffers.length]!.bytes, ahead);
+    let next: (() => Uint8Array) | null = start(0, 0);
+    let reuse = true;
     try {
-      const buffer = floats !== null ? new Uint8Array(floats.buffer, floats.byteOffset, floats.byteLength) : new Uint8Array(first * size);
-      const numbers = asIs(t.dtype) ? undefined : new Float64Array(first);
-      for (let done = 0; done < total;) {
+      for (let done = 0, k = 0; done < total; k++) {
         const m = Math.min(chunkElements, total - done);
-        const bytes = readChunk(src, range.start + done * size, m * size, buffer);
+        const bytes = next!();
+        // the next chunk's read goes into the other buffer while the caller uses this one
+        next = done + m < total ? start(done + m, k + 1) : null;
+        const floats = buffers[k % buffers.length]!.floats;
         yield { values: floats !== null && bytes.buffer === floats.buffer ? floats.subarray(0, m) : decodeChunk(bytes, t.dtype, numbers), weight: 1 };
         done += m;
       }
     } finally {
-      if (floats !== null) giveFloats(floats);
+      // a caller that stops early can leave a read in flight: it lands before its buffer is reused
+      // (a read that never answered may land later: its buffers are not reused at all)
+      if (next !== null && ahead) {
+        try {
+          next();
+        } catch (e) {
+          reuse = !(e instanceof FileError);
+        }
+      }
+      if (reuse) {
+        for (const f of floatsTaken) giveFloats(f);
+        for (const b of sharedTaken) giveShared(b);
+      }
     }
     return;
   }
@@ -144,6 +201,17 @@ export function* tensorChunks(t: RawTensor): Generator<Chunk> {
   if (view === null || view.weight === 0) return;
   const data = t.storage instanceof LazyStorage ? t.storage.read() : t.storage.data;
   yield* walkView(data, t.dtype, t.offset, view.shape, view.strides, view.weight);
+}
+
+/** Shared chunk buffers (a chunk of float64 at most) that a reader thread fills, kept for the next stream. */
+const sharedPool: Uint8Array[] = [];
+
+function takeShared(): Uint8Array {
+  return sharedPool.pop() ?? new Uint8Array(new SharedArrayBuffer(chunkElements * 8));
+}
+
+function giveShared(b: Uint8Array): void {
+  if (sharedPool.length < 4) sharedPool.push(b);
 }
 
 /** Chunk buffers for float32 streams, kept for the next stream (two at once for diff, more rarely). */
@@ -157,7 +225,11 @@ function giveFloats(f: Float32Array): void {
   if (floatPool.length < 4) floatPool.push(f);
 }
 
-/** tensorChunks for any source, a Blob included: each range is awaited. */
+/**
+ * tensorChunks for any source, a Blob included: each range is awaited, and the next range is asked
+ * for before the current chunk is handed out, so a Blob's or a file handle's read runs while the
+ * caller digests (memory: two chunks).
+ */
 export async function* tensorChunksAsync(t: RawTensor): AsyncGenerator<Chunk> {
   const range = fileRange(t);
   if (range === null || !isAsyncSource(range.source.source)) {
@@ -168,9 +240,18 @@ export async function* tensorChunksAsync(t: RawTensor): AsyncGenerator<Chunk> {
   }
   const src = range.source.source;
   const total = numel(t.shape), size = t.dtype.itemsize;
+  const read = (done: number): Promise<Uint8Array> => {
+    const p = src.read(range.start + done * size, Math.min(chunkElements, total - done) * size);
+    p.catch(() => undefined); // a caller that stops early never awaits it: its failure is not unhandled
+    return p;
+  };
+  let next: Promise<Uint8Array> | null = total > 0 ? read(0) : null;
   for (let done = 0; done < total;) {
     const m = Math.min(chunkElements, total - done);
-    yield { values: decodeChunk(await src.read(range.start + done * size, m * size), t.dtype), weight: 1 };
+    const bytes = await next!;
+    if (bytes.length !== m * size) throw new FormatError(`${src.name}: the file changed or was truncated after it was opened: ${bytes.length} bytes read where ${m * size} were expected`);
+    next = done + m < total ? read(done + m) : null;
+    yield { values: decodeChunk(bytes, t.dtype), weight: 1 };
     done += m;
   }
 }
