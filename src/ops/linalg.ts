@@ -7,7 +7,7 @@ import { named, record } from "../autograd/record.ts";
 import type { CompositeKey } from "../autograd/derivatives.ts";
 import { isTensor, unary, wrap } from "./elementwise.ts";
 import type { TypedArray } from "../core/dtype.ts";
-import { expand, squeeze, unsqueeze } from "./movement.ts";
+import { expand, reshape, squeeze, unsqueeze } from "./movement.ts";
 import { resultType } from "./result-type.ts";
 
 const shapeText = (t: Tensor) => t.shape.join("x");
@@ -34,6 +34,12 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   if (a.ndim === 2 && b.ndim === 2) {
     const data = backend().matmul(a.storage.data, a.layout, b.storage.data, b.layout, dtype);
     return record("mm", [a, b], wrap(data, [m, n], dtype));
+  }
+  if (a.ndim >= 3 && b.ndim === 2) {
+    // PyTorch's fold: the batch joins the rows, one mm and an unsafe view back (so b's gradient is
+    // one product too, not a product per matrix summed over the batch)
+    const y = matmul(reshape(a, [-1, k]), b);
+    return record("unsafeView", [y], wrap(y.storage.data, [...a.shape.slice(0, -1), n], dtype), { shape: y.shape });
   }
   const batch = broadcastShapes(a2.shape.slice(0, -2), b2.shape.slice(0, -2));
   const ea = expand(a2, [...batch, m, k]), eb = expand(b2, [...batch, k, n]);
