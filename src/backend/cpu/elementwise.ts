@@ -1,6 +1,6 @@
 /** Elementwise CPU kernels: a contiguous fast path, else the layout's stride walker. */
 import type { DType, TypedArray } from "../../core/dtype.ts";
-import type { Layout } from "../../core/layout.ts";
+import { Layout } from "../../core/layout.ts";
 import { assertNever, type BinaryOp, type UnaryOp, type UpdateOp } from "../backend.ts";
 import { erf } from "./erf.ts";
 import { floorDivide, remainder, rint } from "./math.ts";
@@ -129,6 +129,43 @@ export function positions(layout: Layout): Int32Array | Float64Array | null {
   return layout.isContiguous ? null : layout.indices();
 }
 
+/**
+ * A layout as equal runs of consecutive storage elements: `len` elements from each of `starts`, in
+ * order (an expanded mask, a broadcast bias, a transposed head's rows). `len` 0 for a broadcast
+ * scalar (every element at `starts[0]`).
+ */
+interface Runs { len: number; starts: Int32Array | Float64Array }
+
+/** The layout's runs, or null when they would be shorter than `min` elements. */
+export function runsOf(l: Layout, min: number): Runs | null {
+  if (l.isBroadcastScalar) return { len: 0, starts: Int32Array.of(l.offset) };
+  let len = 1, d = l.ndim - 1;
+  for (; d >= 0; d--) {
+    const size = l.shape[d]!;
+    if (size === 1) continue;
+    if (l.strides[d] !== len) break;
+    len *= size;
+  }
+  if (len < min) return null;
+  return { len, starts: new Layout(l.shape.slice(0, d + 1), l.strides.slice(0, d + 1), l.offset).indices() };
+}
+
+/** The run length all operands' runs split into (each run length is a product of trailing dims, so the shortest divides the others). */
+function commonRun(rs: readonly Runs[], n: number): number {
+  let len = n;
+  for (const r of rs) if (r.len > 0 && r.len < len) len = r.len;
+  return len;
+}
+
+/** Where block `b` of `len` elements starts in an operand with runs `r`. */
+function blockStart(r: Runs, b: number, len: number): number {
+  if (r.len === 0) return r.starts[0]!;
+  const at = b * len, run = Math.floor(at / r.len);
+  return r.starts[run]! + (at - run * r.len);
+}
+
+const MIN_RUN = 16;
+
 /** Converts one stored element to what a destination array accepts. */
 export function convert(v: number | bigint, toBig: boolean): number | bigint {
   if (toBig) return typeof v === "bigint" ? v : BigInt(Math.trunc(Number.isFinite(v) ? v : 0));
@@ -181,6 +218,18 @@ export function binaryKernel(
     return res;
   }
   if (cb && la.isBroadcastScalar) { const s = xa[oa]!; for (let i = 0; i < n; i++) r[i] = f(s, xb[ob + i]!); return res; }
+  // runs of consecutive elements (a broadcast bias or mask, a transposed operand): one loop per run
+  const ra = runsOf(la, MIN_RUN), rb = ra === null ? null : runsOf(lb, MIN_RUN);
+  if (ra !== null && rb !== null) {
+    const len = commonRun([ra, rb], n), sa = ra.len === 0 ? 0 : 1, sb = rb.len === 0 ? 0 : 1;
+    for (let blk = 0, o = 0; o < n; blk++, o += len) {
+      const pa0 = blockStart(ra, blk, len), pb0 = blockStart(rb, blk, len);
+      if (op === "add") for (let i = 0; i < len; i++) r[o + i] = xa[pa0 + sa * i]! + xb[pb0 + sb * i]!;
+      else if (op === "mul" && !(xa instanceof Int32Array)) for (let i = 0; i < len; i++) r[o + i] = xa[pa0 + sa * i]! * xb[pb0 + sb * i]!;
+      else for (let i = 0; i < len; i++) r[o + i] = f(xa[pa0 + sa * i]!, xb[pb0 + sb * i]!);
+    }
+    return res;
+  }
   const pa = positions(la), pb = positions(lb);
   for (let i = 0; i < n; i++) r[i] = f(xa[pa === null ? oa + i : pa[i]!]!, xb[pb === null ? ob + i : pb[i]!]!);
   return res;
@@ -223,6 +272,18 @@ export function whereKernel(
   if (lc.isContiguous && la.isContiguous && lb.isBroadcastScalar) {
     const oc = lc.offset, oa = la.offset, s = b[lb.offset]!;
     for (let i = 0; i < n; i++) res[i] = cond[oc + i] ? a[oa + i]! : s;
+    return res;
+  }
+  const rc = runsOf(lc, MIN_RUN), ra = rc === null ? null : runsOf(la, MIN_RUN), rb = ra === null ? null : runsOf(lb, MIN_RUN);
+  const big = res instanceof BigInt64Array || a instanceof BigInt64Array || b instanceof BigInt64Array;
+  if (rc !== null && ra !== null && rb !== null && !big) {
+    // runs of consecutive elements (attention's causal mask expanded over batch and heads)
+    const len = commonRun([rc, ra, rb], n), sc = rc.len === 0 ? 0 : 1, sa = ra.len === 0 ? 0 : 1, sb = rb.len === 0 ? 0 : 1;
+    const r = res as Float64Array, xa = a as Float64Array, xb = b as Float64Array;
+    for (let blk = 0, o = 0; o < n; blk++, o += len) {
+      const pc = blockStart(rc, blk, len), pa = blockStart(ra, blk, len), pb = blockStart(rb, blk, len);
+      for (let i = 0; i < len; i++) r[o + i] = cond[pc + sc * i] ? xa[pa + sa * i]! : xb[pb + sb * i]!;
+    }
     return res;
   }
   const ic = lc.indices(), ia = la.indices(), ib = lb.indices();
