@@ -6,7 +6,9 @@
 // CPU second, says what the code does; the wall rate says what the machine let it do). Files go to
 // /tmp/torchlet-io-bench and are deleted after each size. Header runs use sparse files (holes
 // instead of data); statistics, report, diff and loading use files of real random data.
-//   npm run build && npx tsx bench/io-scale.ts [--sizes 1,4,8] [--dir /tmp/torchlet-io-bench] [--headers-only | --load-only] [--cold]
+//   npm run build && npx tsx bench/io-scale.ts [--sizes 1,4,8] [--dir /tmp/torchlet-io-bench] [--headers-only | --load-only] [--cold] [--repeat N]
+// --repeat N runs each `inspect --stats` N times, each against its own disk-speed read of the same
+// file, and ends with their medians and ranges: on a shared machine one run says little.
 // --cold (root only) empties the page cache before each disk-speed read and each command, so "disk"
 // is the disk and not memory: a file just written is read back from the page cache at ~10 GB/s.
 // The lazy loadStateDict row builds its model before the clock starts, on the CPU backend (the wasm
@@ -27,6 +29,7 @@ const dir = argValue("--dir") ?? "/tmp/torchlet-io-bench";
 const headersOnly = process.argv.includes("--headers-only");
 const loadOnly = process.argv.includes("--load-only");
 const cold = process.argv.includes("--cold");
+const repeat = Math.max(1, Number(argValue("--repeat") ?? 1));
 const dist = fileURLToPath(new URL("../dist/", import.meta.url));
 const GiB = 2 ** 30;
 const rows = 4096, cols = 4096; // 64 MiB float32 tensors, like a 7B model's large matrices
@@ -143,6 +146,8 @@ process.stderr.write("\\n@@" + JSON.stringify({ ms, cpuMs: (c.user + c.system) /
   return { ms, cpuMs, rssMiB: rss / 1024, out: r.stdout };
 }
 
+/** Each `inspect --stats` run, by size and file: its throughput over the disk's, and the rest. */
+const statsRuns: Record<string, Array<{ ratio: number; wall: number; cpu: number; rss: number; disk: number; load: number }>> = {};
 const cli = (...args: string[]): string => `if (main(${JSON.stringify(args)}, io) !== 0) throw new Error("exit code");`;
 const table: string[][] = [];
 const row = (size: number, what: string, file: string, r: Run, bytes: number | null, disk: number | null, target: string): void => {
@@ -178,9 +183,15 @@ for (const size of sizes) {
     safetensorsFile(a, n, false, blocks);
     if (!loadOnly) {
       ptFile(b, n, false, blocks.slice(1).concat(blocks.slice(0, 1)));
-      for (const [file, label] of [[a, ".safetensors"], [b, ".pt"]] as const) {
-        const disk = readSpeed(file);
-        row(size, "inspect --stats", label, child(cli("inspect", file, "--stats")), bytes, disk, ">= 50% of disk, < 500 MB");
+      for (let k = 0; k < repeat; k++) {
+        // alternated, so neither file is always the first read after the other
+        for (const [file, label] of k % 2 === 0 ? [[a, ".safetensors"], [b, ".pt"]] as const : [[b, ".pt"], [a, ".safetensors"]] as const) {
+          const disk = readSpeed(file);
+          const r = child(cli("inspect", file, "--stats"));
+          row(size, "inspect --stats", label, r, bytes, disk, ">= 50% of disk, < 500 MB");
+          const key = `${size} GiB | ${label}`;
+          (statsRuns[key] ??= []).push({ ratio: bytes / (r.ms / 1000) / disk, wall: r.ms / 1000, cpu: r.cpuMs / 1000, rss: r.rssMiB, disk: disk / 1e9, load: loadavg()[0]! });
+        }
       }
       const disk = readSpeed(a);
       row(size, "report", ".safetensors", child(cli("report", a, "-o", join(dir, "report.html"))), bytes, disk, "streamed (two passes)");
@@ -208,4 +219,16 @@ rmSync(dir, { recursive: true, force: true });
 console.log("| size | command | file | wall s | CPU s | peak RSS MiB | GB/s (wall) | GB/s per CPU s | disk GB/s | of disk | load | target |");
 console.log("|---|---|---|---|---|---|---|---|---|---|---|---|");
 for (const r of table) console.log(`| ${r.join(" | ")} |`);
-
+if (repeat > 1) {
+  const med = (v: number[]): number => { const s = [...v].sort((x, y) => x - y); return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2; };
+  const spread = (v: number[], f: (x: number) => string): string => `${f(med(v))} (${f(Math.min(...v))}–${f(Math.max(...v))})`;
+  const pct = (x: number): string => `${(x * 100).toFixed(0)}%`, s2 = (x: number): string => x.toFixed(2);
+  console.log(`\n\`inspect --stats\` over ${repeat} runs each: median (min–max)\n`);
+  console.log("| size | file | of disk | runs >= 50% | wall s | CPU s | disk GB/s | peak RSS MiB | load |");
+  console.log("|---|---|---|---|---|---|---|---|---|");
+  for (const [key, runs] of Object.entries(statsRuns)) {
+    const ratios = runs.map((r) => r.ratio);
+    console.log(`| ${key} | ${spread(ratios, pct)} | ${ratios.filter((r) => r >= 0.5).length}/${runs.length} | ${spread(runs.map((r) => r.wall), s2)} | ` +
+      `${spread(runs.map((r) => r.cpu), s2)} | ${spread(runs.map((r) => r.disk), s2)} | ${Math.max(...runs.map((r) => r.rss)).toFixed(0)} | ${spread(runs.map((r) => r.load), (x) => x.toFixed(1))} |`);
+  }
+}
