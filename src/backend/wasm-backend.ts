@@ -6,7 +6,7 @@ import { float32, type DType, type TypedArray } from "../core/dtype.ts";
 import { Layout } from "../core/layout.ts";
 import type { ActivationOp, AdamScalars, Backend, BinaryOp, ReduceOp, UnaryOp, UpdateOp, Window2d } from "./backend.ts";
 import { cpuBackend } from "./cpu/index.ts";
-import { batchOffsets } from "./cpu/matmul.ts";
+import { batchOffsets, matmulAccumulateKernel } from "./cpu/matmul.ts";
 import { wasmCol2im, wasmIm2col } from "./wasm/conv.ts";
 import {
   WASM_MIN_ELEMENTWISE, wasmGelu, wasmGeluBackward, wasmRelu, wasmReluGrad, wasmSoftmax, wasmSoftmaxBackward, wasmSumRows, wasmUpdate,
@@ -75,7 +75,9 @@ function linear(
 function matmulAccumulate(dst: TypedArray, a: TypedArray, la: Layout, b: TypedArray, lb: Layout): boolean {
   if (!(dst instanceof Float32Array && a instanceof Float32Array && b instanceof Float32Array) || la.ndim !== 2 || lb.ndim !== 2) return false;
   const [m, k] = la.shape as [number, number], n = lb.shape[1]!;
-  if (m * n * k < WASM_MIN_MACS || dst.length !== m * n || residentPtr(dst) < 0) return false;
+  // below the GEMM's threshold matmul runs the TypeScript dot products: the same cells, added in place
+  if (m * n * k < WASM_MIN_MACS) return matmulAccumulateKernel(dst, a, la, b, lb);
+  if (dst.length !== m * n || residentPtr(dst) < 0) return false;
   const A = asMatrix(a, la), B = asMatrix(b, lb);
   wasmMatmul(A.buf, B.buf, m, k, n, { transA: A.trans, transB: B.trans, lda: A.ld, ldb: B.ld, out: dst, accumulate: true });
   return true;

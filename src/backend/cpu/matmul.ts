@@ -49,6 +49,31 @@ export function matmulKernel(a: TypedArray, la: Layout, b: TypedArray, lb: Layou
   return res;
 }
 
+/**
+ * In place `dst += a @ b` for 2-D float operands of dst's dtype into a dense [m, n] `dst`: each
+ * cell's product as matmulKernel computes it (a float64 dot product, p ascending), rounded to the
+ * dtype, then added and rounded again, the bits of `dst.add_(a.matmul(b))`. Not the reference
+ * backend's matmulAccumulate (that one adds separately, as PyTorch's AccumulateGrad): the wasm
+ * backend's, for products too small for its GEMM.
+ */
+export function matmulAccumulateKernel(dst: TypedArray, a: TypedArray, la: Layout, b: TypedArray, lb: Layout): boolean {
+  const f32 = dst instanceof Float32Array;
+  if (!(f32 || dst instanceof Float64Array) || a.constructor !== dst.constructor || b.constructor !== dst.constructor || la.ndim !== 2 || lb.ndim !== 2) return false;
+  const m = la.shape[0]!, k = la.shape[1]!, n = lb.shape[1]!;
+  if (dst.length !== m * n) return false;
+  const ars = la.strides[0]!, acs = la.strides[1]!, brs = lb.strides[0]!, bcs = lb.strides[1]!, ao = la.offset, bo = lb.offset;
+  const d = dst as Float64Array, xa = a as Float64Array, xb = b as Float64Array;
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let p = 0, pa = ao + i * ars, pb = bo + j * bcs; p < k; p++, pa += acs, pb += brs) s += xa[pa]! * xb[pb]!;
+      // the product is stored (rounded) before the add reads it
+      d[i * n + j] += f32 ? Math.fround(s) : s;
+    }
+  }
+  return true;
+}
+
 /** The int64 product, exact in bigints (wrapping at 64 bits as PyTorch's integer kernels do). */
 function matmulBig(a: BigInt64Array, la: Layout, b: BigInt64Array, lb: Layout): BigInt64Array {
   const nd = la.ndim, m = la.shape[nd - 2]!, k = la.shape[nd - 1]!, n = lb.shape[nd - 1]!;
