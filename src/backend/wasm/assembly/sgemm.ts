@@ -64,13 +64,49 @@ function packA(mc: i32, kc: i32, a: usize, lda: i32, transA: bool, i0: i32, p0: 
   }
 }
 
+/**
+ * Stores the 4x4 block whose rows are the four floats at src, src + stride, ... transposed: row k of
+ * the result (at out + k * NR * 4) holds element k of each source row.
+ */
+function transpose4(src: usize, stride: usize, out: usize): void {
+  const r0 = v128.load(src);
+  const r1 = v128.load(src + stride);
+  const r2 = v128.load(src + stride * 2);
+  const r3 = v128.load(src + stride * 3);
+  const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5);
+  const t1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+  const t2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+  const t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+  v128.store(out, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
+  v128.store(out + NR * 4, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7));
+  v128.store(out + NR * 8, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5));
+  v128.store(out + NR * 12, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7));
+}
+
 /** Packs op(B)[p0 : p0+kc, j0 : j0+nc] into NR-column panels, each laid out k-major (NR floats per k). */
 function packB(kc: i32, nc: i32, b: usize, ldb: i32, transB: bool, p0: i32, j0: i32, dst: usize): void {
   for (let jr = 0; jr < nc; jr += NR) {
     const cols = min(NR, nc - jr);
     const panel = dst + <usize>(jr * kc) * 4;
-    if (transB) {
-      // op(B)(p, j) = b[j * ldb + p]: each column is contiguous in the source.
+    if (transB && cols == NR) {
+      // op(B)(p, j) = b[j * ldb + p]: each column is contiguous in the source, so four depths of
+      // each of the eight columns load as one vector and two 4x4 register transposes make four
+      // packed rows (scalar copies cost one load and one store per float).
+      const src = b + (<usize>(j0 + jr) * ldb + <usize>p0) * 4;
+      const stride = <usize>ldb * 4;
+      let p = 0;
+      for (; p + 4 <= kc; p += 4) {
+        const s = src + <usize>p * 4;
+        const out = panel + <usize>(p * NR) * 4;
+        transpose4(s, stride, out);
+        transpose4(s + stride * 4, stride, out + 16);
+      }
+      for (; p < kc; p++) {
+        const s = src + <usize>p * 4;
+        const out = panel + <usize>(p * NR) * 4;
+        for (let c = 0; c < NR; c++) store<f32>(out + c * 4, load<f32>(s + <usize>c * stride));
+      }
+    } else if (transB) {
       for (let c = 0; c < NR; c++) {
         if (c < cols) {
           const src = b + (<usize>(j0 + jr + c) * ldb + <usize>p0) * 4;
