@@ -7,6 +7,7 @@ import { Layout } from "../core/layout.ts";
 import type { ActivationOp, AdamScalars, Backend, BinaryOp, ReduceOp, UnaryOp, UpdateOp, Window2d } from "./backend.ts";
 import { cpuBackend } from "./cpu/index.ts";
 import { batchOffsets, matmulAccumulateKernel } from "./cpu/matmul.ts";
+import { planBinary, wasmBinary, type ArithmeticOp } from "./wasm/binary.ts";
 import { wasmCol2im, wasmIm2col } from "./wasm/conv.ts";
 import {
   WASM_MIN_ELEMENTWISE, wasmGelu, wasmGeluBackward, wasmRelu, wasmReluGrad, wasmSoftmax, wasmSoftmaxBackward, wasmSumRows, wasmUpdate,
@@ -120,7 +121,13 @@ function update(op: UpdateOp, dst: TypedArray, ld: Layout, src: TypedArray, ls: 
   wasmUpdate(op, dst, src, ld.numel, alpha);
 }
 
+const arithmetic = (op: BinaryOp): op is ArithmeticOp => op === "add" || op === "sub" || op === "mul" || op === "div";
+
 function binary(op: BinaryOp, a: TypedArray, la: Layout, b: TypedArray, lb: Layout, out: DType): TypedArray {
+  if (arithmetic(op) && out === float32 && a instanceof Float32Array && b instanceof Float32Array && la.numel >= WASM_MIN_ELEMENTWISE) {
+    const plan = planBinary(la, lb);
+    if (plan !== null) return wasmBinary(op, a, b, plan);
+  }
   if (op === "reluGrad" && out === float32 && a instanceof Float32Array && b instanceof Float32Array && la.numel >= WASM_MIN_ELEMENTWISE && dense(la) && dense(lb)) {
     return wasmReluGrad(a, b, la.numel);
   }

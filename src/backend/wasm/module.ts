@@ -17,6 +17,8 @@ export interface SgemmExports {
   sgemv(n: number, k: number, x: number, b: number, ldb: number, transB: number, y: number, flags: number, bias: number): void;
   /** In place dst = dst op (alpha * src) over n floats (op: 0 add, 1 sub, 2 mul, 3 div); see assembly/elementwise.ts. */
   update(op: number, dst: number, src: number, n: number, alpha: number, scaled: number): void;
+  /** out [rows, cols] = a op b (op: 0 add, 1 sub, 2 mul, 3 div), each operand's rows `r` floats apart, `k` 1 for a repeated float; see assembly/binary.ts. */
+  binary(op: number, out: number, a: number, ra: number, ka: number, b: number, rb: number, kb: number, rows: number, cols: number): void;
   /** out = y <= 0 ? 0 : g over n floats. */
   reluGrad(out: number, g: number, y: number, n: number): void;
   /** out = ReLU(x) over n floats (NaN kept, -0 to 0). */

@@ -1,0 +1,64 @@
+// float32 add, sub, mul and div on the SIMD kernel (assembly/binary.ts) for the operand layouts of
+// a training step: equal shapes, a scalar, a trailing-dim broadcast ([B, T, C] op [C]), a column
+// ([B, T, C] op [B, T, 1]), strided rows (a split's view). The output's dims are merged where both
+// operands allow it (as PyTorch's TensorIterator coalesces them); what is left must be at most
+// [outer, rows, cols] with each operand's elements unit-stride or repeated along cols. Operands that
+// are not resident are copied in as the span they read (a bias: C floats), the result out.
+import type { Layout } from "../../core/layout.ts";
+import { operandArea, residentPtr } from "./matmul.ts";
+
+/** The four arithmetic ops the kernel runs, numbered as assembly/binary.ts does. */
+export type ArithmeticOp = "add" | "sub" | "mul" | "div";
+const CODES: Record<ArithmeticOp, number> = { add: 0, sub: 1, mul: 2, div: 3 };
+
+/** One operand over the merged dims: element (o, r, c) at off + o·so + r·sr + c·sc, sc 0 or 1. */
+interface Operand { off: number; so: number; sr: number; sc: number; span: number }
+/** The output as [outer, rows, cols] and both operands over it, or null when the kernel cannot walk them. */
+interface Plan { outer: number; rows: number; cols: number; a: Operand; b: Operand }
+
+/** Merges dims (innermost first) where both operands step through them as one; null past three dims or a non-unit inner stride. */
+export function planBinary(la: Layout, lb: Layout): Plan | null {
+  const sizes: number[] = [], sa: number[] = [], sb: number[] = [];
+  for (let d = la.ndim - 1; d >= 0; d--) {
+    const size = la.shape[d]!;
+    if (size === 1) continue;
+    const ta = la.strides[d]!, tb = lb.strides[d]!, g = sizes.length - 1;
+    if (g >= 0 && ta === sa[g]! * sizes[g]! && tb === sb[g]! * sizes[g]!) { sizes[g]! *= size; continue; }
+    if (sizes.length === 3) return null;
+    sizes.push(size); sa.push(ta); sb.push(tb);
+  }
+  if (sizes.length === 0) { sizes.push(1); sa.push(0); sb.push(0); }
+  if ((sa[0] !== 0 && sa[0] !== 1) || (sb[0] !== 0 && sb[0] !== 1)) return null;
+  const cols = sizes[0]!, rows = sizes[1] ?? 1, outer = sizes[2] ?? 1;
+  const operand = (off: number, s: number[]): Operand => {
+    const sc = s[0]!, sr = s[1] ?? 0, so = s[2] ?? 0;
+    if (sr < 0 || so < 0) return { off, so, sr, sc: -1, span: 0 };
+    return { off, so, sr, sc, span: (outer - 1) * so + (rows - 1) * sr + (cols - 1) * sc + 1 };
+  };
+  const a = operand(la.offset, sa), b = operand(lb.offset, sb);
+  return a.sc < 0 || b.sc < 0 ? null : { outer, rows, cols, a, b };
+}
+
+const align = (bytes: number) => Math.ceil(bytes / 64) * 64;
+
+/** `a op b` for float32 operands laid out by `plan`, into a new contiguous array. */
+export function wasmBinary(op: ArithmeticOp, a: Float32Array, b: Float32Array, plan: Plan): Float32Array {
+  const { outer, rows, cols } = plan, n = outer * rows * cols;
+  const ra = residentPtr(a), rb = residentPtr(b);
+  const bytesA = ra < 0 ? align(4 * plan.a.span) : 0, bytesB = rb < 0 ? align(4 * plan.b.span) : 0;
+  const { inst, mem, base } = operandArea(bytesA + bytesB + align(4 * n));
+  const pa = ra >= 0 ? ra + 4 * plan.a.off : base, pb = rb >= 0 ? rb + 4 * plan.b.off : base + bytesA, po = base + bytesA + bytesB;
+  if (ra < 0) stage(mem, a, plan.a, pa);
+  if (rb < 0) stage(mem, b, plan.b, pb);
+  const code = CODES[op], ka = plan.a.sc === 0 ? 1 : 0, kb = plan.b.sc === 0 ? 1 : 0, slab = 4 * rows * cols;
+  for (let o = 0; o < outer; o++) {
+    inst.exports.binary(code, po + o * slab, pa + 4 * o * plan.a.so, plan.a.sr, ka, pb + 4 * o * plan.b.so, plan.b.sr, kb, rows, cols);
+  }
+  return mem.slice(po / 4, po / 4 + n);
+}
+
+/** Copies the span an operand reads to byte offset `at`. */
+function stage(mem: Float32Array, x: Float32Array, o: Operand, at: number): void {
+  if (o.span <= 64) for (let i = 0; i < o.span; i++) mem[at / 4 + i] = x[o.off + i]!;
+  else mem.set(x.subarray(o.off, o.off + o.span), at / 4);
+}
