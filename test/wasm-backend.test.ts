@@ -228,6 +228,40 @@ describe("wasm backend", () => {
       }
     }
   });
+  test("small weight and bias gradients accumulate into a kept .grad in place with the reference's bits", () => {
+    let products = 0, sums = 0;
+    const spy: torch.Backend = {
+      ...torch.wasmBackend,
+      matmulAccumulate: (...args) => { const done = torch.wasmBackend.matmulAccumulate(...args); products += done ? 1 : 0; return done; },
+      sumRowsAccumulate: (...args) => { const done = torch.wasmBackend.sumRowsAccumulate(...args); sums += done ? 1 : 0; return done; },
+    };
+    // the seed MLP (4-8-1, batch 2), three steps; the third adds onto the second's gradients (no zeroGrad)
+    const run = () => {
+      torch.manualSeed(4);
+      const net = new torch.nn.Sequential(new torch.nn.Linear(4, 8), new torch.nn.ReLU(), new torch.nn.Linear(8, 1));
+      const o = new torch.optim.SGD(net.parameters(), { lr: 0.1 });
+      const x = torch.randn(2, 4), y = torch.randn(2, 1);
+      const versions: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        if (i !== 2) o.zeroGrad();
+        torch.nn.functional.mseLoss(net(x), y).backward();
+        versions.push(net.getParameter("0.bias").grad!._version.value);
+        o.step();
+      }
+      return { net, versions };
+    };
+    const ref = onBackend(torch.cpuBackend, run), got = onBackend(spy, run);
+    const bits = (t: Tensor) => Array.from(t.storage.data as Float32Array);
+    for (const [name, p] of ref.net.namedParameters()) {
+      const q = got.net.getParameter(name);
+      assert.deepEqual(bits(q.grad!), bits(p.grad!), `${name}.grad after three steps`);
+      assert.deepEqual(bits(q), bits(p), `${name} after three steps`);
+    }
+    // steps two and three, both layers (the first gradients are made by the generic path)
+    assert.equal(products, 4, "weight gradients went straight into .grad");
+    assert.equal(sums, 4, "bias gradients went straight into .grad");
+    assert.deepEqual(got.versions, ref.versions, ".grad's version moves as an add_ moves it");
+  });
   test("a sum over leading dims (a bias gradient) gives the reference's bits", () => {
     const same = (fn: () => Tensor, what: string) => {
       const ref = onBackend(torch.cpuBackend, fn), got = onBackend(torch.wasmBackend, fn);

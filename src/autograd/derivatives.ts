@@ -8,7 +8,7 @@ import { Layout } from "../core/layout.ts";
 import { binary, wrap } from "../ops/elementwise.ts";
 import { int64 } from "../core/dtype.ts";
 import type { Derivative, DerivativeFn, Edge, OpArgs } from "./node.ts";
-import { accumulateProduct } from "./engine.ts";
+import { accumulateProduct, accumulateSumRows } from "./engine.ts";
 import { indexingRules } from "./rules/indexing.ts";
 import { shapeRules } from "./rules/shape.ts";
 import { mathRules } from "./rules/math.ts";
@@ -98,13 +98,15 @@ const transposeBack: DerivativeFn = (g, _, __, { dims }) => [g.transpose(dims![0
 const selectBack: DerivativeFn = (g, _, __, { dim, index, shape }) => [scatter(g, shape!, (l) => l.select(dim!, index!))];
 const sliceBack: DerivativeFn = (g, _, __, { dim, start, end, step, shape }) => [scatter(g, shape!, (l) => l.slice(dim!, start, end, step))];
 const matmulRule: DerivativeFn = (g, [a, b], _, __, e) => [needs(e, 0) ? g.matmul(b!.mT) : null, needs(e, 1) ? a!.mT.matmul(g) : null];
-// the weight's gradient goes straight into its kept .grad where the engine can (accumulateProduct)
+// the weight's and bias's gradients go straight into their kept .grad where the engine can
+// (accumulateProduct, accumulateSumRows)
 const linearRule: DerivativeFn = (g, [x, w], _, __, e) => {
   const gT = needs(e, 1) ? g.mT : null;
   return [
     needs(e, 0) ? g.matmul(w!) : null,
     gT !== null && !accumulateProduct(e[1]!, gT, x!) ? gT.matmul(x!) : null,
-    needs(e, 2) ? g.sum(0) : null,
+    // linearNoBias records two inputs: no third edge, no bias gradient
+    e.length > 2 && needs(e, 2) && !accumulateSumRows(e[2]!, g) ? g.sum(0) : null,
   ];
 };
 

@@ -6,7 +6,7 @@ import { AutogradError } from "../errors.ts";
 import { sameShape, type Shape } from "../core/shape.ts";
 import type { Tensor } from "../tensor.ts";
 import { float32 } from "../core/dtype.ts";
-import { addmmResident_, residentLike } from "../ops/resident.ts";
+import { addmmResident_, addSumRows_, residentLike } from "../ops/resident.ts";
 import { setGradEnabled } from "./grad-mode.ts";
 import { Node, type Edge, type GradHook } from "./node.ts";
 
@@ -69,11 +69,27 @@ function accumulate(leaf: Tensor, g: Tensor): void {
  * place, PyTorch 1.13's default) is resident. False: the rule returns the gradient as usual.
  */
 export function accumulateProduct(edge: Edge, a: Tensor, b: Tensor): boolean {
-  if (edge === null || edge instanceof Node || edge._hooks || edge.grad === null) return false;
+  const grad = keptGrad(edge);
+  if (grad === null || grad.dtype !== float32 || a.dtype !== float32 || b.dtype !== float32) return false;
+  if (a.ndim !== 2 || b.ndim !== 2 || !sameShape(grad.shape, [a.shape[0]!, b.shape[1]!])) return false;
+  return addmmResident_(residentLike(grad, edge as Tensor), a, b);
+}
+
+/**
+ * The same for a sum over rows (linear's bias gradient): `leaf.grad += g.sum(0)` by the backend's
+ * accumulating sum (`Backend.sumRowsAccumulate`), under accumulateProduct's conditions.
+ */
+export function accumulateSumRows(edge: Edge, g: Tensor): boolean {
+  const grad = keptGrad(edge);
+  if (grad === null || grad.dtype !== g.dtype || g.ndim !== 2 || grad.ndim !== 1 || grad.shape[0] !== g.shape[1]) return false;
+  return addSumRows_(grad, g);
+}
+
+// A hook-free leaf's kept gradient that a rule may add into in place; null where it must return its gradient
+function keptGrad(edge: Edge): Tensor | null {
+  if (edge === null || edge instanceof Node || edge._hooks || edge.grad === null) return null;
   const grad = edge.grad;
-  if (grad.requiresGrad || grad.dtype !== float32 || a.dtype !== float32 || b.dtype !== float32) return false;
-  if (a.ndim !== 2 || b.ndim !== 2 || !sameShape(grad.shape, [a.shape[0]!, b.shape[1]!]) || !sameShape(edge.shape, grad.shape)) return false;
-  return addmmResident_(residentLike(grad, edge), a, b);
+  return grad.requiresGrad || !sameShape(edge.shape, grad.shape) ? null : grad;
 }
 
 /** Computes gradients of `root` with respect to every leaf that requires grad. */

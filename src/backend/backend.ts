@@ -101,6 +101,12 @@ export interface Backend {
    */
   matmulAccumulate(dst: TypedArray, a: TypedArray, la: Layout, b: TypedArray, lb: Layout): boolean;
   /**
+   * In place, `dst += x.sum(0)` for a 2-D float `x` [m, n] (any strides) into a dense [n] `dst` of
+   * its dtype (a bias gradient into a kept .grad), with the bits of the sum and an `add_`.
+   * Returns false, changing nothing, where the backend gains nothing over a sum and an update.
+   */
+  sumRowsAccumulate(dst: TypedArray, x: TypedArray, lx: Layout): boolean;
+  /**
    * In place, `dst = dst op (alpha · src)` for float arrays of one dtype, `src` laid out over
    * `dst`'s shape; each step rounds to the dtype as the out-of-place ops would (no fused
    * multiply-add), so an update gives the bits of `dst.copy_(dst.op(src.mul(alpha)))`.

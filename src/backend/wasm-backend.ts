@@ -7,6 +7,7 @@ import { Layout } from "../core/layout.ts";
 import type { ActivationOp, AdamScalars, Backend, BinaryOp, ReduceOp, UnaryOp, UpdateOp, Window2d } from "./backend.ts";
 import { cpuBackend } from "./cpu/index.ts";
 import { batchOffsets, matmulAccumulateKernel } from "./cpu/matmul.ts";
+import { sumRowsAccumulateKernel } from "./cpu/reduce.ts";
 import { planBinary, wasmBinary, type ArithmeticOp } from "./wasm/binary.ts";
 import { wasmCol2im, wasmIm2col } from "./wasm/conv.ts";
 import {
@@ -112,6 +113,11 @@ function col2im(cols: TypedArray, g: Window2d, dtype: DType): TypedArray {
 
 // ---- elementwise: the step's bandwidth-bound passes on SIMD kernels, contiguous float32 only ----
 const dense = (l: Layout) => l.isContiguous && l.offset === 0;
+
+// a bias gradient into its kept .grad: below the SIMD sum's threshold, the TypeScript sum added in place
+function sumRowsAccumulate(dst: TypedArray, x: TypedArray, lx: Layout): boolean {
+  return lx.numel < WASM_MIN_ELEMENTWISE && sumRowsAccumulateKernel(dst, x, lx);
+}
 
 function update(op: UpdateOp, dst: TypedArray, ld: Layout, src: TypedArray, ls: Layout, alpha: number): void {
   if (!(dst instanceof Float32Array && src instanceof Float32Array) || ld.numel < WASM_MIN_ELEMENTWISE || !dense(ld) || !dense(ls)) {
@@ -258,7 +264,7 @@ function diffStats(a: Float32Array | Float64Array, b: Float32Array | Float64Arra
  * the TypeScript backend.
  */
 export const wasmBackend: Backend = {
-  ...cpuBackend, name: "wasm", matmul, linear, matmulAccumulate, groupGemm, im2col, col2im, update, unary, binary, reduce, adopt, resident, hostFloats: wasmHostFloats,
+  ...cpuBackend, name: "wasm", matmul, linear, matmulAccumulate, sumRowsAccumulate, groupGemm, im2col, col2im, update, unary, binary, reduce, adopt, resident, hostFloats: wasmHostFloats,
   blockStats, histogram, cellSums, diffStats,
   layerNorm, layerNormBackward, adamStep, activation, activationBackward, softmax, softmaxBackward,
 };

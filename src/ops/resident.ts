@@ -42,3 +42,15 @@ export function addmmResident_(dst: Tensor, a: Tensor, b: Tensor): boolean {
   dst._version.value++;
   return true;
 }
+
+/**
+ * In place `dst += x.sum(0)` (2-D float `x`, `dst` covering its storage) by the backend's
+ * accumulating sum; false, changing nothing, where the backend cannot (`Backend.sumRowsAccumulate`).
+ */
+export function addSumRows_(dst: Tensor, x: Tensor): boolean {
+  const l = dst._layout, s = dst._storage;
+  if (Object.getPrototypeOf(s) !== Object.prototype || !l.isContiguous || l.offset !== 0) return false;
+  if (!backend().sumRowsAccumulate(s.data, x._storage.data, x._layout)) return false;
+  dst._version.value++;
+  return true;
+}

@@ -32,6 +32,7 @@ export const cpuBackend: Backend = {
   linear: linearKernel,
   // the reference computes the product and adds it, as PyTorch's AccumulateGrad does
   matmulAccumulate: () => false,
+  sumRowsAccumulate: () => false,
   update: updateKernel,
   adamStep: adamStepKernel,
   write: writeKernel,

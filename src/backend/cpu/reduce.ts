@@ -122,6 +122,25 @@ function reduceBlock(
   return res;
 }
 
+/**
+ * In place `dst += x.sum(0)` for a 2-D float `x` of dst's dtype: each column summed in float64,
+ * rows ascending (reduceKernel's order), rounded to the dtype, then added: the bits of
+ * `dst.add_(x.sum(0))`. The wasm backend's sumRowsAccumulate for small gradients.
+ */
+export function sumRowsAccumulateKernel(dst: TypedArray, x: TypedArray, lx: Layout): boolean {
+  const f32 = dst instanceof Float32Array;
+  if (!(f32 || dst instanceof Float64Array) || x.constructor !== dst.constructor || lx.ndim !== 2) return false;
+  const m = lx.shape[0]!, n = lx.shape[1]!, rs = lx.strides[0]!, cs = lx.strides[1]!, off = lx.offset;
+  if (dst.length !== n) return false;
+  const d = dst as Float64Array, xs = x as Float64Array;
+  for (let j = 0; j < n; j++) {
+    let s = 0;
+    for (let i = 0, p = off + j * cs; i < m; i++, p += rs) s += xs[p]!;
+    d[j] += f32 ? Math.fround(s) : s;
+  }
+  return true;
+}
+
 /** First index of the max/min along `dim`; a NaN counts as the extreme, as in PyTorch. */
 export function argReduceKernel(op: ArgReduceOp, x: TypedArray, layout: Layout, dim: number): BigInt64Array {
   const size = layout.shape[dim]!;
