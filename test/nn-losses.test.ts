@@ -155,4 +155,26 @@ describe("loss modules", () => {
     assert.ok(gradcheck((a, b) => F.smoothL1Loss(a!, b!, { beta: 0.5, reduction: "none" }), [r(-2, 2), r(-2, 2)]));
     assert.ok(gradcheck((a) => F.softMarginLoss(a!, torch.tensor([1, -1, 1, -1], { dtype: torch.float64 })), [r(-2, 2)]));
   });
+  test("mse_loss in one pass gives the composition's bits (dense operands of one shape)", () => {
+    torch.manualSeed(5);
+    for (const dtype of [torch.float32, torch.float64]) {
+      for (const reduction of ["mean", "sum"] as const) {
+        for (const n of [1, 2, 7, 33]) {
+          const x = torch.randn(n, { dtype }).mul(n).requiresGrad_(), y = torch.randn(n, { dtype });
+          // a strided view of the same values takes the composed path (sub, mul_, sum, div)
+          const strided = torch.stack([y, y], 1).select(1, 0);
+          const what = `${dtype.name}, ${reduction}, ${n} elements`;
+          const fused = F.mseLoss(x, y, { reduction }), composed = F.mseLoss(x, strided, { reduction });
+          assert.equal(fused.gradFn!.name, "MseLossBackward0");
+          assert.deepEqual(fused.tolist(), composed.tolist(), `${what}: value`);
+          const upstream = torch.tensor(0.3, { dtype });
+          fused.backward(upstream);
+          const g1 = x.grad!.tolist();
+          x.grad = null;
+          composed.backward(upstream);
+          assert.deepEqual(g1, x.grad!.tolist(), `${what}: input gradient`);
+        }
+      }
+    }
+  });
 });

@@ -6,6 +6,7 @@
 import { Tensor } from "../tensor.ts";
 import { Layout } from "../core/layout.ts";
 import { binary, wrap } from "../ops/elementwise.ts";
+import { mseLossGrad } from "../ops/loss.ts";
 import { int64 } from "../core/dtype.ts";
 import type { Derivative, DerivativeFn, Edge, OpArgs } from "./node.ts";
 import { accumulateProduct, accumulateSumRows } from "./engine.ts";
@@ -192,7 +193,7 @@ export const derivatives = {
   }),
   // PyTorch's mse_loss_backward: scale · (input - target) · g, each product rounded in the dtype
   mseLoss: d("MseLossBackward0", "ab", (g, [x, y], _, { scale }, e) => {
-    const gi = x!.sub(y!).mul_(scale!).mul_(g);
+    const gi = mseLossGrad(x!, y!, scale!, g) ?? x!.sub(y!).mul_(scale!).mul_(g);
     return [needs(e, 0) ? gi : null, needs(e, 1) ? gi.neg() : null];
   }),
   // each op family keeps its entries in rules/<family>.ts

@@ -257,6 +257,14 @@ export interface Backend {
   softmax(x: TypedArray, rows: number, cols: number, log: boolean, dtype: DType): TypedArray;
   /** The input gradient of `softmax` from its output `y` and the output gradient `g` (both contiguous [rows, cols]). */
   softmaxBackward(g: TypedArray, y: TypedArray, rows: number, cols: number, log: boolean, dtype: DType): TypedArray;
+  // ---- losses ----
+  /**
+   * mse_loss reduced ("sum", or "mean" when `mean`) over `n` dense elements of `x` and `y` of
+   * the float dtype `out`: one element with the bits of the composition sub, mul_, sum (, div).
+   */
+  mseLoss(x: TypedArray, y: TypedArray, n: number, mean: boolean, out: DType): TypedArray;
+  /** mse_loss's input gradient (x - y)·scale·g over `n` dense elements, `g` one number, each step rounded to `out`. */
+  mseLossBackward(x: TypedArray, y: TypedArray, n: number, scale: number, g: number, out: DType): TypedArray;
   // ---- activation ----
   /** `op(x; params)` elementwise for float `x`, stored as `out` (x's dtype). */
   activation(op: ActivationOp, x: TypedArray, layout: Layout, params: readonly number[], out: DType): TypedArray;

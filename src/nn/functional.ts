@@ -14,6 +14,7 @@ import { named, record } from "../autograd/record.ts";
 import type { CompositeKey } from "../autograd/derivatives.ts";
 import { arange } from "../ops/creation.ts";
 import { wrap } from "../ops/elementwise.ts";
+import { mseLossReduced } from "../ops/loss.ts";
 import { linear as linearOp, type LinearOptions } from "../ops/linalg.ts";
 import { activate } from "../ops/activation.ts";
 
@@ -89,6 +90,9 @@ function reduce(loss: Tensor, reduction: Reduction, node?: CompositeKey): Tensor
  */
 export function mseLoss(input: Tensor, target: Tensor, options: LossOptions = {}): Tensor {
   const reduction = reductionOf(options);
+  // one pass where the operands allow it (ops/loss.ts), the same bits as the composition below
+  const fused = reduction === "none" ? null : mseLossReduced(input, target, reduction === "mean");
+  if (fused !== null) return record("mseLoss", [input, target], fused, { scale: reduction === "mean" ? 2 / input.numel() : 2 });
   const prev = setGradEnabled(false);
   let out: Tensor, count: number;
   try {

@@ -16,6 +16,7 @@ import {
 import { cumulativeExtremeKernel, cumulativeKernel, placeAlongKernel, sortKernel, topkKernel, triangleKernel } from "./shape.ts";
 import { nanToNumKernel, roundDecimalsKernel } from "./math.ts";
 import { activationBackwardKernel, activationKernel } from "./activation.ts";
+import { mseLossBackwardKernel, mseLossKernel } from "./loss.ts";
 import { blockStatsKernel, cellSumsKernel, diffKernel, histogramKernel } from "./stats.ts";
 import { indexOffsetsKernel, maskedOffsetsKernel, nonzeroKernel, putKernel, takeKernel } from "./indexing.ts";
 
@@ -85,6 +86,9 @@ export const cpuBackend: Backend = {
   layerNormBackward: layerNormBackwardKernel,
   softmax: softmaxKernel,
   softmaxBackward: softmaxBackwardKernel,
+  // ---- losses ----
+  mseLoss: mseLossKernel,
+  mseLossBackward: mseLossBackwardKernel,
   // ---- activation ----
   activation: activationKernel,
   activationBackward: activationBackwardKernel,
