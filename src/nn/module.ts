@@ -42,11 +42,12 @@ export interface ModuleState {
 const STATE = Symbol("torchlet.module");
 
 // A module's call: straight to forward when no hook is registered (most calls; no Set iterators
-// and no grad-mode check per call), else callWithHooks.
-function callModule(m: Module, args: unknown[]): unknown {
-  const st = m[STATE];
+// and no grad-mode check per call), else callWithHooks. The state and forward are read from the
+// proxy's target (`t`), not through the proxy (each proxied read costs a trap lookup); forward
+// still runs with the proxy `m` as `this`, so assignments in it register as everywhere else.
+function callModule(m: Module, t: Module, st: ModuleState, args: unknown[]): unknown {
   if (st.preHooks.size === 0 && st.hooks.size === 0 && st.backwardHooks.size === 0) {
-    const forward = m.forward as (...a: unknown[]) => unknown;
+    const forward = t.forward as (...a: unknown[]) => unknown;
     return args.length === 1 ? forward.call(m, args[0]) : forward.apply(m, args);
   }
   return Module.prototype.callWithHooks.apply(m, args);
@@ -76,14 +77,14 @@ export abstract class Module {
   constructor() {
     // A function object so instances are callable; its prototype is the subclass's, and its
     // own `name`/`length` are removed so subclasses may use those names for their own state.
-    const target = ((...args: unknown[]) => callModule(proxy, args)) as unknown as Module;
-    delete (target as { name?: unknown }).name;
-    delete (target as { length?: unknown }).length;
-    Object.setPrototypeOf(target, new.target.prototype);
     const state: ModuleState = {
       parameters: new Map(), buffers: new Map(), nonPersistent: new Set(), modules: new Map(),
       preHooks: new Set(), hooks: new Set(), backwardHooks: new Set(),
     };
+    const target = ((...args: unknown[]) => callModule(proxy, target, state, args)) as unknown as Module;
+    delete (target as { name?: unknown }).name;
+    delete (target as { length?: unknown }).length;
+    Object.setPrototypeOf(target, new.target.prototype);
     Object.defineProperty(target, STATE, { value: state });
     Object.defineProperty(target, "training", { value: true, writable: true, enumerable: true, configurable: true });
     const traps: ProxyHandler<Module> = {
@@ -476,8 +477,9 @@ function setRegistered(target: Module, name: string, kind: "parameters" | "buffe
   const st = target[STATE];
   for (const reg of registries(target)) if (reg !== st[kind]) reg.delete(name);
   (st[kind] as Map<string, unknown>).set(name, value);
+  // every write to a registry comes through here and redefines the accessor, so it may keep the value
   Reflect.defineProperty(target, name, {
-    get: () => st[kind].get(name),
+    get: () => value,
     set: (v: unknown) => { assignValue(target, name, v); },
     enumerable: true, configurable: true,
   });
