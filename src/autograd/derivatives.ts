@@ -102,10 +102,10 @@ const matmulRule: DerivativeFn = (g, [a, b], _, __, e) => [needs(e, 0) ? g.matmu
 // the weight's and bias's gradients go straight into their kept .grad where the engine can
 // (accumulateProduct, accumulateSumRows)
 const linearRule: DerivativeFn = (g, [x, w], _, __, e) => {
-  const gT = needs(e, 1) ? g.mT : null;
   return [
     needs(e, 0) ? g.matmul(w!) : null,
-    gT !== null && !accumulateProduct(e[1]!, gT, x!) ? gT.matmul(x!) : null,
+    // gᵀx: accumulated reads g transposed by its layout, with no view tensor
+    needs(e, 1) && !accumulateProduct(e[1]!, g, x!, true) ? g.mT.matmul(x!) : null,
     // linearNoBias records two inputs: no third edge, no bias gradient
     e.length > 2 && needs(e, 2) && !accumulateSumRows(e[2]!, g) ? g.sum(0) : null,
   ];

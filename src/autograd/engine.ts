@@ -62,17 +62,18 @@ function accumulate(leaf: Tensor, g: Tensor): void {
 }
 
 /**
- * AccumulateGrad fused into the product that makes the gradient: `leaf.grad += a @ b` written by
+ * AccumulateGrad fused into the product that makes the gradient: `leaf.grad += a @ b` (aᵀ @ b
+ * with `transA`) written by
  * the backend's GEMM store (linear's weight gradient), with no gradient tensor and no separate
  * add. Only where nothing can tell the difference but rounding: `edge` is a leaf without hooks
  * (they would see the summed gradient first) whose kept float32 .grad (zeroGrad zeroes it in
  * place, PyTorch 1.13's default) is resident. False: the rule returns the gradient as usual.
  */
-export function accumulateProduct(edge: Edge, a: Tensor, b: Tensor): boolean {
+export function accumulateProduct(edge: Edge, a: Tensor, b: Tensor, transA = false): boolean {
   const grad = keptGrad(edge);
-  if (grad === null || grad.dtype !== float32 || a.dtype !== float32 || b.dtype !== float32) return false;
-  if (a.ndim !== 2 || b.ndim !== 2 || !sameShape(grad.shape, [a.shape[0]!, b.shape[1]!])) return false;
-  return addmmResident_(residentLike(grad, edge as Tensor), a, b);
+  if (grad === null || grad.dtype !== float32 || a.dtype !== float32 || b.dtype !== float32 || a.ndim !== 2 || b.ndim !== 2) return false;
+  if (grad.shape[0] !== a.shape[transA ? 1 : 0] || grad.shape[1] !== b.shape[1]) return false;
+  return addmmResident_(residentLike(grad, edge as Tensor), a, b, transA);
 }
 
 /**
@@ -139,7 +140,8 @@ function propagate(root: Tensor, g0: Tensor, retainGraph: boolean): void {
     depth--;
     for (let i = 0; i < order.length; i++) order[i]!._pending = outer ? outer[i]! : null;
   }
-  for (const [leaf, g] of leaves) accumulate(leaf, g);
+  // (most passes leave nothing here: linear's rule adds into kept gradients itself)
+  if (leaves.size !== 0) for (const [leaf, g] of leaves) accumulate(leaf, g);
 }
 
 // Applies one node's derivative and adds each input's share to what its edge has collected

@@ -32,13 +32,14 @@ export function residentLike<T extends Tensor>(t: T, leaf: Tensor): T {
 }
 
 /**
- * In place `dst += a @ b` (2-D float32) by the backend's accumulating GEMM store when `dst` covers
- * its resident storage; false, changing nothing, where the backend cannot (`Backend.matmulAccumulate`).
+ * In place `dst += a @ b` (aᵀ @ b with `transA`; 2-D float32) by the backend's accumulating
+ * GEMM store when `dst` covers its resident storage; false, changing nothing, where the backend cannot (`Backend.matmulAccumulate`).
  */
-export function addmmResident_(dst: Tensor, a: Tensor, b: Tensor): boolean {
+export function addmmResident_(dst: Tensor, a: Tensor, b: Tensor, transA = false): boolean {
   const l = dst._layout, s = dst._storage;
   if (Object.getPrototypeOf(s) !== Object.prototype || !l.isContiguous || l.offset !== 0) return false;
-  if (!backend().matmulAccumulate(s.data, a._storage.data, a._layout, b._storage.data, b._layout)) return false;
+  const la = transA ? a._layout.transpose(0, 1) : a._layout;
+  if (!backend().matmulAccumulate(s.data, a._storage.data, la, b._storage.data, b._layout)) return false;
   dst._version.value++;
   return true;
 }
