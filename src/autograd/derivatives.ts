@@ -98,7 +98,13 @@ const reshapeBack: DerivativeFn = (g, _, __, { shape }) => [g.reshape(shape!)];
 const transposeBack: DerivativeFn = (g, _, __, { dims }) => [g.transpose(dims![0]!, dims![1]!)];
 const selectBack: DerivativeFn = (g, _, __, { dim, index, shape }) => [scatter(g, shape!, (l) => l.select(dim!, index!))];
 const sliceBack: DerivativeFn = (g, _, __, { dim, start, end, step, shape }) => [scatter(g, shape!, (l) => l.slice(dim!, start, end, step))];
-const matmulRule: DerivativeFn = (g, [a, b], _, __, e) => [needs(e, 0) ? g.matmul(b!.mT) : null, needs(e, 1) ? a!.mT.matmul(g) : null];
+/** A 2-D operand stored transposed (a `weight.T`; undefined when not saved): its gradient is made in the same layout, so it arrives at the leaf contiguous. */
+const transposed2d = (t: Tensor | undefined) => t !== undefined && t.ndim === 2 && t.layout.strides[0] === 1 && t.layout.strides[1] === t.shape[0] && t.shape[0] !== 1 && t.shape[1] !== 1;
+// PyTorch's mm_mat1_backward / mm_mat2_backward: (g bᵀ) as (b gᵀ)ᵀ and (aᵀ g) as (gᵀ a)ᵀ for an operand stored transposed (the same products)
+const matmulRule: DerivativeFn = (g, [a, b], _, __, e) => [
+  needs(e, 0) ? (transposed2d(a) ? b!.matmul(g.mT).mT : g.matmul(b!.mT)) : null,
+  needs(e, 1) ? (transposed2d(b) ? g.mT.matmul(a!).mT : a!.mT.matmul(g)) : null,
+];
 // the weight's and bias's gradients go straight into their kept .grad where the engine can
 // (accumulateProduct, accumulateSumRows)
 const linearRule: DerivativeFn = (g, [x, w], _, __, e) => {

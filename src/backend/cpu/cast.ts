@@ -3,13 +3,20 @@ import type { DType, TypedArray } from "../../core/dtype.ts";
 import { bfloat16ToNumber, halfToNumber, numberToBfloat16, numberToHalf } from "../../core/half.ts";
 import type { Layout } from "../../core/layout.ts";
 import { convert, positions } from "./elementwise.ts";
+import { gatherStrided } from "./strided.ts";
 
 const decoders: Partial<Record<string, (bits: number) => number>> = { float16: halfToNumber, bfloat16: bfloat16ToNumber };
 const encoders: Partial<Record<string, (x: number) => number>> = { float16: numberToHalf, bfloat16: numberToBfloat16 };
 
 /** `x` (of dtype `from`) as a new contiguous array of dtype `to`. */
 export function castKernel(x: TypedArray, layout: Layout, from: DType, to: DType): TypedArray {
-  const n = layout.numel, pos = positions(layout), off = layout.offset;
+  const n = layout.numel, off = layout.offset;
+  if (from === to && n > 0 && !layout.isContiguous) {
+    const res = to.alloc(n);
+    gatherStrided(x, layout, res);
+    return res;
+  }
+  const pos = positions(layout);
   // a contiguous float copy is one slice (a single allocation); not for Uint8Array, which may be a
   // Node Buffer, whose slice() is a view
   if (from === to && pos === null && (x instanceof Float32Array || x instanceof Float64Array)) return x.slice(off, off + n);

@@ -4,6 +4,7 @@ import { Layout } from "../../core/layout.ts";
 import { assertNever, type BinaryOp, type UnaryOp, type UpdateOp } from "../backend.ts";
 import { erf } from "./erf.ts";
 import { floorDivide, remainder, rint } from "./math.ts";
+import { scatterStrided } from "./strided.ts";
 
 type Num = (x: number) => number;
 type Num2 = (a: number, b: number) => number;
@@ -329,9 +330,11 @@ function apply(op: UpdateOp, a: number, b: number): number {
 
 /** Writes a contiguous `src` through a strided destination, converting element types. */
 export function writeKernel(dst: TypedArray, layout: Layout, src: TypedArray): void {
-  const n = layout.numel, pos = positions(layout), off = layout.offset;
+  const n = layout.numel, off = layout.offset;
   const same = (dst instanceof BigInt64Array) === (src instanceof BigInt64Array);
-  if (pos === null && same) { (dst as Float64Array).set(src as Float64Array, off); return; }
+  if (layout.isContiguous && same) { (dst as Float64Array).set(src.length === n ? src as Float64Array : (src as Float64Array).subarray(0, n), off); return; }
+  if (same) { if (n > 0) scatterStrided(dst, layout, src); return; }
+  const pos = positions(layout);
   const toBig = dst instanceof BigInt64Array;
   for (let i = 0; i < n; i++) dst[pos === null ? off + i : pos[i]!] = convert(src[i]!, toBig);
 }
