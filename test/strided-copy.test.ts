@@ -4,7 +4,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { Layout } from "../src/core/layout.ts";
-import { coalesce, gatherStrided, scatterStrided } from "../src/backend/cpu/strided.ts";
+import { coalesce, copyStrided, gatherStrided, scatterStrided } from "../src/backend/cpu/strided.ts";
 
 function layouts(): [string, Layout][] {
   const c = (s: number[]) => Layout.contiguous(s);
@@ -48,4 +48,24 @@ describe("strided copies", () => {
     assert.deepEqual(coalesce(Layout.contiguous([8, 64, 384]).slice(2, 0, 128)), { sizes: [512, 128], strides: [384, 1] });
     assert.deepEqual(coalesce(Layout.contiguous([1, 5, 1]).expand([3, 5, 2])), { sizes: [3, 5, 2], strides: [0, 1, 0] });
   });
+});
+
+describe("copyStrided (a view written from another view)", () => {
+  const pairs: [string, Layout, Layout][] = [
+    ["heads' gradient into a split slice", Layout.contiguous([8, 64, 384]).slice(2, 128, 256).view([8, 64, 4, 32])!, Layout.contiguous([8, 4, 64, 32]).transpose(1, 2)],
+    ["transposed into a slice", Layout.contiguous([40, 90]).slice(1, 3, 43), Layout.contiguous([40, 40]).transpose(0, 1)],
+    ["expanded into contiguous", Layout.contiguous([6, 50]), Layout.contiguous([1, 50]).expand([6, 50])],
+    ["contiguous rows into contiguous rows", Layout.contiguous([4, 64]), new Layout([4, 64], [64, 1], 9)],
+  ];
+  for (const [name, ld, ls] of pairs) {
+    test(name, () => {
+      const size = (l: Layout) => Math.max(...l.indices()) + 1;
+      const src = Float32Array.from({ length: size(ls) }, (_, i) => i * 0.25 + 1);
+      const want = new Float32Array(size(ld)).fill(-1), got = new Float32Array(size(ld)).fill(-1);
+      const pd = ld.indices(), ps = ls.indices();
+      pd.forEach((p, i) => (want[p] = src[ps[i]!]!));
+      copyStrided(got, ld, src, ls);
+      assert.deepEqual(got, want);
+    });
+  }
 });

@@ -5,8 +5,9 @@
  */
 import { Tensor } from "../tensor.ts";
 import { Layout } from "../core/layout.ts";
-import { binary, wrap } from "../ops/elementwise.ts";
+import { binary, wrap, writeRegion } from "../ops/elementwise.ts";
 import { mseLossGrad } from "../ops/loss.ts";
+import { sameShape } from "../core/shape.ts";
 import { int64 } from "../core/dtype.ts";
 import type { Derivative, DerivativeFn, Edge, OpArgs } from "./node.ts";
 import { accumulateProduct, accumulateSumRows } from "./engine.ts";
@@ -30,8 +31,10 @@ const zerosOf = (shape: readonly number[], like: Tensor): Tensor => wrap(like.dt
 
 /** A zero tensor of `shape` with `g` written into the region a view op selected. */
 function scatter(g: Tensor, shape: readonly number[], region: (l: Layout) => Layout): Tensor {
-  const z = zerosOf(shape, g);
-  new Tensor(z.storage, region(z.layout)).copy_(g);
+  const z = zerosOf(shape, g), r = region(z.layout);
+  // one pass from g's strides (a head's transposed gradient into the q/k/v split), no contiguous copy first
+  if (sameShape(r.shape, g.shape)) writeRegion(z, r, g);
+  else new Tensor(z.storage, r).copy_(g);
   return z;
 }
 
@@ -40,8 +43,9 @@ const viewOf = (t: Tensor, layout: Layout): Tensor => new Tensor(t.storage, layo
 
 /** `g` (the base's shape) written through the base's layout into a fresh storage of the base's size. */
 function baseGradient(g: Tensor, args: OpArgs): Tensor {
-  const buf = zerosOf([args.storageSize!], g);
-  viewOf(buf, args.baseLayout!).copy_(g);
+  const buf = zerosOf([args.storageSize!], g), l = args.baseLayout!;
+  if (sameShape(l.shape, g.shape)) writeRegion(buf, l, g);
+  else viewOf(buf, l).copy_(g);
   return buf;
 }
 

@@ -119,8 +119,8 @@ export interface Backend {
    * result has their bits.
    */
   adamStep(p: TypedArray, g: TypedArray, m: TypedArray, v: TypedArray, n: number, h: AdamScalars): void;
-  /** Writes `src` (contiguous, `dst`'s element count) through the strided `dstLayout`, casting. */
-  write(dst: TypedArray, dstLayout: Layout, src: TypedArray): void;
+  /** Writes `src` (contiguous, `dst`'s element count; or read through `srcLayout`, of the same shape) through the strided `dstLayout`, casting. */
+  write(dst: TypedArray, dstLayout: Layout, src: TypedArray, srcLayout?: Layout): void;
   /** Fills the strided region with one value. */
   fill(dst: TypedArray, dstLayout: Layout, value: number | bigint): void;
   /**

@@ -6,7 +6,7 @@ import { Tensor } from "../tensor.ts";
 import { backend } from "../backend/active.ts";
 import { record } from "../autograd/record.ts";
 import { noGrad } from "../autograd/grad-mode.ts";
-import { cast, wrap } from "./elementwise.ts";
+import { wrap, writeRegion } from "./elementwise.ts";
 import { resultType } from "./result-type.ts";
 import { isTensor } from "./elementwise.ts";
 
@@ -170,7 +170,7 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   let start = 0;
   for (const t of parts) {
     const region = out.layout.slice(d, start, start + t.shape[d]!);
-    backend().write(out.storage.data, region, cast(t, dtype).contiguousData());
+    writeRegion(out, region, t);
     start += t.shape[d]!;
   }
   return record("cat", parts, out, { dim: d, sizes: parts.map((t) => t.shape[d]!) });

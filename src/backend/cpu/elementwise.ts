@@ -4,7 +4,7 @@ import { Layout } from "../../core/layout.ts";
 import { assertNever, type BinaryOp, type UnaryOp, type UpdateOp } from "../backend.ts";
 import { erf } from "./erf.ts";
 import { floorDivide, remainder, rint } from "./math.ts";
-import { scatterStrided } from "./strided.ts";
+import { copyStrided, gatherStrided, scatterStrided } from "./strided.ts";
 
 type Num = (x: number) => number;
 type Num2 = (a: number, b: number) => number;
@@ -328,10 +328,18 @@ function apply(op: UpdateOp, a: number, b: number): number {
   }
 }
 
-/** Writes a contiguous `src` through a strided destination, converting element types. */
-export function writeKernel(dst: TypedArray, layout: Layout, src: TypedArray): void {
+/** Writes `src` (contiguous, or read through `srcLayout` of the same shape) through a strided destination, converting element types. */
+export function writeKernel(dst: TypedArray, layout: Layout, src: TypedArray, srcLayout?: Layout): void {
   const n = layout.numel, off = layout.offset;
   const same = (dst instanceof BigInt64Array) === (src instanceof BigInt64Array);
+  if (srcLayout !== undefined && n > 0) {
+    if (!srcLayout.isContiguous) {
+      if (same) copyStrided(dst, layout, src, srcLayout);
+      else { const c = new (src.constructor as new (n: number) => TypedArray)(n); gatherStrided(src, srcLayout, c); writeKernel(dst, layout, c); }
+      return;
+    }
+    if (srcLayout.offset !== 0 || src.length !== n) src = src.subarray(srcLayout.offset, srcLayout.offset + n);
+  }
   if (layout.isContiguous && same) { (dst as Float64Array).set(src.length === n ? src as Float64Array : (src as Float64Array).subarray(0, n), off); return; }
   if (same) { if (n > 0) scatterStrided(dst, layout, src); return; }
   const pos = positions(layout);

@@ -108,3 +108,36 @@ export function scatterStrided(dst: TypedArray, l: Layout, src: TypedArray): voi
     : s === 1 ? (p, o) => { for (let j = 0; j < len; j++) d[p + j] = xs[o + j]!; }
       : (p, o) => { for (let j = 0; j < len; j++) d[p + j * s] = xs[o + j]!; }, len);
 }
+
+/** dst[the i-th element of `ld`] = src[the i-th element of `ls`] over one shape (same element kind): a view written from another view in one pass. */
+export function copyStrided(dst: TypedArray, ld: Layout, src: TypedArray, ls: Layout): void {
+  const d = dst as Numbers, xs = src as Numbers;
+  // dims merged where both layouts step through them as one
+  const sizes: number[] = [], sd: number[] = [], ss: number[] = [];
+  for (let k = 0; k < ld.ndim; k++) {
+    const size = ld.shape[k]!, a = ld.strides[k]!, b = ls.strides[k]!, g = sizes.length - 1;
+    if (size === 1) continue;
+    if (g >= 0 && sd[g] === a * size && ss[g] === b * size) { sizes[g]! *= size; sd[g] = a; ss[g] = b; continue; }
+    sizes.push(size); sd.push(a); ss.push(b);
+  }
+  const nd = sizes.length;
+  if (nd === 0) { d[ld.offset] = xs[ls.offset]!; return; }
+  const len = sizes[nd - 1]!, a = sd[nd - 1]!, b = ss[nd - 1]!, outer = nd - 1;
+  const idx = new Array<number>(outer).fill(0);
+  let pd = ld.offset, ps = ls.offset;
+  for (;;) {
+    if (a === 1 && b === 1 && len >= SET_MIN) d.set(xs.subarray(ps, ps + len), pd);
+    else for (let j = 0; j < len; j++) d[pd + j * a] = xs[ps + j * b]!;
+    let k = outer - 1;
+    for (; k >= 0; k--) {
+      idx[k]!++;
+      pd += sd[k]!;
+      ps += ss[k]!;
+      if (idx[k]! < sizes[k]!) break;
+      pd -= sd[k]! * sizes[k]!;
+      ps -= ss[k]! * sizes[k]!;
+      idx[k] = 0;
+    }
+    if (k < 0) return;
+  }
+}
