@@ -3,7 +3,7 @@
  * needs no new derivative. The last node of a composition takes PyTorch's grad_fn name.
  */
 import { DTypeError, IndexError, ShapeError, ValueError } from "../errors.ts";
-import { int64, type DType } from "../core/dtype.ts";
+import { int32, int64, type DType } from "../core/dtype.ts";
 import { showShape } from "../core/shape.ts";
 import type { Tensor } from "../tensor.ts";
 import type { Generator } from "../core/generator.ts";
@@ -173,7 +173,15 @@ function alongClasses(v: Tensor, input: Tensor, dim: number): Tensor {
 
 /** True where the class along `dim` equals the target: a one-hot mask of the input's shape. */
 function oneHot(input: Tensor, target: Tensor, dim: number, n: number): Tensor {
-  return alongClasses(arange(n), input, dim).eq(target.unsqueeze(dim));
+  return alongClasses(arange(n, { dtype: target.dtype }), input, dim).eq(target.unsqueeze(dim));
+}
+
+/**
+ * A checked int64 target as int32 when every value it can hold (a class below n, or ignoreIndex)
+ * fits: the masks compare numbers instead of BigInts, which each read of an int64 element allocates.
+ */
+function narrowTarget(target: Tensor, ignoreIndex: number, n: number): Tensor {
+  return Math.abs(ignoreIndex) < 2 ** 31 && n < 2 ** 31 ? target.to(int32) : target;
 }
 
 /** Each target's class weight (1 without weights), 0 where the target is ignored. */
@@ -191,6 +199,7 @@ export function nllLoss(input: Tensor, target: Tensor, options: NllLossOptions =
   const weight = options.weight ?? null, ignoreIndex = options.ignoreIndex ?? -100;
   checkIndexTarget(input, target, ignoreIndex, weight);
   const { dim, n } = classesOf(input);
+  target = narrowTarget(target, ignoreIndex, n);
   const mask = oneHot(input, target, dim, n);
   const w = targetWeights(input, target, mask, { weight, ignoreIndex, dim });
   const loss = input.where(mask, 0).sum(dim).mul(w).neg();
