@@ -11,6 +11,7 @@ import * as torch from "../src/index.ts";
 import * as F from "../src/nn/functional.ts";
 import { Adam, AdamW, SGD, type Optimizer, type HyperParams } from "../src/optim/index.ts";
 import { ValueError } from "../src/errors.ts";
+import { addForeach_, zeroForeach_ } from "../src/ops/inplace.ts";
 import { deserialize, serialize } from "../src/io/index.ts";
 import type { Tensor } from "../src/index.ts";
 
@@ -109,6 +110,44 @@ function checkStateDict(opt: Optimizer<HyperParams>, c: Config): void {
 }
 
 describe("Optimizer", () => {
+  test("addForeach_ and zeroForeach_ give add_'s and zero_'s bits, paths and errors, pair by pair", () => {
+    const vals = (t: Tensor) => Array.from(t.contiguous().storage.data as Float32Array | Float64Array);
+    const make = () => [
+      torch.tensor([[0.1, -0.7, 3.3], [1e-8, 2.5, -9]]),
+      torch.tensor([1.5, -2.25], { dtype: torch.float64 }),
+      torch.tensor([[1, 2], [3, 4]]).t(), // strided self
+      torch.tensor([0.3]),
+    ];
+    const others = [
+      torch.tensor([[0.9, 0.01, -3.3], [7, 1e-3, 0.1]]),
+      torch.tensor([0.125, 1e-3], { dtype: torch.float64 }),
+      torch.tensor([[0.5, 0.25], [0.1, 0.2]]),
+      torch.tensor(2.5), // a scalar broadcast: add_'s own path
+    ];
+    const a = make(), b = make();
+    a.forEach((t, i) => t.add_(others[i]!, { alpha: -0.013 }));
+    const before = b.map((t) => t._version.value);
+    addForeach_(b, others, -0.013);
+    a.forEach((t, i) => assert.deepEqual(vals(b[i]!), vals(t)));
+    b.forEach((t, i) => assert.equal(t._version.value, before[i]! + 1));
+    // x.add_(x): the same storage takes add_'s path
+    const x = torch.tensor([1, 2]);
+    addForeach_([x], [x], 0.5);
+    assert.deepEqual(x.tolist(), [1.5, 3]);
+    assert.throws(() => addForeach_([x], [torch.tensor([1, 2, 3])]), (e: Error) => {
+      let expected = "";
+      try { x.add_(torch.tensor([1, 2, 3])); } catch (f) { expected = (f as Error).message; }
+      return e.message === expected && expected !== "";
+    });
+    assert.throws(() => addForeach_([x], []), /same number of tensors/);
+    // a leaf that requires grad, under grad mode: add_'s error
+    const w = torch.tensor([1, 2], { requiresGrad: true });
+    assert.throws(() => addForeach_([w], [x]), /leaf Variable that requires grad/);
+    const zs = [torch.tensor([[1, 2], [3, 4]]).t(), torch.tensor([5, 6], { dtype: torch.float64 }), torch.tensor([0.5], { dtype: torch.float16 })];
+    torch.noGrad(() => zeroForeach_(zs));
+    for (const z of zs) { assert.ok(flat(z.tolist()).every((v) => v === 0)); assert.equal(z._version.value, 1); }
+  });
+
   test("zeroGrad zeroes gradients in place by default (PyTorch 1.13), or sets them to null", () => {
     const p = freshParams();
     const opt = new SGD(Object.values(p), { lr: 0.1 });

@@ -184,6 +184,41 @@ export function update_<T extends Tensor>(self: T, op: UpdateOp, other: TensorLi
   return assign_(self, (s) => (op === "add" ? add(s, other, alpha) : op === "sub" ? sub(s, other, alpha) : binary(op, s, other)));
 }
 
+/**
+ * PyTorch's `_foreach_add_(selfs, others, alpha)`: `selfs[i].add_(others[i], { alpha })` for each
+ * pair in order, same bits. An untracked pair of float tensors of one dtype and shape in
+ * different storages (a parameter and its gradient) goes straight to the backend's update, with
+ * the checks made once per pair; any other pair takes `add_`'s own path, checks and errors.
+ */
+export function addForeach_(selfs: readonly Tensor[], others: readonly Tensor[], alpha = 1): void {
+  if (selfs.length !== others.length) {
+    throw new ShapeError(`Tensor lists must have the same number of tensors, got ${selfs.length} and ${others.length}`);
+  }
+  const tracked = isGradEnabled(), b = backend();
+  for (let i = 0; i < selfs.length; i++) {
+    const self = selfs[i]!, other = others[i]!, dtype = self.dtype, ld = self._layout, ls = other._layout;
+    if (dtype.kind === "float" && dtype.computable && other.dtype === dtype && self._storage !== other._storage
+      && !(tracked && (self.requiresGrad || other.requiresGrad)) && !ld.hasBroadcastDims && sameShape(ld.shape, ls.shape)) {
+      b.update("add", self._storage.data, ld, other._storage.data, ls, alpha);
+      self._version.value++;
+    } else {
+      update_(self, "add", other, alpha);
+    }
+  }
+}
+
+/**
+ * `t.zero_()` for each tensor under noGrad (an optimizer's `zeroGrad()`), without a grad-mode
+ * switch or an op call per tensor: the backend's fill and a version bump, as `fill_` does there.
+ */
+export function zeroForeach_(tensors: readonly Tensor[]): void {
+  const b = backend();
+  for (const t of tensors) {
+    b.fill(t._storage.data, t._layout, toStored(0, t.dtype));
+    t._version.value++;
+  }
+}
+
 /** The scalars of one fused Adam/AdamW step (Backend.adamStep). */
 export type { AdamScalars };
 

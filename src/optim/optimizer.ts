@@ -7,7 +7,8 @@ import { ValueError } from "../errors.ts";
 import { float32 } from "../core/dtype.ts";
 import { displayName } from "../core/display-name.ts";
 import { Tensor } from "../tensor.ts";
-import { enableGrad, noGrad, setGradEnabled } from "../autograd/grad-mode.ts";
+import { enableGrad, noGrad } from "../autograd/grad-mode.ts";
+import { zeroForeach_ } from "../ops/inplace.ts";
 
 /** A hyperparameter value: a number, a flag, or a pair such as Adam's betas. */
 export type HyperValue = number | boolean | readonly [number, number];
@@ -107,17 +108,18 @@ export abstract class Optimizer<H extends HyperParams> {
   /** Resets every parameter's gradient: to zero in place (PyTorch 1.13's default) or to null. */
   zeroGrad(options: { setToNone?: boolean } = {}): void {
     const setToNone = options.setToNone ?? false;
+    const grads: Tensor[] = [];
     for (const group of this.paramGroups) {
       for (const p of group.params) {
         if (p.grad === null) continue;
         if (setToNone) { p.grad = null; continue; }
         if (p.grad.gradFn !== null) p.grad = p.grad.detach();
         p.grad.requiresGrad = false;
-        // noGrad without a closure per parameter
-        const prev = setGradEnabled(false);
-        try { p.grad.zero_(); } finally { setGradEnabled(prev); }
+        grads.push(p.grad);
       }
     }
+    // zero_() under noGrad for each, without an op call per parameter
+    zeroForeach_(grads);
   }
 
   /** One update of every parameter that has a gradient; with a closure, re-evaluates the loss first and returns it. */

@@ -2,6 +2,7 @@
 import { ValueError } from "../errors.ts";
 import type { Tensor } from "../tensor.ts";
 import { makeResident } from "../ops/resident.ts";
+import { addForeach_ } from "../ops/inplace.ts";
 import { Optimizer, type OptimizerParams, type ParamGroup, type ParamGroupSpec } from "./optimizer.ts";
 
 /** SGD's hyperparameters. */
@@ -43,6 +44,17 @@ export class SGD extends Optimizer<SGDHyper> {
 
   protected update(group: ParamGroup<SGDHyper>): void {
     const { lr, momentum, dampening, weightDecay, nesterov, maximize } = group;
+    if (momentum === 0 && weightDecay === 0 && !maximize) {
+      // plain SGD: p.add_(g, { alpha: -lr }) for every parameter with a gradient, as one foreach call
+      const params: Tensor[] = [], grads: Tensor[] = [];
+      for (const p of group.params) {
+        if (p.grad === null) continue;
+        params.push(p); grads.push(p.grad);
+        this.stateOf(p).momentum_buffer = null;
+      }
+      addForeach_(params, grads, -lr);
+      return;
+    }
     for (const p of group.params) {
       if (p.grad === null) continue;
       let d = maximize ? p.grad.neg() : p.grad;
