@@ -119,3 +119,49 @@ describe("wasm binary add/sub/mul/div", () => {
     ["y", "x.grad", "bias.grad", "scale.grad"].forEach((name, i) => assertSameBits(got[i]!, ref[i]!, name));
   });
 });
+
+describe("wasm where with a scalar side (masked_fill)", () => {
+  const B = 3, H = 2, T = 45;
+  const maskData = Uint8Array.from({ length: T * T }, (_, i) => ((i % T) > Math.floor(i / T) ? 1 : 0));
+  const maskL = Layout.contiguous([1, 1, T, T]).expand([B, H, T, T]);
+  const x = values(B * H * T * T, 31), xl = Layout.contiguous([B, H, T, T]);
+  const scalarL = new Layout([], [], 0).expand([B, H, T, T]);
+  const cases: [string, () => [Float32Array, Layout, Float32Array, Layout]][] = [
+    ["fill where set (masked_fill's forward)", () => [Float32Array.of(-Infinity), scalarL, x, xl]],
+    ["zeros where clear (its gradient)", () => [x, xl, Float32Array.of(0), scalarL]],
+    ["a NaN fill", () => [Float32Array.of(NaN), scalarL, x, xl]],
+  ];
+  for (const [name, make] of cases) {
+    test(`${name}: the reference's bits`, () => {
+      const [a, la, b, lb] = make();
+      const ref = cpu.where(maskData, maskL, a, la, b, lb, f32) as Float32Array;
+      const got = wasm.where(maskData, maskL, a, la, b, lb, f32) as Float32Array;
+      assertSameBits(got, ref, name);
+    });
+  }
+
+  test("odd row lengths, a transposed x (stays on the reference) and maskedFill's gradient through both backends", () => {
+    const m2 = Uint8Array.from({ length: 2049 }, (_, i) => (i % 3 === 0 ? 1 : 0)), l2 = Layout.contiguous([2049]);
+    const x2 = values(2049, 32);
+    assertSameBits(wasm.where(m2, l2, Float32Array.of(7), new Layout([], [], 0).expand([2049]), x2, l2, f32) as Float32Array,
+      cpu.where(m2, l2, Float32Array.of(7), new Layout([], [], 0).expand([2049]), x2, l2, f32) as Float32Array, "odd length");
+    const xt = Layout.contiguous([B, H, T, T]).transpose(2, 3);
+    assertSameBits(wasm.where(maskData, maskL, Float32Array.of(1), scalarL, x, xt, f32) as Float32Array,
+      cpu.where(maskData, maskL, Float32Array.of(1), scalarL, x, xt, f32) as Float32Array, "transposed");
+    const run = (be: torch.Backend) => {
+      const prev = torch.setBackend(be);
+      try {
+        torch.manualSeed(5);
+        const att = torch.randn([B, H, T, T]).requiresGrad_();
+        const mask = torch.ones(T, T).tril().view(1, 1, T, T).eq(0);
+        const w = torch.randn([B, H, T, T]);
+        const y = att.maskedFill(mask, -Infinity);
+        y.maskedFill(mask, 0).mul(w).sum().backward();
+        return [y.contiguous().storage.data as Float32Array, att.grad!.contiguous().storage.data as Float32Array];
+      } finally { torch.setBackend(prev); }
+    };
+    const [yr, gr] = run(cpu), [yw, gw] = run(wasm);
+    assertSameBits(yw!, yr!, "masked_fill");
+    assertSameBits(gw!, gr!, "its gradient");
+  });
+});

@@ -8,7 +8,7 @@ import type { ActivationOp, AdamScalars, Backend, BinaryOp, ReduceOp, UnaryOp, U
 import { cpuBackend } from "./cpu/index.ts";
 import { batchOffsets, matmulAccumulateKernel } from "./cpu/matmul.ts";
 import { sumRowsAccumulateKernel } from "./cpu/reduce.ts";
-import { planBinary, wasmBinary, type ArithmeticOp } from "./wasm/binary.ts";
+import { planBinary, wasmBinary, wasmWhereScalar, type ArithmeticOp } from "./wasm/binary.ts";
 import { wasmCol2im, wasmIm2col } from "./wasm/conv.ts";
 import {
   WASM_MIN_ELEMENTWISE, wasmGelu, wasmGeluBackward, wasmRelu, wasmReluGrad, wasmSoftmax, wasmSoftmaxBackward, wasmSumRows, wasmUpdate,
@@ -155,6 +155,19 @@ function binary(op: BinaryOp, a: TypedArray, la: Layout, b: TypedArray, lb: Layo
   return cpuBackend.binary(op, a, la, b, lb, out);
 }
 
+/** where() with one broadcast-scalar side over a bool mask and a float32 tensor (masked_fill and its gradient) on the SIMD kernel: selected bits, as the reference. */
+function where(cond: TypedArray, lc: Layout, a: TypedArray, la: Layout, b: TypedArray, lb: Layout, out: DType): TypedArray {
+  if (out === float32 && cond instanceof Uint8Array && a instanceof Float32Array && b instanceof Float32Array && lc.numel >= WASM_MIN_ELEMENTWISE) {
+    const fillWhen = la.isBroadcastScalar;
+    if (fillWhen || lb.isBroadcastScalar) {
+      const [x, lx, v] = fillWhen ? [b, lb, a[la.offset]!] : [a, la, b[lb.offset]!];
+      const plan = planBinary(lc, lx), res = plan === null ? null : wasmWhereScalar(cond, x, v, fillWhen, plan);
+      if (res !== null) return res;
+    }
+  }
+  return cpuBackend.where(cond, lc, a, la, b, lb, out);
+}
+
 /** A float32 sum over leading dims of a dense tensor (a bias gradient: [batch, n] over the batch) on the SIMD kernel, in the reference's float64 order. */
 function reduce(op: ReduceOp, x: TypedArray, layout: Layout, dims: readonly number[], out: DType): TypedArray {
   if (op === "sum" && out === float32 && x instanceof Float32Array && layout.numel >= WASM_MIN_ELEMENTWISE && dense(layout)
@@ -279,7 +292,7 @@ function diffStats(a: Float32Array | Float64Array, b: Float32Array | Float64Arra
  * the TypeScript backend.
  */
 export const wasmBackend: Backend = {
-  ...cpuBackend, name: "wasm", matmul, linear, matmulAccumulate, sumRowsAccumulate, groupGemm, im2col, col2im, update, unary, binary, reduce, adopt, resident, hostFloats: wasmHostFloats,
+  ...cpuBackend, name: "wasm", matmul, linear, matmulAccumulate, sumRowsAccumulate, groupGemm, im2col, col2im, update, unary, binary, where, reduce, adopt, resident, hostFloats: wasmHostFloats,
   blockStats, histogram, cellSums, diffStats,
   layerNorm, layerNormBackward, adamStep, activation, activationBackward, softmax, softmaxBackward,
 };

@@ -283,7 +283,10 @@ export function whereKernel(
     const r = res as Float64Array, xa = a as Float64Array, xb = b as Float64Array;
     for (let blk = 0, o = 0; o < n; blk++, o += len) {
       const pc = blockStart(rc, blk, len), pa = blockStart(ra, blk, len), pb = blockStart(rb, blk, len);
-      for (let i = 0; i < len; i++) r[o + i] = cond[pc + sc * i] ? xa[pa + sa * i]! : xb[pb + sb * i]!;
+      // masked_fill's two passes (a scalar fill where the mask is set, and its gradient's zeros) without the strides' multiplies
+      if (sc === 1 && sa === 0 && sb === 1) { const v = xa[pa]!; for (let i = 0; i < len; i++) r[o + i] = cond[pc + i] ? v : xb[pb + i]!; }
+      else if (sc === 1 && sa === 1 && sb === 0) { const v = xb[pb]!; for (let i = 0; i < len; i++) r[o + i] = cond[pc + i] ? xa[pa + i]! : v; }
+      else for (let i = 0; i < len; i++) r[o + i] = cond[pc + sc * i] ? xa[pa + sa * i]! : xb[pb + sb * i]!;
     }
     return res;
   }

@@ -62,3 +62,23 @@ function stage(mem: Float32Array, x: Float32Array, o: Operand, at: number): void
   if (o.span <= 64) for (let i = 0; i < o.span; i++) mem[at / 4 + i] = x[o.off + i]!;
   else mem.set(x.subarray(o.off, o.off + o.span), at / 4);
 }
+
+/**
+ * where(cond, v, x) (`fillWhen` true) or where(cond, x, v) for a bool mask and a float32 x laid out by
+ * `plan` (planBinary(cond's layout, x's)) and a scalar v, into a new contiguous array; null when the
+ * plan does not read both unit-stride along its rows.
+ */
+export function wasmWhereScalar(cond: Uint8Array, x: Float32Array, v: number, fillWhen: boolean, plan: Plan): Float32Array | null {
+  if (plan.a.sc !== 1 || plan.b.sc !== 1) return null;
+  const { outer, rows, cols } = plan, n = outer * rows * cols, rx = residentPtr(x);
+  const bytesC = align(plan.a.span), bytesX = rx < 0 ? align(4 * plan.b.span) : 0;
+  const { inst, mem, base } = operandArea(bytesC + bytesX + align(4 * n));
+  const pc = base, px = rx >= 0 ? rx + 4 * plan.b.off : base + bytesC, po = base + bytesC + bytesX;
+  new Uint8Array(mem.buffer, mem.byteOffset + pc, plan.a.span).set(cond.subarray(plan.a.off, plan.a.off + plan.a.span));
+  if (rx < 0) stage(mem, x, plan.b, px);
+  const slab = 4 * rows * cols;
+  for (let o = 0; o < outer; o++) {
+    inst.exports.whereScalar(po + o * slab, pc + o * plan.a.so, plan.a.sr, px + 4 * o * plan.b.so, plan.b.sr, v, fillWhen ? 1 : 0, rows, cols);
+  }
+  return mem.slice(po / 4, po / 4 + n);
+}

@@ -19,6 +19,8 @@ export interface SgemmExports {
   update(op: number, dst: number, src: number, n: number, alpha: number, scaled: number): void;
   /** out [rows, cols] = a op b (op: 0 add, 1 sub, 2 mul, 3 div), each operand's rows `r` floats apart, `k` 1 for a repeated float; see assembly/binary.ts. */
   binary(op: number, out: number, a: number, ra: number, ka: number, b: number, rb: number, kb: number, rows: number, cols: number): void;
+  /** out [rows, cols] = (c != 0) == fillWhen ? v : x, c bytes (a bool mask) and x float32 with row strides rc, rx; see assembly/binary.ts. */
+  whereScalar(out: number, c: number, rc: number, x: number, rx: number, v: number, fillWhen: number, rows: number, cols: number): void;
   /** out = y <= 0 ? 0 : g over n floats. */
   reluGrad(out: number, g: number, y: number, n: number): void;
   /** out = ReLU(x) over n floats (NaN kept, -0 to 0). */

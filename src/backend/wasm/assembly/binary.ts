@@ -112,3 +112,27 @@ export function binary(
   else if (op == MUL) rowsOf(MUL, out, a, ra, ka, b, rb, kb, rows, cols);
   else rowsOf(3, out, a, ra, ka, b, rb, kb, rows, cols);
 }
+
+/**
+ * out[i, j] = (c[i·rc + j] != 0) == (fillWhen != 0) ? v : x[i·rx + j] for i < rows, j < cols (out
+ * contiguous; c bytes, a bool mask): where() with one scalar side, masked_fill and its gradient.
+ */
+export function whereScalar(out: usize, c: usize, rc: i32, x: usize, rx: i32, v: f32, fillWhen: i32, rows: i32, cols: i32): void {
+  const vv = f32x4.splat(v), zero = i32x4.splat(0), n4 = cols & ~3;
+  for (let i = 0; i < rows; i++) {
+    const cr = c + <usize>(i * rc), xr = x + (<usize>(i * rx) << 2), orow = out + (<usize>(i * cols) << 2);
+    let j = 0;
+    for (; j < n4; j += 4) {
+      const bytes = v128.load32_zero(cr + <usize>j);
+      const set = i32x4.ne(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(bytes)), zero);
+      const m = fillWhen ? set : v128.not(set);
+      const p = <usize>j << 2;
+      v128.store(orow + p, v128.bitselect(vv, v128.load(xr + p), m));
+    }
+    for (; j < cols; j++) {
+      const p = <usize>j << 2;
+      const set = load<u8>(cr + <usize>j) != 0;
+      store<f32>(orow + p, set == (fillWhen != 0) ? v : load<f32>(xr + p));
+    }
+  }
+}

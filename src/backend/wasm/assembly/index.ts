@@ -5,7 +5,7 @@
 export { sgemm, packASize, packBSize } from "./sgemm";
 export { sgemv } from "./sgemv";
 export { update, reluGrad, relu } from "./elementwise";
-export { binary } from "./binary";
+export { binary, whereScalar } from "./binary";
 export { gelu, geluBackward, softmax, softmaxBackward } from "./activation";
 export { blockStats, histogram, cellSums, diffStats } from "./stats";
 export { layerNorm, layerNormBackward } from "./norm";
