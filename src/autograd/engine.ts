@@ -123,7 +123,9 @@ let depth = 0;
 function propagate(root: Tensor, g0: Tensor, retainGraph: boolean): void {
   const rootNode = root.gradFn;
   if (rootNode === null) return accumulate(root, g0);
-  const order = topoOrder(rootNode), leaves = new Map<Tensor, Tensor>();
+  const order = topoOrder(rootNode);
+  // made by the first gradient that reaches a leaf (most passes have none: linear adds into kept grads)
+  let leaves: Map<Tensor, Tensor> | null = null;
   const outer = depth > 0 ? order.map((n) => n._pending) : null;
   if (outer) for (const node of order) node._pending = null;
   rootNode._pending = g0;
@@ -133,7 +135,7 @@ function propagate(root: Tensor, g0: Tensor, retainGraph: boolean): void {
       const g = node._pending;
       if (g === null) continue;
       node._pending = null;
-      passThrough(node, g, leaves);
+      leaves = passThrough(node, g, leaves);
       if (!retainGraph) node.free();
     }
   } finally {
@@ -141,24 +143,26 @@ function propagate(root: Tensor, g0: Tensor, retainGraph: boolean): void {
     for (let i = 0; i < order.length; i++) order[i]!._pending = outer ? outer[i]! : null;
   }
   // (most passes leave nothing here: linear's rule adds into kept gradients itself)
-  if (leaves.size !== 0) for (const [leaf, g] of leaves) accumulate(leaf, g);
+  if (leaves !== null) for (const [leaf, g] of leaves) accumulate(leaf, g);
 }
 
-// Applies one node's derivative and adds each input's share to what its edge has collected
-function passThrough(node: Node, g: Tensor, leaves: Map<Tensor, Tensor>): void {
+// Applies one node's derivative and adds each input's share to what its edge has collected; returns `leaves`, made if needed
+function passThrough(node: Node, g: Tensor, leaves: Map<Tensor, Tensor> | null): Map<Tensor, Tensor> | null {
   if (node._hooks !== null && node._hooks.length) g = runHooks(node._hooks, g);
   if (node.retained) node.retained.grad = g.detach().clone();
   const inputGrads = node.apply(g), edges = node.edges;
   for (let i = 0; i < edges.length; i++) {
     const edge = edges[i]!, gi = inputGrads[i];
     if (edge === null || gi === null || gi === undefined) continue;
-    const summed = sumToShape(gi, node.inputShapes[i]!), dtype = node.inputDtypes[i]!;
+    const summed = sumToShape(gi, node.inputShape(i)), dtype = node.inputDtype(i);
     const shaped = summed.dtype === dtype ? summed : summed.to(dtype);
     if (edge instanceof Node) {
       edge._pending = edge._pending === null ? shaped : edge._pending.add(shaped);
     } else {
+      leaves ??= new Map();
       const prev = leaves.get(edge);
       leaves.set(edge, prev === undefined ? shaped : prev.add(shaped));
     }
   }
+  return leaves;
 }

@@ -163,8 +163,8 @@ export class Node {
   /** The engine's scratch during one backward pass: the gradient summed so far, and a visit mark. */
   _pending: Tensor | null = null;
   _mark = 0;
-  readonly inputShapes: Shape[];
-  readonly inputDtypes: DType[];
+  /** Each input's shape and dtype, interleaved (one array per node, not two): see inputShape/inputDtype. */
+  readonly #meta: (Shape | DType)[];
   /** The saved inputs (undefined where the rule saves nothing); null once freed. */
   #saved: (Tensor | undefined)[] | null;
   /** The saved output, if the rule reads it. */
@@ -185,12 +185,11 @@ export class Node {
     this.name = derivative.name;
     const bits = savedBits(derivative.saves, edges), n = inputs.length;
     const saved: (Tensor | undefined)[] = new Array(n), versions: number[] = new Array(n + 1);
-    this.inputShapes = new Array(n);
-    this.inputDtypes = new Array(n);
+    const meta: (Shape | DType)[] = new Array(2 * n);
     for (let i = 0; i < n; i++) {
       const t = inputs[i]!;
-      this.inputShapes[i] = t.shape;
-      this.inputDtypes[i] = t.dtype;
+      meta[2 * i] = t.shape;
+      meta[2 * i + 1] = t.dtype;
       // inputs past the letters ("abc") are never saved
       const keep = i < 3 && (bits & (1 << i)) !== 0;
       saved[i] = keep ? t : undefined;
@@ -201,6 +200,27 @@ export class Node {
     versions[n] = keepOut ? out._version.value : 0;
     this.#saved = saved;
     this.#versions = versions;
+    this.#meta = meta;
+  }
+
+  /** The shape of input `i` when the op ran (its gradient is summed back to it). */
+  inputShape(i: number): Shape {
+    return this.#meta[2 * i] as Shape;
+  }
+
+  /** The dtype of input `i` when the op ran (its gradient is cast back to it). */
+  inputDtype(i: number): DType {
+    return this.#meta[2 * i + 1] as DType;
+  }
+
+  /** Every input's shape. */
+  get inputShapes(): Shape[] {
+    return Array.from({ length: this.#meta.length / 2 }, (_, i) => this.inputShape(i));
+  }
+
+  /** Every input's dtype. */
+  get inputDtypes(): DType[] {
+    return Array.from({ length: this.#meta.length / 2 }, (_, i) => this.inputDtype(i));
   }
 
   /** Gradient hooks of the tensor this node made (registerHook on a non-leaf). */

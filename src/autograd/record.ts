@@ -4,8 +4,11 @@ import { composites, derivatives, type CompositeKey, type DerivativeKey } from "
 import { isGradEnabled } from "./grad-mode.ts";
 import { Node, type Edge, type OpArgs } from "./node.ts";
 
+// the args of the ops that have none: one shared object, not a fresh {} per recorded node (rules only read args)
+const NO_ARGS: OpArgs = Object.freeze({});
+
 /** Records `out = op(inputs)` for backward; returns `out`. The table gives the node its name and rule. */
-export function record(key: DerivativeKey, inputs: readonly Tensor[], out: Tensor, args: OpArgs = {}): Tensor {
+export function record(key: DerivativeKey, inputs: readonly Tensor[], out: Tensor, args: OpArgs = NO_ARGS): Tensor {
   if (!isGradEnabled()) return out;
   const n = inputs.length;
   let i = 0;
