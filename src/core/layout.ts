@@ -10,6 +10,8 @@ export class Layout {
   readonly numel: number;
   /** Made by `contiguous()`: row-major strides from offset 0, so a result of the same shape may share it. */
   plain = false;
+  /** A 2-D layout's transpose, made once: a weight's Wᵀ is read by every linear call and its gradient. */
+  #transposed: Layout | null = null;
   constructor(
     readonly shape: Shape,
     readonly strides: readonly number[],
@@ -54,6 +56,14 @@ export class Layout {
   /** Swaps two dims. */
   transpose(d0: number, d1: number): Layout {
     const a = normalizeDim(d0, this.ndim), b = normalizeDim(d1, this.ndim);
+    if (this.ndim === 2 && a !== b) {
+      if (this.#transposed === null) {
+        const t = new Layout([this.shape[1]!, this.shape[0]!], [this.strides[1]!, this.strides[0]!], this.offset);
+        t.#transposed = this;
+        this.#transposed = t;
+      }
+      return this.#transposed;
+    }
     const shape = this.shape.slice(), strides = this.strides.slice();
     shape[a] = this.shape[b]!; shape[b] = this.shape[a]!;
     strides[a] = this.strides[b]!; strides[b] = this.strides[a]!;
