@@ -1,7 +1,9 @@
 // torchlet against itself: two source trees in one process, CPU time per step, samples alternated,
 // for a change's before/after on a shared machine (wall time there mostly measures the others).
 //   git archive <commit> src package.json tsconfig.json | tar -x -C /tmp/base && ln -s $PWD/node_modules /tmp/base/
-//   npx tsx bench/ab.ts --base /tmp/base [--only seed,train,infer1,infer128] [--rounds 9]
+//   npx tsx bench/ab.ts --base /tmp/base [--only seed,train,infer1,infer128] [--rounds 9] [--ms 100]
+// (--ms: CPU ms per sample, default 60 for seed and infer1, 250 for the others; longer samples
+// steady the seed step's ratio on a loaded machine)
 // Prints each workload's median CPU time per step for both trees and the median of the per-round
 // ratios (new/base: below 1 the working tree is faster).
 import type * as TorchletModule from "../src/index-node.ts";
@@ -53,7 +55,7 @@ const range = (xs: number[], digits = 1) => `${Math.min(...xs).toFixed(digits)}â
 console.log(`# ${rounds} alternated rounds, CPU time per step (Âµs); base ${baseDir}, new: this tree`);
 for (const name of (argValue("--only") ?? "seed,train,infer1,infer128").split(",")) {
   const fa = step(base, name), fb = step(work, name);
-  const ms = name === "seed" || name === "infer1" ? 60 : 250;
+  const ms = Number(argValue("--ms") ?? (name === "seed" || name === "infer1" ? 60 : 250));
   sample(fa, 800);
   sample(fb, 800);
   const a: number[] = [], b: number[] = [], r: number[] = [];
