@@ -459,3 +459,32 @@ describe("hooks", () => {
     assert.deepEqual(values(x.grad), [2, 2]);
   });
 });
+
+describe("split's pieces written into one gradient buffer (engine accumulateSlice)", () => {
+  test("split, chunk, overlapping and stepped slices and an extra consumer give the summed gradients", () => {
+    const x = torch.arange(0, 24, { dtype: torch.float32 }).reshape([2, 12]).requiresGrad_();
+    const h = x.mul(1.5);
+    const [a, b, c] = h.split(4, 1) as [torch.Tensor, torch.Tensor, torch.Tensor];
+    const over = h.slice(1, 2, 7), stepped = h.slice(1, 0, 12, 3);
+    a.mul(2).add(b.mul(3)).add(c.mul(c)).sum().add(over.sum().mul(5)).add(stepped.sum().mul(7)).add(h.sum()).backward();
+    const want = Array.from({ length: 24 }, (_, i) => {
+      const col = i % 12, v = 1.5 * i;
+      let g = col < 4 ? 2 : col < 8 ? 3 : 2 * v;
+      if (col >= 2 && col < 7) g += 5;
+      if (col % 3 === 0) g += 7;
+      return (g + 1) * 1.5;
+    });
+    assert.deepEqual(Array.from(x.grad!.contiguous().storage.data as Float32Array), Array.from(Float32Array.from(want)));
+  });
+
+  test("a hook on the split input sees the complete gradient, and keeping it is safe", () => {
+    const x = torch.ones(3, 6).requiresGrad_();
+    const h = x.mul(2);
+    const seen: torch.Tensor[] = [];
+    h.registerHook((g) => { seen.push(g); return g; });
+    const [p, q] = h.chunk(2, 1) as [torch.Tensor, torch.Tensor];
+    p.mul(3).sum().add(q.mul(4).sum()).backward();
+    assert.deepEqual(seen[0]!.tolist(), [[3, 3, 3, 4, 4, 4], [3, 3, 3, 4, 4, 4], [3, 3, 3, 4, 4, 4]]);
+    assert.deepEqual(x.grad!.tolist(), [[6, 6, 6, 8, 8, 8], [6, 6, 6, 8, 8, 8], [6, 6, 6, 8, 8, 8]]);
+  });
+});

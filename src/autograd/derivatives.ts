@@ -10,7 +10,7 @@ import { mseLossGrad } from "../ops/loss.ts";
 import { sameShape } from "../core/shape.ts";
 import { int64 } from "../core/dtype.ts";
 import type { Derivative, DerivativeFn, Edge, OpArgs } from "./node.ts";
-import { accumulateProduct, accumulateSumRows } from "./engine.ts";
+import { accumulateProduct, accumulateSlice, accumulateSumRows, sliceBuffer } from "./engine.ts";
 import { indexingRules } from "./rules/indexing.ts";
 import { shapeRules } from "./rules/shape.ts";
 import { mathRules } from "./rules/math.ts";
@@ -101,7 +101,12 @@ const extremeDimRule: DerivativeFn = (g, _, __, { dim, keepdim, indices, shape: 
 const reshapeBack: DerivativeFn = (g, _, __, { shape }) => [g.reshape(shape!)];
 const transposeBack: DerivativeFn = (g, _, __, { dims }) => [g.transpose(dims![0]!, dims![1]!)];
 const selectBack: DerivativeFn = (g, _, __, { dim, index, shape }) => [scatter(g, shape!, (l) => l.select(dim!, index!))];
-const sliceBack: DerivativeFn = (g, _, __, { dim, start, end, step, shape }) => [scatter(g, shape!, (l) => l.slice(dim!, start, end, step))];
+// split's pieces write into one buffer where the engine can (accumulateSlice)
+const sliceBack: DerivativeFn = (g, _, __, { dim, start, end, step, shape }, e) => {
+  if (step !== 1) return [scatter(g, shape!, (l) => l.slice(dim!, start, end, step))];
+  if (accumulateSlice(e[0]!, g, dim!, start!, end!)) return [null];
+  return [sliceBuffer(scatter(g, shape!, (l) => l.slice(dim!, start, end, 1)), dim!, start!, end!)];
+};
 /** A 2-D operand stored transposed (a `weight.T`; undefined when not saved): its gradient is made in the same layout, so it arrives at the leaf contiguous. */
 const transposed2d = (t: Tensor | undefined) => t !== undefined && t.ndim === 2 && t.layout.strides[0] === 1 && t.layout.strides[1] === t.shape[0] && t.shape[0] !== 1 && t.shape[1] !== 1;
 // PyTorch's mm_mat1_backward / mm_mat2_backward: (g bᵀ) as (b gᵀ)ᵀ and (aᵀ g) as (gᵀ a)ᵀ for an operand stored transposed (the same products)

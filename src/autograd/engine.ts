@@ -7,6 +7,7 @@ import { sameShape, type Shape } from "../core/shape.ts";
 import type { Tensor } from "../tensor.ts";
 import { float32 } from "../core/dtype.ts";
 import { addmmResident_, addSumRows_, residentLike } from "../ops/resident.ts";
+import { writeRegion } from "../ops/elementwise.ts";
 import { setGradEnabled } from "./grad-mode.ts";
 import { Node, type Edge, type GradHook } from "./node.ts";
 
@@ -93,6 +94,37 @@ function keptGrad(edge: Edge): Tensor | null {
   return grad.requiresGrad || !sameShape(edge.shape, grad.shape) ? null : grad;
 }
 
+/**
+ * Zero-filled gradients that slice rules made for their input (only the engine holds them, as a
+ * node's pending gradient), with the [start, end) ranges along `dim` written so far.
+ */
+const sliceBuffers = new WeakMap<Tensor, { dim: number; ranges: number[] }>();
+
+/** Registers a slice rule's fresh gradient buffer (`z`, zero outside dim's [start, end)); returns it. */
+export function sliceBuffer(z: Tensor, dim: number, start: number, end: number): Tensor {
+  if (Number.isInteger(start) && Number.isInteger(end) && start >= 0 && end <= z.shape[dim]!) sliceBuffers.set(z, { dim, ranges: [start, end] });
+  return z;
+}
+
+/**
+ * split's backward without a buffer per piece: a slice's gradient `g` (step 1) written into the
+ * region of its input's pending gradient, when that is another slice's buffer along the same dim
+ * whose written ranges `start..end` misses (q, k and v of one projection). Writing into zeros is
+ * the sum the engine would make, without a zero-filled buffer and a whole-size add per piece.
+ * False: the rule makes its own buffer.
+ */
+export function accumulateSlice(edge: Edge, g: Tensor, dim: number, start: number, end: number): boolean {
+  if (!(edge instanceof Node) || edge._pending === null) return false;
+  const p = edge._pending, info = sliceBuffers.get(p);
+  if (info === undefined || info.dim !== dim || p.dtype !== g.dtype || !Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end > p.shape[dim]!) return false;
+  for (let i = 0; i < info.ranges.length; i += 2) if (start < info.ranges[i + 1]! && info.ranges[i]! < end) return false;
+  const region = p.layout.slice(dim, start, end);
+  if (!sameShape(region.shape, g.shape)) return false;
+  writeRegion(p, region, g);
+  info.ranges.push(start, end);
+  return true;
+}
+
 /** Computes gradients of `root` with respect to every leaf that requires grad. */
 export function runBackward(root: Tensor, gradient: Tensor | null, options: BackwardOptions = {}): void {
   if (!root.requiresGrad) {
@@ -135,6 +167,7 @@ function propagate(root: Tensor, g0: Tensor, retainGraph: boolean): void {
       const g = node._pending;
       if (g === null) continue;
       node._pending = null;
+      sliceBuffers.delete(g); // complete: from here hooks and rules may hold it
       leaves = passThrough(node, g, leaves);
       if (!retainGraph) node.free();
     }
