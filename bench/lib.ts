@@ -162,5 +162,10 @@ export function openblasDir(): string | null {
 export function pytorchEnv(threads: number): string[] {
   const dir = openblasDir();
   const path = dir === null ? [] : [`LD_LIBRARY_PATH=${[dir, process.env.LD_LIBRARY_PATH].filter(Boolean).join(":")}`];
-  return ["-u", "OPENBLAS_CORETYPE", "-u", "OPENBLAS_L2_SIZE", ...path, `OPENBLAS_NUM_THREADS=${threads}`, "/usr/bin/python3"];
+  // OpenBLAS 0.3.21 (Debian 12) does not know every CPU: on a Sapphire Rapids host it falls back to
+  // its generic Prescott kernels (27 against 160 GFLOPS at 1024 on one thread), so a run can also
+  // name the core PyTorch's users on a recognised CPU get (TORCHLET_BENCH_OPENBLAS_CORETYPE=Cooperlake)
+  const core = process.env.TORCHLET_BENCH_OPENBLAS_CORETYPE;
+  const pinned = core === undefined || core === "" ? [] : [`OPENBLAS_CORETYPE=${core}`];
+  return ["-u", "OPENBLAS_CORETYPE", "-u", "OPENBLAS_L2_SIZE", ...pinned, ...path, `OPENBLAS_NUM_THREADS=${threads}`, "/usr/bin/python3"];
 }

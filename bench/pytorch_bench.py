@@ -6,6 +6,7 @@
                                                         these samples with the other contenders')
 """
 import argparse
+import ctypes
 import json
 import statistics
 import sys
@@ -86,16 +87,28 @@ def sample(step, seconds):
             return elapsed / calls
 
 
+def openblas_core(paths):
+    """'; core X': the kernels OpenBLAS chose for this CPU (Prescott is its generic fallback)."""
+    for path in sorted(p for p in paths if "libopenblas" in p):
+        try:
+            lib = ctypes.CDLL(path)
+            lib.openblas_get_corename.restype = ctypes.c_char_p
+            return "; core " + lib.openblas_get_corename().decode()
+        except (OSError, AttributeError):
+            continue
+    return ""
+
+
 def blas_library():
     """The BLAS shared library torch's matmuls run on, from this process's memory map: Debian's
     python3-torch takes whichever libblas.so.3 the system selects, the reference BLAS unless an
     optimized one (libopenblas0-pthread) is installed, and the two differ by 10-40x on these MLPs."""
     torch.ones(8, 8) @ torch.ones(8, 8)
     with open("/proc/self/maps") as f:
-        names = {line.split()[-1].rsplit("/", 1)[-1] for line in f if "blas" in line.lower() and "/" in line}
-    names = sorted(n for n in names if "lapack" not in n)
+        paths = {line.split()[-1] for line in f if "blas" in line.lower() and "/" in line}
+    names = sorted(p.rsplit("/", 1)[-1] for p in paths if "lapack" not in p)
     if any("openblas" in n for n in names):
-        return "OpenBLAS (" + ", ".join(names) + ")"
+        return "OpenBLAS (" + ", ".join(names) + openblas_core(paths) + ")"
     return "reference BLAS (" + ", ".join(names) + ")" if names else "unknown BLAS"
 
 
