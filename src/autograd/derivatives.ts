@@ -31,10 +31,8 @@ const zerosOf = (shape: readonly number[], like: Tensor): Tensor => wrap(like.dt
 
 /** A zero tensor of `shape` with `g` written into the region a view op selected. */
 function scatter(g: Tensor, shape: readonly number[], region: (l: Layout) => Layout): Tensor {
-  const z = zerosOf(shape, g), r = region(z.layout);
-  // one pass from g's strides (a head's transposed gradient into the q/k/v split), no contiguous copy first
-  if (sameShape(r.shape, g.shape)) writeRegion(z, r, g);
-  else new Tensor(z.storage, r).copy_(g);
+  const z = zerosOf(shape, g);
+  writeThrough(z, region(z.layout), g);
   return z;
 }
 
@@ -43,10 +41,19 @@ const viewOf = (t: Tensor, layout: Layout): Tensor => new Tensor(t.storage, layo
 
 /** `g` (the base's shape) written through the base's layout into a fresh storage of the base's size. */
 function baseGradient(g: Tensor, args: OpArgs): Tensor {
-  const buf = zerosOf([args.storageSize!], g), l = args.baseLayout!;
-  if (sameShape(l.shape, g.shape)) writeRegion(buf, l, g);
-  else viewOf(buf, l).copy_(g);
+  const buf = zerosOf([args.storageSize!], g);
+  writeThrough(buf, args.baseLayout!, g);
   return buf;
+}
+
+/**
+ * `g` written through `region` of `buf`'s storage: in one pass from g's strides when the shapes
+ * match (a head's transposed gradient into the q/k/v split: no contiguous copy first), else by
+ * copy_, which broadcasts.
+ */
+function writeThrough(buf: Tensor, region: Layout, g: Tensor): void {
+  if (sameShape(region.shape, g.shape)) writeRegion(buf, region, g);
+  else viewOf(buf, region).copy_(g);
 }
 
 /** Puts reduced dims back (size 1) so `g` broadcasts over the input. */

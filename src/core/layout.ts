@@ -223,3 +223,23 @@ export class Layout {
     return out;
   }
 }
+
+/**
+ * The dims of `shape` with size-1 dims dropped and neighbours merged where every list of
+ * `strides` (one per operand laid over this shape) steps through both as one, as PyTorch's
+ * TensorIterator coalesces them; outermost first. Whether two dims merge depends only on that
+ * pair, so the result is the same from whichever end one starts.
+ */
+export function coalesceDims(shape: Shape, strides: readonly (readonly number[])[]): { sizes: number[]; strides: number[][] } {
+  const sizes: number[] = [], merged = strides.map((): number[] => []);
+  for (let d = 0; d < shape.length; d++) {
+    const size = shape[d]!, g = sizes.length - 1;
+    if (size === 1) continue;
+    let joins = g >= 0;
+    for (let j = 0; joins && j < strides.length; j++) joins = merged[j]![g] === strides[j]![d]! * size;
+    if (joins) sizes[g]! *= size;
+    else sizes.push(size);
+    for (let j = 0; j < strides.length; j++) merged[j]![sizes.length - 1] = strides[j]![d]!;
+  }
+  return { sizes, strides: merged };
+}

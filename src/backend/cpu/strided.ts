@@ -5,20 +5,14 @@
 // `weight.T` or a head-split view has) is copied in square tiles, so reads and writes both stay
 // within a few cache lines.
 import type { TypedArray } from "../../core/dtype.ts";
-import type { Layout } from "../../core/layout.ts";
+import { coalesceDims, type Layout } from "../../core/layout.ts";
 
 type Numbers = Float64Array; // any non-bigint typed array, indexed as numbers
 
 /** The layout's dims with size-1 dims dropped and neighbours merged where one stride walks both; innermost last. */
 export function coalesce(l: Layout): { sizes: number[]; strides: number[] } {
-  const sizes: number[] = [], strides: number[] = [];
-  for (let d = 0; d < l.ndim; d++) {
-    const size = l.shape[d]!, stride = l.strides[d]!, g = sizes.length - 1;
-    if (size === 1) continue;
-    if (g >= 0 && strides[g] === stride * size) { sizes[g]! *= size; strides[g] = stride; continue; }
-    sizes.push(size); strides.push(stride);
-  }
-  return { sizes, strides };
+  const { sizes, strides } = coalesceDims(l.shape, [l.strides]);
+  return { sizes, strides: strides[0]! };
 }
 
 const TILE = 16;
@@ -113,13 +107,7 @@ export function scatterStrided(dst: TypedArray, l: Layout, src: TypedArray): voi
 export function copyStrided(dst: TypedArray, ld: Layout, src: TypedArray, ls: Layout): void {
   const d = dst as Numbers, xs = src as Numbers;
   // dims merged where both layouts step through them as one
-  const sizes: number[] = [], sd: number[] = [], ss: number[] = [];
-  for (let k = 0; k < ld.ndim; k++) {
-    const size = ld.shape[k]!, a = ld.strides[k]!, b = ls.strides[k]!, g = sizes.length - 1;
-    if (size === 1) continue;
-    if (g >= 0 && sd[g] === a * size && ss[g] === b * size) { sizes[g]! *= size; sd[g] = a; ss[g] = b; continue; }
-    sizes.push(size); sd.push(a); ss.push(b);
-  }
+  const { sizes, strides } = coalesceDims(ld.shape, [ld.strides, ls.strides]), sd = strides[0]!, ss = strides[1]!;
   const nd = sizes.length;
   if (nd === 0) { d[ld.offset] = xs[ls.offset]!; return; }
   const len = sizes[nd - 1]!, a = sd[nd - 1]!, b = ss[nd - 1]!, outer = nd - 1;

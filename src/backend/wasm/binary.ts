@@ -4,7 +4,7 @@
 // operands allow it (as PyTorch's TensorIterator coalesces them); what is left must be at most
 // [outer, rows, cols] with each operand's elements unit-stride or repeated along cols. Operands that
 // are not resident are copied in as the span they read (a bias: C floats), the result out.
-import type { Layout } from "../../core/layout.ts";
+import { coalesceDims, type Layout } from "../../core/layout.ts";
 import { operandArea, residentPtr } from "./matmul.ts";
 
 /** The four arithmetic ops the kernel runs, numbered as assembly/binary.ts does. */
@@ -16,17 +16,12 @@ interface Operand { off: number; so: number; sr: number; sc: number; span: numbe
 /** The output as [outer, rows, cols] and both operands over it, or null when the kernel cannot walk them. */
 interface Plan { outer: number; rows: number; cols: number; a: Operand; b: Operand }
 
-/** Merges dims (innermost first) where both operands step through them as one; null past three dims or a non-unit inner stride. */
+/** The output's dims merged where both operands step through them as one (coalesceDims); null past three dims or a non-unit inner stride. */
 export function planBinary(la: Layout, lb: Layout): Plan | null {
-  const sizes: number[] = [], sa: number[] = [], sb: number[] = [];
-  for (let d = la.ndim - 1; d >= 0; d--) {
-    const size = la.shape[d]!;
-    if (size === 1) continue;
-    const ta = la.strides[d]!, tb = lb.strides[d]!, g = sizes.length - 1;
-    if (g >= 0 && ta === sa[g]! * sizes[g]! && tb === sb[g]! * sizes[g]!) { sizes[g]! *= size; continue; }
-    if (sizes.length === 3) return null;
-    sizes.push(size); sa.push(ta); sb.push(tb);
-  }
+  const merged = coalesceDims(la.shape, [la.strides, lb.strides]);
+  if (merged.sizes.length > 3) return null;
+  // innermost first from here: [cols, rows, outer]
+  const sizes = merged.sizes.reverse(), sa = merged.strides[0]!.reverse(), sb = merged.strides[1]!.reverse();
   if (sizes.length === 0) { sizes.push(1); sa.push(0); sb.push(0); }
   if ((sa[0] !== 0 && sa[0] !== 1) || (sb[0] !== 0 && sb[0] !== 1)) return null;
   const cols = sizes[0]!, rows = sizes[1] ?? 1, outer = sizes[2] ?? 1;

@@ -2,29 +2,13 @@
 // eslint-disable-next-line @typescript-eslint/ban-ts-comment
 // @ts-nocheck
 
+import { ADD, MUL, SUB, arith1, arith4 } from "./arith";
+
 // float32 add, sub, mul and div over an output viewed as [rows, cols]: each operand is, per row,
 // either a run of cols consecutive floats or one float repeated (a broadcast scalar, a [.., 1]
 // column), with its own row stride (0 for a row repeated down the rows: a [C] bias over [B, T, C]).
 // IEEE float32 arithmetic is exactly rounded, and the TypeScript reference's float64 result rounded
 // to float32 is the same number for these four ops, so both backends give the same bits.
-
-const ADD: i32 = 0;
-const SUB: i32 = 1;
-const MUL: i32 = 2;
-
-function op4(op: i32, a: v128, b: v128): v128 {
-  if (op == ADD) return f32x4.add(a, b);
-  if (op == SUB) return f32x4.sub(a, b);
-  if (op == MUL) return f32x4.mul(a, b);
-  return f32x4.div(a, b);
-}
-
-function op1(op: i32, a: f32, b: f32): f32 {
-  if (op == ADD) return a + b;
-  if (op == SUB) return a - b;
-  if (op == MUL) return a * b;
-  return a / b;
-}
 
 /** One row: out[j] = a[j] op b[j], with an operand whose `k` is 1 read once and repeated. */
 function row(op: i32, out: usize, a: usize, ka: i32, b: usize, kb: i32, cols: i32): void {
@@ -33,55 +17,55 @@ function row(op: i32, out: usize, a: usize, ka: i32, b: usize, kb: i32, cols: i3
   if (ka == 0 && kb == 0) {
     for (; j < n16; j += 16) {
       const p = <usize>j << 2;
-      v128.store(out + p, op4(op, v128.load(a + p), v128.load(b + p)));
-      v128.store(out + p, op4(op, v128.load(a + p, 16), v128.load(b + p, 16)), 16);
-      v128.store(out + p, op4(op, v128.load(a + p, 32), v128.load(b + p, 32)), 32);
-      v128.store(out + p, op4(op, v128.load(a + p, 48), v128.load(b + p, 48)), 48);
+      v128.store(out + p, arith4(op, v128.load(a + p), v128.load(b + p)));
+      v128.store(out + p, arith4(op, v128.load(a + p, 16), v128.load(b + p, 16)), 16);
+      v128.store(out + p, arith4(op, v128.load(a + p, 32), v128.load(b + p, 32)), 32);
+      v128.store(out + p, arith4(op, v128.load(a + p, 48), v128.load(b + p, 48)), 48);
     }
     for (; j < n4; j += 4) {
       const p = <usize>j << 2;
-      v128.store(out + p, op4(op, v128.load(a + p), v128.load(b + p)));
+      v128.store(out + p, arith4(op, v128.load(a + p), v128.load(b + p)));
     }
     for (; j < cols; j++) {
       const p = <usize>j << 2;
-      store<f32>(out + p, op1(op, load<f32>(a + p), load<f32>(b + p)));
+      store<f32>(out + p, arith1(op, load<f32>(a + p), load<f32>(b + p)));
     }
   } else if (ka == 0) {
     const s = load<f32>(b), sv = f32x4.splat(s);
     for (; j < n16; j += 16) {
       const p = <usize>j << 2;
-      v128.store(out + p, op4(op, v128.load(a + p), sv));
-      v128.store(out + p, op4(op, v128.load(a + p, 16), sv), 16);
-      v128.store(out + p, op4(op, v128.load(a + p, 32), sv), 32);
-      v128.store(out + p, op4(op, v128.load(a + p, 48), sv), 48);
+      v128.store(out + p, arith4(op, v128.load(a + p), sv));
+      v128.store(out + p, arith4(op, v128.load(a + p, 16), sv), 16);
+      v128.store(out + p, arith4(op, v128.load(a + p, 32), sv), 32);
+      v128.store(out + p, arith4(op, v128.load(a + p, 48), sv), 48);
     }
     for (; j < n4; j += 4) {
       const p = <usize>j << 2;
-      v128.store(out + p, op4(op, v128.load(a + p), sv));
+      v128.store(out + p, arith4(op, v128.load(a + p), sv));
     }
     for (; j < cols; j++) {
       const p = <usize>j << 2;
-      store<f32>(out + p, op1(op, load<f32>(a + p), s));
+      store<f32>(out + p, arith1(op, load<f32>(a + p), s));
     }
   } else if (kb == 0) {
     const s = load<f32>(a), sv = f32x4.splat(s);
     for (; j < n16; j += 16) {
       const p = <usize>j << 2;
-      v128.store(out + p, op4(op, sv, v128.load(b + p)));
-      v128.store(out + p, op4(op, sv, v128.load(b + p, 16)), 16);
-      v128.store(out + p, op4(op, sv, v128.load(b + p, 32)), 32);
-      v128.store(out + p, op4(op, sv, v128.load(b + p, 48)), 48);
+      v128.store(out + p, arith4(op, sv, v128.load(b + p)));
+      v128.store(out + p, arith4(op, sv, v128.load(b + p, 16)), 16);
+      v128.store(out + p, arith4(op, sv, v128.load(b + p, 32)), 32);
+      v128.store(out + p, arith4(op, sv, v128.load(b + p, 48)), 48);
     }
     for (; j < n4; j += 4) {
       const p = <usize>j << 2;
-      v128.store(out + p, op4(op, sv, v128.load(b + p)));
+      v128.store(out + p, arith4(op, sv, v128.load(b + p)));
     }
     for (; j < cols; j++) {
       const p = <usize>j << 2;
-      store<f32>(out + p, op1(op, s, load<f32>(b + p)));
+      store<f32>(out + p, arith1(op, s, load<f32>(b + p)));
     }
   } else {
-    const v = op1(op, load<f32>(a), load<f32>(b)), vv = f32x4.splat(v);
+    const v = arith1(op, load<f32>(a), load<f32>(b)), vv = f32x4.splat(v);
     for (; j < n4; j += 4) v128.store(out + (<usize>j << 2), vv);
     for (; j < cols; j++) store<f32>(out + (<usize>j << 2), v);
   }

@@ -2,31 +2,15 @@
 // eslint-disable-next-line @typescript-eslint/ban-ts-comment
 // @ts-nocheck
 
+import { arith1, arith4 } from "./arith";
+
 // Elementwise float32 kernels of the training step over contiguous arrays in linear memory, four
 // lanes at a time. Each lane rounds every operation to float32 as the TypeScript reference does
 // (no fused multiply-add), so both backends give the same bits.
 
-/** update ops: dst = dst op (alpha * src), numbered as elementwise.ts's UPDATE_CODES (3 is div). */
-const ADD: i32 = 0;
-const SUB: i32 = 1;
-const MUL: i32 = 2;
-
-function apply(op: i32, a: v128, b: v128): v128 {
-  if (op == ADD) return f32x4.add(a, b);
-  if (op == SUB) return f32x4.sub(a, b);
-  if (op == MUL) return f32x4.mul(a, b);
-  return f32x4.div(a, b);
-}
-
-function apply1(op: i32, a: f32, b: f32): f32 {
-  if (op == ADD) return a + b;
-  if (op == SUB) return a - b;
-  if (op == MUL) return a * b;
-  return a / b;
-}
-
 /**
- * In place dst[i] = dst[i] op (alpha * src[i]) over n floats; alpha * src is rounded to float32
+ * In place dst[i] = dst[i] op (alpha * src[i]) over n floats (op numbered as wasm/elementwise.ts's
+ * UPDATE_CODES, as arith.ts reads it); alpha * src is rounded to float32
  * before the update reads it, and skipped when `scaled` is 0 (alpha = 1).
  */
 export function update(op: i32, dst: usize, src: usize, n: i32, alpha: f32, scaled: i32): void {
@@ -36,20 +20,20 @@ export function update(op: i32, dst: usize, src: usize, n: i32, alpha: f32, scal
   if (scaled) {
     for (; i < n4; i += 4) {
       const p = <usize>i << 2;
-      v128.store(dst + p, apply(op, v128.load(dst + p), f32x4.mul(al, v128.load(src + p))));
+      v128.store(dst + p, arith4(op, v128.load(dst + p), f32x4.mul(al, v128.load(src + p))));
     }
     for (; i < n; i++) {
       const p = <usize>i << 2;
-      store<f32>(dst + p, apply1(op, load<f32>(dst + p), alpha * load<f32>(src + p)));
+      store<f32>(dst + p, arith1(op, load<f32>(dst + p), alpha * load<f32>(src + p)));
     }
   } else {
     for (; i < n4; i += 4) {
       const p = <usize>i << 2;
-      v128.store(dst + p, apply(op, v128.load(dst + p), v128.load(src + p)));
+      v128.store(dst + p, arith4(op, v128.load(dst + p), v128.load(src + p)));
     }
     for (; i < n; i++) {
       const p = <usize>i << 2;
-      store<f32>(dst + p, apply1(op, load<f32>(dst + p), load<f32>(src + p)));
+      store<f32>(dst + p, arith1(op, load<f32>(dst + p), load<f32>(src + p)));
     }
   }
 }
