@@ -9,6 +9,7 @@ import { readFileSync } from "node:fs";
 import * as torch from "../src/index.ts";
 import { AutogradError, DTypeError } from "../src/errors.ts";
 import type { Tensor } from "../src/index.ts";
+import { needs } from "../src/autograd/node.ts";
 
 const messages = (JSON.parse(readFileSync(new URL("./fixtures/ops-promotion.json", import.meta.url), "utf8")) as {
   autograd: Record<"nonScalar" | "secondBackward" | "inplace" | "noGradFn" | "leafInplace" | "floatOnly" | "nonLeafFlag", string>;
@@ -486,5 +487,15 @@ describe("split's pieces written into one gradient buffer (engine accumulateSlic
     p.mul(3).sum().add(q.mul(4).sum()).backward();
     assert.deepEqual(seen[0]!.tolist(), [[3, 3, 3, 4, 4, 4], [3, 3, 3, 4, 4, 4], [3, 3, 3, 4, 4, 4]]);
     assert.deepEqual(x.grad!.tolist(), [[6, 6, 6, 8, 8, 8], [6, 6, 6, 8, 8, 8], [6, 6, 6, 8, 8, 8]]);
+  });
+});
+
+describe("needs (needs_input_grad)", () => {
+  test("an optional input the op was called without needs no gradient", () => {
+    const x = torch.ones(2).requiresGrad_();
+    assert.equal(needs([x, null], 0), true);
+    assert.equal(needs([x, null], 1), false);
+    // a convolution without bias records two inputs: its bias gradient must not be computed
+    assert.equal(needs([x, x], 2), false);
   });
 });

@@ -9,7 +9,7 @@ import { binary, wrap, writeRegion } from "../ops/elementwise.ts";
 import { mseLossGrad } from "../ops/loss.ts";
 import { sameShape } from "../core/shape.ts";
 import { int64 } from "../core/dtype.ts";
-import type { Derivative, DerivativeFn, Edge, OpArgs } from "./node.ts";
+import { needs, type Derivative, type DerivativeFn, type OpArgs } from "./node.ts";
 import { accumulateProduct, accumulateSlice, accumulateSumRows, sliceBuffer } from "./engine.ts";
 import { indexingRules } from "./rules/indexing.ts";
 import { shapeRules } from "./rules/shape.ts";
@@ -80,7 +80,6 @@ function exclusiveProducts(x: Tensor, dims: readonly number[]): Tensor {
 }
 
 /** Whether input i gets a gradient (its edge is not null). */
-const needs = (edges: readonly Edge[], i: number): boolean => edges[i] !== null;
 
 const half = (g: Tensor, a: Tensor, b: Tensor) => g.mul(a.eq(b).to(g.dtype).mul(-0.5).add(1));
 

@@ -129,6 +129,12 @@ export interface Derivative {
 /** Where an input's gradient goes: the node that made it, or the leaf that accumulates it. */
 export type Edge = Node | Tensor | null;
 
+/**
+ * Whether input i needs a gradient (PyTorch's needs_input_grad): false for a null edge and for an
+ * optional input the op was called without (a convolution without bias has two edges, not three).
+ */
+export const needs = (edges: readonly Edge[], i: number): boolean => (edges[i] ?? null) !== null;
+
 /** A function called with a gradient; returning a tensor replaces it. */
 export type GradHook = (grad: Tensor) => Tensor | void;
 

@@ -10,10 +10,9 @@ import { embeddingBackward } from "../../ops/norm.ts";
 import { zeros } from "../../ops/creation.ts";
 import { cat } from "../../ops/movement.ts";
 import type { Tensor } from "../../tensor.ts";
-import type { Derivative, DerivativeFn, Edge } from "../node.ts";
+import { needs, type Derivative, type DerivativeFn, type Edge } from "../node.ts";
 
 const d = (name: string, saves: string | readonly string[], fn: DerivativeFn): Derivative => ({ name, saves, fn });
-const needs = (edges: readonly Edge[], i: number): boolean => edges[i] !== null;
 
 const fromInput: DerivativeFn = (g, [x], _, args) => [activationGrad(g, x!, args, false)];
 /** The same gradient for the input, negated for the target (both may be broadcast). */

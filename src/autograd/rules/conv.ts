@@ -1,12 +1,11 @@
 /** Derivatives of the conv ops (see derivatives.ts for the entry format). */
-import type { Derivative, DerivativeFn, Edge } from "../node.ts";
+import { needs, type Derivative, type DerivativeFn } from "../node.ts";
 import { col2imBackward, convolutionBackward, im2colBackward } from "../../ops/conv.ts";
 import { adaptiveAvgPoolBackward, avgPoolBackward, maxPoolBackward } from "../../ops/pool.ts";
 import { padBackward } from "../../ops/pad.ts";
 
 
 const d = (name: string, saves: string | readonly string[], fn: DerivativeFn): Derivative => ({ name, saves, fn });
-const needs = (edges: readonly Edge[], i: number): boolean => edges[i] !== null;
 const padRule: DerivativeFn = (g, _, __, { shape, padMaps }) => [padBackward(g, shape!, padMaps!)];
 
 /** The conv family's entries of the derivative table. */

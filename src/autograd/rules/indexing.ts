@@ -1,12 +1,11 @@
 /** Derivatives of the indexing ops (see derivatives.ts for the entry format). */
 import { AutogradError } from "../../errors.ts";
 import type { Tensor } from "../../tensor.ts";
-import type { Derivative, DerivativeFn, Edge } from "../node.ts";
+import { needs, type Derivative, type DerivativeFn } from "../node.ts";
 import { wrap } from "../../ops/elementwise.ts";
 import * as ix from "../../ops/indexing.ts";
 
 const d = (name: string, saves: string | readonly string[], fn: DerivativeFn): Derivative => ({ name, saves, fn });
-const needs = (edges: readonly Edge[], i: number): boolean => edges[i] !== null;
 const zeros = (shape: readonly number[], like: Tensor): Tensor => wrap(like.dtype.alloc(shape.reduce((p, s) => p * s, 1)), shape, like.dtype);
 
 /**

@@ -6,10 +6,9 @@
 import type { Tensor } from "../../tensor.ts";
 import { binary } from "../../ops/elementwise.ts";
 import { softmaxBackward } from "../../ops/reduce.ts";
-import type { Derivative, DerivativeFn, Edge, OpArgs } from "../node.ts";
+import { needs, type Derivative, type DerivativeFn, type OpArgs } from "../node.ts";
 
 const d = (name: string, saves: string | readonly string[], fn: DerivativeFn): Derivative => ({ name, saves, fn });
-const needs = (edges: readonly Edge[], i: number): boolean => edges[i] !== null;
 
 /** The step functions (floor, round, ...) have a zero derivative everywhere it exists. */
 const zero: DerivativeFn = (g) => [g.zerosLike()];

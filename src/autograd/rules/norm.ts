@@ -1,9 +1,8 @@
 /** Derivatives of the norm ops (see derivatives.ts for the entry format). */
 import type { Tensor } from "../../tensor.ts";
 import { batchNormBackward, embeddingBackward, layerNormBackward } from "../../ops/norm.ts";
-import type { Derivative, DerivativeFn, Edge, OpArgs } from "../node.ts";
+import { needs, type Derivative, type DerivativeFn, type OpArgs } from "../node.ts";
 
-const needs = (edges: readonly Edge[], i: number): boolean => edges[i] !== null;
 
 /** g summed over every dim where the affine parameters broadcast, shaped as the parameter. */
 function paramGrad(t: Tensor, affineShape: readonly number[], paramShape: readonly number[]): Tensor {

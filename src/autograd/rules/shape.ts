@@ -1,5 +1,5 @@
 /** Derivatives of the shape ops (see derivatives.ts for the entry format). */
-import type { Derivative, DerivativeFn, Edge } from "../node.ts";
+import { needs, type Derivative, type DerivativeFn } from "../node.ts";
 import type { Tensor } from "../../tensor.ts";
 import { wrap } from "../../ops/elementwise.ts";
 import { cumulative, diagonalScatter, flip, roll, rot90, triangle } from "../../ops/shape.ts";
@@ -7,7 +7,6 @@ import { cat, split } from "../../ops/movement.ts";
 import { placeAlong } from "../../ops/sort.ts";
 
 const d = (name: string, saves: string | readonly string[], fn: DerivativeFn): Derivative => ({ name, saves, fn });
-const needs = (edges: readonly Edge[], i: number): boolean => edges[i] !== null;
 /** PyTorch's maybe_multiply: a factor of 1 leaves the gradient as it is. */
 const scaled = (g: Tensor, s: number): Tensor => (s === 1 ? g : g.mul(s));
 
