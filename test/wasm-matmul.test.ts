@@ -65,6 +65,9 @@ const SIZES: [number, number, number][] = [
   [1, 1, 1], [3, 7, 17], [17, 3, 7], [7, 17, 3], [5, 9, 1], [2, 5, 3], [1, 300, 2],
   // past one packed block of depth (256), of rows (128) and of columns (1024)
   [13, 300, 29], [130, 20, 9], [3, 5, 1030], [64, 64, 64],
+  // few columns, many rows: run as the transposed product (C stored transposed), with row and
+  // column tails of the tile and more than one block of the transposed product's columns
+  [1030, 40, 6], [301, 270, 16], [133, 50, 10],
 ];
 const TRANSPOSES = [
   { transA: false, transB: false }, { transA: true, transB: false },
@@ -144,7 +147,7 @@ for (const fma of [false, true]) {
     });
 
     test("accumulate adds op(A) @ op(B) into out, for every transposition", () => {
-      for (const [t, [m, k, n]] of TRANSPOSES.flatMap((t) => [[t, [9, 300, 11]], [t, [1, 30, 21]]] as const)) {
+      for (const [t, [m, k, n]] of TRANSPOSES.flatMap((t) => [[t, [9, 300, 11]], [t, [1, 30, 21]], [t, [70, 300, 6]]] as const)) {
         const a = values(m * k, 5);
         const b = values(k * n, 6);
         const start = values(m * n, 7);
@@ -196,8 +199,7 @@ for (const fma of [false, true]) {
     }
 
     test("wasmMatmul fuses bias and ReLU in every transposition (a transposed Linear input)", () => {
-      for (const t of TRANSPOSES) {
-        const [m, k, n] = [11, 40, 13];
+      for (const [t, [m, k, n]] of TRANSPOSES.flatMap((t) => [[t, [11, 40, 13]], [t, [130, 300, 7]]] as const)) {
         const a = values(m * k, 61);
         const b = values(k * n, 62);
         const bias = values(n, 63);
@@ -259,6 +261,16 @@ for (const fma of [false, true]) {
       const ref = reference(x, w, { m, k, n, transB: true });
       const expected = ref.value.map((v, i) => Math.max(v + bias[i % n]!, 0));
       assertClose(wasmLinear(x, w, bias, m, k, n, { relu: true }), expected, ref.scale, "split linear");
+    });
+
+    test("a product with few columns splits its transpose, bias and ReLU included", () => {
+      const [m, k, n] = [301, 70, 10];
+      const x = values(m * k, 34);
+      const w = values(n * k, 35);
+      const bias = values(n, 36);
+      const ref = reference(x, w, { m, k, n, transB: true });
+      const expected = ref.value.map((v, i) => Math.max(v + bias[i % n]!, 0));
+      assertClose(wasmLinear(x, w, bias, m, k, n, { relu: true }), expected, ref.scale, "split transposed linear");
     });
 
     test("the helper thread computes bands of C", () => {

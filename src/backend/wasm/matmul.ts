@@ -60,6 +60,10 @@ const NR = 8;
 const ACCUMULATE = 1;
 const RELU = 2;
 const BIAS = 4;
+/** C stored transposed (assembly/flags.ts): element (i, j) at c[j * ldc + i], the bias indexed by i. */
+const TRANS_C = 8;
+/** Columns of B the kernel packs in one block (assembly/sgemm.ts's NC). */
+const NC = 1024;
 /** Bytes kept free at address 0 so that 0 can mean "no bias". */
 const RESERVED = 64;
 
@@ -203,14 +207,34 @@ function args(g: Gemm): number[] {
 
 /** Rows [i0, i1) of C as an independent GEMM. */
 function rows(g: Gemm, i0: number, i1: number): Gemm {
-  const rowA = g.transA ? 4 * i0 : 4 * i0 * g.lda;
-  return { ...g, m: i1 - i0, a: g.a + rowA, c: g.c + 4 * i0 * g.ldc };
+  const rowA = g.transA ? 4 * i0 : 4 * i0 * g.lda, transC = (g.flags & TRANS_C) !== 0;
+  const bias = g.bias === 0 || !transC ? g.bias : g.bias + 4 * i0;
+  return { ...g, m: i1 - i0, a: g.a + rowA, c: g.c + 4 * i0 * (transC ? 1 : g.ldc), bias };
 }
 
 /** Columns [j0, j1) of C as an independent GEMM. */
 function cols(g: Gemm, j0: number, j1: number): Gemm {
-  const colB = g.transB ? 4 * j0 * g.ldb : 4 * j0;
-  return { ...g, n: j1 - j0, b: g.b + colB, c: g.c + 4 * j0, bias: g.bias === 0 ? 0 : g.bias + 4 * j0 };
+  const colB = g.transB ? 4 * j0 * g.ldb : 4 * j0, transC = (g.flags & TRANS_C) !== 0;
+  const bias = g.bias === 0 || transC ? g.bias : g.bias + 4 * j0;
+  return { ...g, n: j1 - j0, b: g.b + colB, c: g.c + 4 * j0 * (transC ? g.ldc : 1), bias };
+}
+
+/**
+ * The product as its transpose when that packs less: C^T = op(B)^T op(A)^T, stored back transposed
+ * (TRANS_C). The kernel packs A's values splatted to four lanes, once per NC-column block of B, and
+ * B plainly once, so packing costs about 2·m·k·⌈n/NC⌉ + k·n floats: a product with few columns and
+ * many rows (a late ResNet layer's convolution: 4608 x 512 x 16) spends more on packing A than on
+ * multiplying, and its transpose packs the large operand as B. Not for products the tile cannot fill
+ * (n < MR) or with no depth.
+ */
+function oriented(g: Gemm): Gemm {
+  if (g.k === 0 || g.n < MR || g.n >= g.m || g.flags & TRANS_C) return g;
+  const cost = (m: number, n: number) => 2 * m * Math.ceil(n / NC) + n;
+  if (cost(g.n, g.m) >= 0.8 * cost(g.m, g.n)) return g;
+  return {
+    m: g.n, n: g.m, k: g.k, a: g.b, lda: g.ldb, transA: !g.transB, b: g.a, ldb: g.lda, transB: !g.transA,
+    c: g.c, ldc: g.ldc, flags: g.flags | TRANS_C, bias: g.bias,
+  };
 }
 
 /**
@@ -242,8 +266,9 @@ function gemvRows(inst: SgemmInstance, g: Gemm): boolean {
   return true;
 }
 
-function run(inst: SgemmInstance, g: Gemm, scratch: number, packA: number, slot: number): void {
-  if (gemvRows(inst, g)) return;
+function run(inst: SgemmInstance, product: Gemm, scratch: number, packA: number, slot: number): void {
+  if (gemvRows(inst, product)) return;
+  const g = oriented(product);
   const ex = inst.exports;
   if (helper === null || g.m * g.n * g.k < threadThreshold || Math.max(g.m / MR, g.n / NR) < 2) {
     ex.sgemm(g.m, g.n, g.k, g.a, g.lda, +g.transA, g.b, g.ldb, +g.transB, g.c, g.ldc, g.flags, g.bias, scratch, scratch + packA);

@@ -8,3 +8,9 @@ export const ACCUMULATE: i32 = 1;
 export const RELU: i32 = 2;
 /** Epilogue flag: add bias[j] to every row. */
 export const BIAS: i32 = 4;
+/**
+ * Layout flag (sgemm only): C is stored transposed, product element (i, j) at c[j * ldc + i], and
+ * the bias is indexed by i. A product with few columns runs as its transpose (matmul.ts), so that
+ * its large operand is the cheaply packed B side.
+ */
+export const TRANS_C: i32 = 8;

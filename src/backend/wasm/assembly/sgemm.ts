@@ -15,7 +15,7 @@
 // (the default where it validates: Node >= 22, Chrome >= 114, Node 20 through the Node entry's
 // lazy V8 flag; setRelaxedSimd(false) opts out): 41 -> 49.5 GFLOPS.
 // Every pointer is a byte offset into linear memory chosen by the TypeScript caller (no allocator).
-import { ACCUMULATE, BIAS, RELU } from "./flags";
+import { ACCUMULATE, BIAS, RELU, TRANS_C } from "./flags";
 
 /** Rows of the register tile (4 x 8 = 8 f32x4 accumulators). */
 const MR: i32 = 4;
@@ -153,16 +153,39 @@ function storeRow(dst: usize, lo: v128, hi: v128, flags: i32, bias: usize): void
 
 /** Copies an mr x nr corner of the edge tile into C, applying the same epilogue one float at a time. */
 function storeEdge(tile: usize, c: usize, ldc: i32, mr: i32, nr: i32, flags: i32, bias: usize): void {
+  const transC = (flags & TRANS_C) != 0;
   for (let i = 0; i < mr; i++) {
-    const row = c + <usize>(i * ldc) * 4;
     for (let j = 0; j < nr; j++) {
+      const at = c + <usize>(transC ? j * ldc + i : i * ldc + j) * 4;
       let v = load<f32>(tile + <usize>(i * NR + j) * 4);
-      if (flags & ACCUMULATE) v += load<f32>(row + j * 4);
-      if (flags & BIAS) v += load<f32>(bias + j * 4);
+      if (flags & ACCUMULATE) v += load<f32>(at);
+      if (flags & BIAS) v += load<f32>(bias + <usize>(transC ? i : j) * 4);
       if (flags & RELU) v = max<f32>(v, 0);
-      store<f32>(row + j * 4, v);
+      store<f32>(at, v);
     }
   }
+}
+
+/**
+ * Stores the 4x4 block whose rows are r0..r3 transposed (row k of the result holds element k of
+ * each), at dst, dst + stride, ..., with the epilogue; the bias vector holds the four rows' biases.
+ */
+function storeTransposed4(dst: usize, stride: usize, r0: v128, r1: v128, r2: v128, r3: v128, flags: i32, bias: v128): void {
+  const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5);
+  const t1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+  const t2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+  const t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+  storeVec(dst, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5), flags, bias);
+  storeVec(dst + stride, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7), flags, bias);
+  storeVec(dst + stride * 2, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), flags, bias);
+  storeVec(dst + stride * 3, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), flags, bias);
+}
+
+function storeVec(dst: usize, v: v128, flags: i32, bias: v128): void {
+  if (flags & ACCUMULATE) v = f32x4.add(v, v128.load(dst));
+  if (flags & BIAS) v = f32x4.add(v, bias);
+  if (flags & RELU) v = f32x4.max(v, f32x4.splat(0));
+  v128.store(dst, v);
 }
 
 /** c + a * b: one fused multiply-add where relaxed SIMD exists (a compile-time branch), else two ops. */
@@ -198,6 +221,13 @@ function kernel(kc: i32, ap: usize, bp: usize, c: usize, ldc: i32, mr: i32, nr: 
   }
   const full = mr == MR && nr == NR;
   const ldcBytes = <usize>ldc * 4;
+  if (full && flags & TRANS_C) {
+    // the tile's eight columns are eight rows of C, four floats each
+    const b = flags & BIAS ? v128.load(bias) : f32x4.splat(0);
+    storeTransposed4(c, ldcBytes, c0l, c1l, c2l, c3l, flags, b);
+    storeTransposed4(c + ldcBytes * 4, ldcBytes, c0h, c1h, c2h, c3h, flags, b);
+    return;
+  }
   const out = full ? c : tile;
   const stride: usize = full ? ldcBytes : NR * 4;
   const f = full ? flags : 0;
@@ -210,34 +240,37 @@ function kernel(kc: i32, ap: usize, bp: usize, c: usize, ldc: i32, mr: i32, nr: 
 
 /** Runs the micro-kernel over one packed MC x KC block of A against one packed KC x NC block of B. */
 function macroKernel(mc: i32, nc: i32, kc: i32, packedA: usize, packedB: usize, c: usize, ldc: i32, flags: i32, bias: usize, tile: usize): void {
+  const transC = (flags & TRANS_C) != 0;
   for (let jr = 0; jr < nc; jr += NR) {
     const nr = min(NR, nc - jr);
     const bp = packedB + <usize>(jr * kc) * 4;
-    const biasJ = bias + <usize>jr * 4;
     for (let ir = 0; ir < mc; ir += MR) {
       const mr = min(MR, mc - ir);
-      const cp = c + (<usize>ir * ldc + <usize>jr) * 4;
-      kernel(kc, packedA + <usize>(ir * kc) * 16, bp, cp, ldc, mr, nr, flags, biasJ, tile);
+      const cp = c + (transC ? <usize>jr * ldc + <usize>ir : <usize>ir * ldc + <usize>jr) * 4;
+      const bp0 = bias + <usize>(transC ? ir : jr) * 4;
+      kernel(kc, packedA + <usize>(ir * kc) * 16, bp, cp, ldc, mr, nr, flags, bp0, tile);
     }
   }
 }
 
 /** C with no depth: C = (accumulate ? C : 0) + bias, then ReLU. */
 function epilogueOnly(m: i32, n: i32, c: usize, ldc: i32, flags: i32, bias: usize): void {
+  const transC = (flags & TRANS_C) != 0;
   for (let i = 0; i < m; i++) {
-    const row = c + <usize>(i * ldc) * 4;
     for (let j = 0; j < n; j++) {
-      let v: f32 = flags & ACCUMULATE ? load<f32>(row + j * 4) : 0;
-      if (flags & BIAS) v += load<f32>(bias + j * 4);
+      const at = c + <usize>(transC ? j * ldc + i : i * ldc + j) * 4;
+      let v: f32 = flags & ACCUMULATE ? load<f32>(at) : 0;
+      if (flags & BIAS) v += load<f32>(bias + <usize>(transC ? i : j) * 4);
       if (flags & RELU) v = max<f32>(v, 0);
-      store<f32>(row + j * 4, v);
+      store<f32>(at, v);
     }
   }
 }
 
 /**
  * C[m x n] = op(A)[m x k] @ op(B)[k x n], row-major with leading dimensions in floats.
- * flags: 1 = accumulate into C, 2 = ReLU, 4 = add bias[n] (both applied after the full sum).
+ * flags: 1 = accumulate into C, 2 = ReLU, 4 = add bias[n] (both applied after the full sum), 8 = C
+ * stored transposed (c[j * ldc + i]; the bias then holds m values).
  * Scratch: packA bytes >= packASize(), packB bytes >= packBSize().
  */
 export function sgemm(
@@ -253,6 +286,7 @@ export function sgemm(
     return;
   }
   const tile = packedB + <usize>(KC * NC) * 4;
+  const transC = (flags & TRANS_C) != 0;
   for (let jc = 0; jc < n; jc += NC) {
     const nc = min(NC, n - jc);
     for (let pc = 0; pc < k; pc += KC) {
@@ -262,12 +296,12 @@ export function sgemm(
       // Earlier depth blocks leave partial sums in C: later ones always accumulate, and only the
       // last adds the bias and applies ReLU.
       let f = pc > 0 ? flags | ACCUMULATE : flags;
-      if (!last) f &= ACCUMULATE;
+      if (!last) f &= ACCUMULATE | TRANS_C;
       for (let ic = 0; ic < m; ic += MC) {
         const mc = min(MC, m - ic);
         packA(mc, kc, a, lda, transA, ic, pc, packedA);
-        const cp = c + (<usize>ic * ldc + <usize>jc) * 4;
-        macroKernel(mc, nc, kc, packedA, packedB, cp, ldc, f, bias + <usize>jc * 4, tile);
+        const cp = c + (transC ? <usize>jc * ldc + <usize>ic : <usize>ic * ldc + <usize>jc) * 4;
+        macroKernel(mc, nc, kc, packedA, packedB, cp, ldc, f, bias + <usize>(transC ? ic : jc) * 4, tile);
       }
     }
   }
