@@ -4,6 +4,7 @@ import * as torch from "../src/index.ts";
 import { allocBlock, residentFloats, wasmHeapStats } from "../src/backend/wasm/heap.ts";
 import type { Tensor } from "../src/index.ts";
 import type { Window2d } from "../src/backend/backend.ts";
+import { wasmCol2im, wasmIm2col } from "../src/backend/wasm/conv.ts";
 
 const onBackend = <T>(b: torch.Backend, fn: () => T): T => {
   const prev = torch.setBackend(b);
@@ -288,27 +289,34 @@ describe("wasm backend", () => {
     const zeroed = residentFloats(5000);
     assert.ok(zeroed === null || zeroed.every((v) => v === 0), "resident floats start zeroed unless asked not to");
   });
+  // the kernels themselves (the backend sends inputs below WASM_MIN_ELEMENTWISE to the reference)
   test("im2col and col2im give the reference's bits: padding, strides, dilation, resident or not", () => {
     const windows: Window2d[] = [
       { n: 2, c: 3, h: 9, w: 11, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, dh: 1, dw: 1, oh: 9, ow: 11 },
       { n: 3, c: 2, h: 13, w: 10, kh: 3, kw: 2, sh: 2, sw: 3, ph: 2, pw: 1, dh: 2, dw: 1, oh: 7, ow: 4 },
       { n: 1, c: 5, h: 7, w: 7, kh: 5, kw: 5, sh: 1, sw: 1, ph: 4, pw: 4, dh: 1, dw: 1, oh: 11, ow: 11 },
+      // unit strides and the input's row length: each tap's plane is one shifted copy
+      { n: 3, c: 4, h: 5, w: 6, kh: 1, kw: 1, sh: 1, sw: 1, ph: 0, pw: 0, dh: 1, dw: 1, oh: 5, ow: 6 },
+      { n: 2, c: 3, h: 9, w: 8, kh: 3, kw: 3, sh: 1, sw: 1, ph: 2, pw: 2, dh: 2, dw: 2, oh: 9, ow: 8 },
+      { n: 4, c: 3, h: 1, w: 1, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, dh: 1, dw: 1, oh: 1, ow: 1 },
+      { n: 2, c: 2, h: 2, w: 2, kh: 5, kw: 5, sh: 1, sw: 1, ph: 2, pw: 2, dh: 1, dw: 1, oh: 2, ow: 2 },
+      { n: 2, c: 2, h: 6, w: 20, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, dh: 1, dw: 1, oh: 6, ow: 20 },
     ];
     for (const g of windows) {
       const x = torch.randn(g.n, g.c, g.h, g.w), size = g.c * g.kh * g.kw * g.n * g.oh * g.ow;
       const ref = torch.cpuBackend.im2col(x.storage.data, x.layout, g);
-      const staged = torch.wasmBackend.im2col(x.storage.data, x.layout, g, new Float32Array(size).fill(7));
+      const staged = wasmIm2col(x.storage.data as Float32Array, g, new Float32Array(size).fill(7));
       const resident = residentFloats(size, false)!.fill(7), xr = residentFloats(x.numel(), false)!;
       xr.set(x.storage.data as Float32Array);
-      const inPlace = torch.wasmBackend.im2col(xr, x.layout, g, resident);
+      const inPlace = wasmIm2col(xr, g, resident);
       assert.equal(inPlace, resident, "a resident column buffer is written in place");
       assert.deepEqual(staged, ref, `im2col ${JSON.stringify(g)}`);
       assert.deepEqual(inPlace, ref, `im2col in place ${JSON.stringify(g)}`);
       const cols = torch.randn(size).mul(100).storage.data as Float32Array;
       const back = torch.cpuBackend.col2im(cols, g, torch.float32);
-      assert.deepEqual(torch.wasmBackend.col2im(cols, g, torch.float32), back, `col2im ${JSON.stringify(g)}`);
+      assert.deepEqual(wasmCol2im(cols, g), back, `col2im ${JSON.stringify(g)}`);
       resident.set(cols);
-      assert.deepEqual(torch.wasmBackend.col2im(resident, g, torch.float32), back, `col2im of resident columns ${JSON.stringify(g)}`);
+      assert.deepEqual(wasmCol2im(resident, g), back, `col2im of resident columns ${JSON.stringify(g)}`);
     }
   });
   test("float64 stays on the TypeScript kernels (and in float64)", () => {

@@ -28,31 +28,83 @@ function ceilDiv(a: i32, b: i32): i32 {
 
 /**
  * x: contiguous float32 [n, c, h, w] → cols [c·kh·kw, n·oh·ow], zeros where a window reads padding.
- * Unit-stride windows copy each run with memory.copy.
+ * Each output row segment is written once, its padding zeroed in place; short runs are copied
+ * four lanes at a time (a memory.copy call costs more than the copy for a run of a few floats).
  */
 export function im2col(x: usize, win: usize, out: usize): void {
-  const padded = field(win, PH) > 0 || field(win, PW) > 0;
-  if (padded) memory.fill(out, 0, <usize>field(win, C) * field(win, KH) * field(win, KW) * field(win, N) * field(win, OH) * field(win, OW) << 2);
-  runs(x, win, out, true);
-}
-
-/** cols [c·kh·kw, n·oh·ow] → out [n, c, h, w] (zeroed here): each cell the sum of the columns that read it, in the reference's order. */
-export function col2im(cols: usize, win: usize, out: usize): void {
-  memory.fill(out, 0, <usize>field(win, N) * field(win, C) * field(win, H) * field(win, W) << 2);
-  runs(out, win, cols, false);
-}
-
-/**
- * Every run of one window row between the image `img` [n, c, h, w] and the columns `cols`
- * [c·kh·kw, n·oh·ow], in the reference's order: copied into the columns (`gather`, im2col) or
- * added back into the image (col2im).
- */
-function runs(img: usize, win: usize, cols: usize, gather: bool): void {
   const n = field(win, N), c = field(win, C), h = field(win, H), w = field(win, W);
   const kh = field(win, KH), kw = field(win, KW), sh = field(win, SH), sw = field(win, SW);
   const ph = field(win, PH), pw = field(win, PW), dh = field(win, DH), dw = field(win, DW);
   const oh = field(win, OH), ow = field(win, OW);
-  const ncols = n * oh * ow;
+  const plane = oh * ow, ncols = n * plane;
+  let row = 0;
+  for (let ci = 0; ci < c; ci++) {
+    for (let i = 0; i < kh; i++) {
+      validRange(oh, h, sh, ph, i * dh);
+      const ohLo = lo, ohHi = hi;
+      for (let j = 0; j < kw; j++, row++) {
+        validRange(ow, w, sw, pw, j * dw);
+        const owLo = lo, owHi = hi, len = owHi - owLo;
+        if (len <= 0 || ohHi <= ohLo) {
+          // this tap reads only padding: the row is zeros for every image
+          zero(out + (<usize>(row * ncols) << 2), ncols);
+          continue;
+        }
+        if (sh == 1 && sw == 1 && ow == w) {
+          shiftedPlanes(x, out + (<usize>(row * ncols) << 2), n, c * h * w, ci * h * w + (i * dh - ph) * w + (j * dw - pw), plane, ow, ohLo, ohHi, owLo, owHi);
+          continue;
+        }
+        for (let b = 0; b < n; b++) {
+          const dst = out + (<usize>(row * ncols + b * plane) << 2);
+          const base = (b * c + ci) * h * w;
+          zero(dst, ohLo * ow);
+          for (let y = ohLo; y < ohHi; y++) {
+            const im = x + (<usize>(base + (y * sh - ph + i * dh) * w + (j * dw - pw) + owLo * sw) << 2);
+            const co = dst + (<usize>(y * ow) << 2);
+            zero(co, owLo);
+            copyRun(co + (<usize>owLo << 2), im, len, sw);
+            zero(co + (<usize>owHi << 2), ow - owHi);
+          }
+          zero(dst + (<usize>(ohHi * ow) << 2), (oh - ohHi) * ow);
+        }
+      }
+    }
+  }
+}
+
+/**
+ * One tap's row of the columns when the output plane has the input's row length and unit strides
+ * (a "same" or 1x1 convolution): output cell q of each image reads input cell q + off, so the
+ * valid rectangle is one contiguous copy per image, after which the cells of its rows that wrapped
+ * around the plane's sides (columns outside [owLo, owHi)) are zeroed.
+ */
+function shiftedPlanes(
+  x: usize, dst: usize, n: i32, imageStride: i32, off: i32, plane: i32, ow: i32, ohLo: i32, ohHi: i32, owLo: i32, owHi: i32,
+): void {
+  const first = ohLo * ow + owLo, last = (ohHi - 1) * ow + owHi;
+  for (let b = 0; b < n; b++, dst += <usize>plane << 2) {
+    const src = x + (<usize>(b * imageStride + off) << 2);
+    zero(dst, first);
+    copyRun(dst + (<usize>first << 2), src + (<usize>first << 2), last - first, 1);
+    zero(dst + (<usize>last << 2), plane - last);
+    if (owLo > 0 || owHi < ow) {
+      for (let y = ohLo; y < ohHi; y++) {
+        const r = dst + (<usize>(y * ow) << 2);
+        zero(r, owLo);
+        zero(r + (<usize>owHi << 2), ow - owHi);
+      }
+    }
+  }
+}
+
+/** cols [c·kh·kw, n·oh·ow] → out [n, c, h, w] (zeroed here): each cell the sum of the columns that read it, in the reference's order. */
+export function col2im(cols: usize, win: usize, out: usize): void {
+  const n = field(win, N), c = field(win, C), h = field(win, H), w = field(win, W);
+  const kh = field(win, KH), kw = field(win, KW), sh = field(win, SH), sw = field(win, SW);
+  const ph = field(win, PH), pw = field(win, PW), dh = field(win, DH), dw = field(win, DW);
+  const oh = field(win, OH), ow = field(win, OW);
+  memory.fill(out, 0, <usize>n * c * h * w << 2);
+  const plane = oh * ow, ncols = n * plane;
   let row = 0;
   for (let ci = 0; ci < c; ci++) {
     for (let i = 0; i < kh; i++) {
@@ -64,12 +116,10 @@ function runs(img: usize, win: usize, cols: usize, gather: bool): void {
         if (len <= 0) continue;
         for (let b = 0; b < n; b++) {
           const base = (b * c + ci) * h * w;
-          const col0 = row * ncols + b * oh * ow;
+          const col0 = row * ncols + b * plane;
           for (let y = ohLo; y < ohHi; y++) {
-            const im = img + (<usize>(base + (y * sh - ph + i * dh) * w + (j * dw - pw) + owLo * sw) << 2);
-            const co = cols + (<usize>(col0 + y * ow + owLo) << 2);
-            if (gather) copyRun(co, im, len, sw);
-            else addRun(im, co, len, sw);
+            const im = out + (<usize>(base + (y * sh - ph + i * dh) * w + (j * dw - pw) + owLo * sw) << 2);
+            addRun(im, cols + (<usize>(col0 + y * ow + owLo) << 2), len, sw);
           }
         }
       }
@@ -77,13 +127,28 @@ function runs(img: usize, win: usize, cols: usize, gather: bool): void {
   }
 }
 
-/** dst[t] = src[t·stride] for t < len. */
-function copyRun(dst: usize, src: usize, len: i32, stride: i32): void {
-  if (stride == 1) {
-    memory.copy(dst, src, <usize>len << 2);
+/** Zeroes `len` floats at dst (none when len <= 0). */
+function zero(dst: usize, len: i32): void {
+  if (len >= 64) {
+    memory.fill(dst, 0, <usize>len << 2);
     return;
   }
-  for (let t = 0; t < len; t++) store<f32>(dst + (<usize>t << 2), load<f32>(src + (<usize>(t * stride) << 2)));
+  let t = 0;
+  for (; t + 4 <= len; t += 4) v128.store(dst + (<usize>t << 2), i32x4.splat(0));
+  for (; t < len; t++) store<f32>(dst + (<usize>t << 2), 0);
+}
+
+/** dst[t] = src[t·stride] for t < len. */
+function copyRun(dst: usize, src: usize, len: i32, stride: i32): void {
+  let t = 0;
+  if (stride == 1) {
+    if (len >= 64) {
+      memory.copy(dst, src, <usize>len << 2);
+      return;
+    }
+    for (; t + 4 <= len; t += 4) v128.store(dst + (<usize>t << 2), v128.load(src + (<usize>t << 2)));
+  }
+  for (; t < len; t++) store<f32>(dst + (<usize>t << 2), load<f32>(src + (<usize>(t * stride) << 2)));
 }
 
 /** dst[t·stride] += src[t] for t < len, four lanes at a time when the stride is 1. */
