@@ -69,6 +69,14 @@ export interface AdamScalars {
   beta1: number; beta2: number; eps: number; stepSize: number; bc2Sqrt: number; decay: number; l2: number; maximize: boolean;
 }
 
+/**
+ * The scalars of one fused SGD step (Backend.sgdStep): `momentum` 0 means no buffer is read or
+ * written; `dampening` is applied only when 1 - dampening is not 1, as `add_`'s alpha is.
+ */
+export interface SgdScalars {
+  lr: number; momentum: number; dampening: number; weightDecay: number; nesterov: boolean; maximize: boolean;
+}
+
 /** The kernels a backend provides. Results are contiguous and freshly allocated, but for the in-place three. */
 export interface Backend {
   readonly name: string;
@@ -119,6 +127,13 @@ export interface Backend {
    * result has their bits.
    */
   adamStep(p: TypedArray, g: TypedArray, m: TypedArray, v: TypedArray, n: number, h: AdamScalars): void;
+  /**
+   * One SGD step in place over `n` contiguous elements of the parameter `p` and its momentum
+   * buffer `buf` (ignored when momentum is 0), from the gradient `g` (float arrays of one dtype):
+   * each step rounded to the dtype in the order of optim/sgd.ts's tensor ops, so the result has
+   * their bits.
+   */
+  sgdStep(p: TypedArray, g: TypedArray, buf: TypedArray, n: number, h: SgdScalars): void;
   /** Writes `src` (contiguous, `dst`'s element count; or read through `srcLayout`, of the same shape) through the strided `dstLayout`, casting. */
   write(dst: TypedArray, dstLayout: Layout, src: TypedArray, srcLayout?: Layout): void;
   /** Fills the strided region with one value. */

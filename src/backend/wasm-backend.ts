@@ -4,7 +4,7 @@
  */
 import { float32, type DType, type TypedArray } from "../core/dtype.ts";
 import { Layout } from "../core/layout.ts";
-import type { ActivationOp, AdamScalars, Backend, BinaryOp, ReduceOp, UnaryOp, UpdateOp, Window2d } from "./backend.ts";
+import type { ActivationOp, AdamScalars, Backend, SgdScalars, BinaryOp, ReduceOp, UnaryOp, UpdateOp, Window2d } from "./backend.ts";
 import { cpuBackend } from "./cpu/index.ts";
 import { batchOffsets, matmulAccumulateKernel } from "./cpu/matmul.ts";
 import { sumRowsAccumulateKernel } from "./cpu/reduce.ts";
@@ -17,7 +17,7 @@ import { residentPtr, wasmMatmul, wasmMatmulBatched, wasmResidentFloats } from "
 import { wasmSimdSupported } from "./wasm/module.ts";
 import { wasmBlockStats, wasmCellSums, wasmDiffStats, wasmHistogram, wasmHostFloats } from "./wasm/stats.ts";
 import { WASM_MIN_NORM, wasmLayerNorm, wasmLayerNormBackward } from "./wasm/norm.ts";
-import { wasmAdamStep } from "./wasm/optim.ts";
+import { wasmAdamStep, wasmSgdStep } from "./wasm/optim.ts";
 
 /** Products below this many multiply-adds stay on the TypeScript kernel (measured crossover). */
 export const WASM_MIN_MACS = 4096;
@@ -187,6 +187,14 @@ function adamStep(p: TypedArray, g: TypedArray, m: TypedArray, v: TypedArray, n:
   wasmAdamStep(p, g, m, v, n, h);
 }
 
+function sgdStep(p: TypedArray, g: TypedArray, buf: TypedArray, n: number, h: SgdScalars): void {
+  if (!(p instanceof Float32Array && g instanceof Float32Array && buf instanceof Float32Array) || n < WASM_MIN_ELEMENTWISE) {
+    cpuBackend.sgdStep(p, g, buf, n, h);
+    return;
+  }
+  wasmSgdStep(p, g, buf, n, h);
+}
+
 // ---- layer norm: per-row statistics and both passes on the SIMD kernels, float32 only ----
 const f32OrNull = (a: TypedArray | null) => a === null || a instanceof Float32Array;
 
@@ -294,7 +302,7 @@ function diffStats(a: Float32Array | Float64Array, b: Float32Array | Float64Arra
 export const wasmBackend: Backend = {
   ...cpuBackend, name: "wasm", matmul, linear, matmulAccumulate, sumRowsAccumulate, groupGemm, im2col, col2im, update, unary, binary, where, reduce, adopt, resident, hostFloats: wasmHostFloats,
   blockStats, histogram, cellSums, diffStats,
-  layerNorm, layerNormBackward, adamStep, activation, activationBackward, softmax, softmaxBackward,
+  layerNorm, layerNormBackward, adamStep, sgdStep, activation, activationBackward, softmax, softmaxBackward,
 };
 
 /** Whether the WebAssembly backend can run here (WebAssembly with SIMD). */

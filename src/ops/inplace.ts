@@ -17,7 +17,7 @@ import { derivatives } from "../autograd/derivatives.ts";
 import type { OpArgs } from "../autograd/node.ts";
 import type { Layout } from "../core/layout.ts";
 import { add, binary, cast, isTensor, scalarTensor, sub, wrap } from "./elementwise.ts";
-import type { AdamScalars, UpdateOp } from "../backend/backend.ts";
+import type { AdamScalars, SgdScalars, UpdateOp } from "../backend/backend.ts";
 import { expand } from "./movement.ts";
 import { canCast } from "./result-type.ts";
 
@@ -235,6 +235,28 @@ export function adamStep_(p: Tensor, g: Tensor, m: Tensor, v: Tensor, h: AdamSca
   if (pd === null || gd === null || md === null || vd === null || p.storage === g.storage) return false;
   backend().adamStep(pd, gd, md, vd, p.numel(), h);
   for (const t of [p, m, v]) t._version.value++;
+  return true;
+}
+
+/** The scalars of one fused SGD step (Backend.sgdStep). */
+export type { SgdScalars };
+
+/**
+ * One SGD step in place on the backend's fused kernel (Backend.sgdStep: the bits of optim/sgd.ts's
+ * tensor ops in one pass) when the parameter `p`, gradient `g` and momentum buffer `buf` (null
+ * without momentum) are dense float tensors of one dtype and size in separate storages; false,
+ * with nothing changed, otherwise.
+ */
+export function sgdStep_(p: Tensor, g: Tensor, buf: Tensor | null, h: SgdScalars): boolean {
+  const dtype = p.dtype, n = p.numel();
+  if (dtype.kind !== "float" || !dtype.computable || g.dtype !== dtype || g.numel() !== n) return false;
+  if ((buf === null) !== (h.momentum === 0) || (buf !== null && (buf.dtype !== dtype || buf.numel() !== n))) return false;
+  const dense = (t: Tensor) => (t._layout.isContiguous && t._layout.offset === 0 ? t._storage.data : null);
+  const pd = dense(p), gd = dense(g), bd = buf === null ? pd : dense(buf);
+  if (pd === null || gd === null || bd === null || p._storage === g._storage || (buf !== null && (buf._storage === p._storage || buf._storage === g._storage))) return false;
+  backend().sgdStep(pd, gd, bd, n, h);
+  p._version.value++;
+  if (buf !== null) buf._version.value++;
   return true;
 }
 

@@ -2,7 +2,7 @@
 import { ValueError } from "../errors.ts";
 import type { Tensor } from "../tensor.ts";
 import { makeResident } from "../ops/resident.ts";
-import { addForeach_ } from "../ops/inplace.ts";
+import { addForeach_, sgdStep_ } from "../ops/inplace.ts";
 import { Optimizer, type OptimizerParams, type ParamGroup, type ParamGroupSpec } from "./optimizer.ts";
 
 /** SGD's hyperparameters. */
@@ -57,9 +57,15 @@ export class SGD extends Optimizer<SGDHyper> {
     }
     for (const p of group.params) {
       if (p.grad === null) continue;
+      const state = this.stateOf(p);
+      const kept = momentum !== 0 ? ((state.momentum_buffer ?? null) as Tensor | null) : null;
+      // after the first step (which makes the buffer), one fused pass with the ops' bits
+      if ((momentum === 0 || kept !== null) && sgdStep_(p, p.grad, kept, group)) {
+        if (momentum === 0) state.momentum_buffer = null;
+        continue;
+      }
       let d = maximize ? p.grad.neg() : p.grad;
       if (weightDecay !== 0) d = d.add(p, { alpha: weightDecay });
-      const state = this.stateOf(p);
       if (momentum !== 0) {
         let buf = (state.momentum_buffer ?? null) as Tensor | null;
         if (buf === null) buf = state.momentum_buffer = makeResident(d.clone().detach());

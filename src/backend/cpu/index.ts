@@ -4,7 +4,7 @@ import {
   channelAffineKernel, channelNormBackwardKernel, channelStatsKernel, gatherRowsKernel, layerNormBackwardKernel, layerNormKernel, scatterAddRowsKernel,
 } from "./norm.ts";
 import { castKernel } from "./cast.ts";
-import { adamStepKernel } from "./optim.ts";
+import { adamStepKernel, sgdStepKernel } from "./optim.ts";
 import { softmaxBackwardKernel, softmaxKernel } from "./softmax.ts";
 import { binaryKernel, fillKernel, unaryKernel, updateKernel, whereKernel, writeKernel } from "./elementwise.ts";
 import { linearKernel, matmulKernel } from "./matmul.ts";
@@ -36,6 +36,7 @@ export const cpuBackend: Backend = {
   sumRowsAccumulate: () => false,
   update: updateKernel,
   adamStep: adamStepKernel,
+  sgdStep: sgdStepKernel,
   write: writeKernel,
   fill: fillKernel,
   // host arrays are where this backend computes

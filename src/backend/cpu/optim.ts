@@ -1,6 +1,6 @@
 /** The optimizers' fused update kernels: one pass per parameter instead of a tensor op per term. */
 import type { TypedArray } from "../../core/dtype.ts";
-import type { AdamScalars } from "../backend.ts";
+import type { AdamScalars, SgdScalars } from "../backend.ts";
 
 /**
  * One Adam/AdamW step over `n` elements, as the tensor ops of optim/adam.ts compute it, each
@@ -37,5 +37,29 @@ export function adamStepKernel(p: TypedArray, g: TypedArray, m: TypedArray, v: T
     ms[i] = mi;
     vs[i] = vi;
     ps[i] = pi + (mi * step) / (Math.sqrt(vi) / h.bc2Sqrt + h.eps);
+  }
+}
+
+/**
+ * One SGD step over `n` elements, as the tensor ops of optim/sgd.ts compute it, each rounded to
+ * float32 for Float32Array operands (the scalars too, as the ops take them): d ← maximize ? -g : g;
+ * d ← d + p·wd; buf ← buf·momentum; buf ← buf + (1-dampening)·d (unscaled when that is 1);
+ * d ← nesterov ? d + buf·momentum : buf; p ← p + (-lr)·d. With momentum 0, `buf` is not touched.
+ */
+export function sgdStepKernel(p: TypedArray, g: TypedArray, buf: TypedArray, n: number, h: SgdScalars): void {
+  const ps = p as Float32Array, gs = g as Float32Array, bs = buf as Float32Array;
+  const sign = h.maximize ? -1 : 1, decay = h.weightDecay !== 0, mom = h.momentum !== 0, damped = 1 - h.dampening !== 1;
+  const r = p instanceof Float32Array ? Math.fround : (x: number) => x;
+  const wd = r(h.weightDecay), m = r(h.momentum), a = r(1 - h.dampening), step = r(-h.lr);
+  for (let i = 0; i < n; i++) {
+    let d = sign * gs[i]!;
+    if (decay) d = r(d + r(ps[i]! * wd));
+    if (mom) {
+      let b = r(bs[i]! * m);
+      b = r(b + (damped ? r(a * d) : d));
+      bs[i] = b;
+      d = h.nesterov ? r(d + r(b * m)) : b;
+    }
+    ps[i] = ps[i]! + r(step * d);
   }
 }

@@ -36,6 +36,8 @@ export interface SgemmExports {
     p: number, g: number, m: number, v: number, n: number,
     b1: number, a1: number, b2: number, a2: number, c2: number, eps: number, step: number, decay: number, l2: number, flags: number,
   ): void;
+  /** One SGD step in place over n floats (flags: 1 maximize, 2 weight decay, 4 momentum, 8 Nesterov, 16 dampening); see assembly/optim.ts. */
+  sgdStep(p: number, g: number, buf: number, n: number, wd: number, m: number, a: number, step: number, flags: number): void;
   /** out[j] = the sum of column j of a rows x cols float32 matrix, in float64; see assembly/reduce.ts. */
   sumRows(out: number, x: number, rows: number, cols: number): void;
   /** i32 histogram counts (bins + 1 slots, the last for NaN/Inf) of the `len` floats at `p`; see assembly/stats.ts. */

@@ -1,7 +1,7 @@
 // The optimizers' fused updates on the WebAssembly SIMD kernels (assembly/optim.ts), float32 only.
 // Resident operands (parameters and moments, heap.ts) are updated in place; the others are copied
 // into the staging area and back.
-import type { AdamScalars } from "../backend.ts";
+import type { AdamScalars, SgdScalars } from "../backend.ts";
 import { operandArea, residentPtr } from "./matmul.ts";
 
 const align = (bytes: number) => Math.ceil(bytes / 64) * 64;
@@ -25,4 +25,22 @@ export function wasmAdamStep(p: Float32Array, g: Float32Array, m: Float32Array, 
     h.beta1, 1 - h.beta1, h.beta2, 1 - h.beta2, h.bc2Sqrt, h.eps, -h.stepSize, h.decay, h.l2, flags,
   );
   for (const k of [0, 2, 3]) if (at[k]! < 0) arrays[k]!.set(mem.subarray(ptr[k]! / 4, ptr[k]! / 4 + n));
+}
+
+/** One SGD step over `n` contiguous floats (Backend.sgdStep); `buf` is ignored without momentum. */
+export function wasmSgdStep(p: Float32Array, g: Float32Array, buf: Float32Array, n: number, h: SgdScalars): void {
+  const mom = h.momentum !== 0, arrays = mom ? [p, g, buf] : [p, g], bytes = align(4 * n);
+  const at = arrays.map((a) => residentPtr(a));
+  const { inst, mem, base } = operandArea(bytes * at.filter((r) => r < 0).length);
+  let next = base;
+  const ptr = at.map((r, k) => {
+    if (r >= 0) return r;
+    const a = arrays[k]!, here = next;
+    next += bytes;
+    mem.set(a.length === n ? a : a.subarray(0, n), here / 4);
+    return here;
+  });
+  const flags = (h.maximize ? 1 : 0) | (h.weightDecay !== 0 ? 2 : 0) | (mom ? 4 : 0) | (h.nesterov ? 8 : 0) | (1 - h.dampening !== 1 ? 16 : 0);
+  inst.exports.sgdStep(ptr[0]!, ptr[1]!, mom ? ptr[2]! : 0, n, h.weightDecay, h.momentum, 1 - h.dampening, -h.lr, flags);
+  for (const k of mom ? [0, 2] : [0]) if (at[k]! < 0) arrays[k]!.set(mem.subarray(ptr[k]! / 4, ptr[k]! / 4 + n));
 }

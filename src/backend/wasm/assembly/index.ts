@@ -9,6 +9,6 @@ export { binary, whereScalar } from "./binary";
 export { gelu, geluBackward, softmax, softmaxBackward } from "./activation";
 export { blockStats, histogram, cellSums, diffStats } from "./stats";
 export { layerNorm, layerNormBackward } from "./norm";
-export { adamStep } from "./optim";
+export { adamStep, sgdStep } from "./optim";
 export { sumRows } from "./reduce";
 export { im2col, col2im } from "./conv";

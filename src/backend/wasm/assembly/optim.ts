@@ -47,3 +47,44 @@ export function adamStep(
     store<f32>(p + o, pi + (mi * step) / d);
   }
 }
+
+/**
+ * One SGD step in place over n floats of the parameter p and momentum buffer buf from gradient g:
+ * d ← -g (flags & 1, maximize) or g; d ← d + p·wd (flags & 2); with momentum (flags & 4):
+ * buf ← buf·m, buf ← buf + a·d (a·d unscaled unless flags & 16), d ← d + buf·m (flags & 8,
+ * Nesterov) or buf; p ← p + step·d.
+ */
+export function sgdStep(p: usize, g: usize, buf: usize, n: i32, wd: f32, m: f32, a: f32, step: f32, flags: i32): void {
+  const WD = f32x4.splat(wd), M = f32x4.splat(m), A = f32x4.splat(a), S = f32x4.splat(step);
+  const negate = flags & 1, decay = flags & 2, mom = flags & 4, nesterov = flags & 8, damped = flags & 16;
+  const n4 = n & ~3;
+  let i = 0;
+  for (; i < n4; i += 4) {
+    const o = <usize>i << 2;
+    const pi = v128.load(p + o);
+    let d = v128.load(g + o);
+    if (negate) d = f32x4.neg(d);
+    if (decay) d = f32x4.add(d, f32x4.mul(pi, WD));
+    if (mom) {
+      let b = f32x4.mul(v128.load(buf + o), M);
+      b = f32x4.add(b, damped ? f32x4.mul(A, d) : d);
+      v128.store(buf + o, b);
+      d = nesterov ? f32x4.add(d, f32x4.mul(b, M)) : b;
+    }
+    v128.store(p + o, f32x4.add(pi, f32x4.mul(S, d)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const pi = load<f32>(p + o);
+    let d = load<f32>(g + o);
+    if (negate) d = -d;
+    if (decay) d = d + pi * wd;
+    if (mom) {
+      let b: f32 = load<f32>(buf + o) * m;
+      b = b + (damped ? a * d : d);
+      store<f32>(buf + o, b);
+      d = nesterov ? d + b * m : b;
+    }
+    store<f32>(p + o, pi + step * d);
+  }
+}
