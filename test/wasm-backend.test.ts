@@ -229,6 +229,39 @@ describe("wasm backend", () => {
       }
     }
   });
+  test("a convolution's weight gradient accumulates into its kept .grad in the GEMM's store", () => {
+    let fused = 0;
+    const spy: torch.Backend = {
+      ...torch.wasmBackend,
+      matmulAccumulate: (...args) => { const done = torch.wasmBackend.matmulAccumulate(...args); fused += done ? 1 : 0; return done; },
+    };
+    const { nn } = torch;
+    const run = () => {
+      torch.manualSeed(3);
+      // one group without bias, one with, a strided one, and a grouped one (not fused: its product is per group)
+      const net = new nn.Sequential(
+        new nn.Conv2d(3, 40, 3, { padding: 1, bias: false }), new nn.ReLU(), new nn.Conv2d(40, 16, 3, { stride: 2 }),
+        new nn.ReLU(), new nn.Conv2d(16, 8, 3, { groups: 2, padding: 1 }), new nn.Flatten(), new nn.Linear(8 * 5 * 5, 4),
+      );
+      const o = new torch.optim.SGD(net.parameters(), { lr: 0.05, momentum: 0.9 });
+      const x = torch.randn(4, 3, 12, 12), y = torch.randint(0, 4, [4]);
+      for (let i = 0; i < 3; i++) {
+        o.zeroGrad();
+        torch.nn.functional.crossEntropy(net(x), y).backward();
+        o.step();
+      }
+      return net;
+    };
+    const ref = onBackend(torch.cpuBackend, run);
+    const got = onBackend(spy, run);
+    for (const [name, p] of ref.namedParameters()) {
+      const q = got.getParameter(name);
+      assert.ok(torch.allclose(q.grad!, p.grad!, { rtol: 1e-4, atol: 1e-6 }), `${name}.grad after three steps`);
+      assert.ok(torch.allclose(q, p, { rtol: 1e-4, atol: 1e-6 }), `${name} after three steps`);
+    }
+    // steps two and three: the two ungrouped convolutions (weights large enough to be resident) and the linear layer
+    assert.equal(fused, 6, "the weight gradients of steps 2 and 3 went straight into .grad");
+  });
   test("small weight and bias gradients accumulate into a kept .grad in place with the reference's bits", () => {
     let products = 0, sums = 0;
     const spy: torch.Backend = {

@@ -73,8 +73,20 @@ function accumulate(leaf: Tensor, g: Tensor): void {
 export function accumulateProduct(edge: Edge, a: Tensor, b: Tensor, transA = false): boolean {
   const grad = keptGrad(edge);
   if (grad === null || grad.dtype !== float32 || a.dtype !== float32 || b.dtype !== float32 || a.ndim !== 2 || b.ndim !== 2) return false;
-  if (grad.shape[0] !== a.shape[transA ? 1 : 0] || grad.shape[1] !== b.shape[1]) return false;
+  // the gradient's leading dim is the product's rows, the rest its columns (a convolution's weight)
+  const rows = a.shape[transA ? 1 : 0]!, cols = b.shape[1]!;
+  if (grad.shape[0] !== rows || grad.numel() !== rows * cols) return false;
   return addmmResident_(residentLike(grad, edge as Tensor), a, b, transA);
+}
+
+/**
+ * accumulateProduct with operands made only once the leaf is known to keep a gradient to add
+ * into (a convolution's weight gradient, whose operands cost an im2col): null operands, false.
+ */
+export function accumulateProductOf(edge: Edge, operands: () => readonly [Tensor, Tensor] | null): boolean {
+  if (keptGrad(edge) === null) return false;
+  const ab = operands();
+  return ab !== null && accumulateProduct(edge, ab[0], ab[1]);
 }
 
 /**

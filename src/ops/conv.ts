@@ -126,6 +126,21 @@ export function convWeightData(x: TypedArray, lx: Layout, gy: TypedArray, o: num
   return gw;
 }
 
+/**
+ * The weight gradient's product as two tensors, for a convolution of one group that is not
+ * transposed: gy channels first [o, n·oh·ow] and the input's columns transposed [n·oh·ow, k], both
+ * over scratch (valid until the next convolution), so that the caller can add gy' @ cols' into a
+ * kept gradient in the GEMM's store (autograd's accumulateProduct). Null for other convolutions.
+ */
+export function convWeightOperands(x: Tensor, gy: Tensor, a: ConvArgs): readonly [Tensor, Tensor] | null {
+  const { g, groups, o, transposed } = a, dtype = gy.dtype;
+  if (transposed || groups !== 1 || x.dtype !== dtype) return null;
+  const k = g.c * g.kh * g.kw, nl = g.n * g.oh * g.ow;
+  const cols = backend().im2col(x.storage.data, layout4d(x), g, temp(0, k * nl, dtype));
+  const gt = channelsFirst(contiguousData(gy), g.n, o, g.oh * g.ow, dtype, 1);
+  return [wrap(gt, [o, nl], dtype), wrap(cols, [k, nl], dtype).mT];
+}
+
 /** A tensor's layout as [n, c, h, w]: 1-D tensors get a height of 1. */
 export const layout4d = (t: Tensor): Layout => (t.ndim === 3 ? t.layout.unsqueeze(2) : t.layout);
 

@@ -1,6 +1,7 @@
 /** Derivatives of the conv ops (see derivatives.ts for the entry format). */
 import { needs, type Derivative, type DerivativeFn } from "../node.ts";
-import { col2imBackward, convolutionBackward, im2colBackward } from "../../ops/conv.ts";
+import { col2imBackward, convolutionBackward, convWeightOperands, im2colBackward } from "../../ops/conv.ts";
+import { accumulateProductOf } from "../engine.ts";
 import { adaptiveAvgPoolBackward, avgPoolBackward, maxPoolBackward } from "../../ops/pool.ts";
 import { padBackward } from "../../ops/pad.ts";
 
@@ -10,9 +11,12 @@ const padRule: DerivativeFn = (g, _, __, { shape, padMaps }) => [padBackward(g, 
 
 /** The conv family's entries of the derivative table. */
 export const convRules = {
-  // input gradient reads the weight, weight gradient the input, bias gradient neither
-  convolution: d("ConvolutionBackward0", ["b", "a", ""], (g, [x, w], _, { conv }, e) =>
-    convolutionBackward(g, x, w, conv!, [needs(e, 0), needs(e, 1), needs(e, 2)])),
+  // input gradient reads the weight, weight gradient the input, bias gradient neither; the weight
+  // gradient goes straight into its kept .grad where the engine can (accumulateProductOf)
+  convolution: d("ConvolutionBackward0", ["b", "a", ""], (g, [x, w], _, { conv }, e) => {
+    const added = needs(e, 1) && accumulateProductOf(e[1]!, () => convWeightOperands(x!, g, conv!));
+    return convolutionBackward(g, x, w, conv!, [needs(e, 0), needs(e, 1) && !added, needs(e, 2)]);
+  }),
   maxPool2d: d("MaxPool2DWithIndicesBackward0", "", (g, _, __, { pool, shape }) => [maxPoolBackward(g, pool!, shape!)]),
   adaptiveMaxPool2d: d("AdaptiveMaxPool2DBackward0", "", (g, _, __, { pool, shape }) => [maxPoolBackward(g, pool!, shape!)]),
   avgPool2d: d("AvgPool2DBackward0", "", (g, _, __, { pool, shape }) => [avgPoolBackward(g, pool!, shape!)]),
