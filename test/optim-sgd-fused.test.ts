@@ -108,3 +108,20 @@ describe("SGD's fused step", () => {
     assert.deepEqual(bits(gb!), bits(rb!));
   });
 });
+
+describe("the wasm update by a broadcast scalar (p.mul_(0.9))", () => {
+  test("has the reference's bits for each op, with and without alpha, resident and staged", () => {
+    for (const n of [2048, 2053, 4099]) for (const resident of [false, true]) {
+      const run = () => torch.noGrad(() => {
+        torch.manualSeed(n);
+        const x = torch.randn([n]).add(0.5);
+        const t = resident ? makeResident(x) : x;
+        t.mul_(0.9).add_(0.3).sub_(torch.tensor([1.7]), { alpha: 0.37 }).div_(torch.tensor(3.1)).add_(torch.tensor([[0.7]]).view(1), { alpha: -2.5 });
+        return t;
+      });
+      const ref = onBackend(torch.cpuBackend, run), got = onBackend(torch.wasmBackend, run);
+      assert.equal(got.storage.data.buffer instanceof SharedArrayBuffer, resident, "where the operand lives");
+      assert.deepEqual(bits(got), bits(ref), `n=${n} resident=${resident}`);
+    }
+  });
+});

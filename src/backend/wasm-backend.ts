@@ -11,7 +11,7 @@ import { sumRowsAccumulateKernel } from "./cpu/reduce.ts";
 import { planBinary, wasmBinary, wasmWhereScalar, type ArithmeticOp } from "./wasm/binary.ts";
 import { wasmCol2im, wasmIm2col } from "./wasm/conv.ts";
 import {
-  WASM_MIN_ELEMENTWISE, wasmGelu, wasmGeluBackward, wasmRelu, wasmReluGrad, wasmSoftmax, wasmSoftmaxBackward, wasmSumRows, wasmUpdate,
+  WASM_MIN_ELEMENTWISE, wasmGelu, wasmGeluBackward, wasmRelu, wasmReluGrad, wasmSoftmax, wasmSoftmaxBackward, wasmSumRows, wasmUpdate, wasmUpdateScalar,
 } from "./wasm/elementwise.ts";
 import { residentPtr, wasmMatmul, wasmMatmulBatched, wasmResidentFloats } from "./wasm/matmul.ts";
 import { wasmSimdSupported } from "./wasm/module.ts";
@@ -135,11 +135,17 @@ function sumRowsAccumulate(dst: TypedArray, x: TypedArray, lx: Layout): boolean 
 }
 
 function update(op: UpdateOp, dst: TypedArray, ld: Layout, src: TypedArray, ls: Layout, alpha: number): void {
-  if (!(dst instanceof Float32Array && src instanceof Float32Array) || ld.numel < WASM_MIN_ELEMENTWISE || !dense(ld) || !dense(ls)) {
+  if (!(dst instanceof Float32Array && src instanceof Float32Array) || ld.numel < WASM_MIN_ELEMENTWISE || !dense(ld)) {
     cpuBackend.update(op, dst, ld, src, ls, alpha);
-    return;
+  } else if (dense(ls)) {
+    wasmUpdate(op, dst, src, ld.numel, alpha);
+  } else if (ls.isBroadcastScalar) {
+    // p.mul_(0.9): alpha · src rounded once, as the reference does
+    const s = src[ls.offset]!;
+    wasmUpdateScalar(op, dst, ld.numel, alpha !== 1 ? Math.fround(Math.fround(alpha) * s) : s);
+  } else {
+    cpuBackend.update(op, dst, ld, src, ls, alpha);
   }
-  wasmUpdate(op, dst, src, ld.numel, alpha);
 }
 
 const arithmetic = (op: BinaryOp): op is ArithmeticOp => op === "add" || op === "sub" || op === "mul" || op === "div";

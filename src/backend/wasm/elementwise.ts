@@ -24,6 +24,16 @@ export function wasmUpdate(op: UpdateOp, dst: Float32Array, src: Float32Array, n
   if (rd < 0) dst.set(mem.subarray(d / 4, d / 4 + n));
 }
 
+/** In place `dst = dst op v` over `n` contiguous floats (Backend.update by a broadcast scalar; v already rounded to float32). */
+export function wasmUpdateScalar(op: UpdateOp, dst: Float32Array, n: number, v: number): void {
+  const rd = residentPtr(dst);
+  const { inst, mem, base } = operandArea(rd < 0 ? align(4 * n) : 0);
+  const d = rd >= 0 ? rd : base;
+  if (rd < 0) mem.set(dst.length === n ? dst : dst.subarray(0, n), d / 4);
+  inst.exports.updateScalar(UPDATE_CODES[op], d, n, v);
+  if (rd < 0) dst.set(mem.subarray(d / 4, d / 4 + n));
+}
+
 /** `y <= 0 ? 0 : g` over `n` contiguous floats, into a new array. */
 export function wasmReluGrad(g: Float32Array, y: Float32Array, n: number): Float32Array {
   const rg = residentPtr(g), ry = residentPtr(y), bytes = align(4 * n);

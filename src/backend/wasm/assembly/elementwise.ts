@@ -38,6 +38,21 @@ export function update(op: i32, dst: usize, src: usize, n: i32, alpha: f32, scal
   }
 }
 
+/** In place dst[i] = dst[i] op v over n floats (op as in `update`): an update by a broadcast scalar. */
+export function updateScalar(op: i32, dst: usize, n: i32, v: f32): void {
+  const vv = f32x4.splat(v);
+  const n4 = n & ~3;
+  let i = 0;
+  for (; i < n4; i += 4) {
+    const p = <usize>i << 2;
+    v128.store(dst + p, arith4(op, v128.load(dst + p), vv));
+  }
+  for (; i < n; i++) {
+    const p = <usize>i << 2;
+    store<f32>(dst + p, arith1(op, load<f32>(dst + p), v));
+  }
+}
+
 /** out[i] = y[i] <= 0 ? 0 : g[i] over n floats: ReLU's derivative (a NaN output passes g). */
 export function reluGrad(out: usize, g: usize, y: usize, n: i32): void {
   const zero = f32x4.splat(0);
