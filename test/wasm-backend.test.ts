@@ -4,7 +4,7 @@ import * as torch from "../src/index.ts";
 import { allocBlock, residentFloats, wasmHeapStats } from "../src/backend/wasm/heap.ts";
 import type { Tensor } from "../src/index.ts";
 import type { Window2d } from "../src/backend/backend.ts";
-import { wasmCol2im, wasmIm2col } from "../src/backend/wasm/conv.ts";
+import { wasmCol2im, wasmIm2col, wasmSwapLeading } from "../src/backend/wasm/conv.ts";
 
 const onBackend = <T>(b: torch.Backend, fn: () => T): T => {
   const prev = torch.setBackend(b);
@@ -350,6 +350,24 @@ describe("wasm backend", () => {
       assert.deepEqual(wasmCol2im(cols, g), back, `col2im ${JSON.stringify(g)}`);
       resident.set(cols);
       assert.deepEqual(wasmCol2im(resident, g), back, `col2im of resident columns ${JSON.stringify(g)}`);
+    }
+  });
+  test("swapLeading gives the reference's bits: with and without bias, tails, resident or not", () => {
+    for (const [a, b, l] of [[3, 4, 1], [5, 3, 7], [16, 9, 64], [2, 33, 6]] as const) {
+      const n = a * b * l, x = torch.randn(n).storage.data as Float32Array, bias = torch.randn(a).storage.data as Float32Array;
+      for (const withBias of [null, bias]) {
+        const ref = torch.cpuBackend.swapLeading(x, a, b, l, withBias, torch.float32);
+        const what = `${a}x${b}x${l}${withBias === null ? "" : " + bias"}`;
+        assert.deepEqual(wasmSwapLeading(x, a, b, l, withBias), ref, what);
+        const xr = residentFloats(n, false)!, out = residentFloats(n, false)!.fill(7);
+        xr.set(x);
+        assert.equal(wasmSwapLeading(xr, a, b, l, withBias, out), out, `${what}: a resident out is written in place`);
+        assert.deepEqual(out, ref, `${what}, resident`);
+        const host = new Float32Array(n + 3).fill(9);
+        wasmSwapLeading(x, a, b, l, withBias, host.subarray(0, n));
+        assert.deepEqual(host.subarray(0, n), ref, `${what}, into a host array`);
+        assert.deepEqual([...host.subarray(n)], [9, 9, 9], `${what}: nothing past out is written`);
+      }
     }
   });
   test("float64 stays on the TypeScript kernels (and in float64)", () => {

@@ -9,7 +9,7 @@ import { cpuBackend } from "./cpu/index.ts";
 import { batchOffsets, matmulAccumulateKernel } from "./cpu/matmul.ts";
 import { sumRowsAccumulateKernel } from "./cpu/reduce.ts";
 import { planBinary, wasmBinary, wasmWhereScalar, type ArithmeticOp } from "./wasm/binary.ts";
-import { wasmCol2im, wasmIm2col } from "./wasm/conv.ts";
+import { wasmCol2im, wasmIm2col, wasmSwapLeading } from "./wasm/conv.ts";
 import {
   WASM_MIN_ELEMENTWISE, wasmGelu, wasmGeluBackward, wasmRelu, wasmReluGrad, wasmSoftmax, wasmSoftmaxBackward, wasmSumRows, wasmUpdate, wasmUpdateScalar,
 } from "./wasm/elementwise.ts";
@@ -124,6 +124,16 @@ function im2col(x: TypedArray, lx: Layout, g: Window2d, out?: TypedArray): Typed
 function col2im(cols: TypedArray, g: Window2d, dtype: DType): TypedArray {
   if (dtype !== float32 || !(cols instanceof Float32Array) || cols.length < WASM_MIN_ELEMENTWISE) return cpuBackend.col2im(cols, g, dtype);
   return wasmCol2im(cols, g);
+}
+
+/** A convolution's [a, b, l] → [b, a, l] (plus bias) on the SIMD kernel, float32 from its first element. */
+function swapLeading(x: TypedArray, a: number, b: number, l: number, bias: TypedArray | null, dtype: DType, out?: TypedArray): TypedArray {
+  const n = a * b * l;
+  if (dtype !== float32 || !(x instanceof Float32Array) || (bias !== null && !(bias instanceof Float32Array))
+    || (out !== undefined && !(out instanceof Float32Array)) || n < WASM_MIN_ELEMENTWISE) {
+    return cpuBackend.swapLeading(x, a, b, l, bias, dtype, out);
+  }
+  return wasmSwapLeading(x, a, b, l, bias as Float32Array | null, out as Float32Array | undefined);
 }
 
 // ---- elementwise: the step's bandwidth-bound passes on SIMD kernels, contiguous float32 only ----
@@ -306,7 +316,7 @@ function diffStats(a: Float32Array | Float64Array, b: Float32Array | Float64Arra
  * the TypeScript backend.
  */
 export const wasmBackend: Backend = {
-  ...cpuBackend, name: "wasm", matmul, linear, matmulAccumulate, sumRowsAccumulate, groupGemm, im2col, col2im, update, unary, binary, where, reduce, adopt, resident, hostFloats: wasmHostFloats,
+  ...cpuBackend, name: "wasm", matmul, linear, matmulAccumulate, sumRowsAccumulate, groupGemm, im2col, col2im, swapLeading, update, unary, binary, where, reduce, adopt, resident, hostFloats: wasmHostFloats,
   blockStats, histogram, cellSums, diffStats,
   layerNorm, layerNormBackward, adamStep, sgdStep, activation, activationBackward, softmax, softmaxBackward,
 };

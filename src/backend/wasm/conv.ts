@@ -47,3 +47,22 @@ export function wasmCol2im(cols: Float32Array, g: Window2d): Float32Array {
   inst.exports.col2im(pc, base, po);
   return mem.slice(po / 4, po / 4 + xn);
 }
+
+/**
+ * Contiguous float32 x [a, b, l] → [b, a, l], plus bias[i] on row block i when given (Backend.swapLeading):
+ * into `out` (in place when it is resident, else staged and copied) or a new array.
+ */
+export function wasmSwapLeading(x: Float32Array, a: number, b: number, l: number, bias: Float32Array | null, out?: Float32Array): Float32Array {
+  const n = a * b * l, rx = residentPtr(x), ro = out === undefined ? -1 : residentPtr(out);
+  const rb = bias === null ? 0 : residentPtr(bias);
+  const xBytes = rx < 0 ? align(4 * n) : 0, bBytes = bias !== null && rb < 0 ? align(4 * a) : 0, oBytes = ro < 0 ? align(4 * n) : 0;
+  const { inst, mem, base } = operandArea(xBytes + bBytes + oBytes);
+  const px = rx >= 0 ? rx : base, pb = bias === null ? 0 : rb >= 0 ? rb : base + xBytes, po = ro >= 0 ? ro : base + xBytes + bBytes;
+  if (rx < 0) mem.set(x.length === n ? x : x.subarray(0, n), px / 4);
+  if (bias !== null && rb < 0) mem.set(bias.length === a ? bias : bias.subarray(0, a), pb / 4);
+  inst.exports.swapLeading(px, a, b, l, pb, po);
+  if (ro >= 0) return out!;
+  if (out === undefined) return mem.slice(po / 4, po / 4 + n);
+  out.set(mem.subarray(po / 4, po / 4 + n));
+  return out;
+}

@@ -52,6 +52,8 @@ export interface SgemmExports {
   im2col(x: number, win: number, out: number): void;
   /** Columns → out [n, c, h, w], each cell the sum of the columns that read it (out zeroed first). */
   col2im(cols: number, win: number, out: number): void;
+  /** out [b, a, l] = x [a, b, l] with dims a and b swapped, plus bias[i] (bias 0: none); see assembly/conv.ts. */
+  swapLeading(x: number, a: number, b: number, l: number, bias: number, out: number): void;
   /** out = GELU(x) (exact form) over n floats; see assembly/activation.ts. */
   gelu(out: number, x: number, n: number): void;
   /** out = g·GELU'(x) over n floats. */

@@ -165,3 +165,26 @@ function addRun(dst: usize, src: usize, len: i32, stride: i32): void {
     store<f32>(p, load<f32>(p) + load<f32>(src + (<usize>t << 2)));
   }
 }
+
+/**
+ * out [b, a, l] from x [a, b, l] (the convolution's channels-first products and gradients), each
+ * run of l floats plus bias[i] when `bias` is not 0: x's dims a and b swapped.
+ */
+export function swapLeading(x: usize, a: i32, b: i32, l: i32, bias: usize, out: usize): void {
+  const runBytes = <usize>l << 2, outStride = <usize>a * runBytes;
+  for (let i = 0; i < a; i++) {
+    const add: f32 = bias != 0 ? load<f32>(bias + (<usize>i << 2)) : 0;
+    const addv = f32x4.splat(add);
+    let src = x + <usize>i * b * runBytes, dst = out + <usize>i * runBytes;
+    for (let j = 0; j < b; j++, src += runBytes, dst += outStride) {
+      let t = 0;
+      if (bias != 0) {
+        for (; t + 4 <= l; t += 4) v128.store(dst + (<usize>t << 2), f32x4.add(v128.load(src + (<usize>t << 2)), addv));
+        for (; t < l; t++) store<f32>(dst + (<usize>t << 2), load<f32>(src + (<usize>t << 2)) + add);
+      } else {
+        for (; t + 4 <= l; t += 4) v128.store(dst + (<usize>t << 2), v128.load(src + (<usize>t << 2)));
+        for (; t < l; t++) store<f32>(dst + (<usize>t << 2), load<f32>(src + (<usize>t << 2)));
+      }
+    }
+  }
+}

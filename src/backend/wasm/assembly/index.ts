@@ -11,4 +11,4 @@ export { blockStats, histogram, cellSums, diffStats } from "./stats";
 export { layerNorm, layerNormBackward } from "./norm";
 export { adamStep, sgdStep } from "./optim";
 export { sumRows } from "./reduce";
-export { im2col, col2im } from "./conv";
+export { im2col, col2im, swapLeading } from "./conv";
