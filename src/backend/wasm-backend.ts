@@ -16,7 +16,7 @@ import {
 import { residentPtr, wasmMatmul, wasmMatmulBatched, wasmResidentFloats } from "./wasm/matmul.ts";
 import { wasmSimdSupported } from "./wasm/module.ts";
 import { wasmBlockStats, wasmCellSums, wasmDiffStats, wasmHistogram, wasmHostFloats } from "./wasm/stats.ts";
-import { WASM_MIN_NORM, wasmLayerNorm, wasmLayerNormBackward } from "./wasm/norm.ts";
+import { WASM_MIN_NORM, wasmChannelAffine, wasmChannelNormBackward, wasmChannelStats, wasmLayerNorm, wasmLayerNormBackward } from "./wasm/norm.ts";
 import { wasmAdamStep, wasmSgdStep } from "./wasm/optim.ts";
 
 /** Products below this many multiply-adds stay on the TypeScript kernel (measured crossover). */
@@ -233,6 +233,33 @@ function layerNormBackward(
   return wasmLayerNormBackward(g, x, rows, cols, mean, rstd, weight as Float32Array | null, gradInput, params);
 }
 
+// ---- batch norm: per-channel statistics, transform and backward on the SIMD kernels, float32 only ----
+/** Whether every value is a float32 (the SIMD kernels hold per-channel scalars as float32). */
+const floats32 = (a: Float64Array | null) => a === null || a.every((v) => Math.fround(v) === v);
+
+function channelStats(x: TypedArray, n: number, c: number, l: number, dtype: DType): { mean: Float64Array; varSum: Float64Array } {
+  if (dtype !== float32 || !(x instanceof Float32Array) || n * c * l < WASM_MIN_NORM) return cpuBackend.channelStats(x, n, c, l, dtype);
+  return wasmChannelStats(x, n, c, l);
+}
+
+function channelAffine(x: TypedArray, n: number, c: number, l: number, alpha: Float64Array, beta: Float64Array, dtype: DType): TypedArray {
+  if (dtype !== float32 || !(x instanceof Float32Array) || n * c * l < WASM_MIN_NORM || !floats32(alpha) || !floats32(beta)) {
+    return cpuBackend.channelAffine(x, n, c, l, alpha, beta, dtype);
+  }
+  return wasmChannelAffine(x, n, c, l, alpha, beta);
+}
+
+function channelNormBackward(
+  g: TypedArray, x: TypedArray, n: number, c: number, l: number, mean: Float64Array, invstd: Float64Array,
+  weight: Float64Array | null, training: boolean, gradInput: boolean, dtype: DType,
+): { dx: TypedArray | null; sum: Float64Array; dotp: Float64Array } {
+  if (dtype !== float32 || !(g instanceof Float32Array) || !(x instanceof Float32Array) || n * c * l < WASM_MIN_NORM
+    || !floats32(mean) || !floats32(invstd) || !floats32(weight)) {
+    return cpuBackend.channelNormBackward(g, x, n, c, l, mean, invstd, weight, training, gradInput, dtype);
+  }
+  return wasmChannelNormBackward(g, x, n, c, l, mean, invstd, weight, training, gradInput);
+}
+
 // ---- where tensors live: long-lived float32 storage in the kernels' memory (wasm/heap.ts) ----
 
 /** Elements from which a long-lived tensor moves into wasm memory (smaller ones stay on V8's heap: the kernels would copy them cheaply). */
@@ -318,7 +345,7 @@ function diffStats(a: Float32Array | Float64Array, b: Float32Array | Float64Arra
 export const wasmBackend: Backend = {
   ...cpuBackend, name: "wasm", matmul, linear, matmulAccumulate, sumRowsAccumulate, groupGemm, im2col, col2im, swapLeading, update, unary, binary, where, reduce, adopt, resident, hostFloats: wasmHostFloats,
   blockStats, histogram, cellSums, diffStats,
-  layerNorm, layerNormBackward, adamStep, sgdStep, activation, activationBackward, softmax, softmaxBackward,
+  layerNorm, layerNormBackward, channelStats, channelAffine, channelNormBackward, adamStep, sgdStep, activation, activationBackward, softmax, softmaxBackward,
 };
 
 /** Whether the WebAssembly backend can run here (WebAssembly with SIMD). */

@@ -26,26 +26,48 @@ export function scatterAddRowsKernel(grad: TypedArray, rows: BigInt64Array, numR
   return res;
 }
 
+// Batch norm's channel sums run over a channel's n segments of l elements in four float64 lanes
+// (element j of a segment, j below l & ~3, goes to lane j % 4) and the segments' tails in a fifth
+// sum; total = ((lane0 + lane2) + (lane1 + lane3)) + tails. The SIMD kernels (wasm/assembly/norm.ts)
+// sum in this order, so both backends give the same bits.
+
 /**
  * Per-channel statistics of a contiguous [n, c, l] array, as PyTorch 1.13's
  * batch_norm_cpu_collect_stats: the sum in float64, the mean rounded to the dtype, then the sum
  * of the squared deviations (each deviation and square in the dtype) in float64, rounded.
  */
 export function channelStatsKernel(x: TypedArray, n: number, c: number, l: number, dtype: DType): { mean: Float64Array; varSum: Float64Array } {
-  const src = x as Float32Array, f32 = dtype === float32, count = n * l;
+  const src = x as Float32Array, f32 = dtype === float32, count = n * l, l4 = l & ~3;
   const mean = new Float64Array(c), varSum = new Float64Array(c);
   for (let ch = 0; ch < c; ch++) {
-    let sum = 0;
-    for (let b = 0; b < n; b++) for (let i = (b * c + ch) * l, end = i + l; i < end; i++) sum += src[i]!;
-    const m = f32 ? Math.fround(sum / count) : sum / count;
-    let vs = 0;
-    if (f32) {
-      for (let b = 0; b < n; b++) {
-        for (let i = (b * c + ch) * l, end = i + l; i < end; i++) { const d = Math.fround(src[i]! - m); vs += Math.fround(d * d); }
-      }
-    } else {
-      for (let b = 0; b < n; b++) for (let i = (b * c + ch) * l, end = i + l; i < end; i++) { const d = src[i]! - m; vs += d * d; }
+    let s0 = 0, s1 = 0, s2 = 0, s3 = 0, t = 0;
+    for (let b = 0; b < n; b++) {
+      const o = (b * c + ch) * l;
+      let j = o;
+      for (const e = o + l4; j < e; j += 4) { s0 += src[j]!; s1 += src[j + 1]!; s2 += src[j + 2]!; s3 += src[j + 3]!; }
+      for (const e = o + l; j < e; j++) t += src[j]!;
     }
+    const sum = ((s0 + s2) + (s1 + s3)) + t;
+    const m = f32 ? Math.fround(sum / count) : sum / count;
+    s0 = s1 = s2 = s3 = t = 0;
+    for (let b = 0; b < n; b++) {
+      const o = (b * c + ch) * l;
+      let j = o;
+      if (f32) {
+        for (const e = o + l4; j < e; j += 4) {
+          const d0 = Math.fround(src[j]! - m), d1 = Math.fround(src[j + 1]! - m), d2 = Math.fround(src[j + 2]! - m), d3 = Math.fround(src[j + 3]! - m);
+          s0 += Math.fround(d0 * d0); s1 += Math.fround(d1 * d1); s2 += Math.fround(d2 * d2); s3 += Math.fround(d3 * d3);
+        }
+        for (const e = o + l; j < e; j++) { const d = Math.fround(src[j]! - m); t += Math.fround(d * d); }
+      } else {
+        for (const e = o + l4; j < e; j += 4) {
+          const d0 = src[j]! - m, d1 = src[j + 1]! - m, d2 = src[j + 2]! - m, d3 = src[j + 3]! - m;
+          s0 += d0 * d0; s1 += d1 * d1; s2 += d2 * d2; s3 += d3 * d3;
+        }
+        for (const e = o + l; j < e; j++) { const d = src[j]! - m; t += d * d; }
+      }
+    }
+    const vs = ((s0 + s2) + (s1 + s3)) + t;
     mean[ch] = m;
     varSum[ch] = f32 ? Math.fround(vs) : vs;
   }
@@ -66,6 +88,39 @@ export function channelAffineKernel(x: TypedArray, n: number, c: number, l: numb
   return out;
 }
 
+/** Per channel Σ g and Σ (x - mean)·g (the deviation rounded to the dtype) in float64, in the lanes above. */
+function channelGradSums(gs: Float32Array, xs: Float32Array, n: number, c: number, l: number, mean: Float64Array, f32: boolean): { sum: Float64Array; dotp: Float64Array } {
+  const sum = new Float64Array(c), dotp = new Float64Array(c), l4 = l & ~3;
+  // Math.fround written out in the float32 loops (a rounding function in a variable is not inlined)
+  for (let ch = 0; ch < c; ch++) {
+    const m = mean[ch]!;
+    let s0 = 0, s1 = 0, s2 = 0, s3 = 0, st = 0, d0 = 0, d1 = 0, d2 = 0, d3 = 0, dt = 0;
+    for (let b = 0; b < n; b++) {
+      const o = (b * c + ch) * l;
+      let j = o;
+      if (f32) {
+        for (const e = o + l4; j < e; j += 4) {
+          const g0 = gs[j]!, g1 = gs[j + 1]!, g2 = gs[j + 2]!, g3 = gs[j + 3]!;
+          s0 += g0; s1 += g1; s2 += g2; s3 += g3;
+          d0 += Math.fround(xs[j]! - m) * g0; d1 += Math.fround(xs[j + 1]! - m) * g1;
+          d2 += Math.fround(xs[j + 2]! - m) * g2; d3 += Math.fround(xs[j + 3]! - m) * g3;
+        }
+        for (const e = o + l; j < e; j++) { const gj = gs[j]!; st += gj; dt += Math.fround(xs[j]! - m) * gj; }
+      } else {
+        for (const e = o + l4; j < e; j += 4) {
+          const g0 = gs[j]!, g1 = gs[j + 1]!, g2 = gs[j + 2]!, g3 = gs[j + 3]!;
+          s0 += g0; s1 += g1; s2 += g2; s3 += g3;
+          d0 += (xs[j]! - m) * g0; d1 += (xs[j + 1]! - m) * g1; d2 += (xs[j + 2]! - m) * g2; d3 += (xs[j + 3]! - m) * g3;
+        }
+        for (const e = o + l; j < e; j++) { const gj = gs[j]!; st += gj; dt += (xs[j]! - m) * gj; }
+      }
+    }
+    sum[ch] = ((s0 + s2) + (s1 + s3)) + st;
+    dotp[ch] = ((d0 + d2) + (d1 + d3)) + dt;
+  }
+  return { sum, dotp };
+}
+
 /**
  * Batch norm's backward over contiguous [n, c, l] arrays of the output gradient `g` and the input
  * `x`, as PyTorch 1.13's batch_norm_cpu_backward: per channel sum = Σ g and dotp = Σ (x - mean)·g
@@ -77,19 +132,7 @@ export function channelNormBackwardKernel(
   weight: Float64Array | null, training: boolean, gradInput: boolean, dtype: DType,
 ): { dx: TypedArray | null; sum: Float64Array; dotp: Float64Array } {
   const gs = g as Float32Array, xs = x as Float32Array, count = n * l, f32 = dtype === float32;
-  const sum = new Float64Array(c), dotp = new Float64Array(c);
-  // Math.fround written out in the float32 loops (a rounding function in a variable is not inlined)
-  for (let ch = 0; ch < c; ch++) {
-    const m = mean[ch]!;
-    let s = 0, d = 0;
-    for (let b = 0; b < n; b++) {
-      const start = (b * c + ch) * l, end = start + l;
-      if (f32) for (let i = start; i < end; i++) { const gi = gs[i]!; s += gi; d += Math.fround(xs[i]! - m) * gi; }
-      else for (let i = start; i < end; i++) { const gi = gs[i]!; s += gi; d += (xs[i]! - m) * gi; }
-    }
-    sum[ch] = s;
-    dotp[ch] = d;
-  }
+  const { sum, dotp } = channelGradSums(gs, xs, n, c, l, mean, f32);
   if (!gradInput) return { dx: null, sum, dotp };
   const dx = dtype.alloc(n * c * l) as Float32Array;
   const r = f32 ? Math.fround : (v: number) => v;

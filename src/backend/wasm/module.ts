@@ -33,6 +33,14 @@ export interface SgemmExports {
   layerNorm(y: number, mean: number, rstd: number, x: number, rows: number, cols: number, w: number, b: number, eps: number): void;
   /** Layer norm's backward: dx (0: skip), and the parameter gradients accumulated into dw, db (0: skip). */
   layerNormBackward(dx: number, dw: number, db: number, g: number, x: number, mean: number, rstd: number, w: number, rows: number, cols: number): void;
+  /** Batch norm's per-channel mean and varSum (c float64 each) of contiguous x [n, c, l] (assembly/norm.ts). */
+  channelStats(mean: number, varSum: number, x: number, n: number, c: number, l: number): void;
+  /** y = f32(x·alpha[ch]) + beta[ch] over [n, c, l]; alpha, beta: c float64 holding float32 values. */
+  channelAffine(y: number, x: number, n: number, c: number, l: number, alpha: number, beta: number): void;
+  /** Batch norm's backward: per-channel Σg and Σ(x - mean)·g (float64), and dx (0: skip); w: 0 for none. */
+  channelNormBackward(
+    dx: number, sum: number, dotp: number, g: number, x: number, n: number, c: number, l: number, mean: number, invstd: number, w: number, training: number,
+  ): void;
   /** One Adam/AdamW step in place over n floats (flags: 1 decay, 2 L2, 4 maximize); see assembly/optim.ts. */
   adamStep(
     p: number, g: number, m: number, v: number, n: number,

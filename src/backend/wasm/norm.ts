@@ -1,5 +1,5 @@
-// Layer norm's forward and backward on the WebAssembly SIMD kernels (assembly/norm.ts), float32
-// only. Operands that are not resident are copied into the staging area, as the GEMM's are; the
+// Layer norm's forward and backward and batch norm's per-channel kernels on the WebAssembly SIMD
+// kernels (assembly/norm.ts), float32 only. Operands that are not resident are copied into the staging area, as the GEMM's are; the
 // results are copied out. The kernels give the TypeScript reference's bits (src/backend/cpu/norm.ts).
 import { operandArea, residentPtr } from "./matmul.ts";
 
@@ -61,5 +61,53 @@ export function wasmLayerNormBackward(
     dx: gradInput ? mem.slice(sd / 4, sd / 4 + n) : null,
     dWeight: params ? mem.slice(sdw / 4, sdw / 4 + cols) : null,
     dBias: params ? mem.slice(sdb / 4, sdb / 4 + cols) : null,
+  };
+}
+
+/** Batch norm's per-channel statistics of contiguous float32 x [n, c, l] (Backend.channelStats). */
+export function wasmChannelStats(x: Float32Array, n: number, c: number, l: number): { mean: Float64Array; varSum: Float64Array } {
+  const len = n * c * l;
+  const sizes = [4 * len, 8 * c, 8 * c];
+  const { inst, mem, base } = operandArea(total(sizes));
+  const [sx, sm, sv] = slots(base, sizes) as [number, number, number];
+  const px = place(mem, x, len, sx);
+  inst.exports.channelStats(sm, sv, px, n, c, l);
+  const f64 = new Float64Array(mem.buffer, mem.byteOffset, mem.length >> 1);
+  return { mean: f64.slice(sm / 8, sm / 8 + c), varSum: f64.slice(sv / 8, sv / 8 + c) };
+}
+
+/** Batch norm's transform y = x·alpha + beta per channel over contiguous float32 x [n, c, l] (Backend.channelAffine). */
+export function wasmChannelAffine(x: Float32Array, n: number, c: number, l: number, alpha: Float64Array, beta: Float64Array): Float32Array {
+  const len = n * c * l;
+  const sizes = [4 * len, 4 * len, 8 * c, 8 * c];
+  const { inst, mem, base } = operandArea(total(sizes));
+  const [sx, sy, sa, sb] = slots(base, sizes) as [number, number, number, number];
+  const px = place(mem, x, len, sx);
+  const f64 = new Float64Array(mem.buffer, mem.byteOffset, mem.length >> 1);
+  f64.set(alpha, sa / 8);
+  f64.set(beta, sb / 8);
+  inst.exports.channelAffine(sy, px, n, c, l, sa, sb);
+  return mem.slice(sy / 4, sy / 4 + len);
+}
+
+/** Batch norm's backward over contiguous float32 g and x [n, c, l] (Backend.channelNormBackward). */
+export function wasmChannelNormBackward(
+  g: Float32Array, x: Float32Array, n: number, c: number, l: number, mean: Float64Array, invstd: Float64Array,
+  weight: Float64Array | null, training: boolean, gradInput: boolean,
+): { dx: Float32Array | null; sum: Float64Array; dotp: Float64Array } {
+  const len = n * c * l;
+  const sizes = [4 * len, 4 * len, gradInput ? 4 * len : 0, 8 * c, 8 * c, 8 * c, 8 * c, weight ? 8 * c : 0];
+  const { inst, mem, base } = operandArea(total(sizes));
+  const [sg, sx, sd, ss, sp, sm, si, sw] = slots(base, sizes) as [number, number, number, number, number, number, number, number];
+  const pg = place(mem, g, len, sg), px = place(mem, x, len, sx);
+  const f64 = new Float64Array(mem.buffer, mem.byteOffset, mem.length >> 1);
+  f64.set(mean, sm / 8);
+  f64.set(invstd, si / 8);
+  if (weight) f64.set(weight, sw / 8);
+  inst.exports.channelNormBackward(gradInput ? sd : 0, ss, sp, pg, px, n, c, l, sm, si, weight ? sw : 0, training ? 1 : 0);
+  return {
+    dx: gradInput ? mem.slice(sd / 4, sd / 4 + len) : null,
+    sum: f64.slice(ss / 8, ss / 8 + c),
+    dotp: f64.slice(sp / 8, sp / 8 + c),
   };
 }

@@ -8,7 +8,7 @@ export { update, updateScalar, reluGrad, relu } from "./elementwise";
 export { binary, whereScalar } from "./binary";
 export { gelu, geluBackward, softmax, softmaxBackward } from "./activation";
 export { blockStats, histogram, cellSums, diffStats } from "./stats";
-export { layerNorm, layerNormBackward } from "./norm";
+export { layerNorm, layerNormBackward, channelStats, channelAffine, channelNormBackward } from "./norm";
 export { adamStep, sgdStep } from "./optim";
 export { sumRows } from "./reduce";
 export { im2col, col2im, swapLeading } from "./conv";

@@ -145,3 +145,142 @@ export function layerNormBackward(
     }
   }
 }
+
+// Batch norm's per-channel kernels over contiguous float32 [n, c, l] in linear memory. A channel's
+// sums run over its n segments of l floats into four float64 lanes (element j of a segment, j below
+// l & ~3, goes to lane j % 4), the segments' tails into a fifth sum, total = ((lane0 + lane2) +
+// (lane1 + lane3)) + tails, as src/backend/cpu/norm.ts sums them, so both backends give the same bits.
+
+/**
+ * Per channel: mean = f32(Σx / count) and varSum = f32(Σ f32(f32(x - mean)²)) as float64, stored
+ * at `mean` and `varSum` (c doubles each).
+ */
+export function channelStats(mean: usize, varSum: usize, x: usize, n: i32, c: i32, l: i32): void {
+  const l4 = l & ~3, count = <f64>n * <f64>l;
+  const stride = (<usize>c * <usize>l) << 2;
+  for (let ch = 0; ch < c; ch++) {
+    const first = x + ((<usize>ch * <usize>l) << 2);
+    let lo = f64x2.splat(0), hi = f64x2.splat(0), t: f64 = 0;
+    for (let b = 0, p = first; b < n; b++, p += stride) {
+      let j = 0;
+      for (; j < l4; j += 4) {
+        const v = v128.load(p + (<usize>j << 2));
+        lo = f64x2.add(lo, f64x2.promote_low_f32x4(v));
+        hi = f64x2.add(hi, promoteHigh(v));
+      }
+      for (; j < l; j++) t += <f64>load<f32>(p + (<usize>j << 2));
+    }
+    const m = <f32>((laneSum(lo, hi) + t) / count);
+    const mv = f32x4.splat(m);
+    lo = f64x2.splat(0);
+    hi = f64x2.splat(0);
+    t = 0;
+    for (let b = 0, p = first; b < n; b++, p += stride) {
+      let j = 0;
+      for (; j < l4; j += 4) {
+        const d = f32x4.sub(v128.load(p + (<usize>j << 2)), mv);
+        const q = f32x4.mul(d, d);
+        lo = f64x2.add(lo, f64x2.promote_low_f32x4(q));
+        hi = f64x2.add(hi, promoteHigh(q));
+      }
+      for (; j < l; j++) {
+        const d: f32 = load<f32>(p + (<usize>j << 2)) - m;
+        t += <f64>(d * d);
+      }
+    }
+    store<f64>(mean + (<usize>ch << 3), <f64>m);
+    store<f64>(varSum + (<usize>ch << 3), <f64><f32>(laneSum(lo, hi) + t));
+  }
+}
+
+/** y = f32(x·alpha[ch]) + beta[ch] over [n, c, l]; alpha and beta are float32 values held as c doubles. */
+export function channelAffine(y: usize, x: usize, n: i32, c: i32, l: i32, alpha: usize, beta: usize): void {
+  const l4 = l & ~3;
+  for (let b = 0; b < n; b++) {
+    for (let ch = 0; ch < c; ch++) {
+      const off = ((<usize>b * <usize>c + <usize>ch) * <usize>l) << 2;
+      const px = x + off, py = y + off;
+      const a = <f32>load<f64>(alpha + (<usize>ch << 3)), be = <f32>load<f64>(beta + (<usize>ch << 3));
+      const av = f32x4.splat(a), bv = f32x4.splat(be);
+      let j = 0;
+      for (; j < l4; j += 4) {
+        const p = <usize>j << 2;
+        v128.store(py + p, f32x4.add(f32x4.mul(v128.load(px + p), av), bv));
+      }
+      for (; j < l; j++) {
+        const p = <usize>j << 2;
+        store<f32>(py + p, load<f32>(px + p) * a + be);
+      }
+    }
+  }
+}
+
+/**
+ * Batch norm's backward per channel: sum = Σg and dotp = Σ f32(x - mean)·g (float64, stored at
+ * `sum` and `dotp`); then, when dx is not 0, dx = f32 (((g - gm) - (x - mean)·k)·invstd)·w with
+ * gm = f32(sum/count) and k = f32(dotp·invstd²/count) when `training`, else dx = (g·invstd)·w.
+ * mean, invstd and w (0: none) are c doubles holding float32 values.
+ */
+export function channelNormBackward(
+  dx: usize, sum: usize, dotp: usize, g: usize, x: usize, n: i32, c: i32, l: i32, mean: usize, invstd: usize, w: usize, training: i32,
+): void {
+  const l4 = l & ~3, count = <f64>n * <f64>l;
+  const stride = (<usize>c * <usize>l) << 2;
+  for (let ch = 0; ch < c; ch++) {
+    const off = (<usize>ch * <usize>l) << 2;
+    const m = <f32>load<f64>(mean + (<usize>ch << 3)), mv = f32x4.splat(m);
+    let slo = f64x2.splat(0), shi = f64x2.splat(0), dlo = f64x2.splat(0), dhi = f64x2.splat(0);
+    let st: f64 = 0, dt: f64 = 0;
+    for (let b = 0, p = off; b < n; b++, p += stride) {
+      const pg = g + p, px = x + p;
+      let j = 0;
+      for (; j < l4; j += 4) {
+        const q = <usize>j << 2;
+        const gv = v128.load(pg + q), d = f32x4.sub(v128.load(px + q), mv);
+        const g0 = f64x2.promote_low_f32x4(gv), g1 = promoteHigh(gv);
+        slo = f64x2.add(slo, g0);
+        shi = f64x2.add(shi, g1);
+        dlo = f64x2.add(dlo, f64x2.mul(f64x2.promote_low_f32x4(d), g0));
+        dhi = f64x2.add(dhi, f64x2.mul(promoteHigh(d), g1));
+      }
+      for (; j < l; j++) {
+        const q = <usize>j << 2;
+        const gj = <f64>load<f32>(pg + q);
+        st += gj;
+        dt += <f64>(load<f32>(px + q) - m) * gj;
+      }
+    }
+    const s = laneSum(slo, shi) + st, d = laneSum(dlo, dhi) + dt;
+    store<f64>(sum + (<usize>ch << 3), s);
+    store<f64>(dotp + (<usize>ch << 3), d);
+    if (!dx) continue;
+    const isd = load<f64>(invstd + (<usize>ch << 3));
+    const is = <f32>isd, wc: f32 = w ? <f32>load<f64>(w + (<usize>ch << 3)) : 1;
+    const k = <f32>(d * isd * isd / count), gm = <f32>(s / count);
+    const isv = f32x4.splat(is), wv = f32x4.splat(wc), kv = f32x4.splat(k), gmv = f32x4.splat(gm);
+    for (let b = 0, p = off; b < n; b++, p += stride) {
+      const pg = g + p, px = x + p, pd = dx + p;
+      let j = 0;
+      if (training) {
+        for (; j < l4; j += 4) {
+          const q = <usize>j << 2;
+          const t = f32x4.sub(f32x4.sub(v128.load(pg + q), gmv), f32x4.mul(f32x4.sub(v128.load(px + q), mv), kv));
+          v128.store(pd + q, f32x4.mul(f32x4.mul(t, isv), wv));
+        }
+        for (; j < l; j++) {
+          const q = <usize>j << 2;
+          store<f32>(pd + q, (((load<f32>(pg + q) - gm) - (load<f32>(px + q) - m) * k) * is) * wc);
+        }
+      } else {
+        for (; j < l4; j += 4) {
+          const q = <usize>j << 2;
+          v128.store(pd + q, f32x4.mul(f32x4.mul(v128.load(pg + q), isv), wv));
+        }
+        for (; j < l; j++) {
+          const q = <usize>j << 2;
+          store<f32>(pd + q, (load<f32>(pg + q) * is) * wc);
+        }
+      }
+    }
+  }
+}
