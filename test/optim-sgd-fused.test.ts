@@ -125,3 +125,32 @@ describe("the wasm update by a broadcast scalar (p.mul_(0.9))", () => {
     }
   });
 });
+
+describe("the wasm fill of resident storage (zeroGrad)", () => {
+  test("stores the reference's bits, whole and through a contiguous view with an offset", () => {
+    for (const n of [2048, 4099]) for (const v of [0, -0, 3.7, Number.NaN, 1e-40]) {
+      const run = () => torch.noGrad(() => {
+        torch.manualSeed(n);
+        const x = makeResident(torch.randn([n]));
+        x.narrow(0, 5, n - 9).fill_(v);
+        const y = makeResident(torch.randn([n]));
+        y.fill_(v);
+        return torch.cat([x, y]);
+      });
+      const ref = onBackend(torch.cpuBackend, run), got = onBackend(torch.wasmBackend, run);
+      assert.deepEqual(bits(got), bits(ref), `n=${n} v=${v}`);
+    }
+  });
+  test("zeroGrad zeroes resident gradients in place", () => {
+    onBackend(torch.wasmBackend, () => {
+      const p = new torch.nn.Parameter(torch.randn(64, 64));
+      p.grad = makeResident(torch.randn(64, 64));
+      const g = p.grad, before = g._version.value;
+      new SGD([p], { lr: 0.1 }).zeroGrad();
+      assert.ok(g.storage.data.buffer instanceof SharedArrayBuffer);
+      assert.equal(p.grad, g);
+      assert.equal(g._version.value, before + 1);
+      assert.ok(Array.from(g.storage.data as Float32Array).every((x) => Object.is(x, 0)));
+    });
+  });
+});

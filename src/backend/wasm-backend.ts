@@ -11,7 +11,7 @@ import { sumRowsAccumulateKernel } from "./cpu/reduce.ts";
 import { planBinary, wasmBinary, wasmWhereScalar, type ArithmeticOp } from "./wasm/binary.ts";
 import { wasmCol2im, wasmIm2col, wasmSwapLeading } from "./wasm/conv.ts";
 import {
-  WASM_MIN_ELEMENTWISE, wasmGelu, wasmGeluBackward, wasmRelu, wasmReluGrad, wasmSoftmax, wasmSoftmaxBackward, wasmSumRows, wasmUpdate, wasmUpdateScalar,
+  WASM_MIN_ELEMENTWISE, wasmGelu, wasmGeluBackward, wasmRelu, wasmReluGrad, wasmSoftmax, wasmSoftmaxBackward, wasmSumRows, wasmUpdate, wasmUpdateScalar, wasmFillResident,
 } from "./wasm/elementwise.ts";
 import { residentPtr, wasmMatmul, wasmMatmulBatched, wasmResidentFloats } from "./wasm/matmul.ts";
 import { wasmSimdSupported } from "./wasm/module.ts";
@@ -155,6 +155,13 @@ function update(op: UpdateOp, dst: TypedArray, ld: Layout, src: TypedArray, ls: 
     wasmUpdateScalar(op, dst, ld.numel, alpha !== 1 ? Math.fround(Math.fround(alpha) * s) : s);
   } else {
     cpuBackend.update(op, dst, ld, src, ls, alpha);
+  }
+}
+
+// V8 fills a shared buffer's view (resident storage) an element at a time: the SIMD stores there
+function fill(dst: TypedArray, ld: Layout, value: number | bigint): void {
+  if (!(dst instanceof Float32Array && ld.isContiguous && ld.numel >= WASM_MIN_ELEMENTWISE && wasmFillResident(dst, ld.offset, ld.numel, Number(value)))) {
+    cpuBackend.fill(dst, ld, value);
   }
 }
 
@@ -345,6 +352,7 @@ function diffStats(a: Float32Array | Float64Array, b: Float32Array | Float64Arra
 export const wasmBackend: Backend = {
   ...cpuBackend, name: "wasm", matmul, linear, matmulAccumulate, sumRowsAccumulate, groupGemm, im2col, col2im, swapLeading, update, unary, binary, where, reduce, adopt, resident, hostFloats: wasmHostFloats,
   blockStats, histogram, cellSums, diffStats,
+  fill,
   layerNorm, layerNormBackward, channelStats, channelAffine, channelNormBackward, adamStep, sgdStep, activation, activationBackward, softmax, softmaxBackward,
 };
 

@@ -34,6 +34,17 @@ export function wasmUpdateScalar(op: UpdateOp, dst: Float32Array, n: number, v: 
   if (rd < 0) dst.set(mem.subarray(d / 4, d / 4 + n));
 }
 
+/**
+ * Fills `n` floats of a resident array from element `offset` with `v` in place (zeroGrad's
+ * gradients); false, changing nothing, for an array on V8's heap, where `fill` is a memset.
+ */
+export function wasmFillResident(dst: Float32Array, offset: number, n: number, v: number): boolean {
+  const rd = residentPtr(dst);
+  if (rd < 0) return false;
+  operandArea(0).inst.exports.fill(rd + 4 * offset, n, v);
+  return true;
+}
+
 /** `y <= 0 ? 0 : g` over `n` contiguous floats, into a new array. */
 export function wasmReluGrad(g: Float32Array, y: Float32Array, n: number): Float32Array {
   const rg = residentPtr(g), ry = residentPtr(y), bytes = align(4 * n);

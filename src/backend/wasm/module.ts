@@ -19,6 +19,8 @@ export interface SgemmExports {
   update(op: number, dst: number, src: number, n: number, alpha: number, scaled: number): void;
   /** In place dst = dst op v over n floats (op as in `update`); see assembly/elementwise.ts. */
   updateScalar(op: number, dst: number, n: number, v: number): void;
+  /** dst = v over n floats; see assembly/elementwise.ts. */
+  fill(dst: number, n: number, v: number): void;
   /** out [rows, cols] = a op b (op: 0 add, 1 sub, 2 mul, 3 div), each operand's rows `r` floats apart, `k` 1 for a repeated float; see assembly/binary.ts. */
   binary(op: number, out: number, a: number, ra: number, ka: number, b: number, rb: number, kb: number, rows: number, cols: number): void;
   /** out [rows, cols] = (c != 0) == fillWhen ? v : x, c bytes (a bool mask) and x float32 with row strides rc, rx; see assembly/binary.ts. */

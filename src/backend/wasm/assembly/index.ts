@@ -4,7 +4,7 @@
 
 export { sgemm, packASize, packBSize } from "./sgemm";
 export { sgemv } from "./sgemv";
-export { update, updateScalar, reluGrad, relu } from "./elementwise";
+export { update, updateScalar, fill, reluGrad, relu } from "./elementwise";
 export { binary, whereScalar } from "./binary";
 export { gelu, geluBackward, softmax, softmaxBackward } from "./activation";
 export { blockStats, histogram, cellSums, diffStats } from "./stats";
