@@ -4,7 +4,7 @@
  */
 import { float32, type DType, type TypedArray } from "../core/dtype.ts";
 import { Layout } from "../core/layout.ts";
-import type { ActivationOp, AdamScalars, Backend, SgdScalars, BinaryOp, ReduceOp, UnaryOp, UpdateOp, Window2d } from "./backend.ts";
+import type { ActivationOp, AdamScalars, Backend, SgdScalars, BinaryOp, PoolResult, ReduceOp, UnaryOp, UpdateOp, Window2d } from "./backend.ts";
 import { cpuBackend } from "./cpu/index.ts";
 import { batchOffsets, matmulAccumulateKernel } from "./cpu/matmul.ts";
 import { sumRowsAccumulateKernel } from "./cpu/reduce.ts";
@@ -18,6 +18,7 @@ import { wasmSimdSupported } from "./wasm/module.ts";
 import { wasmBlockStats, wasmCellSums, wasmDiffStats, wasmHistogram, wasmHostFloats } from "./wasm/stats.ts";
 import { WASM_MIN_NORM, wasmChannelAffine, wasmChannelNormBackward, wasmChannelStats, wasmLayerNorm, wasmLayerNormBackward } from "./wasm/norm.ts";
 import { wasmAdamStep, wasmSgdStep } from "./wasm/optim.ts";
+import { WASM_MIN_POOL, wasmMaxPool2d } from "./wasm/pool.ts";
 
 /** Products below this many multiply-adds stay on the TypeScript kernel (measured crossover). */
 export const WASM_MIN_MACS = 4096;
@@ -267,6 +268,12 @@ function channelNormBackward(
   return wasmChannelNormBackward(g, x, n, c, l, mean, invstd, weight, training, gradInput);
 }
 
+// ---- max pooling: the window maxima on the wasm kernel, float32 only ----
+function maxPool2d(x: TypedArray, g: Window2d): PoolResult {
+  if (!(x instanceof Float32Array) || g.n * g.c * g.oh * g.ow < WASM_MIN_POOL) return cpuBackend.maxPool2d(x, g);
+  return wasmMaxPool2d(x, g);
+}
+
 // ---- where tensors live: long-lived float32 storage in the kernels' memory (wasm/heap.ts) ----
 
 /** Elements from which a long-lived tensor moves into wasm memory (smaller ones stay on V8's heap: the kernels would copy them cheaply). */
@@ -353,7 +360,7 @@ export const wasmBackend: Backend = {
   ...cpuBackend, name: "wasm", matmul, linear, matmulAccumulate, sumRowsAccumulate, groupGemm, im2col, col2im, swapLeading, update, unary, binary, where, reduce, adopt, resident, hostFloats: wasmHostFloats,
   blockStats, histogram, cellSums, diffStats,
   fill,
-  layerNorm, layerNormBackward, channelStats, channelAffine, channelNormBackward, adamStep, sgdStep, activation, activationBackward, softmax, softmaxBackward,
+  layerNorm, layerNormBackward, channelStats, channelAffine, channelNormBackward, maxPool2d, adamStep, sgdStep, activation, activationBackward, softmax, softmaxBackward,
 };
 
 /** Whether the WebAssembly backend can run here (WebAssembly with SIMD). */

@@ -43,6 +43,8 @@ export interface SgemmExports {
   channelNormBackward(
     dx: number, sum: number, dotp: number, g: number, x: number, n: number, c: number, l: number, mean: number, invstd: number, w: number, training: number,
   ): void;
+  /** Max pooling of float32 planes into values and int32 indices; `win` as im2col's (assembly/pool.ts). */
+  maxPool2d(x: number, win: number, values: number, indices: number, scratch: number, prows: number, pcols: number): void;
   /** One Adam/AdamW step in place over n floats (flags: 1 decay, 2 L2, 4 maximize); see assembly/optim.ts. */
   adamStep(
     p: number, g: number, m: number, v: number, n: number,

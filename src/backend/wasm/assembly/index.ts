@@ -12,3 +12,4 @@ export { layerNorm, layerNormBackward, channelStats, channelAffine, channelNormB
 export { adamStep, sgdStep } from "./optim";
 export { sumRows } from "./reduce";
 export { im2col, col2im, swapLeading } from "./conv";
+export { maxPool2d } from "./pool";
