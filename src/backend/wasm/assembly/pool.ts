@@ -22,6 +22,25 @@ function firstInside(start: i32, d: i32): i32 {
   return start;
 }
 
+/** Each lane's first cell inside the plane (row `rowStart` = first·w), as the reference's starting index, for outputs xo..xo+3. */
+// @ts-ignore: decorator
+@inline
+function startIndices(rowStart: i32, xo: i32, sw: i32, pw: i32, dw: i32): v128 {
+  return i32x4.add(i32x4.splat(rowStart), i32x4(
+    firstInside(xo * sw - pw, dw), firstInside((xo + 1) * sw - pw, dw), firstInside((xo + 2) * sw - pw, dw), firstInside((xo + 3) * sw - pw, dw),
+  ));
+}
+
+/** Four floats `sw` apart from q: one load for stride 1, two and a shuffle for stride 2. */
+// @ts-ignore: decorator
+@inline
+function gather(q: usize, sw: i32): v128 {
+  if (sw == 1) return v128.load(q);
+  if (sw == 2) return i8x16.shuffle(v128.load(q), v128.load(q, 16), 0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27);
+  const s = <usize>sw << 2;
+  return f32x4.replace_lane(f32x4.replace_lane(f32x4.replace_lane(f32x4.splat(load<f32>(q)), 1, load<f32>(q + s)), 2, load<f32>(q + 2 * s)), 3, load<f32>(q + 3 * s));
+}
+
 /**
  * x [n·c, h, w] → values and int32 indices (positions in the plane) [n·c, oh, ow]; `scratch`: a
  * prows × pcols float plane (wasm/pool.ts sizes it to hold the plane, its border and every read).
@@ -42,31 +61,52 @@ export function maxPool2d(x: usize, win: usize, values: usize, indices: usize, s
   let o: usize = 0;
   for (let p = 0; p < planes; p++) {
     const src = x + ((<usize>p * <usize>h * <usize>w) << 2);
-    for (let r = 0; r < h; r++) memory.copy(scratch + ((<usize>(r + ph) * <usize>pcols + <usize>pw) << 2), src + ((<usize>r * <usize>w) << 2), <usize>w << 2);
+    // row by row, four floats at a time (a memory.copy call costs more than a short row's copy)
+    const w4 = w & ~3;
+    for (let r = 0; r < h; r++) {
+      const d = scratch + ((<usize>(r + ph) * <usize>pcols + <usize>pw) << 2), q = src + ((<usize>r * <usize>w) << 2);
+      let j = 0;
+      for (; j < w4; j += 4) v128.store(d + (<usize>j << 2), v128.load(q + (<usize>j << 2)));
+      for (; j < w; j++) store<f32>(d + (<usize>j << 2), load<f32>(q + (<usize>j << 2)));
+    }
     for (let y = 0; y < oh; y++) {
       const top = y * sh; // the window's first row in the scratch plane
       const first = firstInside(top - ph, dh); // the reference's first row inside the plane
-      for (let xo = 0; xo < ow4; xo += 4, o += 4) {
-        // each lane's first column inside the plane, as the reference's starting index
-        const c0 = firstInside(xo * sw - pw, dw), c1 = firstInside((xo + 1) * sw - pw, dw);
-        const c2 = firstInside((xo + 2) * sw - pw, dw), c3 = firstInside((xo + 3) * sw - pw, dw);
-        let best = i32x4.add(i32x4.splat(first * w), i32x4(c0, c1, c2, c3));
-        let m = ninf;
-        const left = xo * sw;
+      let xo = 0;
+      // two groups side by side: two independent select chains
+      for (; xo + 8 <= ow; xo += 8, o += 8) {
+        let best0 = startIndices(first * w, xo, sw, pw, dw), best1 = startIndices(first * w, xo + 4, sw, pw, dw);
+        let m0 = ninf, m1 = ninf;
         for (let a = 0; a < kh; a++) {
           const row = top + a * dh;
           const prow = scratch + ((<usize>row * <usize>pcols) << 2);
           const rowIdx = (row - ph) * w - pw;
           for (let b = 0; b < kw; b++) {
-            const col = left + b * dw;
+            const col = xo * sw + b * dw;
             const q = prow + (<usize>col << 2);
-            let v: v128;
-            if (sw == 1) v = v128.load(q);
-            else if (sw == 2) v = i8x16.shuffle(v128.load(q), v128.load(q + 16), 0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27);
-            else {
-              const s = <usize>sw << 2;
-              v = f32x4.replace_lane(f32x4.replace_lane(f32x4.replace_lane(f32x4.splat(load<f32>(q)), 1, load<f32>(q + s)), 2, load<f32>(q + 2 * s)), 3, load<f32>(q + 3 * s));
-            }
+            const v0 = gather(q, sw), v1 = gather(q + (<usize>(4 * sw) << 2), sw);
+            const i0 = i32x4.add(i32x4.splat(rowIdx + col), lanes), i1 = i32x4.add(i0, i32x4.splat(4 * sw));
+            const t0 = v128.or(f32x4.gt(v0, m0), f32x4.ne(v0, v0)), t1 = v128.or(f32x4.gt(v1, m1), f32x4.ne(v1, v1));
+            m0 = v128.bitselect(v0, m0, t0);
+            m1 = v128.bitselect(v1, m1, t1);
+            best0 = v128.bitselect(i0, best0, t0);
+            best1 = v128.bitselect(i1, best1, t1);
+          }
+        }
+        v128.store(values + (o << 2), m0);
+        v128.store(values + (o << 2), m1, 16);
+        v128.store(indices + (o << 2), best0);
+        v128.store(indices + (o << 2), best1, 16);
+      }
+      for (; xo < ow4; xo += 4, o += 4) {
+        let best = startIndices(first * w, xo, sw, pw, dw), m = ninf;
+        for (let a = 0; a < kh; a++) {
+          const row = top + a * dh;
+          const prow = scratch + ((<usize>row * <usize>pcols) << 2);
+          const rowIdx = (row - ph) * w - pw;
+          for (let b = 0; b < kw; b++) {
+            const col = xo * sw + b * dw;
+            const v = gather(prow + (<usize>col << 2), sw);
             const take = v128.or(f32x4.gt(v, m), f32x4.ne(v, v));
             m = v128.bitselect(v, m, take);
             best = v128.bitselect(i32x4.add(i32x4.splat(rowIdx + col), lanes), best, take);
@@ -75,7 +115,7 @@ export function maxPool2d(x: usize, win: usize, values: usize, indices: usize, s
         v128.store(values + (o << 2), m);
         v128.store(indices + (o << 2), best);
       }
-      for (let xo = ow4; xo < ow; xo++, o++) {
+      for (; xo < ow; xo++, o++) {
         let best = first * w + firstInside(xo * sw - pw, dw), m: f32 = -Infinity;
         for (let a = 0; a < kh; a++) {
           const row = top + a * dh;
