@@ -6,10 +6,12 @@ import { operandArea, residentPtr } from "./matmul.ts";
 
 const align = (bytes: number) => Math.ceil(bytes / 64) * 64;
 
-/** One Adam/AdamW step over `n` contiguous floats (Backend.adamStep). */
-export function wasmAdamStep(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, n: number, h: AdamScalars): void {
-  const arrays = [p, g, m, v], bytes = align(4 * n);
-  const at = arrays.map((a) => residentPtr(a));
+/**
+ * Where the kernel reads each of `arrays` (n floats): in place when resident, else staged into the
+ * staging area. `back` copies the staged ones among `written` back out after the kernel has run.
+ */
+function place(arrays: Float32Array[], n: number) {
+  const bytes = align(4 * n), at = arrays.map((a) => residentPtr(a));
   const { inst, mem, base } = operandArea(bytes * at.filter((r) => r < 0).length);
   let next = base;
   const ptr = at.map((r, k) => {
@@ -19,28 +21,28 @@ export function wasmAdamStep(p: Float32Array, g: Float32Array, m: Float32Array, 
     mem.set(a.length === n ? a : a.subarray(0, n), here / 4);
     return here;
   });
+  const back = (written: number[]) => {
+    for (const k of written) if (at[k]! < 0) arrays[k]!.set(mem.subarray(ptr[k]! / 4, ptr[k]! / 4 + n));
+  };
+  return { exports: inst.exports, ptr, back };
+}
+
+/** One Adam/AdamW step over `n` contiguous floats (Backend.adamStep). */
+export function wasmAdamStep(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, n: number, h: AdamScalars): void {
+  const { exports, ptr, back } = place([p, g, m, v], n);
   const flags = (h.decay !== 1 ? 1 : 0) | (h.l2 !== 0 ? 2 : 0) | (h.maximize ? 4 : 0);
-  inst.exports.adamStep(
+  exports.adamStep(
     ptr[0]!, ptr[1]!, ptr[2]!, ptr[3]!, n,
     h.beta1, 1 - h.beta1, h.beta2, 1 - h.beta2, h.bc2Sqrt, h.eps, -h.stepSize, h.decay, h.l2, flags,
   );
-  for (const k of [0, 2, 3]) if (at[k]! < 0) arrays[k]!.set(mem.subarray(ptr[k]! / 4, ptr[k]! / 4 + n));
+  back([0, 2, 3]);
 }
 
 /** One SGD step over `n` contiguous floats (Backend.sgdStep); `buf` is ignored without momentum. */
 export function wasmSgdStep(p: Float32Array, g: Float32Array, buf: Float32Array, n: number, h: SgdScalars): void {
-  const mom = h.momentum !== 0, arrays = mom ? [p, g, buf] : [p, g], bytes = align(4 * n);
-  const at = arrays.map((a) => residentPtr(a));
-  const { inst, mem, base } = operandArea(bytes * at.filter((r) => r < 0).length);
-  let next = base;
-  const ptr = at.map((r, k) => {
-    if (r >= 0) return r;
-    const a = arrays[k]!, here = next;
-    next += bytes;
-    mem.set(a.length === n ? a : a.subarray(0, n), here / 4);
-    return here;
-  });
+  const mom = h.momentum !== 0;
+  const { exports, ptr, back } = place(mom ? [p, g, buf] : [p, g], n);
   const flags = (h.maximize ? 1 : 0) | (h.weightDecay !== 0 ? 2 : 0) | (mom ? 4 : 0) | (h.nesterov ? 8 : 0) | (1 - h.dampening !== 1 ? 16 : 0);
-  inst.exports.sgdStep(ptr[0]!, ptr[1]!, mom ? ptr[2]! : 0, n, h.weightDecay, h.momentum, 1 - h.dampening, -h.lr, flags);
-  for (const k of mom ? [0, 2] : [0]) if (at[k]! < 0) arrays[k]!.set(mem.subarray(ptr[k]! / 4, ptr[k]! / 4 + n));
+  exports.sgdStep(ptr[0]!, ptr[1]!, mom ? ptr[2]! : 0, n, h.weightDecay, h.momentum, 1 - h.dampening, -h.lr, flags);
+  back(mom ? [0, 2] : [0]);
 }
