@@ -23,17 +23,13 @@ function firstInside(start: i32, d: i32): i32 {
 }
 
 /** Each lane's first cell inside the plane (row `rowStart` = first·w), as the reference's starting index, for outputs xo..xo+3. */
-// @ts-ignore: decorator
-@inline
 function startIndices(rowStart: i32, xo: i32, sw: i32, pw: i32, dw: i32): v128 {
   return i32x4.add(i32x4.splat(rowStart), i32x4(
     firstInside(xo * sw - pw, dw), firstInside((xo + 1) * sw - pw, dw), firstInside((xo + 2) * sw - pw, dw), firstInside((xo + 3) * sw - pw, dw),
   ));
 }
 
-/** Four floats `sw` apart from q: one load for stride 1, two and a shuffle for stride 2. */
-// @ts-ignore: decorator
-@inline
+/** Four floats `sw` apart from q: one load for stride 1, two and a shuffle for stride 2, else four loads. */
 function gather(q: usize, sw: i32): v128 {
   if (sw == 1) return v128.load(q);
   if (sw == 2) return i8x16.shuffle(v128.load(q), v128.load(q, 16), 0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27);
@@ -84,7 +80,10 @@ export function maxPool2d(x: usize, win: usize, values: usize, indices: usize, s
           for (let b = 0; b < kw; b++) {
             const col = xo * sw + b * dw;
             const q = prow + (<usize>col << 2);
-            const v0 = gather(q, sw), v1 = gather(q + (<usize>(4 * sw) << 2), sw);
+            // stride 2 (the common case) written out: binaryen does not inline gather
+            const q1 = q + (<usize>(4 * sw) << 2);
+            const v0 = sw == 2 ? i8x16.shuffle(v128.load(q), v128.load(q, 16), 0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27) : gather(q, sw);
+            const v1 = sw == 2 ? i8x16.shuffle(v128.load(q1), v128.load(q1, 16), 0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27) : gather(q1, sw);
             const i0 = i32x4.add(i32x4.splat(rowIdx + col), lanes), i1 = i32x4.add(i0, i32x4.splat(4 * sw));
             const t0 = v128.or(f32x4.gt(v0, m0), f32x4.ne(v0, v0)), t1 = v128.or(f32x4.gt(v1, m1), f32x4.ne(v1, v1));
             m0 = v128.bitselect(v0, m0, t0);
@@ -106,7 +105,8 @@ export function maxPool2d(x: usize, win: usize, values: usize, indices: usize, s
           const rowIdx = (row - ph) * w - pw;
           for (let b = 0; b < kw; b++) {
             const col = xo * sw + b * dw;
-            const v = gather(prow + (<usize>col << 2), sw);
+            const q = prow + (<usize>col << 2);
+            const v = sw == 2 ? i8x16.shuffle(v128.load(q), v128.load(q, 16), 0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27) : gather(q, sw);
             const take = v128.or(f32x4.gt(v, m), f32x4.ne(v, v));
             m = v128.bitselect(v, m, take);
             best = v128.bitselect(i32x4.add(i32x4.splat(rowIdx + col), lanes), best, take);
