@@ -158,7 +158,8 @@ export function layerNormBackward(
 export function channelStats(mean: usize, varSum: usize, x: usize, n: i32, c: i32, l: i32): void {
   const l4 = l & ~3, count = <f64>n * <f64>l;
   const stride = (<usize>c * <usize>l) << 2;
-  for (let ch = 0; ch < c; ch++) {
+  const done = l == 1 ? channelStats1(mean, varSum, x, n, c) : 0;
+  for (let ch = done; ch < c; ch++) {
     const first = x + ((<usize>ch * <usize>l) << 2);
     let lo = f64x2.splat(0), hi = f64x2.splat(0), t: f64 = 0;
     for (let b = 0, p = first; b < n; b++, p += stride) {
@@ -196,8 +197,9 @@ export function channelStats(mean: usize, varSum: usize, x: usize, n: i32, c: i3
 /** y = f32(x·alpha[ch]) + beta[ch] over [n, c, l]; alpha and beta are float32 values held as c doubles. */
 export function channelAffine(y: usize, x: usize, n: i32, c: i32, l: i32, alpha: usize, beta: usize): void {
   const l4 = l & ~3;
+  const done = l == 1 ? channelAffine1(y, x, n, c, alpha, beta) : 0;
   for (let b = 0; b < n; b++) {
-    for (let ch = 0; ch < c; ch++) {
+    for (let ch = done; ch < c; ch++) {
       const off = ((<usize>b * <usize>c + <usize>ch) * <usize>l) << 2;
       const px = x + off, py = y + off;
       const a = <f32>load<f64>(alpha + (<usize>ch << 3)), be = <f32>load<f64>(beta + (<usize>ch << 3));
@@ -226,7 +228,8 @@ export function channelNormBackward(
 ): void {
   const l4 = l & ~3, count = <f64>n * <f64>l;
   const stride = (<usize>c * <usize>l) << 2;
-  for (let ch = 0; ch < c; ch++) {
+  const done = l == 1 ? channelNormBackward1(dx, sum, dotp, g, x, n, c, mean, invstd, w, training) : 0;
+  for (let ch = done; ch < c; ch++) {
     const off = (<usize>ch * <usize>l) << 2;
     const m = <f32>load<f64>(mean + (<usize>ch << 3)), mv = f32x4.splat(m);
     let slo = f64x2.splat(0), shi = f64x2.splat(0), dlo = f64x2.splat(0), dhi = f64x2.splat(0);
@@ -283,4 +286,100 @@ export function channelNormBackward(
       }
     }
   }
+}
+
+// l = 1 (BatchNorm1d over [n, c], ResNet's last stage): a channel's sum is its n values in order
+// (the tails' sum above, all lanes zero), so four channels run side by side in the lanes with the
+// same bits. Each returns how many channels it did (c & ~3); the loops above do the rest.
+
+/** Four float64 values at p as float32 lanes. */
+function loadF64AsF32(p: usize): v128 {
+  return i8x16.shuffle(f32x4.demote_f64x2_zero(v128.load(p)), f32x4.demote_f64x2_zero(v128.load(p, 16)), 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
+}
+
+/** Stores the four float32 lanes of v at p as float64. */
+function storeF32AsF64(p: usize, v: v128): void {
+  v128.store(p, f64x2.promote_low_f32x4(v));
+  v128.store(p, promoteHigh(v), 16);
+}
+
+/** Float32 lanes (lo, hi) of four float64 sums. */
+function demote4(lo: v128, hi: v128): v128 {
+  return i8x16.shuffle(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
+}
+
+function channelStats1(mean: usize, varSum: usize, x: usize, n: i32, c: i32): i32 {
+  const c4 = c & ~3, row = <usize>c << 2, cnt = f64x2.splat(<f64>n);
+  for (let ch = 0; ch < c4; ch += 4) {
+    const first = x + (<usize>ch << 2);
+    let lo = f64x2.splat(0), hi = f64x2.splat(0);
+    for (let b = 0, p = first; b < n; b++, p += row) {
+      const v = v128.load(p);
+      lo = f64x2.add(lo, f64x2.promote_low_f32x4(v));
+      hi = f64x2.add(hi, promoteHigh(v));
+    }
+    // ((0 + 0) + (0 + 0)) + t as the reference: +0 + t
+    const m = demote4(f64x2.div(f64x2.add(f64x2.splat(0), lo), cnt), f64x2.div(f64x2.add(f64x2.splat(0), hi), cnt));
+    lo = f64x2.splat(0);
+    hi = f64x2.splat(0);
+    for (let b = 0, p = first; b < n; b++, p += row) {
+      const d = f32x4.sub(v128.load(p), m), q = f32x4.mul(d, d);
+      lo = f64x2.add(lo, f64x2.promote_low_f32x4(q));
+      hi = f64x2.add(hi, promoteHigh(q));
+    }
+    storeF32AsF64(mean + (<usize>ch << 3), m);
+    storeF32AsF64(varSum + (<usize>ch << 3), demote4(f64x2.add(f64x2.splat(0), lo), f64x2.add(f64x2.splat(0), hi)));
+  }
+  return c4;
+}
+
+function channelAffine1(y: usize, x: usize, n: i32, c: i32, alpha: usize, beta: usize): i32 {
+  const c4 = c & ~3, row = <usize>c << 2;
+  for (let ch = 0; ch < c4; ch += 4) {
+    const av = loadF64AsF32(alpha + (<usize>ch << 3)), bv = loadF64AsF32(beta + (<usize>ch << 3));
+    const off = <usize>ch << 2;
+    for (let b = 0, p = off; b < n; b++, p += row) v128.store(y + p, f32x4.add(f32x4.mul(v128.load(x + p), av), bv));
+  }
+  return c4;
+}
+
+function channelNormBackward1(
+  dx: usize, sum: usize, dotp: usize, g: usize, x: usize, n: i32, c: i32, mean: usize, invstd: usize, w: usize, training: i32,
+): i32 {
+  const c4 = c & ~3, row = <usize>c << 2, cnt = f64x2.splat(<f64>n);
+  for (let ch = 0; ch < c4; ch += 4) {
+    const off = <usize>ch << 2, at = <usize>ch << 3;
+    const mv = loadF64AsF32(mean + at);
+    let slo = f64x2.splat(0), shi = f64x2.splat(0), dlo = f64x2.splat(0), dhi = f64x2.splat(0);
+    for (let b = 0, p = off; b < n; b++, p += row) {
+      const gv = v128.load(g + p), d = f32x4.sub(v128.load(x + p), mv);
+      const g0 = f64x2.promote_low_f32x4(gv), g1 = promoteHigh(gv);
+      slo = f64x2.add(slo, g0);
+      shi = f64x2.add(shi, g1);
+      dlo = f64x2.add(dlo, f64x2.mul(f64x2.promote_low_f32x4(d), g0));
+      dhi = f64x2.add(dhi, f64x2.mul(promoteHigh(d), g1));
+    }
+    const zero = f64x2.splat(0);
+    slo = f64x2.add(zero, slo);
+    shi = f64x2.add(zero, shi);
+    dlo = f64x2.add(zero, dlo);
+    dhi = f64x2.add(zero, dhi);
+    v128.store(sum + at, slo);
+    v128.store(sum + at, shi, 16);
+    v128.store(dotp + at, dlo);
+    v128.store(dotp + at, dhi, 16);
+    if (!dx) continue;
+    const ilo = v128.load(invstd + at), ihi = v128.load(invstd + at, 16);
+    const isv = demote4(ilo, ihi), wv = w ? loadF64AsF32(w + at) : f32x4.splat(1);
+    // k = f32(dotp·invstd·invstd / count), gm = f32(sum / count), as the scalar loop
+    const kv = demote4(f64x2.div(f64x2.mul(f64x2.mul(dlo, ilo), ilo), cnt), f64x2.div(f64x2.mul(f64x2.mul(dhi, ihi), ihi), cnt));
+    const gmv = demote4(f64x2.div(slo, cnt), f64x2.div(shi, cnt));
+    for (let b = 0, p = off; b < n; b++, p += row) {
+      let t: v128;
+      if (training) t = f32x4.sub(f32x4.sub(v128.load(g + p), gmv), f32x4.mul(f32x4.sub(v128.load(x + p), mv), kv));
+      else t = v128.load(g + p);
+      v128.store(dx + p, f32x4.mul(f32x4.mul(t, isv), wv));
+    }
+  }
+  return c4;
 }
