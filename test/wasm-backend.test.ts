@@ -5,6 +5,8 @@ import { allocBlock, residentFloats, wasmHeapStats } from "../src/backend/wasm/h
 import type { Tensor } from "../src/index.ts";
 import type { Window2d } from "../src/backend/backend.ts";
 import { wasmCol2im, wasmIm2col, wasmSwapLeading } from "../src/backend/wasm/conv.ts";
+import { disableWasmThreads, enableWasmThreads } from "../src/backend/wasm/threads-node.ts";
+import { wasmHelperBands } from "../src/backend/wasm/matmul.ts";
 
 const onBackend = <T>(b: torch.Backend, fn: () => T): T => {
   const prev = torch.setBackend(b);
@@ -368,6 +370,28 @@ describe("wasm backend", () => {
         assert.deepEqual(host.subarray(0, n), ref, `${what}, into a host array`);
         assert.deepEqual([...host.subarray(n)], [9, 9, 9], `${what}: nothing past out is written`);
       }
+    }
+  });
+  test("large im2col, col2im and swapLeading passes are shared with the helper thread, same bits", async () => {
+    assert.equal(enableWasmThreads(), true);
+    try {
+      const g: Window2d = { n: 4, c: 37, h: 12, w: 12, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, dh: 1, dw: 1, oh: 12, ow: 12 };
+      const strided: Window2d = { ...g, sh: 2, sw: 2, oh: 6, ow: 6, kh: 5, kw: 5, ph: 2, pw: 2 };
+      const before = wasmHelperBands();
+      for (let round = 0; round < 50 && wasmHelperBands() === before; round++) {
+        for (const w of [g, strided]) {
+          const x = torch.randn(w.n, w.c, w.h, w.w).storage.data as Float32Array, size = w.c * w.kh * w.kw * w.n * w.oh * w.ow;
+          const what = JSON.stringify(w);
+          assert.deepEqual(wasmIm2col(x, w), torch.cpuBackend.im2col(x, torch.Layout.contiguous([w.n, w.c, w.h, w.w]), w), `im2col ${what}`);
+          const cols = torch.randn(size).storage.data as Float32Array;
+          assert.deepEqual(wasmCol2im(cols, w), torch.cpuBackend.col2im(cols, w, torch.float32), `col2im ${what}`);
+        }
+        const [a, b, l] = [300, 16, 40], y = torch.randn(a * b * l).storage.data as Float32Array, bias = torch.randn(a).storage.data as Float32Array;
+        assert.deepEqual(wasmSwapLeading(y, a, b, l, bias), torch.cpuBackend.swapLeading(y, a, b, l, bias, torch.float32), "swapLeading");
+      }
+      assert.ok(wasmHelperBands() > before, "the helper thread ran some of the chunks");
+    } finally {
+      await disableWasmThreads();
     }
   });
   test("float64 stays on the TypeScript kernels (and in float64)", () => {

@@ -1,15 +1,17 @@
-// The hand-off between the calling thread and one helper thread running SGEMM bands on the same
-// shared WebAssembly.Memory, for both Node (threads-node.ts) and browsers (threads-web.ts). The
-// helper blocks in Atomics.wait on a control block instead of using postMessage, so a hand-off costs
-// a futex wake (tens of µs) and wasmMatmul stays synchronous.
+// The hand-off between the calling thread and one helper thread running kernels on the same shared
+// WebAssembly.Memory, for both Node (threads-node.ts) and browsers (threads-web.ts): SGEMM bands,
+// and the chunks of a convolution's large data-movement passes (im2col, col2im, swapLeading). The
+// helper blocks in Atomics.wait on a control block instead of using postMessage, so a hand-off
+// costs a futex wake (tens of µs) and every kernel call stays synchronous.
 import { TorchletError } from "../../errors.ts";
 import type { GemmHelper } from "./matmul.ts";
 import type { SgemmInstance } from "./module.ts";
 
-/** Control block (Int32 slots): request sequence, failure flag, next free chunk (tagged with the
- * request sequence: seq * 256 + chunk), chunks finished, chunk count, the helper's two scratch
- * pointers, chunks the helper has run in all, whether the helper is up, then MAX_CHUNKS rows of
- * sgemm arguments. */
+/** Control block: Int32 slots (request sequence, failure flag, next free chunk tagged with the
+ * request sequence: seq * 256 + chunk, chunks finished, chunk count, the helper's two scratch
+ * pointers, chunks the helper has run in all, whether the helper is up), then MAX_CHUNKS rows of
+ * ROW Float64 slots: the kernel's number in HELPER_KERNELS, then its arguments (float64 holds
+ * every int32 pointer and float32 scalar exactly). */
 const REQUEST = 0;
 const FAILED = 1;
 const NEXT = 2;
@@ -18,15 +20,23 @@ const COUNT = 4;
 const SCRATCH = 5;
 const HELPED = 7;
 const READY = 8;
-const ARGS = 9;
-const ARG_COUNT = 13;
+/** Int32 slots before the rows (10: the rows start 8-byte aligned). */
+const HEADER = 10;
+const ROW = 16;
 const MAX_CHUNKS = 8;
-/** Polls before sleeping in Atomics.wait (~20 µs): back-to-back matmuls then skip the futex round trip. */
+/** Polls before sleeping in Atomics.wait (~0.3 ms at the 16 ns an Atomics.load of shared memory costs here): back-to-back kernels then skip the futex round trip. */
 const SPIN = 20000;
+
+/**
+ * The kernels a chunk can name, by number. sgemm's chunks carry its arguments up to, not including,
+ * the packing scratch, which the thread that runs the chunk appends (each thread has its own).
+ */
+export const HELPER_KERNELS = ["sgemm", "im2col", "col2im", "swapLeading"] as const;
+export type HelperKernel = (typeof HELPER_KERNELS)[number];
 
 /** Bytes of the SharedArrayBuffer that holds the control block. */
 export function controlBytes(): number {
-  return 4 * (ARGS + MAX_CHUNKS * ARG_COUNT);
+  return 4 * HEADER + 8 * MAX_CHUNKS * ROW;
 }
 
 /**
@@ -35,8 +45,10 @@ export function controlBytes(): number {
  */
 export const WORKER_LOOP = `
 function runGemmHelper(module, memory, control) {
-const sgemm = new WebAssembly.Instance(module, { env: { memory } }).exports.sgemm;
+const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
+const kernels = ${JSON.stringify(HELPER_KERNELS)}.map((name) => exports[name]);
 const ctl = new Int32Array(control);
+const rows = new Float64Array(control, ${4 * HEADER}, ${MAX_CHUNKS * ROW});
 Atomics.store(ctl, ${READY}, 1);
 Atomics.notify(ctl, ${READY});
 let seen = 0;
@@ -57,9 +69,12 @@ for (;;) {
     const chunk = claim();
     if (chunk < 0) break;
     const count = Atomics.load(ctl, ${COUNT});
-    const args = Array.from(ctl.subarray(${ARGS} + chunk * ${ARG_COUNT}, ${ARGS} + (chunk + 1) * ${ARG_COUNT}));
+    const at = chunk * ${ROW}, id = rows[at], kernel = kernels[id];
+    // sgemm's last two parameters are this thread's packing scratch
+    const args = Array.from(rows.subarray(at + 1, at + 1 + kernel.length - (id === 0 ? 2 : 0)));
+    if (id === 0) args.push(ctl[${SCRATCH}], ctl[${SCRATCH + 1}]);
     try {
-      sgemm(...args, ctl[${SCRATCH}], ctl[${SCRATCH + 1}]);
+      kernel(...args);
     } catch {
       Atomics.store(ctl, ${FAILED}, 1);
     }
@@ -114,13 +129,19 @@ export function awaitHelperReady(control: SharedArrayBuffer, ms: number): boolea
  * chunks alongside the helper and waits for the rest. `alive` tells whether the helper still runs.
  */
 export function makeHelper(ctl: Int32Array, instance: SgemmInstance, alive: () => boolean): GemmHelper {
+  const rows = new Float64Array(ctl.buffer, 4 * HEADER, MAX_CHUNKS * ROW);
   let seq = 0;
   return {
     instance,
     helped: () => Atomics.load(ctl, HELPED),
-    parallel(chunks, helperScratch, local) {
-      if (chunks.length > MAX_CHUNKS) throw new TorchletError(`matmul: at most ${MAX_CHUNKS} chunks, got ${chunks.length}`);
-      chunks.forEach((chunk, c) => ctl.set(chunk, ARGS + c * ARG_COUNT));
+    parallel(kernel, chunks, helperScratch, local) {
+      if (chunks.length > MAX_CHUNKS) throw new TorchletError(`${kernel}: at most ${MAX_CHUNKS} chunks, got ${chunks.length}`);
+      const id = HELPER_KERNELS.indexOf(kernel);
+      chunks.forEach((chunk, c) => {
+        if (chunk.length >= ROW) throw new TorchletError(`${kernel}: a chunk holds at most ${ROW - 1} arguments, got ${chunk.length}`);
+        rows[c * ROW] = id;
+        rows.set(chunk, c * ROW + 1);
+      });
       ctl.set(helperScratch, SCRATCH);
       Atomics.store(ctl, COUNT, chunks.length);
       Atomics.store(ctl, FINISHED, 0);

@@ -6,6 +6,7 @@
 import { ShapeError } from "../../errors.ts";
 import { memoryFloats, residentFloats, residentOffset, setHeapBase, stagingArea, wasmMemory, wasmMemoryShared } from "./heap.ts";
 import { createSgemmInstance, sgemmModule, type SgemmInstance } from "./module.ts";
+import type { HelperKernel } from "./helper-protocol.ts";
 
 /** Options of `wasmMatmul`. */
 export interface WasmMatmulOptions {
@@ -46,11 +47,15 @@ export interface GemmHelper {
   /** Bands of C the helper thread has computed so far. */
   helped(): number;
   /**
-   * Runs every chunk (sgemm arguments up to, not including, the two scratch pointers) with both
-   * threads taking the next free chunk, so a descheduled helper only costs its share; `local` runs
-   * one chunk on this thread and the helper uses `helperScratch`. Returns when all have finished.
+   * Runs `kernel` over every chunk of its arguments (sgemm's up to, not including, the two scratch
+   * pointers) with both threads taking the next free chunk, so a descheduled helper only costs its
+   * share; `local` runs one chunk on this thread, and the helper's sgemm uses `helperScratch`.
+   * Returns when all have finished.
    */
-  parallel(chunks: readonly (readonly number[])[], helperScratch: readonly [number, number], local: (chunk: readonly number[]) => void): void;
+  parallel(
+    kernel: HelperKernel, chunks: readonly (readonly number[])[], helperScratch: readonly [number, number],
+    local: (chunk: readonly number[]) => void,
+  ): void;
 }
 
 const MR = 4;
@@ -276,7 +281,27 @@ function run(inst: SgemmInstance, product: Gemm, scratch: number, packA: number,
   }
   const sgemm = ex.sgemm as (...x: number[]) => void;
   const local = (chunk: readonly number[]) => sgemm(...chunk, scratch, scratch + packA);
-  helper.parallel(chunks(g).map(args), [scratch + slot, scratch + slot + packA], local);
+  helper.parallel("sgemm", chunks(g).map(args), [scratch + slot, scratch + slot + packA], local);
+}
+
+/** Chunks a pass over `n` elements is cut into for both threads, or 1: from 2^17 elements (~100 µs of memory traffic, which a hand-off repays). */
+export function passChunks(n: number): number {
+  return helper === null || n < PASS_SPLIT ? 1 : 4;
+}
+const PASS_SPLIT = 1 << 17;
+
+/**
+ * Runs the bandwidth-bound kernel `kernel` over `chunks` of its arguments (each a disjoint part of
+ * the work) on both threads when a helper is registered, else one after another on this thread.
+ */
+export function parallelPass(kernel: Exclude<HelperKernel, "sgemm">, chunks: readonly (readonly number[])[]): void {
+  const fn = instance().exports[kernel] as (...x: number[]) => void;
+  if (helper === null || chunks.length < 2) {
+    for (const c of chunks) fn(...c);
+    return;
+  }
+  const { packA, slot } = scratchLayout(instance());
+  helper.parallel(kernel, chunks, [RESERVED + slot, RESERVED + slot + packA], (c) => fn(...c));
 }
 
 /** Lays out scratch and operands in wasm memory, copies the inputs in, runs, and copies C out. */
@@ -457,7 +482,7 @@ export function wasmMatmulBatched(
     const local = (chunk: readonly number[]) => sgemm(...chunk, scratch, scratch + packA);
     // the helper takes at most MAX_BATCH_CHUNKS products per request: rounds of equal size
     const step = Math.ceil(batch / Math.ceil(batch / MAX_BATCH_CHUNKS));
-    for (let t = 0; t < batch; t += step) helper.parallel(gemms.slice(t, t + step).map(args), [scratch + slot, scratch + slot + packA], local);
+    for (let t = 0; t < batch; t += step) helper.parallel("sgemm", gemms.slice(t, t + step).map(args), [scratch + slot, scratch + slot + packA], local);
   } else {
     for (const g of gemms) run(inst, g, scratch, packA, slot);
   }

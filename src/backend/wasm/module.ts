@@ -60,12 +60,12 @@ export interface SgemmExports {
   cellSums(p: number, len: number, cols: number, row: number, col: number, br: number, bc: number, c: number, sum: number, cnt: number): void;
   /** max |b − a|, Σ(b − a)², Σa², Σb², Σab and differing non-finite pairs of two float32 chunks; see assembly/stats.ts. */
   diffStats(pa: number, pb: number, len: number, out: number): void;
-  /** Contiguous float32 x [n, c, h, w] → columns [c·kh·kw, n·oh·ow]; `win` points at 14 int32s (Window2d's fields in order); see assembly/conv.ts. */
-  im2col(x: number, win: number, out: number): void;
-  /** Columns → out [n, c, h, w], each cell the sum of the columns that read it (out zeroed first). */
-  col2im(cols: number, win: number, out: number): void;
+  /** Contiguous float32 x [n, c, h, w] → columns [c·kh·kw, n·oh·ow], the rows of channels [c0, c1); `win` points at 14 int32s (Window2d's fields in order); see assembly/conv.ts. */
+  im2col(x: number, win: number, out: number, c0: number, c1: number): void;
+  /** Columns → out [n, c, h, w], each cell the sum of the columns that read it (out zeroed first); channels [c0, c1). */
+  col2im(cols: number, win: number, out: number, c0: number, c1: number): void;
   /** out [b, a, l] = x [a, b, l] with dims a and b swapped, plus bias[i] (bias 0: none); see assembly/conv.ts. */
-  swapLeading(x: number, a: number, b: number, l: number, bias: number, out: number): void;
+  swapLeading(x: number, a: number, b: number, l: number, bias: number, out: number, i0: number, i1: number): void;
   /** out = GELU(x) (exact form) over n floats; see assembly/activation.ts. */
   gelu(out: number, x: number, n: number): void;
   /** out = g·GELU'(x) over n floats. */

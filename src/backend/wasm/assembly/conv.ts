@@ -27,18 +27,19 @@ function ceilDiv(a: i32, b: i32): i32 {
 }
 
 /**
- * x: contiguous float32 [n, c, h, w] → cols [c·kh·kw, n·oh·ow], zeros where a window reads padding.
+ * x: contiguous float32 [n, c, h, w] → cols [c·kh·kw, n·oh·ow], zeros where a window reads padding;
+ * the rows of channels [c0, c1) only (the threads take disjoint channel ranges).
  * Each output row segment is written once, its padding zeroed in place; short runs are copied
  * four lanes at a time (a memory.copy call costs more than the copy for a run of a few floats).
  */
-export function im2col(x: usize, win: usize, out: usize): void {
+export function im2col(x: usize, win: usize, out: usize, c0: i32, c1: i32): void {
   const n = field(win, N), c = field(win, C), h = field(win, H), w = field(win, W);
   const kh = field(win, KH), kw = field(win, KW), sh = field(win, SH), sw = field(win, SW);
   const ph = field(win, PH), pw = field(win, PW), dh = field(win, DH), dw = field(win, DW);
   const oh = field(win, OH), ow = field(win, OW);
   const plane = oh * ow, ncols = n * plane;
-  let row = 0;
-  for (let ci = 0; ci < c; ci++) {
+  let row = c0 * kh * kw;
+  for (let ci = c0; ci < c1; ci++) {
     for (let i = 0; i < kh; i++) {
       validRange(oh, h, sh, ph, i * dh);
       const ohLo = lo, ohHi = hi;
@@ -97,16 +98,16 @@ function shiftedPlanes(
   }
 }
 
-/** cols [c·kh·kw, n·oh·ow] → out [n, c, h, w] (zeroed here): each cell the sum of the columns that read it, in the reference's order. */
-export function col2im(cols: usize, win: usize, out: usize): void {
+/** cols [c·kh·kw, n·oh·ow] → out [n, c, h, w] (zeroed here): each cell the sum of the columns that read it, in the reference's order; channels [c0, c1) only. */
+export function col2im(cols: usize, win: usize, out: usize, c0: i32, c1: i32): void {
   const n = field(win, N), c = field(win, C), h = field(win, H), w = field(win, W);
   const kh = field(win, KH), kw = field(win, KW), sh = field(win, SH), sw = field(win, SW);
   const ph = field(win, PH), pw = field(win, PW), dh = field(win, DH), dw = field(win, DW);
   const oh = field(win, OH), ow = field(win, OW);
-  memory.fill(out, 0, <usize>n * c * h * w << 2);
+  for (let b = 0; b < n; b++) memory.fill(out + (<usize>((b * c + c0) * h * w) << 2), 0, <usize>((c1 - c0) * h * w) << 2);
   const plane = oh * ow, ncols = n * plane;
-  let row = 0;
-  for (let ci = 0; ci < c; ci++) {
+  let row = c0 * kh * kw;
+  for (let ci = c0; ci < c1; ci++) {
     for (let i = 0; i < kh; i++) {
       validRange(oh, h, sh, ph, i * dh);
       const ohLo = lo, ohHi = hi;
@@ -168,11 +169,11 @@ function addRun(dst: usize, src: usize, len: i32, stride: i32): void {
 
 /**
  * out [b, a, l] from x [a, b, l] (the convolution's channels-first products and gradients), each
- * run of l floats plus bias[i] when `bias` is not 0: x's dims a and b swapped.
+ * run of l floats plus bias[i] when `bias` is not 0: x's dims a and b swapped, for i in [i0, i1).
  */
-export function swapLeading(x: usize, a: i32, b: i32, l: i32, bias: usize, out: usize): void {
+export function swapLeading(x: usize, a: i32, b: i32, l: i32, bias: usize, out: usize, i0: i32, i1: i32): void {
   const runBytes = <usize>l << 2, outStride = <usize>a * runBytes;
-  for (let i = 0; i < a; i++) {
+  for (let i = i0; i < i1; i++) {
     const add: f32 = bias != 0 ? load<f32>(bias + (<usize>i << 2)) : 0;
     const addv = f32x4.splat(add);
     let src = x + <usize>i * b * runBytes, dst = out + <usize>i * runBytes;
