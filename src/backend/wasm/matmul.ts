@@ -230,10 +230,13 @@ function cols(g: Gemm, j0: number, j1: number): Gemm {
  * B plainly once, so packing costs about 2·m·k·⌈n/NC⌉ + k·n floats: a product with few columns and
  * many rows (a late ResNet layer's convolution: 4608 x 512 x 16) spends more on packing A than on
  * multiplying, and its transpose packs the large operand as B. Not for products the tile cannot fill
- * (n < MR) or with no depth.
+ * (n < MR) or with no depth, nor from SWAP_MAX_N columns, where the model misleads: measured
+ * (best-of, one thread) the transpose is faster at 16, 64 and 65 columns (× 0.57–0.96) but slower at
+ * 128 (GPT's 512 x 128 x 128 projection × 1.32, 512 x 512 x 128 × 1.12).
  */
+const SWAP_MAX_N = 64 + NR;
 function oriented(g: Gemm): Gemm {
-  if (g.k === 0 || g.n < MR || g.n >= g.m || g.flags & TRANS_C) return g;
+  if (g.k === 0 || g.n < MR || g.n > SWAP_MAX_N || g.n >= g.m || g.flags & TRANS_C) return g;
   const cost = (m: number, n: number) => 2 * m * Math.ceil(n / NC) + n;
   if (cost(g.n, g.m) >= 0.8 * cost(g.m, g.n)) return g;
   return {
