@@ -254,3 +254,19 @@ describe("math ops keep the graph small, as PyTorch's", () => {
     assert.throws(() => torch.tensor([1, 2], { dtype: torch.int32 }).fmod(torch.tensor([0, 1], { dtype: torch.int32 })), /ZeroDivisionError/);
   });
 });
+
+describe("a contiguous reduction over every dim but one (a convolution's bias gradient)", () => {
+  test("folds each kept cell in the index walk's order: the bits of the strided path", () => {
+    const x = torch.randn(5, 7, 3, 4);
+    // the same values through a strided layout take the general index walk
+    const strided = x.permute(3, 2, 1, 0).contiguous().permute(3, 2, 1, 0);
+    for (const dims of [[0, 2, 3], [0, 1, 3], [1, 2, 3], [0, 1, 2]]) {
+      for (const op of ["sum", "max", "prod", "min"] as const) {
+        const fast = torch.cpuBackend.reduce(op, x.storage.data, x.layout, dims, torch.float32);
+        const walk = torch.cpuBackend.reduce(op, strided.storage.data, strided.layout, dims, torch.float32);
+        assert.ok(fast.every((v, i) => Object.is(v, walk[i])), `${op} over ${dims.join(",")}`);
+      }
+    }
+    assert.deepEqual(x.sum([0, 2, 3]).shape, [7]);
+  });
+});

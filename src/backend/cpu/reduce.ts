@@ -64,6 +64,7 @@ export function reduceKernel(
   const xs = x as Float64Array;
   // a sum makes no fold closure (the block path inlines it)
   if (layout.isContiguous && isBlock(dims)) return reduceBlock(op === "sum" ? null : foldNumber(op), identity[op], xs, layout, dims, res as Float64Array);
+  if (layout.isContiguous && dims.length === layout.ndim - 1) return reduceAllBut(op === "sum" ? null : foldNumber(op), identity[op], xs, layout, dims, res as Float64Array);
   const f = foldNumber(op);
   const acc = new Float64Array(m).fill(identity[op]);
   const pos = layout.indices();
@@ -76,6 +77,30 @@ export function reduceKernel(
     for (let i = 0; i < n; i++) acc[cells[i]!] = f(acc[cells[i]!]!, Number(xs[pos[i]!]!));
   }
   (res as Float64Array).set(acc);
+  return res;
+}
+
+/**
+ * Contiguous input reduced over every dim but one (a convolution's bias gradient: [n, c, h, w]
+ * summed over 0, 2 and 3): outer × kept × inner, each kept cell folding its elements in memory
+ * order (o, then i), as the index walk does, with no index arrays. `f` null is a sum, inlined.
+ */
+function reduceAllBut(
+  f: ((a: number, x: number) => number) | null, init: number, x: Float64Array, layout: Layout, dims: readonly number[], res: Float64Array,
+): Float64Array {
+  const shape = layout.shape;
+  let keep = 0;
+  while (dims.includes(keep)) keep++;
+  const outer = sizeOf(shape, 0, keep), kept = shape[keep]!, inner = sizeOf(shape, keep + 1, shape.length), off = layout.offset;
+  for (let k = 0; k < kept; k++) {
+    let acc = init;
+    for (let o = 0; o < outer; o++) {
+      const p0 = off + (o * kept + k) * inner;
+      if (f === null) for (let i = 0; i < inner; i++) acc += x[p0 + i]!;
+      else for (let i = 0; i < inner; i++) acc = f(acc, x[p0 + i]!);
+    }
+    res[k] = acc;
+  }
   return res;
 }
 
