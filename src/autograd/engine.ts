@@ -84,7 +84,7 @@ export function accumulateProduct(edge: Edge, a: Tensor, b: Tensor, transA = fal
  * into (a convolution's weight gradient, whose operands cost an im2col): null operands, false.
  */
 export function accumulateProductOf(edge: Edge, operands: () => readonly [Tensor, Tensor] | null): boolean {
-  if (keptGrad(edge) === null) return false;
+  if (keptGrad(edge)?.dtype !== float32) return false;
   const ab = operands();
   return ab !== null && accumulateProduct(edge, ab[0], ab[1]);
 }

@@ -230,7 +230,7 @@ function cols(g: Gemm, j0: number, j1: number): Gemm {
  * B plainly once, so packing costs about 2·m·k·⌈n/NC⌉ + k·n floats: a product with few columns and
  * many rows (a late ResNet layer's convolution: 4608 x 512 x 16) spends more on packing A than on
  * multiplying, and its transpose packs the large operand as B. Not for products the tile cannot fill
- * (n < MR) or with no depth, nor from SWAP_MAX_N columns, where the model misleads: measured
+ * (n < MR) or with no depth, nor above SWAP_MAX_N columns, where the model misleads: measured
  * (best-of, one thread) the transpose is faster at 16, 64 and 65 columns (× 0.57–0.96) but slower at
  * 128 (GPT's 512 x 128 x 128 projection × 1.32, 512 x 512 x 128 × 1.12).
  */
@@ -287,14 +287,14 @@ function run(inst: SgemmInstance, product: Gemm, scratch: number, packA: number,
   helper.parallel("sgemm", chunks(g).map(args), [scratch + slot, scratch + slot + packA], local);
 }
 
-/** Chunks a pass over `n` elements is cut into for both threads, or 1: from 2^17 elements (~100 µs of memory traffic, which a hand-off repays). */
+/** Chunks a pass over `n` elements is cut into for both threads, or 1: from 2^17 elements (~0.1 ms of work, which a hand-off repays). */
 export function passChunks(n: number): number {
   return helper === null || n < PASS_SPLIT ? 1 : 4;
 }
 const PASS_SPLIT = 1 << 17;
 
 /**
- * Runs the bandwidth-bound kernel `kernel` over `chunks` of its arguments (each a disjoint part of
+ * Runs the data-movement kernel `kernel` over `chunks` of its arguments (each a disjoint part of
  * the work) on both threads when a helper is registered, else one after another on this thread.
  */
 export function parallelPass(kernel: Exclude<HelperKernel, "sgemm">, chunks: readonly (readonly number[])[]): void {
