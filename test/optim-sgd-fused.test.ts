@@ -6,14 +6,10 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as torch from "../src/index.ts";
+import { onBackend } from "./backend-helpers.ts";
 import { SGD, type SGDHyper } from "../src/optim/index.ts";
 import { makeResident } from "../src/ops/resident.ts";
 import type { Tensor } from "../src/index.ts";
-
-const onBackend = <T>(b: torch.Backend, fn: () => T): T => {
-  const prev = torch.setBackend(b);
-  try { return fn(); } finally { torch.setBackend(prev); }
-};
 
 /** optim/sgd.ts's op-by-op update (the path the fused kernel replaces), over the given gradients. */
 function byOps(p0: Tensor, grads: Tensor[], h: SGDHyper): [Tensor, Tensor | null] {

@@ -1,17 +1,13 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as torch from "../src/index.ts";
+import { onBackend } from "./backend-helpers.ts";
 import { allocBlock, residentFloats, wasmHeapStats } from "../src/backend/wasm/heap.ts";
 import type { Tensor } from "../src/index.ts";
 import type { Window2d } from "../src/backend/backend.ts";
 import { wasmCol2im, wasmIm2col, wasmSwapLeading } from "../src/backend/wasm/conv.ts";
 import { disableWasmThreads, enableWasmThreads } from "../src/backend/wasm/threads-node.ts";
 import { wasmHelperBands } from "../src/backend/wasm/matmul.ts";
-
-const onBackend = <T>(b: torch.Backend, fn: () => T): T => {
-  const prev = torch.setBackend(b);
-  try { return fn(); } finally { torch.setBackend(prev); }
-};
 
 /** The WebAssembly result against the TypeScript reference (fn must not draw random numbers). */
 function agree(fn: () => Tensor, what: string): void {

@@ -3,20 +3,11 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as torch from "../src/index.ts";
+import { onBackend, sameBits } from "./backend-helpers.ts";
 import { wasmChannelAffine, wasmChannelNormBackward, wasmChannelStats } from "../src/backend/wasm/norm.ts";
 import type { Tensor } from "../src/index.ts";
 
 const F = torch.nn.functional;
-
-const onBackend = <T>(b: torch.Backend, fn: () => T): T => {
-  const prev = torch.setBackend(b);
-  try { return fn(); } finally { torch.setBackend(prev); }
-};
-
-function sameBits(got: ArrayLike<number>, want: ArrayLike<number>, what: string): void {
-  assert.equal(got.length, want.length, `${what}: length`);
-  for (let i = 0; i < want.length; i++) assert.ok(Object.is(got[i], want[i]), `${what}: element ${i} is ${got[i]}, the reference ${want[i]}`);
-}
 
 /** Every value a batch norm step produces: y, the running statistics, and the gradients of x, weight and bias. */
 function batchNormStep(x: Tensor, g: Tensor, options: { training: boolean; affine: boolean }): Tensor[] {

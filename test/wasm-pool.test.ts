@@ -3,20 +3,11 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as torch from "../src/index.ts";
+import { onBackend, sameBits } from "./backend-helpers.ts";
 import { wasmMaxPool2d } from "../src/backend/wasm/pool.ts";
 import type { Window2d } from "../src/backend/backend.ts";
 
 const F = torch.nn.functional;
-
-const onBackend = <T>(b: torch.Backend, fn: () => T): T => {
-  const prev = torch.setBackend(b);
-  try { return fn(); } finally { torch.setBackend(prev); }
-};
-
-function sameBits(got: ArrayLike<number>, want: ArrayLike<number>, what: string): void {
-  assert.equal(got.length, want.length, `${what}: length`);
-  for (let i = 0; i < want.length; i++) assert.ok(Object.is(got[i], want[i]), `${what}: element ${i} is ${got[i]}, the reference ${want[i]}`);
-}
 
 const outSize = (size: number, k: number, p: number, s: number, d: number, ceil: boolean) => {
   const span = size + 2 * p - d * (k - 1) - 1;
