@@ -8,7 +8,8 @@ import { float32, type DType, type TypedArray } from "../../core/dtype.ts";
  */
 export function softmaxKernel(x: TypedArray, rows: number, cols: number, log: boolean, dtype: DType): TypedArray {
   const xs = x as Float32Array, y = dtype.alloc(rows * cols) as Float32Array;
-  const r = dtype === float32 ? Math.fround : (v: number) => v;
+  if (dtype === float32) return softmaxFloat32(xs, y, rows, cols, log);
+  const r = (v: number) => v;
   for (let i = 0; i < rows; i++) {
     const o = i * cols;
     let mx = -Infinity;
@@ -29,12 +30,39 @@ export function softmaxKernel(x: TypedArray, rows: number, cols: number, log: bo
 }
 
 /**
+ * softmaxKernel for float32, Math.fround written out: V8 does not inline a rounding function
+ * called through a variable, and that call cost ten times the arithmetic (the medium MLP's
+ * [128, 10] log-softmax took 0.44 ms). The same operations in the same order, so the same bits.
+ */
+function softmaxFloat32(xs: Float32Array, y: Float32Array, rows: number, cols: number, log: boolean): Float32Array {
+  const f = Math.fround;
+  for (let i = 0; i < rows; i++) {
+    const o = i * cols;
+    let mx = -Infinity;
+    for (let j = 0; j < cols; j++) { const v = xs[o + j]!; if (v > mx || v !== v) mx = v; }
+    if (mx !== mx) { y.fill(NaN, o, o + cols); continue; }
+    let s = 0;
+    if (log) {
+      for (let j = 0; j < cols; j++) s += f(Math.exp(f(xs[o + j]! - mx)));
+      const ls = f(Math.log(f(s)));
+      for (let j = 0; j < cols; j++) y[o + j] = f(xs[o + j]! - mx) - ls;
+    } else {
+      for (let j = 0; j < cols; j++) { const e = f(Math.exp(f(xs[o + j]! - mx))); y[o + j] = e; s += e; }
+      const inv = f(1 / f(s));
+      for (let j = 0; j < cols; j++) y[o + j] = y[o + j]! * inv;
+    }
+  }
+  return y;
+}
+
+/**
  * The input gradient of softmaxKernel from its output y and the output gradient g (contiguous
  * [rows, cols]), per row with float64 sums: softmax (g - Σ g·y)·y, log-softmax g - exp(y)·Σ g.
  */
 export function softmaxBackwardKernel(g: TypedArray, y: TypedArray, rows: number, cols: number, log: boolean, dtype: DType): TypedArray {
   const gs = g as Float32Array, ys = y as Float32Array, dx = dtype.alloc(rows * cols) as Float32Array;
-  const r = dtype === float32 ? Math.fround : (v: number) => v;
+  if (dtype === float32) return softmaxBackwardFloat32(gs, ys, dx, rows, cols, log);
+  const r = (v: number) => v;
   for (let i = 0; i < rows; i++) {
     const o = i * cols;
     let s = 0;
@@ -46,6 +74,25 @@ export function softmaxBackwardKernel(g: TypedArray, y: TypedArray, rows: number
       for (let j = 0; j < cols; j++) s += r(gs[o + j]! * ys[o + j]!);
       const sr = r(s);
       for (let j = 0; j < cols; j++) dx[o + j] = r(gs[o + j]! - sr) * ys[o + j]!;
+    }
+  }
+  return dx;
+}
+
+/** softmaxBackwardKernel for float32, Math.fround written out (see softmaxFloat32). */
+function softmaxBackwardFloat32(gs: Float32Array, ys: Float32Array, dx: Float32Array, rows: number, cols: number, log: boolean): Float32Array {
+  const f = Math.fround;
+  for (let i = 0; i < rows; i++) {
+    const o = i * cols;
+    let s = 0;
+    if (log) {
+      for (let j = 0; j < cols; j++) s += gs[o + j]!;
+      const sr = f(s);
+      for (let j = 0; j < cols; j++) dx[o + j] = gs[o + j]! - f(f(Math.exp(ys[o + j]!)) * sr);
+    } else {
+      for (let j = 0; j < cols; j++) s += f(gs[o + j]! * ys[o + j]!);
+      const sr = f(s);
+      for (let j = 0; j < cols; j++) dx[o + j] = f(gs[o + j]! - sr) * ys[o + j]!;
     }
   }
   return dx;
