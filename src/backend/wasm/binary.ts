@@ -6,6 +6,7 @@
 // are not resident are copied in as the span they read (a bias: C floats), the result out.
 import { coalesceDims, type Layout } from "../../core/layout.ts";
 import { operandArea, residentPtr } from "./matmul.ts";
+import { sliceOf } from "./heap.ts";
 
 /** The four arithmetic ops the kernel runs, numbered as assembly/binary.ts does. */
 export type ArithmeticOp = "add" | "sub" | "mul" | "div";
@@ -49,7 +50,7 @@ export function wasmBinary(op: ArithmeticOp, a: Float32Array, b: Float32Array, p
   for (let o = 0; o < outer; o++) {
     inst.exports.binary(code, po + o * slab, pa + 4 * o * plan.a.so, plan.a.sr, ka, pb + 4 * o * plan.b.so, plan.b.sr, kb, rows, cols);
   }
-  return mem.slice(po / 4, po / 4 + n);
+  return sliceOf(mem, po / 4, po / 4 + n);
 }
 
 /** Copies the span an operand reads to byte offset `at`. */
@@ -75,5 +76,5 @@ export function wasmWhereScalar(cond: Uint8Array, x: Float32Array, v: number, fi
   for (let o = 0; o < outer; o++) {
     inst.exports.whereScalar(po + o * slab, pc + o * plan.a.so, plan.a.sr, px + 4 * o * plan.b.so, plan.b.sr, v, fillWhen ? 1 : 0, rows, cols);
   }
-  return mem.slice(po / 4, po / 4 + n);
+  return sliceOf(mem, po / 4, po / 4 + n);
 }

@@ -4,6 +4,7 @@
 // [8, 64, 32, 32] 3×3 convolution's columns never cross between V8's heap and wasm memory.
 import type { Window2d } from "../backend.ts";
 import { operandArea, parallelPass, passChunks, residentPtr } from "./matmul.ts";
+import { sliceOf } from "./heap.ts";
 
 /** [lo, hi) ranges cutting `count` into `parts` near-equal pieces (none empty). */
 function ranges(count: number, parts: number): [number, number][] {
@@ -53,7 +54,7 @@ export function wasmCol2im(cols: Float32Array, g: Window2d): Float32Array {
   const pc = rc >= 0 ? rc : base + WIN, po = base + WIN + cBytes;
   if (rc < 0) mem.set(cols.length === size ? cols : cols.subarray(0, size), pc / 4);
   parallelPass("col2im", ranges(g.c, passChunks(size)).map(([c0, c1]) => [pc, base, po, c0, c1]));
-  return mem.slice(po / 4, po / 4 + xn);
+  return sliceOf(mem, po / 4, po / 4 + xn);
 }
 
 /**
@@ -70,7 +71,7 @@ export function wasmSwapLeading(x: Float32Array, a: number, b: number, l: number
   if (bias !== null && rb < 0) mem.set(bias.length === a ? bias : bias.subarray(0, a), pb / 4);
   parallelPass("swapLeading", ranges(a, passChunks(n)).map(([i0, i1]) => [px, a, b, l, pb, po, i0, i1]));
   if (ro >= 0) return out!;
-  if (out === undefined) return mem.slice(po / 4, po / 4 + n);
+  if (out === undefined) return sliceOf(mem, po / 4, po / 4 + n);
   out.set(mem.subarray(po / 4, po / 4 + n));
   return out;
 }

@@ -5,6 +5,7 @@
 // even copy + SIMD + copy wins from a few thousand elements.
 import type { UpdateOp } from "../backend.ts";
 import { operandArea, residentPtr } from "./matmul.ts";
+import { sliceOf } from "./heap.ts";
 
 const UPDATE_CODES: Record<UpdateOp, number> = { add: 0, sub: 1, mul: 2, div: 3 };
 
@@ -53,7 +54,7 @@ export function wasmReluGrad(g: Float32Array, y: Float32Array, n: number): Float
   if (rg < 0) mem.set(g.length === n ? g : g.subarray(0, n), pg / 4);
   if (ry < 0) mem.set(y.length === n ? y : y.subarray(0, n), py / 4);
   inst.exports.reluGrad(po, pg, py, n);
-  return mem.slice(po / 4, po / 4 + n);
+  return sliceOf(mem, po / 4, po / 4 + n);
 }
 
 /** ReLU over `n` contiguous floats, into a new array. */
@@ -63,7 +64,7 @@ export function wasmRelu(x: Float32Array, n: number): Float32Array {
   const px = rx >= 0 ? rx : base, po = base + bytes;
   if (rx < 0) mem.set(x.length === n ? x : x.subarray(0, n), px / 4);
   inst.exports.relu(po, px, n);
-  return mem.slice(po / 4, po / 4 + n);
+  return sliceOf(mem, po / 4, po / 4 + n);
 }
 
 /** The column sums of a contiguous rows x cols float32 matrix (a bias gradient), summed in float64 as the reference does, into a new array. */
@@ -73,7 +74,7 @@ export function wasmSumRows(x: Float32Array, rows: number, cols: number): Float3
   const px = rx >= 0 ? rx : base, po = base + (rx < 0 ? bytes : 0);
   if (rx < 0) mem.set(x.length === n ? x : x.subarray(0, n), px / 4);
   inst.exports.sumRows(po, px, rows, cols);
-  return mem.slice(po / 4, po / 4 + cols);
+  return sliceOf(mem, po / 4, po / 4 + cols);
 }
 
 /** Places `a` (n floats) at `at` in memory unless it is resident; returns where the kernel reads it. */
@@ -90,7 +91,7 @@ export function wasmGelu(x: Float32Array, n: number): Float32Array {
   const { inst, mem, base } = operandArea(2 * bytes);
   const px = place(mem, x, n, base), po = base + bytes;
   inst.exports.gelu(po, px, n);
-  return mem.slice(po / 4, po / 4 + n);
+  return sliceOf(mem, po / 4, po / 4 + n);
 }
 
 /** `g · GELU'(x)` over `n` contiguous floats, into a new array. */
@@ -99,7 +100,7 @@ export function wasmGeluBackward(g: Float32Array, x: Float32Array, n: number): F
   const { inst, mem, base } = operandArea(3 * bytes);
   const pg = place(mem, g, n, base), px = place(mem, x, n, base + bytes), po = base + 2 * bytes;
   inst.exports.geluBackward(po, pg, px, n);
-  return mem.slice(po / 4, po / 4 + n);
+  return sliceOf(mem, po / 4, po / 4 + n);
 }
 
 /** Softmax or log-softmax of each row of contiguous float32 x [rows, cols], into a new array. */
@@ -108,7 +109,7 @@ export function wasmSoftmax(x: Float32Array, rows: number, cols: number, log: bo
   const { inst, mem, base } = operandArea(2 * bytes);
   const px = place(mem, x, n, base), po = base + bytes;
   inst.exports.softmax(po, px, rows, cols, log ? 1 : 0);
-  return mem.slice(po / 4, po / 4 + n);
+  return sliceOf(mem, po / 4, po / 4 + n);
 }
 
 /** softmax's or log-softmax's input gradient from g and y (contiguous float32 [rows, cols]), into a new array. */
@@ -117,5 +118,5 @@ export function wasmSoftmaxBackward(g: Float32Array, y: Float32Array, rows: numb
   const { inst, mem, base } = operandArea(3 * bytes);
   const pg = place(mem, g, n, base), py = place(mem, y, n, base + bytes), po = base + 2 * bytes;
   inst.exports.softmaxBackward(po, pg, py, rows, cols, log ? 1 : 0);
-  return mem.slice(po / 4, po / 4 + n);
+  return sliceOf(mem, po / 4, po / 4 + n);
 }

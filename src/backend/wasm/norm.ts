@@ -2,6 +2,7 @@
 // kernels (assembly/norm.ts), float32 only. Operands that are not resident are copied into the staging area, as the GEMM's are; the
 // results are copied out. The kernels give the TypeScript reference's bits (src/backend/cpu/norm.ts).
 import { operandArea, residentPtr } from "./matmul.ts";
+import { sliceOf } from "./heap.ts";
 
 /** Elements from which the SIMD kernels repay their copies. */
 export const WASM_MIN_NORM = 1024;
@@ -38,7 +39,7 @@ export function wasmLayerNorm(
   const pw = weight ? place(mem, weight, cols, sw) : 0, pb = bias ? place(mem, bias, cols, sb) : 0;
   inst.exports.layerNorm(sy, sm, sr, px, rows, cols, pw, pb, eps);
   const f64 = new Float64Array(mem.buffer, mem.byteOffset, mem.length >> 1);
-  return { y: mem.slice(sy / 4, sy / 4 + n), mean: f64.slice(sm / 8, sm / 8 + rows), rstd: f64.slice(sr / 8, sr / 8 + rows) };
+  return { y: sliceOf(mem, sy / 4, sy / 4 + n), mean: sliceOf(f64, sm / 8, sm / 8 + rows), rstd: sliceOf(f64, sr / 8, sr / 8 + rows) };
 }
 
 /** Layer norm's backward over contiguous float32 operands (Backend.layerNormBackward). */
@@ -58,9 +59,9 @@ export function wasmLayerNormBackward(
   if (params) mem.fill(0, sdw / 4, sdb / 4 + cols);
   inst.exports.layerNormBackward(gradInput ? sd : 0, params ? sdw : 0, params ? sdb : 0, pg, px, sm, sr, pw, rows, cols);
   return {
-    dx: gradInput ? mem.slice(sd / 4, sd / 4 + n) : null,
-    dWeight: params ? mem.slice(sdw / 4, sdw / 4 + cols) : null,
-    dBias: params ? mem.slice(sdb / 4, sdb / 4 + cols) : null,
+    dx: gradInput ? sliceOf(mem, sd / 4, sd / 4 + n) : null,
+    dWeight: params ? sliceOf(mem, sdw / 4, sdw / 4 + cols) : null,
+    dBias: params ? sliceOf(mem, sdb / 4, sdb / 4 + cols) : null,
   };
 }
 
@@ -73,7 +74,7 @@ export function wasmChannelStats(x: Float32Array, n: number, c: number, l: numbe
   const px = place(mem, x, len, sx);
   inst.exports.channelStats(sm, sv, px, n, c, l);
   const f64 = new Float64Array(mem.buffer, mem.byteOffset, mem.length >> 1);
-  return { mean: f64.slice(sm / 8, sm / 8 + c), varSum: f64.slice(sv / 8, sv / 8 + c) };
+  return { mean: sliceOf(f64, sm / 8, sm / 8 + c), varSum: sliceOf(f64, sv / 8, sv / 8 + c) };
 }
 
 /** Batch norm's transform y = x·alpha + beta per channel over contiguous float32 x [n, c, l] (Backend.channelAffine). */
@@ -87,7 +88,7 @@ export function wasmChannelAffine(x: Float32Array, n: number, c: number, l: numb
   f64.set(alpha, sa / 8);
   f64.set(beta, sb / 8);
   inst.exports.channelAffine(sy, px, n, c, l, sa, sb);
-  return mem.slice(sy / 4, sy / 4 + len);
+  return sliceOf(mem, sy / 4, sy / 4 + len);
 }
 
 /** Batch norm's backward over contiguous float32 g and x [n, c, l] (Backend.channelNormBackward). */
@@ -106,8 +107,8 @@ export function wasmChannelNormBackward(
   if (weight) f64.set(weight, sw / 8);
   inst.exports.channelNormBackward(gradInput ? sd : 0, ss, sp, pg, px, n, c, l, sm, si, weight ? sw : 0, training ? 1 : 0);
   return {
-    dx: gradInput ? mem.slice(sd / 4, sd / 4 + len) : null,
-    sum: f64.slice(ss / 8, ss / 8 + c),
-    dotp: f64.slice(sp / 8, sp / 8 + c),
+    dx: gradInput ? sliceOf(mem, sd / 4, sd / 4 + len) : null,
+    sum: sliceOf(f64, ss / 8, ss / 8 + c),
+    dotp: sliceOf(f64, sp / 8, sp / 8 + c),
   };
 }

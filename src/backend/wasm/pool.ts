@@ -3,6 +3,7 @@
 // values and indices (backend/cpu/conv.ts maxPool2dKernel).
 import type { PoolResult, Window2d } from "../backend.ts";
 import { operandArea, residentPtr } from "./matmul.ts";
+import { sliceOf } from "./heap.ts";
 
 /** Outputs from which the kernel repays its copies. */
 export const WASM_MIN_POOL = 1024;
@@ -31,5 +32,5 @@ export function wasmMaxPool2d(x: Float32Array, g: Window2d): PoolResult {
   const px = rx >= 0 ? rx : base + WIN, pv = base + WIN + xBytes, pi = pv + oBytes, ps = pi + oBytes;
   if (rx < 0) mem.set(x.length === xn ? x : x.subarray(0, xn), px / 4);
   inst.exports.maxPool2d(px, base, pv, pi, ps, plane.rows, plane.cols);
-  return { values: mem.slice(pv / 4, pv / 4 + on), indices: new Int32Array(mem.buffer, pi, on).slice() };
+  return { values: sliceOf(mem, pv / 4, pv / 4 + on), indices: sliceOf(new Int32Array(mem.buffer, pi, on), 0, on) };
 }
