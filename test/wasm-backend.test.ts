@@ -1,7 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as torch from "../src/index.ts";
-import { onBackend } from "./backend-helpers.ts";
+import { onBackend, sameBits } from "./backend-helpers.ts";
 import { allocBlock, residentFloats, wasmHeapStats } from "../src/backend/wasm/heap.ts";
 import type { Tensor } from "../src/index.ts";
 import type { Window2d } from "../src/backend/backend.ts";
@@ -293,6 +293,35 @@ describe("wasm backend", () => {
     assert.equal(products, 4, "weight gradients went straight into .grad");
     assert.equal(sums, 4, "bias gradients went straight into .grad");
     assert.deepEqual(got.versions, ref.versions, ".grad's version moves as an add_ moves it");
+  });
+  test("a large bias gradient adds the SIMD column sums into .grad in place, with the reference's bits", () => {
+    // 32 x 128: 4,096 elements, above WASM_MIN_ELEMENTWISE
+    const x = torch.randn(32, 128), start = torch.randn(128);
+    const want = onBackend(torch.cpuBackend, () => start.add(x.sum(0)));
+    const dst = Float32Array.from(start.storage.data as Float32Array);
+    assert.ok(torch.wasmBackend.sumRowsAccumulate(dst, x.storage.data, x.layout));
+    sameBits(dst, want.storage.data as Float32Array, "start + x.sum(0)");
+    // a transposed gradient is declined and changes nothing (the caller sums it and adds)
+    const before = Float32Array.from(dst), xt = torch.randn(128, 32).t();
+    assert.equal(torch.wasmBackend.sumRowsAccumulate(dst, xt.storage.data, xt.layout), false);
+    sameBits(dst, before, "declined: unchanged");
+    // in a training step, the first layer's bias gradient takes this path
+    let sums = 0;
+    const spy: torch.Backend = {
+      ...torch.wasmBackend,
+      sumRowsAccumulate: (...args) => { const done = torch.wasmBackend.sumRowsAccumulate(...args); sums += done ? 1 : 0; return done; },
+    };
+    const run = () => {
+      torch.manualSeed(5);
+      const net = new torch.nn.Sequential(new torch.nn.Linear(16, 128), new torch.nn.ReLU(), new torch.nn.Linear(128, 3));
+      const input = torch.randn(32, 16), y = torch.randn(32, 3);
+      for (let i = 0; i < 3; i++) torch.nn.functional.mseLoss(net(input), y).backward();
+      return net.getParameter("0.bias").grad!;
+    };
+    const ref = onBackend(torch.cpuBackend, run), got = onBackend(spy, run);
+    // the products upstream round differently (fused multiply-add), so the sums agree to float32 rounding
+    assert.ok(torch.allclose(got, ref, { rtol: 1e-5, atol: 1e-7 }), "three backward passes");
+    assert.ok(sums >= 2, `bias gradients of passes two and three went straight into .grad (${sums})`);
   });
   test("a sum over leading dims (a bias gradient) gives the reference's bits", () => {
     const same = (fn: () => Tensor, what: string) => {

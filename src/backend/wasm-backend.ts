@@ -140,9 +140,15 @@ function swapLeading(x: TypedArray, a: number, b: number, l: number, bias: Typed
 // ---- elementwise: the step's bandwidth-bound passes on SIMD kernels, contiguous float32 only ----
 const dense = (l: Layout) => l.isContiguous && l.offset === 0;
 
-// a bias gradient into its kept .grad: below the SIMD sum's threshold, the TypeScript sum added in place
+// a bias gradient into its kept .grad: the column sums (the SIMD kernel's from WASM_MIN_ELEMENTWISE
+// elements, else the TypeScript ones) added in place, without a sum tensor, an update and the
+// engine's accumulation
 function sumRowsAccumulate(dst: TypedArray, x: TypedArray, lx: Layout): boolean {
-  return lx.numel < WASM_MIN_ELEMENTWISE && sumRowsAccumulateKernel(dst, x, lx);
+  if (lx.numel < WASM_MIN_ELEMENTWISE) return sumRowsAccumulateKernel(dst, x, lx);
+  if (!(dst instanceof Float32Array && x instanceof Float32Array) || lx.ndim !== 2 || !dense(lx) || dst.length !== lx.shape[1]) return false;
+  const sums = wasmSumRows(x, lx.shape[0]!, dst.length);
+  for (let j = 0; j < sums.length; j++) dst[j]! += sums[j]!;
+  return true;
 }
 
 function update(op: UpdateOp, dst: TypedArray, ld: Layout, src: TypedArray, ls: Layout, alpha: number): void {
