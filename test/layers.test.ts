@@ -11,15 +11,21 @@ import { fileURLToPath } from "node:url";
 const src = fileURLToPath(new URL("../src/", import.meta.url));
 const ENTRY_POINTS = new Set(["index.ts", "index-node.ts"]);
 
-/** folder (`core`, `tensor` for src/tensor.ts) -> what it may import, read from the table. */
-function layerTable(): Map<string, Set<string>> {
-  const doc = readFileSync(fileURLToPath(new URL("../docs/ARCHITECTURE.md", import.meta.url)), "utf8");
-  const table = new Map<string, Set<string>>();
+const doc = readFileSync(fileURLToPath(new URL("../docs/ARCHITECTURE.md", import.meta.url)), "utf8");
+
+/** The folder (`core`, `tensor` for src/tensor.ts) and what it may import, of each row of the table. */
+function tableRows(): [string, Set<string>][] {
+  const rows: [string, Set<string>][] = [];
   for (const line of doc.split("\n")) {
     const row = /^\| `src\/([\w-]+)(?:\.ts)?` \|.*\| ([^|]*) \|$/.exec(line);
-    if (row) table.set(row[1]!, new Set([...row[2]!.matchAll(/`([\w-]+)`/g)].map((m) => m[1]!)));
+    if (row) rows.push([row[1]!, new Set([...row[2]!.matchAll(/`([\w-]+)`/g)].map((m) => m[1]!))]);
   }
-  return table;
+  return rows;
+}
+
+/** folder -> what it may import, read from the table. */
+function layerTable(): Map<string, Set<string>> {
+  return new Map(tableRows());
 }
 
 /** The layer a src-relative path belongs to: its first folder, or the file's name for a root file. */
@@ -49,6 +55,12 @@ describe("layers (docs/ARCHITECTURE.md)", () => {
 
   test("the table is read", () => {
     for (const layer of ["core", "backend", "tensor", "ops", "autograd", "nn", "io"]) assert.ok(table.has(layer), layer);
+  });
+
+  test("each folder has one row, and the document no merge leftovers", () => {
+    const folders = tableRows().map(([folder]) => folder);
+    assert.deepEqual(folders.filter((f, i) => folders.indexOf(f) !== i), [], "folders with two rows");
+    assert.deepEqual(doc.split("\n").filter((l) => /^(<{7}|={7}|>{7})( |$)/.test(l)), [], "conflict markers");
   });
 
   test("every folder under src/ has a row", () => {
