@@ -177,4 +177,36 @@ describe("loss modules", () => {
       }
     }
   });
+  test("nll_loss in one pass gives the weighted composition's bits, and PyTorch's +0 where a target is ignored", () => {
+    torch.manualSeed(6);
+    for (const dtype of [torch.float32, torch.float64]) {
+      for (const reduction of ["mean", "sum", "none"] as const) {
+        for (const [rows, ignoreIndex] of [[1, -100], [9, 2], [40, -100], [0, -100]] as const) {
+          const logp = torch.randn(rows, 5, { dtype }).mul(3).logSoftmax(1).requiresGrad_();
+          const target = torch.tensor(Array.from({ length: rows }, (_, i) => (i * 7) % 5), { dtype: torch.int64 });
+          // class weights of 1 take the composed path (one-hot mask, where, sum, mul)
+          const ones = torch.ones(5, { dtype }), what = `${dtype.name}, ${reduction}, ${rows} rows, ignore ${ignoreIndex}`;
+          const fused = F.nllLoss(logp, target, { reduction, ignoreIndex }), composed = F.nllLoss(logp, target, { reduction, ignoreIndex, weight: ones });
+          assert.equal(fused.gradFn!.name, "NllLossBackward0");
+          const values = (t: Tensor) => Array.from(t.contiguousData() as Float32Array, (v) => (Object.is(v, -0) ? 0 : v));
+          assert.deepEqual(values(fused), values(composed), `${what}: value`);
+          if (reduction === "none") for (const v of fused.contiguousData()) assert.ok(!Object.is(v, -0), `${what}: an ignored sample's loss is +0`);
+          const upstream = reduction === "none" ? torch.rand(rows, { dtype }) : torch.tensor(0.3, { dtype });
+          fused.backward(upstream);
+          const g1 = logp.grad!;
+          logp.grad = null;
+          composed.backward(upstream);
+          // the composition leaves -0 where PyTorch's gradient (zeros, then the picked entries) has +0
+          assert.deepEqual(values(g1), values(logp.grad!), `${what}: input gradient`);
+          for (const v of g1.contiguousData()) assert.ok(!Object.is(v, -0), `${what}: +0 off the targets`);
+        }
+      }
+    }
+    // a single sample of [C] log-probabilities and a 0-dim target
+    const one = torch.randn(4).logSoftmax(0).requiresGrad_();
+    const loss = F.nllLoss(one, torch.tensor(2, { dtype: torch.int64 }), { reduction: "none" });
+    assert.deepEqual(loss.shape, []);
+    loss.backward();
+    assert.deepEqual(one.grad!.tolist(), [0, 0, -1, 0]);
+  });
 });

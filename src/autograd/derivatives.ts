@@ -6,7 +6,7 @@
 import { Tensor } from "../tensor.ts";
 import { Layout } from "../core/layout.ts";
 import { binary, wrap, writeRegion } from "../ops/elementwise.ts";
-import { mseLossGrad } from "../ops/loss.ts";
+import { mseLossGrad, nllLossGrad } from "../ops/loss.ts";
 import { sameShape } from "../core/shape.ts";
 import { int64 } from "../core/dtype.ts";
 import { needs, type Derivative, type DerivativeFn, type OpArgs } from "./node.ts";
@@ -217,6 +217,8 @@ export const derivatives = {
     const gi = mseLossGrad(x!, y!, scale!, g) ?? x!.sub(y!).mul_(scale!).mul_(g);
     return [needs(e, 0) ? gi : null, needs(e, 1) ? gi.neg() : null];
   }),
+  // PyTorch's nll_loss_backward: -g (the mean's -g / total) at each kept sample's target class
+  nll: d("NllLossBackward0", "", (g, _, __, { shape, nll }) => [nllLossGrad(shape!, nll!, g)]),
   // each op family keeps its entries in rules/<family>.ts
   ...indexingRules,
   ...shapeRules,

@@ -11,6 +11,14 @@ import type { ConvArgs } from "../ops/conv.ts";
 import type { PoolArgs } from "../ops/pool.ts";
 import type { ActivationOp } from "../ops/activation.ts";
 
+/** What nll_loss's one-pass gradient reads: the class-index target, the ignored index, the reduction and the mean's divisor (the count of targets kept). */
+export interface NllArgs {
+  target: Tensor;
+  ignoreIndex: number;
+  reduction: "mean" | "sum" | "none";
+  total: number;
+}
+
 /** Non-tensor arguments an op's derivative needs. */
 export interface OpArgs {
   dims?: readonly number[];
@@ -98,6 +106,8 @@ export interface OpArgs {
   lossWeight?: Tensor;
   /** huber_loss's delta, smooth_l1_loss's beta */
   lossParam?: number;
+  /** nll_loss in one pass (ops/loss.ts) */
+  nll?: NllArgs;
   /** embedding_bag (with embedding's rowIndices, numRows, paddingIdx): sum/mean's [bags, n] matrix (the mean's 1/count folded in), */
   bagMatrix?: Tensor;
   /** each looked-up position's bag (bags for none) and the looked-up rows, for the per-sample weights' gradient */

@@ -14,7 +14,7 @@ import { named, record } from "../autograd/record.ts";
 import type { CompositeKey } from "../autograd/derivatives.ts";
 import { arange } from "../ops/creation.ts";
 import { wrap } from "../ops/elementwise.ts";
-import { mseLossReduced } from "../ops/loss.ts";
+import { mseLossReduced, nllLossPicked } from "../ops/loss.ts";
 import { linear as linearOp, type LinearOptions } from "../ops/linalg.ts";
 import { activate } from "../ops/activation.ts";
 
@@ -200,6 +200,9 @@ export function nllLoss(input: Tensor, target: Tensor, options: NllLossOptions =
   checkIndexTarget(input, target, ignoreIndex, weight);
   const { dim, n } = classesOf(input);
   target = narrowTarget(target, ignoreIndex, n);
+  // one pass without class weights over [N, C] or [C] (ops/loss.ts), the bits of the composition below
+  const picked = weight === null ? nllLossPicked(input, target, ignoreIndex, reduction) : null;
+  if (picked !== null) return record("nll", [input], picked.out, { shape: input.shape, nll: picked.args });
   const mask = oneHot(input, target, dim, n);
   const w = targetWeights(input, target, mask, { weight, ignoreIndex, dim });
   const loss = input.where(mask, 0).sum(dim).mul(w).neg();
