@@ -25,15 +25,14 @@ const HEADER = 10;
 const ROW = 16;
 const MAX_CHUNKS = 8;
 /**
- * Milliseconds a thread polls before it sleeps in Atomics.wait: kernels that follow each other within
- * this time skip the futex round trip. A count of polls would mean 0.12 to 0.3 ms depending on the
- * CPU (an Atomics.load of shared memory costs 6 to 16 ns on the hosts measured), and 0.12 ms was too
- * short: the medium MLP's step leaves gaps of up to ~0.2 ms between its products (ReLU, the loss),
- * and half of the helper's wakes took 50-300 µs. At 1 ms, 9 in 10 took under 5 µs.
+ * Polls of shared memory before a thread sleeps in Atomics.wait: kernels that follow each other
+ * within the spin skip the futex round trip. An Atomics.load of shared memory costs 6 to 16 ns on
+ * the hosts measured, so this is 1.2 to 3 ms (the library reads no clock: see browser-safe.test.ts).
+ * 20,000 polls (0.12 ms on the faster host) were too few: the medium MLP's step leaves gaps of up to
+ * ~0.2 ms between its products (ReLU, the loss) and half of the helper's wakes took 50-300 µs; at
+ * 200,000, 9 in 10 took under 5 µs.
  */
-const SPIN_MS = 1;
-/** Polls between two clock reads while spinning (~6 µs). */
-const POLLS = 1024;
+const SPIN = 200_000;
 
 /**
  * The kernels a chunk can name, by number. sgemm's chunks carry its arguments up to, not including,
@@ -70,9 +69,7 @@ function claim() {
   }
 }
 for (;;) {
-  for (const until = performance.now() + ${SPIN_MS}; Atomics.load(ctl, ${REQUEST}) === seen && performance.now() < until;) {
-    for (let i = 0; i < ${POLLS} && Atomics.load(ctl, ${REQUEST}) === seen; i++);
-  }
+  for (let i = 0; i < ${SPIN} && Atomics.load(ctl, ${REQUEST}) === seen; i++);
   while (Atomics.load(ctl, ${REQUEST}) === seen) Atomics.wait(ctl, ${REQUEST}, seen);
   seen = Atomics.load(ctl, ${REQUEST});
   for (;;) {
@@ -110,9 +107,7 @@ function sleep(ctl: Int32Array, seen: number): boolean {
 
 /** Blocks until every chunk has finished: a short spin, then timed futex waits. */
 function awaitChunks(ctl: Int32Array, count: number, alive: () => boolean): void {
-  for (const until = performance.now() + SPIN_MS; Atomics.load(ctl, FINISHED) !== count && performance.now() < until;) {
-    for (let i = 0; i < POLLS && Atomics.load(ctl, FINISHED) !== count; i++);
-  }
+  for (let i = 0; i < SPIN && Atomics.load(ctl, FINISHED) !== count; i++);
   for (;;) {
     const finished = Atomics.load(ctl, FINISHED);
     if (finished === count) break;
