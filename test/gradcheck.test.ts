@@ -78,6 +78,11 @@ const OPS: Record<string, Check[]> = {
     c("no_bias", (a, w) => torch.nn.functional.linear(a!, w!), () => [x([3, 4]), x([2, 4])]),
     c("transposed_input", (a, w, b) => torch.nn.functional.linear(a!.T, w!, b!), () => [x([4, 3]), x([2, 4]), x([2])]),
   ],
+  nll: [
+    c("mean_ignored", (a) => torch.nn.functional.nllLoss(a!, torch.tensor([1, 0, 3], { dtype: torch.int64 }), { ignoreIndex: 0 }), () => [x([3, 4])]),
+    c("sum", (a) => torch.nn.functional.nllLoss(a!, torch.tensor([2, 2], { dtype: torch.int64 }), { reduction: "sum" }), () => [x([2, 4])]),
+    c("none_1d", (a) => torch.nn.functional.nllLoss(a!, torch.tensor(1, { dtype: torch.int64 }), { reduction: "none" }), () => [x([5])]),
+  ],
   mseLoss: [
     c("mean", (a, b) => torch.nn.functional.mseLoss(a!, b!), () => [x([2, 3]), x([2, 3])]),
     c("sum_broadcast_target", (a, b) => torch.nn.functional.mseLoss(a!, b!, { reduction: "sum" }), () => [x([2, 3]), x([3])]),
