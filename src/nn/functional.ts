@@ -203,9 +203,11 @@ export function nllLoss(input: Tensor, target: Tensor, options: NllLossOptions =
   // one pass without class weights over [N, C] or [C] (ops/loss.ts), the bits of the composition below
   const picked = weight === null ? nllLossPicked(input, target, ignoreIndex, reduction) : null;
   if (picked !== null) return record("nll", [input], picked.out, { shape: input.shape, nll: picked.args });
-  const mask = oneHot(input, target, dim, n);
+  // an ignored sample's row of the mask is all false, and its loss sums -0s from +0: +0 as
+  // PyTorch writes it (value and gradient), where -(0 · 0) would give -0
+  const mask = oneHot(input, target, dim, n).logicalAnd(target.ne(ignoreIndex).unsqueeze(dim));
   const w = targetWeights(input, target, mask, { weight, ignoreIndex, dim });
-  const loss = input.where(mask, 0).sum(dim).mul(w).neg();
+  const loss = input.where(mask, 0).neg().sum(dim).mul(w);
   const out = reduction === "mean" ? divideByWeight(loss.sum(), w.sum()) : reduction === "sum" ? loss.sum() : loss;
   return named(out, nllNode(input.ndim, reduction));
 }
