@@ -204,6 +204,15 @@ describe("loss modules", () => {
         }
       }
     }
+    // log-probabilities read through strides (a transposed [C, N])
+    const wide = torch.randn(5, 6).logSoftmax(0).requiresGrad_(), t6 = torch.tensor([4, 0, 2, 2, 1, 3], { dtype: torch.int64 });
+    const fusedT = F.nllLoss(wide.T, t6), composedT = F.nllLoss(wide.T, t6, { weight: torch.ones(5) });
+    assert.equal(fusedT.item(), composedT.item(), "strided input: value");
+    fusedT.backward();
+    const gT = wide.grad!.tolist();
+    wide.grad = null;
+    composedT.backward();
+    assert.deepEqual(gT, wide.grad!.tolist(), "strided input: gradient");
     // a single sample of [C] log-probabilities and a 0-dim target
     const one = torch.randn(4).logSoftmax(0).requiresGrad_();
     const loss = F.nllLoss(one, torch.tensor(2, { dtype: torch.int64 }), { reduction: "none" });
