@@ -51,6 +51,18 @@ function packA(mc: i32, kc: i32, a: usize, lda: i32, transA: bool, i0: i32, p0: 
         const out = panel + <usize>(p * MR) * 16;
         for (let r = 0; r < MR; r++) v128.store(out + r * 16, f32x4.splat(r < rows ? load<f32>(src + r * 4) : 0));
       }
+    } else if (rows == MR) {
+      // depth-major, so each 64-byte line of the panel is written whole, from four row streams
+      const src = a + (<usize>(i0 + ir) * lda + <usize>p0) * 4;
+      const stride = <usize>lda * 4;
+      for (let p = 0; p < kc; p++) {
+        const s = src + <usize>p * 4;
+        const out = panel + <usize>(p * MR) * 16;
+        v128.store(out, f32x4.splat(load<f32>(s)));
+        v128.store(out, f32x4.splat(load<f32>(s + stride)), 16);
+        v128.store(out, f32x4.splat(load<f32>(s + stride * 2)), 32);
+        v128.store(out, f32x4.splat(load<f32>(s + stride * 3)), 48);
+      }
     } else {
       for (let r = 0; r < MR; r++) {
         if (r < rows) {
