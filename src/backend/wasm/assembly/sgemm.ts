@@ -44,8 +44,18 @@ function packA(mc: i32, kc: i32, a: usize, lda: i32, transA: bool, i0: i32, p0: 
   for (let ir = 0; ir < mc; ir += MR) {
     const rows = min(MR, mc - ir);
     const panel = dst + <usize>(ir * kc) * 16;
-    if (transA) {
-      // op(A)(i, p) = a[p * lda + i]: the MR values for one k are contiguous in the source.
+    if (transA && rows == MR) {
+      // op(A)(i, p) = a[p * lda + i]: the MR values for one k are one vector of the source, each
+      // lane broadcast by a shuffle
+      for (let p = 0; p < kc; p++) {
+        const v = v128.load(a + (<usize>(p0 + p) * lda + <usize>(i0 + ir)) * 4);
+        const out = panel + <usize>(p * MR) * 16;
+        v128.store(out, i32x4.shuffle(v, v, 0, 0, 0, 0));
+        v128.store(out, i32x4.shuffle(v, v, 1, 1, 1, 1), 16);
+        v128.store(out, i32x4.shuffle(v, v, 2, 2, 2, 2), 32);
+        v128.store(out, i32x4.shuffle(v, v, 3, 3, 3, 3), 48);
+      }
+    } else if (transA) {
       for (let p = 0; p < kc; p++) {
         const src = a + (<usize>(p0 + p) * lda + <usize>(i0 + ir)) * 4;
         const out = panel + <usize>(p * MR) * 16;
