@@ -184,10 +184,10 @@ function narrowTarget(target: Tensor, ignoreIndex: number, n: number): Tensor {
   return Math.abs(ignoreIndex) < 2 ** 31 && n < 2 ** 31 ? target.to(int32) : target;
 }
 
-/** Each target's class weight (1 without weights), 0 where the target is ignored. */
-function targetWeights(input: Tensor, target: Tensor, mask: Tensor, o: { weight: Tensor | null; ignoreIndex: number; dim: number }): Tensor {
+/** Each target's class weight (1 without weights), 0 where the target is ignored (`kept`: target != ignoreIndex). */
+function targetWeights(input: Tensor, kept: Tensor, mask: Tensor, o: { weight: Tensor | null; dim: number }): Tensor {
   return noGrad(() => {
-    const valid = target.ne(o.ignoreIndex).to(input.dtype);
+    const valid = kept.to(input.dtype);
     if (o.weight === null) return valid;
     return alongClasses(o.weight, input, o.dim).where(mask, 0).sum(o.dim).mul(valid);
   });
@@ -205,8 +205,9 @@ export function nllLoss(input: Tensor, target: Tensor, options: NllLossOptions =
   if (picked !== null) return record("nll", [input], picked.out, { shape: input.shape, nll: picked.args });
   // an ignored sample's row of the mask is all false, and its loss sums -0s from +0: +0 as
   // PyTorch writes it (value and gradient), where -(0 · 0) would give -0
-  const mask = oneHot(input, target, dim, n).logicalAnd(target.ne(ignoreIndex).unsqueeze(dim));
-  const w = targetWeights(input, target, mask, { weight, ignoreIndex, dim });
+  const kept = target.ne(ignoreIndex);
+  const mask = oneHot(input, target, dim, n).logicalAnd(kept.unsqueeze(dim));
+  const w = targetWeights(input, kept, mask, { weight, dim });
   const loss = input.where(mask, 0).neg().sum(dim).mul(w);
   const out = reduction === "mean" ? divideByWeight(loss.sum(), w.sum()) : reduction === "sum" ? loss.sum() : loss;
   return named(out, nllNode(input.ndim, reduction));
@@ -246,7 +247,7 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
   let ret = smooth;
   if (reduction === "sum") ret = smooth.sum();
   else if (reduction === "mean") {
-    ret = divideByWeight(smooth.sum(), targetWeights(input, target, oneHot(input, target, dim, n), { weight, ignoreIndex, dim }).sum());
+    ret = divideByWeight(smooth.sum(), targetWeights(input, valid, oneHot(input, target, dim, n), { weight, dim }).sum());
   }
   return nll.mul(1 - smoothing).add(ret.mul(smoothing / n));
 }
