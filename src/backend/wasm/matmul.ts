@@ -249,6 +249,13 @@ function oriented(g: Gemm): Gemm {
  * C cut into two bands of rows (or of columns when N > M), tile-aligned. Each band re-packs all of B,
  * so bands stay few: measured at 1024, four bands lost more to packing than they won in balance.
  * Both threads claim bands, so a helper that wakes late costs at most the time of one band.
+ * Measured and dropped: a team kernel in which both threads share one packed B and claim 16- or
+ * 32-row bands from an atomic counter (nothing packed twice, the threads finishing one band apart)
+ * made the medium MLP step 3-9% slower in an in-process A/B, and 128 x 784 x 256 on two threads ran
+ * at 52-54 against 53-60 GFLOPS: a wait per depth block until B is packed, and B's panels re-read
+ * from L2 for every small band, cost more than the balance won. A first band one tile larger for
+ * the calling thread (53%) won 5% in two in-process A/Bs of that step and lost 1-10% in the next
+ * three: no change.
  */
 function chunks(g: Gemm): Gemm[] {
   const parts = 2;

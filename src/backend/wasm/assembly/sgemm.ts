@@ -11,9 +11,14 @@
 // folded offsets instead of broadcast-loads plus address arithmetic (measured: 39 -> 41.5 GFLOPS).
 // The tile is 4x8 because TurboFan schedules all of an iteration's loads before its arithmetic:
 // 8 accumulators + 6 loaded vectors + 1 product fit x64's 15 usable xmm registers; 6x8 (or any
-// unrolling) spills and drops to 27-30 GFLOPS. The relaxed-SIMD build fuses each multiply-add
-// (the default where it validates: Node >= 22, Chrome >= 114, Node 20 through the Node entry's
-// lazy V8 flag; setRelaxedSimd(false) opts out): 41 -> 49.5 GFLOPS.
+// unrolling) spills and drops to 27-30 GFLOPS. A 3x12 tile (9 accumulators, 3 of B, 3 broadcast
+// loads of A: 15) does fit the FMA build: on a Zen 5 host its kernel ran 4-6% faster on an
+// L2-resident block (48 vs 46 GFLOPS) and 1024^3 on one thread 4% faster (MC 144, KC 128), but the
+// medium MLP's products (n = 256, k = 128) lost 2% to edge tiles, its step was no faster (medians of
+// four alternated runs 3.37-4.20 ms against 3.10-3.59), and without FMA it spills (18 GFLOPS): 4x8
+// stayed. The relaxed-SIMD build fuses each multiply-add (the default where it validates: Node >= 22,
+// Chrome >= 114, Node 20 through the Node entry's lazy V8 flag; setRelaxedSimd(false) opts out):
+// 41 -> 49.5 GFLOPS.
 // Every pointer is a byte offset into linear memory chosen by the TypeScript caller (no allocator).
 import { ACCUMULATE, BIAS, RELU, TRANS_C } from "./flags";
 
