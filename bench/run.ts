@@ -1,8 +1,9 @@
 // `npm run bench`: every benchmark in turn, each in its own process (so one's JIT state, heap and
-// worker threads never colour the next): the MLP workloads, the memory runs (MLP, CNN, GPT), then float32 GEMM.
+// worker threads never colour the next): this host's SIMD128 ceiling and pauses, the MLP workloads,
+// the memory runs (MLP, CNN, GPT), then float32 GEMM.
 //   npx tsx bench/run.ts                    all of them (several minutes; run `npm run build` first)
 //   npx tsx bench/run.ts --quick            fewer samples and a 2,000-step memory run
-//   npx tsx bench/run.ts --skip gemm,memory any of mlp, memory, memory-cnn, memory-gpt, gemm, conv, gpt, resnet
+//   npx tsx bench/run.ts --skip gemm,memory any of ceiling, mlp, memory, memory-cnn, memory-gpt, gemm, conv, gpt, resnet
 //   npx tsx bench/run.ts --with-source      the MLP table also times torchlet from src/ through tsx
 //   npx tsx bench/run.ts --threads 2        torchlet and PyTorch on both cores in the MLP and memory runs
 import { spawnSync } from "node:child_process";
@@ -17,6 +18,7 @@ const threads = argValue("--threads");
 const threadArgs = threads === undefined ? [] : ["--threads", threads];
 
 const benches: [string, string, string[]][] = [
+  ["ceiling", "ceiling.ts", []],
   ["mlp", "mlp.ts", [...(quick ? ["--rounds", "5"] : []), ...(process.argv.includes("--with-source") ? ["--with-source"] : []), ...threadArgs]],
   ["memory", "memory.ts", [...(quick ? ["--steps", "2000", "--warmup", "500"] : []), ...threadArgs]],
   ["memory-cnn", "memory.ts", ["--model", "cnn", ...(quick ? ["--steps", "200", "--warmup", "20", "--every", "20"] : []), ...threadArgs]],
