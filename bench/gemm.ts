@@ -6,11 +6,13 @@
 //   npx tsx bench/gemm.ts --simd128     with the SIMD128 build (no fused multiply-add; the default is
 //                                       the FMA build wherever relaxed SIMD exists, as in the library)
 //   npx tsx bench/gemm.ts --browser     the wasm rows in headless Chromium (cross-origin isolated page)
+//   npx tsx bench/gemm.ts --staging     the medium MLP's products with activations copied in and out
+//                                       (as today) against resident in wasm memory, 1 and 2 threads
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { createServer } from "node:http";
 import { createInterface } from "node:readline";
 import { cpus } from "node:os";
-import { DEFAULT_THREAD_THRESHOLD, setWasmThreadThreshold, wasmMatmul } from "../src/backend/wasm/matmul.ts";
+import { DEFAULT_THREAD_THRESHOLD, setWasmThreadThreshold, wasmMatmul, wasmResidentFloats } from "../src/backend/wasm/matmul.ts";
 import { relaxedSimdActive, setRelaxedSimd } from "../src/backend/wasm/module.ts";
 import { enableRelaxedSimd } from "../src/backend/wasm/relaxed-simd-node.ts";
 import { enableWasmThreads } from "../src/backend/wasm/threads-node.ts";
@@ -237,6 +239,60 @@ function thresholdSweep(): void {
   }
 }
 
+/**
+ * One product of the medium MLP's step (784-256-256-10, batch 128): m, k, n as wasmMatmul takes them,
+ * the operands that are activations (A, B, C; copied in or out unless resident), and the options.
+ */
+interface StepProduct { name: string; m: number; k: number; n: number; activations: string; transA?: boolean; transB?: boolean; accumulate?: boolean }
+const STEP_PRODUCTS: StepProduct[] = [
+  { name: "layer 1 forward, x W1ᵀ", m: 128, k: 784, n: 256, activations: "AC", transB: true },
+  { name: "layer 1 weight gradient, g1ᵀ x", m: 256, k: 128, n: 784, activations: "AB", transA: true, accumulate: true },
+  { name: "layer 2 forward, h1 W2ᵀ", m: 128, k: 256, n: 256, activations: "AC", transB: true },
+  { name: "layer 2 weight gradient, g2ᵀ h1", m: 256, k: 128, n: 256, activations: "AB", transA: true, accumulate: true },
+  { name: "layer 2 input gradient, g2 W2", m: 128, k: 256, n: 256, activations: "AC" },
+];
+
+/**
+ * What backend-owned activations would buy the medium step's products: each product with its
+ * activation operands in JavaScript arrays (copied into the staging area and the result out, as the
+ * step runs today) against the same operands resident in wasm memory, weights and gradients resident
+ * in both, alternated in one process.
+ */
+function stagingTable(): void {
+  const resident = (len: number, seed: number) => {
+    const x = wasmResidentFloats(len);
+    if (x === null) throw new Error("--staging needs shared WebAssembly memory");
+    x.set(randomMatrix(Math.ceil(Math.sqrt(len)), seed).subarray(0, len));
+    return x;
+  };
+  const plain = (len: number, seed: number) => randomMatrix(Math.ceil(Math.sqrt(len)), seed).slice(0, len);
+  console.log(`# the medium MLP's products, GFLOPS (medians of 15 alternated trials); weights and gradients resident in both columns`);
+  console.log("| product | threads | activations copied | activations resident | resident / copied |");
+  console.log("|---|---|---|---|---|");
+  for (const p of STEP_PRODUCTS) {
+    const c: Case = { n: Math.cbrt(p.m * p.k * p.n), transA: false, transB: false };
+    const operands = (copied: boolean) => {
+      const make = (which: string, len: number, seed: number) => (copied && p.activations.includes(which) ? plain(len, seed) : resident(len, seed));
+      return { a: make("A", p.m * p.k, 1), b: make("B", p.k * p.n, 2), out: make("C", p.m * p.n, 3) };
+    };
+    const sets = [operands(true), operands(false)];
+    for (const threads of [1, 2]) {
+      setWasmThreadThreshold(threads === 1 ? Infinity : DEFAULT_THREAD_THRESHOLD);
+      const times: number[][] = [[], []];
+      for (let t = 0; t < 15; t++) {
+        sets.forEach((o, i) => {
+          const call = () => wasmMatmul(o.a, o.b, p.m, p.k, p.n, { out: o.out, transA: p.transA, transB: p.transB, accumulate: p.accumulate });
+          call();
+          times[i]!.push(timeIt(TRIAL_SECONDS, call));
+        });
+      }
+      const [copied, res] = times.map((xs) => gflops(c, median(xs))) as [number, number];
+      console.log(`| ${p.name} (${p.m}×${p.k}×${p.n}) | ${threads} | ${copied.toFixed(1)} | ${res.toFixed(1)} | ${(res / copied).toFixed(2)}× |`);
+    }
+  }
+  setWasmThreadThreshold(DEFAULT_THREAD_THRESHOLD);
+}
+
 // Runs in the page as a string: a function literal would carry tsx's __name helper along.
 const PAGE_BENCH = `(async () => {
   const T = globalThis.T, rows = [];
@@ -296,5 +352,6 @@ if (process.argv.includes("--simd128")) setRelaxedSimd(false);
 else if (!enableRelaxedSimd()) console.log("# relaxed SIMD unavailable: baseline build");
 if (!enableWasmThreads()) console.log("# shared WebAssembly memory unavailable: the 2-thread rows run on one thread");
 if (process.argv.includes("--threshold")) thresholdSweep();
+else if (process.argv.includes("--staging")) stagingTable();
 else if (process.argv.includes("--browser")) await browserTable();
 else await table();
