@@ -30,7 +30,10 @@ const MAX_CHUNKS = 8;
  * the hosts measured, so this is 1.2 to 3 ms (the library reads no clock: see browser-safe.test.ts).
  * 20,000 polls (0.12 ms on the faster host) were too few: the medium MLP's step leaves gaps of up to
  * ~0.2 ms between its products (ReLU, the loss) and half of the helper's wakes took 50-300 µs; at
- * 200,000, 9 in 10 took under 5 µs.
+ * 200,000, 9 in 10 took under 5 µs. On a Zen 5 VM the helper still ran out of polls (after 1.35 ms)
+ * 0.2 times a medium step; 2,000,000 polls (~15 ms) made that 0 and the helper's starts of over 50 µs
+ * late fell from 0.3 to 0.1 a step, but the step was no faster (10 alternated process pairs: median
+ * 4.46 against 4.27 ms, faster in 4), so the helper does not burn a core ten times longer for it.
  */
 const SPIN = 200_000;
 
