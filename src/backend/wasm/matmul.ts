@@ -255,7 +255,11 @@ function oriented(g: Gemm): Gemm {
  * at 52-54 against 53-60 GFLOPS: a wait per depth block until B is packed, and B's panels re-read
  * from L2 for every small band, cost more than the balance won. A first band one tile larger for
  * the calling thread (53%) won 5% in two in-process A/Bs of that step and lost 1-10% in the next
- * three: no change.
+ * three: no change. Nor did a share that moved 0.5% toward the calling thread after every product
+ * it waited for the helper, and back after every product the helper waited: it drifted to 52-65%,
+ * and the step ran 3.24 against 3.43, 3.79 against 3.60 and 3.84 against 3.36 ms (in-process A/Bs,
+ * faster in 10 of 20, 6 of 20 and 1 of 30 blocks). The waits are the helper's random lateness, which
+ * no split predicts.
  */
 function chunks(g: Gemm): Gemm[] {
   const parts = 2;
