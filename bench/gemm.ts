@@ -16,7 +16,7 @@ import { DEFAULT_THREAD_THRESHOLD, setWasmThreadThreshold, wasmMatmul, wasmResid
 import { relaxedSimdActive, setRelaxedSimd } from "../src/backend/wasm/module.ts";
 import { enableRelaxedSimd } from "../src/backend/wasm/relaxed-simd-node.ts";
 import { enableWasmThreads } from "../src/backend/wasm/threads-node.ts";
-import { openblasDir, pytorchEnv } from "./lib.ts";
+import { lcgArray, openblasDir, pytorchEnv } from "./lib.ts";
 
 interface Case { n: number; transA: boolean; transB: boolean }
 
@@ -262,17 +262,16 @@ function stagingTable(): void {
   const resident = (len: number, seed: number) => {
     const x = wasmResidentFloats(len);
     if (x === null) throw new Error("--staging needs shared WebAssembly memory");
-    x.set(randomMatrix(Math.ceil(Math.sqrt(len)), seed).subarray(0, len));
+    x.set(lcgArray(len, seed));
     return x;
   };
-  const plain = (len: number, seed: number) => randomMatrix(Math.ceil(Math.sqrt(len)), seed).slice(0, len);
   console.log(`# the medium MLP's products, GFLOPS (medians of 15 alternated trials); weights and gradients resident in both columns`);
   console.log("| product | threads | activations copied | activations resident | resident / copied |");
   console.log("|---|---|---|---|---|");
   for (const p of STEP_PRODUCTS) {
     const c: Case = { n: Math.cbrt(p.m * p.k * p.n), transA: false, transB: false };
     const operands = (copied: boolean) => {
-      const make = (which: string, len: number, seed: number) => (copied && p.activations.includes(which) ? plain(len, seed) : resident(len, seed));
+      const make = (which: string, len: number, seed: number) => (copied && p.activations.includes(which) ? lcgArray(len, seed) : resident(len, seed));
       return { a: make("A", p.m * p.k, 1), b: make("B", p.k * p.n, 2), out: make("C", p.m * p.n, 3) };
     };
     const sets = [operands(true), operands(false)];
