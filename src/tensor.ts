@@ -11,6 +11,7 @@ import type { GradHook, Node } from "./autograd/node.ts";
 import { runBackward, type BackwardOptions } from "./autograd/engine.ts";
 import { formatTensor } from "./core/format.ts";
 import * as ew from "./ops/elementwise.ts";
+import { pinResident } from "./ops/resident.ts";
 import * as mv from "./ops/movement.ts";
 import * as rd from "./ops/reduce.ts";
 import * as ip from "./ops/inplace.ts";
@@ -23,7 +24,11 @@ import type { Index, ScatterReduce } from "./ops/indexing.ts";
 import type { Generator } from "./core/generator.ts";
 import * as rnd from "./ops/random.ts";
 
-/** Typed array storage shared by a tensor and all its views. */
+/**
+ * Typed array storage shared by a tensor and all its views. `data` may be replaced (a backend taking
+ * a long-lived tensor into its memory, or evicting it back): read it when needed and never keep the
+ * array; `Tensor.contiguousData()` hands out one that stays valid.
+ */
 export interface Storage {
   data: TypedArray;
   readonly dtype: DType;
@@ -496,8 +501,16 @@ export class Tensor {
   }
   [inspectSymbol](): string { return this.toString(); }
 
-  /** The elements in row-major order (the storage itself when already contiguous and whole). */
-  contiguousData(): TypedArray { return ew.contiguousData(this); }
+  /**
+   * The elements in row-major order: the storage's own array when already contiguous and whole,
+   * which then stays where it is for the tensor's life (never evicted from the backend's memory),
+   * so the array stays valid as long as the tensor.
+   */
+  contiguousData(): TypedArray {
+    const data = ew.contiguousData(this);
+    if (data === this._storage.data) pinResident(this._storage);
+    return data;
+  }
 }
 
 function flat(args: number[] | [readonly number[]]): readonly number[] {

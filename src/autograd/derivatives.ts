@@ -5,7 +5,7 @@
  */
 import { Tensor } from "../tensor.ts";
 import { Layout } from "../core/layout.ts";
-import { binary, wrap, writeRegion } from "../ops/elementwise.ts";
+import { binary, wrap, writeRegion, contiguousData } from "../ops/elementwise.ts";
 import { mseLossGrad, nllLossGrad } from "../ops/loss.ts";
 import { sameShape } from "../core/shape.ts";
 import { int64 } from "../core/dtype.ts";
@@ -68,7 +68,7 @@ function unreduce(g: Tensor, a: OpArgs): Tensor {
 function exclusiveProducts(x: Tensor, dims: readonly number[]): Tensor {
   const all = dims.length !== 1 || x.ndim <= 1;
   const moved = all ? x.reshape(-1) : x.transpose(dims[0]!, -1).contiguous();
-  const n = moved.shape[moved.ndim - 1] ?? 1, src = moved.contiguousData() as Float64Array;
+  const n = moved.shape[moved.ndim - 1] ?? 1, src = contiguousData(moved) as Float64Array;
   const res = x.dtype.alloc(src.length) as Float64Array;
   for (let row = 0; row < src.length; row += n) {
     const prefix = new Float64Array(n);

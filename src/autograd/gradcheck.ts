@@ -6,6 +6,7 @@ import { AutogradError, DTypeError, ValueError } from "../errors.ts";
 import { float64 } from "../core/dtype.ts";
 import { Tensor } from "../tensor.ts";
 import { noGrad } from "./grad-mode.ts";
+import { contiguousData } from "../ops/elementwise.ts";
 
 /** Step and tolerances of `gradcheck`; the defaults are PyTorch's. */
 export interface GradcheckOptions {
@@ -31,7 +32,7 @@ function outputsOf(fn: GradcheckFn, inputs: readonly Tensor[]): Tensor[] {
 }
 
 function valuesOf(t: Tensor): Float64Array {
-  return Float64Array.from(t.contiguousData(), Number);
+  return Float64Array.from(contiguousData(t), Number);
 }
 
 /** A fresh float64 leaf with the given values, so perturbations never touch the caller's tensors. */

@@ -146,6 +146,19 @@ export interface Backend {
    */
   adopt(data: TypedArray): TypedArray;
   /**
+   * Like `adopt`, but null where the backend would keep `data` in its memory and its budget for
+   * such storage is full: the caller evicts (`evict`) or grows the budget (`growResidentBudget`)
+   * and asks again, or keeps `data` where it is. ops/resident.ts holds the policy.
+   */
+  adoptWithinBudget(data: TypedArray): TypedArray | null;
+  /**
+   * A host copy of `data`, a result of `adopt`, whose memory the backend takes back: `data` must
+   * never be read or written again. `data` itself where it is not such a result.
+   */
+  evict(data: TypedArray): TypedArray;
+  /** Raises the budget that `adoptWithinBudget` keeps to; false when it cannot grow further. */
+  growResidentBudget(): boolean;
+  /**
    * `n` float32 elements, uninitialized, where this backend's kernels read them in place (a buffer
    * that file bytes are read straight into); a plain array on backends computing on host arrays.
    */

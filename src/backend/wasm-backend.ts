@@ -14,6 +14,7 @@ import {
   WASM_MIN_ELEMENTWISE, wasmGelu, wasmGeluBackward, wasmRelu, wasmReluGrad, wasmSoftmax, wasmSoftmaxBackward, wasmSumRows, wasmUpdate, wasmUpdateScalar, wasmFillResident,
 } from "./wasm/elementwise.ts";
 import { residentPtr, wasmMatmul, wasmMatmulBatched, wasmResidentFloats } from "./wasm/matmul.ts";
+import { evictFloats, growResidentBudget, residentFull, wasmMemoryShared } from "./wasm/heap.ts";
 import { wasmSimdSupported } from "./wasm/module.ts";
 import { wasmBlockStats, wasmCellSums, wasmDiffStats, wasmHistogram, wasmHostFloats } from "./wasm/stats.ts";
 import { WASM_MIN_NORM, wasmChannelAffine, wasmChannelNormBackward, wasmChannelStats, wasmLayerNorm, wasmLayerNormBackward } from "./wasm/norm.ts";
@@ -297,6 +298,15 @@ function adopt(data: TypedArray): TypedArray {
   return out;
 }
 
+function adoptWithinBudget(data: TypedArray): TypedArray | null {
+  if (data instanceof Float32Array && data.length >= WASM_MIN_RESIDENT && wasmMemoryShared() && residentFull(data.length)) return null;
+  return adopt(data);
+}
+
+function evict(data: TypedArray): TypedArray {
+  return data instanceof Float32Array ? evictFloats(data) : data;
+}
+
 function unary(op: UnaryOp, x: TypedArray, layout: Layout, out: DType): TypedArray {
   if (op === "relu" && out === float32 && x instanceof Float32Array && layout.numel >= WASM_MIN_ELEMENTWISE && dense(layout)) {
     return wasmRelu(x, layout.numel);
@@ -363,7 +373,7 @@ function diffStats(a: Float32Array | Float64Array, b: Float32Array | Float64Arra
  * the TypeScript backend.
  */
 export const wasmBackend: Backend = {
-  ...cpuBackend, name: "wasm", matmul, linear, matmulAccumulate, sumRowsAccumulate, groupGemm, im2col, col2im, swapLeading, update, unary, binary, where, reduce, adopt, resident, hostFloats: wasmHostFloats,
+  ...cpuBackend, name: "wasm", matmul, linear, matmulAccumulate, sumRowsAccumulate, groupGemm, im2col, col2im, swapLeading, update, unary, binary, where, reduce, adopt, adoptWithinBudget, evict, growResidentBudget, resident, hostFloats: wasmHostFloats,
   blockStats, histogram, cellSums, diffStats,
   fill,
   layerNorm, layerNormBackward, channelStats, channelAffine, channelNormBackward, maxPool2d, adamStep, sgdStep, activation, activationBackward, softmax, softmaxBackward,

@@ -7,6 +7,7 @@ import { bfloat16ToNumber, halfToNumber } from "../core/half.ts";
 import type { Tensor } from "../tensor.ts";
 import { Module } from "../nn/module.ts";
 import { UninitializedParameter } from "../nn/parameter.ts";
+import { contiguousData } from "../ops/elementwise.ts";
 
 /** Summary numbers of one tensor's values. */
 export interface ValueStats {
@@ -41,7 +42,7 @@ export interface ParameterRow extends ValueStats {
 
 /** A tensor's values as float64 numbers in row-major order (half types decoded, int64 converted). */
 export function valuesOf(t: Tensor): Float64Array {
-  const data = t.detach().contiguousData();
+  const data = contiguousData(t);
   const out = new Float64Array(data.length);
   // half types keep raw bits in a Uint16Array: decoded here, one element at a time
   const decode = t.dtype === float16 ? halfToNumber : t.dtype === bfloat16 ? bfloat16ToNumber : null;

@@ -11,7 +11,7 @@ import { record } from "../autograd/record.ts";
 import { embedding } from "../ops/norm.ts";
 import { tensor, zeros } from "../ops/creation.ts";
 import { stack } from "../ops/movement.ts";
-import { wrap } from "../ops/elementwise.ts";
+import { wrap, contiguousData } from "../ops/elementwise.ts";
 
 /** How a bag combines its rows. */
 export type EmbeddingBagMode = "sum" | "mean" | "max";
@@ -47,7 +47,7 @@ function bagsOf(input: Tensor, offsets: Tensor | null, includeLast: boolean): { 
   if (offsets === null) throw new ValueError("offsets has to be a 1D Tensor but got None");
   if (offsets.ndim !== 1) throw new ValueError("offsets has to be a 1D Tensor");
   if (offsets.dtype !== int64) throw new DTypeError(`embedding_bag: offsets must be int64, got ${offsets.dtype.name}`);
-  const starts = Array.from(offsets.contiguousData() as BigInt64Array, Number), n = input.numel();
+  const starts = Array.from(contiguousData(offsets) as BigInt64Array, Number), n = input.numel();
   if (starts.length > 0 && starts[0] !== 0) {
     throw new ValueError(`offsets[0] has to be 0, i.e., the first sequence in the mini-batch has to start from position 0. However, got ${starts[0]}`);
   }
@@ -81,7 +81,7 @@ export function embeddingBag(input: Tensor, weight: Tensor, options: EmbeddingBa
   let paddingIdx = options.paddingIdx ?? null;
   if (paddingIdx !== null && paddingIdx < 0) paddingIdx += numRows;
   const rows = noGrad(() => embedding(flat, weight, { maxNorm: options.maxNorm ?? null, normType: options.normType ?? 2 }));
-  const rowIndices = flat.contiguousData() as BigInt64Array, n = rowIndices.length;
+  const rowIndices = contiguousData(flat) as BigInt64Array, n = rowIndices.length;
   const keep = (i: number): boolean => paddingIdx === null || Number(rowIndices[i]) !== paddingIdx;
   const args = { rowIndices, numRows, paddingIdx: paddingIdx ?? -1 };
   if (mode === "max") {
@@ -89,7 +89,7 @@ export function embeddingBag(input: Tensor, weight: Tensor, options: EmbeddingBa
     return record("embeddingBag", [weight], out, { ...args, bagArgmax: argmax });
   }
   // the bag matrix: bag b sums its rows with weight psw[i] (or 1), the mean divides by its count
-  const m = weight.dtype.alloc(bounds.length * n) as Float64Array, pw = psw === null ? null : (psw.contiguousData() as Float64Array);
+  const m = weight.dtype.alloc(bounds.length * n) as Float64Array, pw = psw === null ? null : (contiguousData(psw) as Float64Array);
   const bagOf = new BigInt64Array(n).fill(BigInt(bounds.length)), counts: number[] = [];
   bounds.forEach(([s, e], b) => {
     let count = 0;

@@ -13,7 +13,7 @@ import { noGrad, setGradEnabled } from "../autograd/grad-mode.ts";
 import { named, record } from "../autograd/record.ts";
 import type { CompositeKey } from "../autograd/derivatives.ts";
 import { arange } from "../ops/creation.ts";
-import { wrap } from "../ops/elementwise.ts";
+import { wrap, contiguousData } from "../ops/elementwise.ts";
 import { mseLossReduced, nllLossPicked } from "../ops/loss.ts";
 import { linear as linearOp, type LinearOptions } from "../ops/linalg.ts";
 import { activate } from "../ops/activation.ts";
@@ -160,7 +160,7 @@ function checkIndexTarget(input: Tensor, target: Tensor, ignoreIndex: number, we
   if (weight !== null && (weight.ndim !== 1 || weight.numel() !== n)) {
     throw new ShapeError(`weight tensor should be defined either for all ${n} classes or no classes but got weight tensor of shape: ${showShape(weight.shape)}`);
   }
-  for (const v of target.contiguousData() as BigInt64Array) {
+  for (const v of contiguousData(target) as BigInt64Array) {
     const t = Number(v);
     if (t !== ignoreIndex && (t < 0 || t >= n)) throw new IndexError(`Target ${t} is out of bounds.`);
   }

@@ -6,6 +6,7 @@ import { ShapeError, ValueError } from "../errors.ts";
 import type { Tensor } from "../tensor.ts";
 import type { Generator } from "../core/generator.ts";
 import { noGrad } from "../autograd/grad-mode.ts";
+import { contiguousData } from "../ops/elementwise.ts";
 
 /** Nonlinearities that calculateGain knows. */
 export type Nonlinearity =
@@ -121,7 +122,7 @@ export function truncNormal_(
   const l = cdf((a - mean) / std), u = cdf((b - mean) / std);
   return noGrad(() => {
     t.uniform_(2 * l - 1, 2 * u - 1, options.generator);
-    const values = t.contiguousData();
+    const values = contiguousData(t);
     const mapped = t.dtype.alloc(values.length) as Float64Array;
     for (let i = 0; i < values.length; i++) mapped[i] = erfinv(Number(values[i]));
     const v = t.zerosLike();

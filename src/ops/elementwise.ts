@@ -59,7 +59,7 @@ export function cast(t: Tensor, dtype: DType): Tensor {
 /** Writes `src` through `region` (a layout of the same shape over `dst`'s storage), one pass whatever `src`'s strides; no autograd (a gradient scattered into a fresh buffer, a part of cat). */
 export function writeRegion(dst: Tensor, region: Layout, src: Tensor): void {
   if (src.dtype === dst.dtype) backend().write(dst.storage.data, region, src.storage.data, src.layout);
-  else backend().write(dst.storage.data, region, cast(src, dst.dtype).contiguousData());
+  else backend().write(dst.storage.data, region, contiguousData(cast(src, dst.dtype)));
 }
 
 /** A contiguous copy that autograd tracks. */

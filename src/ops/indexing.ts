@@ -15,7 +15,7 @@ import type { Offsets, PutOp } from "../backend/backend.ts";
 import { record } from "../autograd/record.ts";
 import { isGradEnabled } from "../autograd/grad-mode.ts";
 import type { DerivativeKey } from "../autograd/derivatives.ts";
-import { isTensor, where as where3, wrap } from "./elementwise.ts";
+import { isTensor, where as where3, wrap, contiguousData } from "./elementwise.ts";
 import * as mv from "./movement.ts";
 import { assign_ } from "./inplace.ts";
 import { tensor } from "./creation.ts";
@@ -599,7 +599,7 @@ function flatOffsets(x: Tensor, index: Tensor, op: string): Offsets {
 
 /** The elements of `x` read as a flat array at `index`, in `index`'s shape, as torch.take. */
 export function take(x: Tensor, index: Tensor): Tensor {
-  const off = flatOffsets(x, index, "take"), src = x.contiguousData();
+  const off = flatOffsets(x, index, "take"), src = contiguousData(x);
   const out = wrap(backend().take(src, ZERO, off, ZERO, x.dtype), index.shape, x.dtype);
   return record("take", [x], out, { indices: index, shape: x.shape });
 }

@@ -16,7 +16,7 @@ import { record } from "../autograd/record.ts";
 import { derivatives } from "../autograd/derivatives.ts";
 import type { OpArgs } from "../autograd/node.ts";
 import type { Layout } from "../core/layout.ts";
-import { add, binary, cast, isTensor, scalarTensor, sub, wrap } from "./elementwise.ts";
+import { add, binary, cast, isTensor, scalarTensor, sub, wrap, contiguousData } from "./elementwise.ts";
 import type { AdamScalars, SgdScalars, UpdateOp } from "../backend/backend.ts";
 import { expand } from "./movement.ts";
 import { canCast } from "./result-type.ts";
@@ -103,7 +103,7 @@ export function assign_<T extends Tensor>(self: T, compute: (src: Tensor) => Ten
   }
   const tracked = grad && (r.requiresGrad || self.requiresGrad || (base !== null && base.requiresGrad));
   const full = r.ndim === 0 && self.ndim > 0 ? expand(r, self.shape) : r;
-  backend().write(self.storage.data, self.layout, full.dtype === self.dtype ? full.contiguousData() : cast(full, self.dtype).contiguousData());
+  backend().write(self.storage.data, self.layout, full.dtype === self.dtype ? contiguousData(full) : contiguousData(cast(full, self.dtype)));
   self._version.value++;
   if (!tracked) return self;
   if (base === null) {

@@ -8,7 +8,7 @@ import type { Tensor } from "../tensor.ts";
 import { backend } from "../backend/active.ts";
 import { sameShape } from "../core/shape.ts";
 import type { TypedArray } from "../core/dtype.ts";
-import { wrap } from "./elementwise.ts";
+import { wrap, contiguousData } from "./elementwise.ts";
 import type { NllArgs } from "../autograd/node.ts";
 
 // The elements of `t` as one dense array from index 0, or null
@@ -51,7 +51,7 @@ export function nllLossPicked(input: Tensor, target: Tensor, ignoreIndex: number
   if (dtype.kind !== "float" || !dtype.computable || input.ndim > 2) return null;
   const x = input._storage.data as Float64Array, l = input._layout, two = input.ndim === 2;
   const rows = two ? input.shape[0]! : 1, rs = two ? l.strides[0]! : 0, cs = l.strides[two ? 1 : 0]!;
-  const t = target.contiguousData();
+  const t = contiguousData(target);
   const picked = dtype.alloc(rows) as Float64Array;
   let sum = 0, total = 0;
   for (let i = 0; i < rows; i++) {
@@ -76,7 +76,7 @@ export function nllLossPicked(input: Tensor, target: Tensor, ignoreIndex: number
  */
 export function nllLossGrad(shape: readonly number[], { target, ignoreIndex, reduction, total }: NllArgs, g: Tensor): Tensor {
   const dtype = g.dtype, rows = shape.length === 2 ? shape[0]! : 1, cols = shape[shape.length - 1]!;
-  const out = dtype.alloc(rows * cols) as Float64Array, t = target.contiguousData(), gs = g.contiguousData() as Float64Array;
+  const out = dtype.alloc(rows * cols) as Float64Array, t = contiguousData(target), gs = contiguousData(g) as Float64Array;
   const scalar = dtype.alloc(1) as Float64Array;
   if (reduction !== "none") {
     scalar[0] = gs[0]!;

@@ -212,7 +212,7 @@ function indexValues(indices: Tensor, n: number, op: string): BigInt64Array {
   if (indices.dtype.kind !== "int") {
     throw new ValueError(`Expected tensor for argument #1 'indices' to have one of the following scalar types: Long, Int; but got ${indices.typeName()} instead (while checking arguments for ${op})`);
   }
-  const values = indices.to(int64).contiguousData() as BigInt64Array;
+  const values = contiguousData(indices.to(int64)) as BigInt64Array;
   for (const v of values) if (v < 0n || v >= BigInt(n)) throw new IndexError("index out of range in self");
   return values;
 }
@@ -255,13 +255,13 @@ export function embedding(indices: Tensor, weight: Tensor, options: EmbeddingOpt
 /** The embedding's dense gradient: each looked-up row's gradient summed into its row, none into `paddingIdx`. */
 export function embeddingBackward(g: Tensor, rows: BigInt64Array, numRows: number, paddingIdx: number): Tensor {
   const dim = g.shape[g.ndim - 1]!;
-  return wrap(backend().scatterAddRows(g.contiguousData(), rows, numRows, dim, paddingIdx, g.dtype), [numRows, dim], g.dtype);
+  return wrap(backend().scatterAddRows(contiguousData(g), rows, numRows, dim, paddingIdx, g.dtype), [numRows, dim], g.dtype);
 }
 
 /** torch.nn.functional.one_hot: int64 [..., numClasses] (numClasses -1: the largest value + 1). */
 export function oneHot(t: Tensor, options: { numClasses?: number } = {}): Tensor {
   if (t.dtype !== int64) throw new ValueError("one_hot is only applicable to index tensor.");
-  const values = t.contiguousData() as BigInt64Array;
+  const values = contiguousData(t) as BigInt64Array;
   let n = options.numClasses ?? -1;
   if (n === -1) {
     if (values.length === 0) throw new ValueError("Can not infer total number of classes from empty tensor.");

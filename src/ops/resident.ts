@@ -3,20 +3,79 @@
  * memory once, when they are made, so its kernels read and write them in place on every step
  * (see docs/ARCHITECTURE.md, "Where tensors live").
  */
-import type { Tensor } from "../tensor.ts";
+import type { Storage, Tensor } from "../tensor.ts";
 import { backend } from "../backend/active.ts";
+
+/**
+ * Storage made resident and not evicted since, held strongly: a JavaScript engine reports a
+ * collected object only after the current job ends (FinalizationRegistry callbacks, and WeakRef
+ * targets, which stay alive for the rest of the job that made the WeakRef), so inside a synchronous
+ * loop nothing can tell a dead model's blocks from a live one's. When the budget is full, every
+ * storage here is evicted at once (`evictAll`): its values move to V8's heap, whose collector then
+ * frees the dead ones inside the loop, and the blocks are free for new tensors. The live ones come
+ * back at their next optimizer step (`restoreResident`). Holding them costs nothing extra: their
+ * blocks are within the budget until the next eviction.
+ */
+const tracked: Storage[] = [];
+/** Storage evicted while it may still be in use: `restoreResident` brings it back. */
+const evicted = new WeakSet<Storage>();
+/** Storage whose array was handed out (`Tensor.contiguousData()`): never evicted, so the array stays valid. */
+const pinned = new WeakSet<Storage>();
+let evictions = 0;
 
 /**
  * Moves `t`'s storage into the backend's memory (`Backend.adopt`) when `t` covers all of a plain
  * storage; views of the storage follow, since they share it. Returns `t`.
+ *
+ * A new long-lived tensor that finds the backend's budget full evicts every tracked storage first
+ * (most of it, in a loop that builds model after model, belongs to dead models). A tensor known to
+ * be in use (`live`: evicted and used again) grows the budget instead, so a live set larger than the
+ * budget settles resident after one round rather than evicting itself every step.
  */
-export function makeResident<T extends Tensor>(t: T): T {
+export function makeResident<T extends Tensor>(t: T, live = false): T {
   const storage = t._storage, data = storage.data, l = t._layout;
   // LazyStorage and other storage classes keep their data where they have it
   if (Object.getPrototypeOf(storage) !== Object.prototype || !l.isContiguous || l.offset !== 0 || data.length !== l.numel) return t;
-  const moved = backend().adopt(data);
-  if (moved !== data) storage.data = moved;
+  const b = backend();
+  if (b.resident(data)) return t;
+  let moved = b.adoptWithinBudget(data);
+  while (moved === null && (live ? b.growResidentBudget() : evictAll())) moved = b.adoptWithinBudget(data);
+  if (moved === null || moved === data) return t;
+  storage.data = moved;
+  tracked.push(storage);
   return t;
+}
+
+/** Evicts every tracked storage that is still resident and not pinned; whether any was. */
+function evictAll(): boolean {
+  const b = backend();
+  let any = false;
+  for (const s of tracked) {
+    if (pinned.has(s) || !b.resident(s.data)) continue;
+    s.data = b.evict(s.data);
+    evicted.add(s);
+    any = true;
+  }
+  tracked.length = 0;
+  if (any) evictions++;
+  return any;
+}
+
+/** How many evictions have run: an optimizer restores its tensors when this moved since its last step. */
+export function residentEvictions(): number {
+  return evictions;
+}
+
+/** Brings `t`'s storage back into the backend's memory if an eviction moved it out. */
+export function restoreResident(t: Tensor): void {
+  if (!evicted.has(t._storage)) return;
+  evicted.delete(t._storage);
+  makeResident(t, true);
+}
+
+/** Keeps `storage` where it is from now on: its array was handed out, and must stay valid. */
+export function pinResident(storage: Storage): void {
+  pinned.add(storage);
 }
 
 /**

@@ -10,7 +10,7 @@ import { Tensor, type ValuesIndices } from "../tensor.ts";
 import { backend } from "../backend/active.ts";
 import { noGrad } from "../autograd/grad-mode.ts";
 import { record } from "../autograd/record.ts";
-import { binary, cast, wrap } from "./elementwise.ts";
+import { binary, cast, wrap, contiguousData } from "./elementwise.ts";
 import { cat, expand, permute, reshape, slice, split, unsqueeze, view } from "./movement.ts";
 import { matmul } from "./linalg.ts";
 import { sum } from "./reduce.ts";
@@ -242,7 +242,7 @@ export function diag(x: Tensor, offset = 0): Tensor {
   if (x.ndim === 1) {
     const n = x.shape[0]! + Math.abs(offset);
     const z = full([n, n], 0, x.dtype);
-    backend().write(z.storage.data, diagonalLayout(z.layout, offset, 0, 1), x.contiguousData());
+    backend().write(z.storage.data, diagonalLayout(z.layout, offset, 0, 1), contiguousData(x));
     return record("diag", [x], z, { diagonal: offset, shape: x.shape });
   }
   if (x.ndim !== 2) throw new ShapeError("matrix or a vector expected");
@@ -270,7 +270,7 @@ export function trace(x: Tensor): Tensor {
 /** Zeros of `shape` with `g` written along the `offset`-th diagonal of dims d1, d2 (diagonal's backward). */
 export function diagonalScatter(g: Tensor, shape: Shape, offset: number, d1: number, d2: number): Tensor {
   const z = full(shape, 0, g.dtype);
-  backend().write(z.storage.data, diagonalLayout(z.layout, offset, d1, d2), g.contiguousData());
+  backend().write(z.storage.data, diagonalLayout(z.layout, offset, d1, d2), contiguousData(g));
   return z;
 }
 

@@ -5,7 +5,7 @@ import { normalizeDim } from "../core/shape.ts";
 import type { Tensor, ValuesIndices } from "../tensor.ts";
 import { backend } from "../backend/active.ts";
 import { record } from "../autograd/record.ts";
-import { wrap } from "./elementwise.ts";
+import { wrap, contiguousData } from "./elementwise.ts";
 
 /** Options of sort and argsort: the dim (-1), descending order, and whether ties keep their order. */
 export interface SortOptions { dim?: number; descending?: boolean; stable?: boolean }
@@ -63,7 +63,7 @@ export function topk(x: Tensor, k: number, options: TopkOptions = {}): ValuesInd
  */
 export function placeAlong(src: Tensor, indices: Tensor, dim: number, shape: readonly number[]): Tensor {
   const scalar = shape.length === 0;
-  const idx = indices.contiguousData() as BigInt64Array;
+  const idx = contiguousData(indices) as BigInt64Array;
   const data = backend().placeAlong(src.storage.data, scalar ? src.layout.unsqueeze(0) : src.layout, idx, dim, scalar ? [1] : shape, src.dtype);
   return wrap(data, shape, src.dtype);
 }

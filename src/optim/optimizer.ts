@@ -9,6 +9,7 @@ import { displayName } from "../core/display-name.ts";
 import { Tensor } from "../tensor.ts";
 import { enableGrad, noGrad } from "../autograd/grad-mode.ts";
 import { zeroForeach_ } from "../ops/inplace.ts";
+import { residentEvictions, restoreResident } from "../ops/resident.ts";
 
 /** A hyperparameter value: a number, a flag, or a pair such as Adam's betas. */
 export type HyperValue = number | boolean | readonly [number, number];
@@ -68,6 +69,8 @@ export abstract class Optimizer<H extends HyperParams> {
   state = new Map<Tensor, ParamState>();
   /** Group entries PyTorch stores that torchlet fixes (`foreach: None`...), kept so state dicts match. */
   readonly #extras: Record<string, boolean | null>;
+  /** `residentEvictions()` when this optimizer last restored its tensors (-1: before its first step). */
+  #evictions = -1;
 
   constructor(params: OptimizerParams<H>, defaults: H, extras: Record<string, boolean | null> = {}) {
     if (params instanceof Tensor) {
@@ -125,10 +128,26 @@ export abstract class Optimizer<H extends HyperParams> {
   /** One update of every parameter that has a gradient; with a closure, re-evaluates the loss first and returns it. */
   step(closure?: Closure): Tensor | number | undefined {
     const loss = closure === undefined ? undefined : enableGrad(closure);
+    if (this.#evictions !== residentEvictions()) this.#restore();
     noGrad(() => {
       for (const group of this.paramGroups) this.update(group);
     });
     return loss;
+  }
+
+  /**
+   * Brings this optimizer's parameters, gradients and state back into the backend's memory after
+   * an eviction moved them out (ops/resident.ts): they are in use, unlike most of what was evicted.
+   */
+  #restore(): void {
+    this.#evictions = residentEvictions();
+    for (const group of this.paramGroups) {
+      for (const p of group.params) {
+        restoreResident(p);
+        if (p.grad !== null) restoreResident(p.grad);
+        for (const v of Object.values(this.state.get(p) ?? {})) if (v instanceof Tensor) restoreResident(v);
+      }
+    }
   }
 
   /** Updates the parameters of one group that have a gradient (called under noGrad). */

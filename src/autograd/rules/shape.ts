@@ -1,7 +1,7 @@
 /** Derivatives of the shape ops (see derivatives.ts for the entry format). */
 import { needs, type Derivative, type DerivativeFn } from "../node.ts";
 import type { Tensor } from "../../tensor.ts";
-import { wrap } from "../../ops/elementwise.ts";
+import { wrap, contiguousData } from "../../ops/elementwise.ts";
 import { cumulative, diagonalScatter, flip, roll, rot90, triangle } from "../../ops/shape.ts";
 import { cat, split } from "../../ops/movement.ts";
 import { placeAlong } from "../../ops/sort.ts";
@@ -28,7 +28,7 @@ const cumprodRule: DerivativeFn = (g, [x], out, { dim }) => {
   // slice by slice along the last dim
   const xs = input.transpose(dm, -1).contiguous(), gs = g.transpose(dm, -1).contiguous();
   const n = xs.shape[xs.ndim - 1]!, res = g.dtype.alloc(xs.numel()) as Float64Array;
-  const xd = xs.contiguousData() as Float64Array, gd = gs.contiguousData() as Float64Array;
+  const xd = contiguousData(xs) as Float64Array, gd = contiguousData(gs) as Float64Array;
   for (let row = 0; row < xd.length; row += n) cumprodSliceGrad(xd, gd, res, row, n);
   return [wrap(res, xs.shape, g.dtype).transpose(dm, -1)];
 };

@@ -41,6 +41,9 @@ export const cpuBackend: Backend = {
   fill: fillKernel,
   // host arrays are where this backend computes
   adopt: (data) => data,
+  adoptWithinBudget: (data) => data,
+  evict: (data) => data,
+  growResidentBudget: () => false,
   resident: () => false,
   hostFloats: (n) => new Float32Array(n),
   blockStats: blockStatsKernel,

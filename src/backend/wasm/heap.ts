@@ -7,8 +7,9 @@
 // Float32Array view over a block stays valid for the block's life whatever grows after it. Over a
 // plain memory a grow detaches every view, so there nothing is resident and every operand is
 // staged, as before. A block returns to its class's free list when the view it was handed out as is
-// collected (FinalizationRegistry); blocks are reused, never returned to the engine, so memory
-// stays at its high-water mark.
+// collected (FinalizationRegistry) or when its tensor is evicted (`evictFloats`, called when
+// tensors made resident pass the budget: ops/resident.ts); blocks are reused, never returned to the
+// engine, so memory stays at its high-water mark.
 import { MAX_PAGES, sharedMemorySupported } from "./module.ts";
 
 const PAGE = 65536;
@@ -18,6 +19,11 @@ const PAGE = 65536;
  * the kernels copy in as before, so a model larger than wasm memory still builds and trains.
  */
 export const RESIDENT_LIMIT_BYTES = 3 * 2 ** 30;
+/**
+ * Where the resident budget starts: resident blocks past it are refused (`residentFull`) until the
+ * caller evicts or grows it. ResNet-18's weights, gradients and SGD momentum take ~140 MB.
+ */
+export const RESIDENT_BUDGET_FLOOR = 256 * 2 ** 20;
 /** Blocks start at multiples of this (a cache line; the SIMD kernels load 16-byte vectors). */
 const ALIGN = 64;
 
@@ -33,10 +39,19 @@ let view: Float32Array | null = null;
 let staging = 0;
 let stagingBytes = 0;
 let residentBlocks = 0;
+/** Bytes of the blocks handed out by residentFloats and not yet returned, and the budget for them. */
+let residentBytes = 0;
+let budget = RESIDENT_BUDGET_FLOOR;
 
 const registry = typeof FinalizationRegistry === "function"
-  ? new FinalizationRegistry<number>((ptr) => { residentBlocks--; freeBlock(ptr); })
+  ? new FinalizationRegistry<number>(releaseBlock)
   : null;
+
+function releaseBlock(ptr: number): void {
+  residentBlocks--;
+  residentBytes -= blockBytes.get(ptr) ?? 0;
+  freeBlock(ptr);
+}
 
 /** The memory every kernel instance of this thread (and the helper thread) runs on. */
 export function wasmMemory(): WebAssembly.Memory {
@@ -171,12 +186,43 @@ export function residentFloats(n: number, zero = true): Float32Array | null {
   residentBuffers.add(buf);
   const out = new Float32Array(buf, ptr, n);
   if (zero) out.fill(0);
-  registry.register(out, ptr);
+  registry.register(out, ptr, out);
   residentBlocks++;
+  residentBytes += blockBytes.get(ptr)!;
   return out;
 }
 
+/** Whether `n` more resident floats would pass the budget (residentFloats itself ignores it). */
+export function residentFull(n: number): boolean {
+  return residentBytes + sizeClass(4 * n) > budget;
+}
+
+/** Doubles the resident budget, up to RESIDENT_LIMIT_BYTES; false when it is already there. */
+export function growResidentBudget(): boolean {
+  if (budget >= RESIDENT_LIMIT_BYTES) return false;
+  budget = Math.min(2 * budget, RESIDENT_LIMIT_BYTES);
+  return true;
+}
+
+/** Sets the resident budget (tests; RESIDENT_BUDGET_FLOOR is the default). */
+export function setResidentBudget(bytes: number): void {
+  budget = bytes;
+}
+
+/**
+ * A copy of `view` on V8's heap, and `view`'s block back on its free list, where `view` is a view
+ * residentFloats handed out (`view` itself otherwise). `view` must never be used again: its block
+ * will hold other tensors' values.
+ */
+export function evictFloats(view: Float32Array): Float32Array {
+  if (registry === null || !residentBuffers.has(view.buffer) || !registry.unregister(view)) return view;
+  const host = new Float32Array(view.length);
+  host.set(view);
+  releaseBlock(view.byteOffset);
+  return host;
+}
+
 /** Bytes of the memory and of its heap in use, and resident blocks alive: for the memory benchmark. */
-export function wasmHeapStats(): { memoryBytes: number; heapTop: number; residentBlocks: number } {
-  return { memoryBytes: memory === null ? 0 : memory.buffer.byteLength, heapTop: top, residentBlocks };
+export function wasmHeapStats(): { memoryBytes: number; heapTop: number; residentBlocks: number; residentBytes: number; budget: number } {
+  return { memoryBytes: memory === null ? 0 : memory.buffer.byteLength, heapTop: top, residentBlocks, residentBytes, budget };
 }
