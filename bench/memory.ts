@@ -7,6 +7,11 @@
 //                                                         SGD with momentum: 1,000 steps after 100 of warm-up
 //   npx tsx bench/memory.ts --model gpt                   examples/gpt.ts's GPT (bench/gpt.ts's config), AdamW:
 //                                                         1,000 steps after 100 of warm-up
+//   npx tsx bench/memory.ts --model folds                 cross-validation folds: each step builds a fresh
+//                                                         1024-4096-1024 MLP (34 MB of weights) and SGD with
+//                                                         momentum and trains it 3 steps; 40 after 10 of warm-up,
+//                                                         a sample after each
+//                                                         Dead models' wasm blocks must come back inside the loop
 //   npx tsx bench/memory.ts --steps 2000 --warmup 200     shorter
 //   npx tsx bench/memory.ts --every 500 --source          sampling interval; torchlet from src/ through tsx
 //                                                         (always for cnn and gpt: the examples import "torchlet",
@@ -19,14 +24,14 @@ import type * as TorchletModule from "../src/index-node.ts";
 import { argValue, lcgArray, machine } from "./lib.ts";
 
 type Torchlet = typeof TorchletModule;
-type Model = "mlp" | "cnn" | "gpt";
+type Model = "mlp" | "cnn" | "gpt" | "folds";
 
 const model = (argValue("--model") ?? "mlp") as Model;
-if (!["mlp", "cnn", "gpt"].includes(model)) throw new Error(`--model ${model}: expected mlp, cnn or gpt`);
-const long = model === "mlp";
-const steps = Number(argValue("--steps") ?? (long ? 10_000 : 1_000));
-const warmup = Number(argValue("--warmup") ?? (long ? 1_000 : 100));
-const every = Number(argValue("--every") ?? (long ? 500 : 50));
+if (!["mlp", "cnn", "gpt", "folds"].includes(model)) throw new Error(`--model ${model}: expected mlp, cnn, gpt or folds`);
+const long = model === "mlp", folds = model === "folds";
+const steps = Number(argValue("--steps") ?? (long ? 10_000 : folds ? 40 : 1_000));
+const warmup = Number(argValue("--warmup") ?? (long ? 1_000 : folds ? 10 : 100));
+const every = Number(argValue("--every") ?? (long ? 500 : folds ? 1 : 50));
 const source = process.argv.includes("--source") || !long;
 const torch: Torchlet = await import(source ? "../src/index-node.ts" : "../dist/index-node.js");
 // the wasm backend's memory (parameters live there; operands from V8's heap are staged there)
@@ -64,6 +69,18 @@ async function buildStep(): Promise<[string, () => void]> {
       loss!.backward();
       opt.step();
       opt.zeroGrad({ setToNone: true });
+    }];
+  }
+  if (folds) {
+    const x = torch.tensor(lcgArray(32 * 1024, 7)).view(32, 1024);
+    return ["cross-validation folds: per step a fresh MLP 1024-4096-1024 and SGD with momentum, trained 3 steps on batch 32 (MSE)", () => {
+      const net = new nn.Sequential(new nn.Linear(1024, 4096), new nn.ReLU(), new nn.Linear(4096, 1024));
+      const opt = new torch.optim.SGD(net.parameters(), { lr: 0.01, momentum: 0.9 });
+      for (let i = 0; i < 3; i++) {
+        net(x).sub(x).square().mean().backward();
+        opt.step();
+        opt.zeroGrad();
+      }
     }];
   }
   const net = new nn.Sequential(new nn.Linear(784, 256), new nn.ReLU(), new nn.Linear(256, 256), new nn.ReLU(), new nn.Linear(256, 10));

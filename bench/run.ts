@@ -1,9 +1,9 @@
 // `npm run bench`: every benchmark in turn, each in its own process (so one's JIT state, heap and
 // worker threads never colour the next): this host's SIMD128 ceiling and pauses, the MLP workloads,
-// the memory runs (MLP, CNN, GPT), then float32 GEMM.
+// the memory runs (MLP, CNN, GPT, model after model), then float32 GEMM.
 //   npx tsx bench/run.ts                    all of them (several minutes; run `npm run build` first)
 //   npx tsx bench/run.ts --quick            fewer samples and a 2,000-step memory run
-//   npx tsx bench/run.ts --skip gemm,memory any of ceiling, mlp, memory, memory-cnn, memory-gpt, gemm, conv, gpt, resnet
+//   npx tsx bench/run.ts --skip gemm,memory any of ceiling, mlp, memory, memory-cnn, memory-gpt, memory-folds, gemm, conv, gpt, resnet
 //   npx tsx bench/run.ts --with-source      the MLP table also times torchlet from src/ through tsx
 //   npx tsx bench/run.ts --threads 2        torchlet and PyTorch on both cores in the MLP and memory runs
 import { spawnSync } from "node:child_process";
@@ -23,6 +23,7 @@ const benches: [string, string, string[]][] = [
   ["memory", "memory.ts", [...(quick ? ["--steps", "2000", "--warmup", "500"] : []), ...threadArgs]],
   ["memory-cnn", "memory.ts", ["--model", "cnn", ...(quick ? ["--steps", "200", "--warmup", "20", "--every", "20"] : []), ...threadArgs]],
   ["memory-gpt", "memory.ts", ["--model", "gpt", ...(quick ? ["--steps", "200", "--warmup", "20", "--every", "20"] : []), ...threadArgs]],
+  ["memory-folds", "memory.ts", ["--model", "folds", ...(quick ? ["--steps", "20", "--warmup", "10"] : []), ...threadArgs]],
   ["gemm", "gemm.ts", []],
   ["conv", "conv.ts", quick ? ["--rounds", "3", "--seconds", "0.3"] : []],
   ["gpt", "gpt.ts", quick ? ["--rounds", "3"] : []],
