@@ -10,11 +10,11 @@
 //   npx tsx bench/memory.ts --model folds                 cross-validation folds: each step builds a fresh
 //                                                         1024-4096-1024 MLP (34 MB of weights) and SGD with
 //                                                         momentum and trains it 3 steps; 40 after 10 of warm-up,
-//                                                         a sample after each
-//                                                         Dead models' wasm blocks must come back inside the loop
+//                                                         a sample after each. Dead models' wasm blocks must
+//                                                         come back inside the loop
 //   npx tsx bench/memory.ts --steps 2000 --warmup 200     shorter
 //   npx tsx bench/memory.ts --every 500 --source          sampling interval; torchlet from src/ through tsx
-//                                                         (always for cnn and gpt: the examples import "torchlet",
+//                                                         (always for cnn, gpt and folds: the examples import "torchlet",
 //                                                         which tsconfig maps to src/)
 //   npx tsx bench/memory.ts --threads 2                   large matmuls on both cores
 //   node --max-semi-space-size=8 --import tsx bench/memory.ts   V8's young generation held at 8 MiB
@@ -137,5 +137,8 @@ const [first, second] = [med(halves[0]), med(halves[1])];
 const [firstPeak, secondPeak] = [Math.max(...halves[0]), Math.max(...halves[1])];
 console.log(`rss, first half of the samples (warm-up's end included) against the second: median ${mib(first)} → ${mib(second)} MiB (${pct(first, second).toFixed(1)}%), peak ${mib(firstPeak)} → ${mib(secondPeak)} MiB (${pct(firstPeak, secondPeak).toFixed(1)}%)`);
 const wasmGrowth = wasmBase === 0 ? 0 : ((wasmEnd - wasmBase) / wasmBase) * 100;
-const flat = pct(first, second) < 5 && pct(firstPeak, secondPeak) < 5 && wasmGrowth < 5;
-console.log(`rss from the end of warm-up to step ${steps}: ${growth.toFixed(1)}% (highest sample ${peakGrowth.toFixed(1)}% above it); wasm memory ${wasmGrowth.toFixed(1)}%; target (halves' medians and peaks, and wasm memory, grow under 5%; falling is no leak): ${flat ? "met" : "not met"}`);
+// A fold makes and drops ~100 MB of arrays at once, so its samples swing 300 MiB with the collector's
+// cycle (430-730 MiB measured) and the halves' medians say where the samples fell in it: there the
+// peaks alone are the envelope that a leak would raise.
+const flat = (folds || pct(first, second) < 5) && pct(firstPeak, secondPeak) < 5 && wasmGrowth < 5;
+console.log(`rss from the end of warm-up to step ${steps}: ${growth.toFixed(1)}% (highest sample ${peakGrowth.toFixed(1)}% above it); wasm memory ${wasmGrowth.toFixed(1)}%; target (halves' ${folds ? "peaks" : "medians and peaks"}, and wasm memory, grow under 5%; falling is no leak): ${flat ? "met" : "not met"}`);
