@@ -10,8 +10,8 @@ import { backend } from "../backend/active.ts";
  * Storage made resident and not evicted since, held strongly: a JavaScript engine reports a
  * collected object only after the current job ends (FinalizationRegistry callbacks, and WeakRef
  * targets, which stay alive for the rest of the job that made the WeakRef), so inside a synchronous
- * loop nothing can tell a dead model's blocks from a live one's. When the budget is full, every
- * storage here is evicted at once (`evictAll`): its values move to V8's heap, whose collector then
+ * loop nothing can tell a dead model's blocks from a live one's. When the budget is full, the oldest
+ * half of it is evicted (`evictOldest`): its values move to V8's heap, whose collector then
  * frees the dead ones inside the loop, and the blocks are free for new tensors. The live ones come
  * back at their next optimizer step (`restoreResident`). Holding them costs nothing extra: their
  * blocks are within the budget until the next eviction.
@@ -27,8 +27,8 @@ let evictions = 0;
  * Moves `t`'s storage into the backend's memory (`Backend.adopt`) when `t` covers all of a plain
  * storage; views of the storage follow, since they share it. Returns `t`.
  *
- * A new long-lived tensor that finds the backend's budget full evicts every tracked storage first
- * (most of it, in a loop that builds model after model, belongs to dead models). A tensor known to
+ * A new long-lived tensor that finds the backend's budget full evicts the oldest tracked storage
+ * first (in a loop that builds model after model, it belongs to dead models). A tensor known to
  * be in use (`live`: evicted and used again) grows the budget instead, so a live set larger than the
  * budget settles resident after one round rather than evicting itself every step.
  */
@@ -39,26 +39,33 @@ export function makeResident<T extends Tensor>(t: T, live = false): T {
   const b = backend();
   if (b.resident(data)) return t;
   let moved = b.adoptWithinBudget(data);
-  while (moved === null && (live ? b.growResidentBudget() : evictAll())) moved = b.adoptWithinBudget(data);
+  while (moved === null && (live ? b.growResidentBudget() : evictOldest())) moved = b.adoptWithinBudget(data);
   if (moved === null || moved === data) return t;
   storage.data = moved;
   tracked.push(storage);
   return t;
 }
 
-/** Evicts every tracked storage that is still resident and not pinned; whether any was. */
-function evictAll(): boolean {
+/**
+ * Evicts the oldest tracked storages, half of the tracked bytes, skipping pinned ones and ones no
+ * longer resident; whether any was. Oldest first: the model being built or trained now is the
+ * newest, and a dead one's tensors are older than it.
+ */
+function evictOldest(): boolean {
   const b = backend();
-  let any = false;
-  for (const s of tracked) {
+  let total = 0;
+  for (const s of tracked) total += s.data.byteLength;
+  let freed = 0, i = 0;
+  for (; i < tracked.length && freed < total / 2; i++) {
+    const s = tracked[i]!;
     if (pinned.has(s) || !b.resident(s.data)) continue;
+    freed += s.data.byteLength;
     s.data = b.evict(s.data);
     evicted.add(s);
-    any = true;
   }
-  tracked.length = 0;
-  if (any) evictions++;
-  return any;
+  tracked.splice(0, i);
+  if (freed > 0) evictions++;
+  return freed > 0;
 }
 
 /** How many evictions have run: an optimizer restores its tensors when this moved since its last step. */
