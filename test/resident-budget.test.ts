@@ -82,6 +82,19 @@ describe("resident tensors within a budget", () => {
     });
   });
 
+  test("a model used without an optimizer comes back at its next call", () => {
+    withBudget(8, () => {
+      torch.manualSeed(4);
+      const net = new nn.Sequential(new nn.Linear(1024, 1024)), x = torch.randn(4, 1024);
+      const first = net(x), lin = net.getSubmodule("0") as torch.nn.Linear;
+      for (let i = 0; i < 3; i++) new nn.Linear(1024, 1024);
+      assert.ok(!resident(lin.weight), "evicted by the models built after it");
+      const again = torch.noGrad(() => net(x));
+      assert.ok(resident(lin.weight), "the call brought the weight back");
+      assert.ok(torch.allclose(again, first.detach(), { rtol: 1e-6, atol: 1e-6 }), "and the same output");
+    });
+  });
+
   test("a live model larger than the budget grows it once instead of evicting every step", () => {
     withBudget(2, () => {
       torch.manualSeed(2);

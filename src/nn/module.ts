@@ -12,6 +12,7 @@ import { displayName } from "../core/display-name.ts";
 import { Parameter, UninitializedParameter } from "./parameter.ts";
 import * as walk from "./module-walk.ts";
 import { sameShape } from "../core/shape.ts";
+import { residentEvictions, restoreResident } from "../ops/resident.ts";
 
 /** Runs before forward; may return replacement arguments. */
 export type ForwardPreHook<M extends Module = Module> = (module: M, args: unknown[]) => unknown[] | unknown | void;
@@ -37,6 +38,8 @@ export interface ModuleState {
   preHooks: Set<ForwardPreHook>;
   hooks: Set<ForwardHook>;
   backwardHooks: Set<BackwardHook>;
+  /** `residentEvictions()` when the module last restored its own tensors (-1: before its first call). */
+  evictions: number;
 }
 
 const STATE = Symbol("torchlet.module");
@@ -46,11 +49,27 @@ const STATE = Symbol("torchlet.module");
 // proxy's target (`t`), not through the proxy (each proxied read costs a trap lookup); forward
 // still runs with the proxy `m` as `this`, so assignments in it register as everywhere else.
 function callModule(m: Module, t: Module, st: ModuleState, args: unknown[]): unknown {
+  if (st.evictions !== residentEvictions()) restoreOwn(st);
   if (st.preHooks.size === 0 && st.hooks.size === 0 && st.backwardHooks.size === 0) {
     const forward = t.forward as (...a: unknown[]) => unknown;
     return args.length === 1 ? forward.call(m, args[0]) : forward.apply(m, args);
   }
   return Module.prototype.callWithHooks.apply(m, args);
+}
+
+/**
+ * Brings the module's own parameters (and their gradients) and buffers back into the backend's
+ * memory after an eviction moved them out (ops/resident.ts): a model in use without an optimizer
+ * (inference, or a hand-written update) comes back when it is next called.
+ */
+function restoreOwn(st: ModuleState): void {
+  st.evictions = residentEvictions();
+  for (const p of st.parameters.values()) {
+    if (p === null) continue;
+    restoreResident(p);
+    if (p.grad !== null) restoreResident(p.grad);
+  }
+  for (const b of st.buffers.values()) if (b !== null) restoreResident(b);
 }
 
 /** Every Module is callable with the arguments of its own forward. */
@@ -79,7 +98,7 @@ export abstract class Module {
     // own `name`/`length` are removed so subclasses may use those names for their own state.
     const state: ModuleState = {
       parameters: new Map(), buffers: new Map(), nonPersistent: new Set(), modules: new Map(),
-      preHooks: new Set(), hooks: new Set(), backwardHooks: new Set(),
+      preHooks: new Set(), hooks: new Set(), backwardHooks: new Set(), evictions: -1,
     };
     const target = ((...args: unknown[]) => callModule(proxy, target, state, args)) as unknown as Module;
     delete (target as { name?: unknown }).name;
