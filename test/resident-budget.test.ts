@@ -5,7 +5,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as torch from "../src/index.ts";
 import { onBackend } from "./backend-helpers.ts";
-import { setResidentBudget, wasmHeapStats, RESIDENT_BUDGET_FLOOR } from "../src/backend/wasm/heap.ts";
+import { setResidentBudget, wasmHeapStats, RESIDENT_BUDGET_DEFAULT } from "../src/backend/wasm/heap.ts";
 import { residentEvictions } from "../src/ops/resident.ts";
 
 const { nn } = torch;
@@ -33,7 +33,7 @@ function withBudget(mib: number, fn: () => void): void {
   try {
     onBackend(torch.wasmBackend, fn);
   } finally {
-    setResidentBudget(RESIDENT_BUDGET_FLOOR);
+    setResidentBudget(RESIDENT_BUDGET_DEFAULT);
   }
 }
 

@@ -290,18 +290,21 @@ function resident(data: TypedArray): boolean {
   return data instanceof Float32Array && residentPtr(data) >= 0;
 }
 
-function adopt(data: TypedArray): TypedArray {
+/**
+ * `data` in a resident block (Backend.adopt), `data` itself where it stays on V8's heap (not float32,
+ * small, memory not shared or full), or null when `budgeted` and the resident budget is full.
+ */
+function place(data: TypedArray, budgeted: boolean): TypedArray | null {
   if (!(data instanceof Float32Array) || data.length < WASM_MIN_RESIDENT) return data;
+  if (budgeted && wasmMemoryShared() && residentFull(data.length)) return null;
   const out = wasmResidentFloats(data.length, false);
   if (out === null) return data; // not shared, or wasm memory full: stays on V8's heap
   out.set(data);
   return out;
 }
 
-function adoptWithinBudget(data: TypedArray): TypedArray | null {
-  if (data instanceof Float32Array && data.length >= WASM_MIN_RESIDENT && wasmMemoryShared() && residentFull(data.length)) return null;
-  return adopt(data);
-}
+const adopt = (data: TypedArray): TypedArray => place(data, false)!;
+const adoptWithinBudget = (data: TypedArray): TypedArray | null => place(data, true);
 
 function evict(data: TypedArray): TypedArray {
   return data instanceof Float32Array ? evictFloats(data) : data;

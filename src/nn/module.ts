@@ -64,11 +64,7 @@ function callModule(m: Module, t: Module, st: ModuleState, args: unknown[]): unk
  */
 function restoreOwn(st: ModuleState): void {
   st.evictions = residentEvictions();
-  for (const p of st.parameters.values()) {
-    if (p === null) continue;
-    restoreResident(p);
-    if (p.grad !== null) restoreResident(p.grad);
-  }
+  for (const p of st.parameters.values()) if (p !== null) restoreResident(p);
   for (const b of st.buffers.values()) if (b !== null) restoreResident(b);
 }
 

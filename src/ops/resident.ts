@@ -73,8 +73,9 @@ export function residentEvictions(): number {
   return evictions;
 }
 
-/** Brings `t`'s storage back into the backend's memory if an eviction moved it out. */
+/** Brings `t`'s storage, and its gradient's, back into the backend's memory if an eviction moved them out. */
 export function restoreResident(t: Tensor): void {
+  if (t.grad !== null) restoreResident(t.grad);
   if (!evicted.has(t._storage)) return;
   evicted.delete(t._storage);
   makeResident(t, true);

@@ -144,7 +144,6 @@ export abstract class Optimizer<H extends HyperParams> {
     for (const group of this.paramGroups) {
       for (const p of group.params) {
         restoreResident(p);
-        if (p.grad !== null) restoreResident(p.grad);
         for (const v of Object.values(this.state.get(p) ?? {})) if (v instanceof Tensor) restoreResident(v);
       }
     }

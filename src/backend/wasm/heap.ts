@@ -23,7 +23,7 @@ export const RESIDENT_LIMIT_BYTES = 3 * 2 ** 30;
  * Where the resident budget starts: resident blocks past it are refused (`residentFull`) until the
  * caller evicts or grows it. ResNet-18's weights, gradients and SGD momentum take ~140 MB.
  */
-export const RESIDENT_BUDGET_FLOOR = 256 * 2 ** 20;
+export const RESIDENT_BUDGET_DEFAULT = 256 * 2 ** 20;
 /** Blocks start at multiples of this (a cache line; the SIMD kernels load 16-byte vectors). */
 const ALIGN = 64;
 
@@ -41,7 +41,7 @@ let stagingBytes = 0;
 let residentBlocks = 0;
 /** Bytes of the blocks handed out by residentFloats and not yet returned, and the budget for them. */
 let residentBytes = 0;
-let budget = RESIDENT_BUDGET_FLOOR;
+let budget = RESIDENT_BUDGET_DEFAULT;
 
 const registry = typeof FinalizationRegistry === "function"
   ? new FinalizationRegistry<number>(releaseBlock)
@@ -204,7 +204,7 @@ export function growResidentBudget(): boolean {
   return true;
 }
 
-/** Sets the resident budget (tests; RESIDENT_BUDGET_FLOOR is the default). */
+/** Sets the resident budget (tests; RESIDENT_BUDGET_DEFAULT otherwise). */
 export function setResidentBudget(bytes: number): void {
   budget = bytes;
 }
