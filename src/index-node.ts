@@ -1,4 +1,6 @@
 /** torchlet for Node: the whole library plus the path-based file functions and worker threads. */
+import { setBeforeFirstOp } from "./backend/active.ts";
+import { raiseMallocThresholds } from "./backend/malloc-node.ts";
 import { setRelaxedSimdEnabler } from "./backend/wasm/module.ts";
 import { turnOnRelaxedSimdFlag } from "./backend/wasm/relaxed-simd-node.ts";
 import { disableWasmThreads, enableWasmThreads } from "./backend/wasm/threads-node.ts";
@@ -8,10 +10,12 @@ export { save, load, saveSafetensors, loadSafetensors, loadSafetensorsFile } fro
 export { saveAsync, loadAsync, saveSafetensorsAsync, loadSafetensorsAsync, openCheckpointFile } from "./io/files-node.ts";
 export { writeReport } from "./diagnostics/report-node.ts";
 
-// The entry's one statement run at import stores a function and does nothing else: Node 20 keeps
+// The entry's two statements run at import store functions and do nothing else: Node 20 keeps
 // relaxed SIMD behind a V8 flag, which is set only when the first kernel compiles and the fused
-// multiply-add build is wanted (setRelaxedSimd), so a PyTorch user gets the fast GEMM unasked.
+// multiply-add build is wanted (setRelaxedSimd), so a PyTorch user gets the fast GEMM unasked; and
+// glibc's malloc is set to reuse freed op results (malloc-node.ts) when the first op runs.
 setRelaxedSimdEnabler(turnOnRelaxedSimdFlag);
+setBeforeFirstOp(raiseMallocThresholds);
 
 let threads = 1;
 
