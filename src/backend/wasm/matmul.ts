@@ -106,7 +106,7 @@ export function warmWasmGemm(): void {
   }
   // both threads' packing scratch (1.3 MiB each, only partly used so far), then the staging area
   const { slot } = scratchLayout(instance());
-  const base = stagingArea(WARM_STAGING_BYTES) / 4;
+  const base = stagingArea("products", WARM_STAGING_BYTES) / 4;
   const mem = memoryFloats();
   mem.fill(0, RESERVED / 4, (RESERVED + 2 * slot) / 4);
   mem.fill(0, base, base + WARM_STAGING_BYTES / 4);
@@ -184,12 +184,13 @@ function align(bytes: number): number {
 
 /**
  * The kernel instance, a float view of its memory, and the base of a staging area of at least
- * `bytes`: where the operands of one call that are not resident are copied (the elementwise kernels
- * use it too). Take the view after the area: making it room may grow the memory.
+ * `bytes` for every kernel but the products (which stage in their own: heap.ts `Staging`): where
+ * the operands of one call that are not resident are copied. Take the view after the area: making
+ * it room may grow the memory.
  */
 export function operandArea(bytes: number): { inst: SgemmInstance; mem: Float32Array; base: number } {
   const inst = instance();
-  const base = stagingArea(bytes);
+  const base = stagingArea("passes", bytes);
   return { inst, mem: memoryFloats(), base };
 }
 
@@ -351,7 +352,7 @@ function execute(a: Float32Array, b: Float32Array, bias: Float32Array | null, ou
   const rc = separate(residentPtr(out), 4 * m * n, [[ra, 4 * spanA(shape)], [rb, 4 * spanB(shape)]]);
   const aBytes = ra < 0 ? align(4 * spanA(shape)) : 0, bBytes = rb < 0 ? align(4 * spanB(shape)) : 0;
   const biasBytes = rbias < 0 ? align(4 * n) : 0, cBytes = rc < 0 ? 4 * m * n : 0;
-  const stage = stagingArea(aBytes + bBytes + biasBytes + cBytes);
+  const stage = stagingArea("products", aBytes + bBytes + biasBytes + cBytes);
   const mem = memoryFloats();
   const aPtr = ra >= 0 ? ra : stage;
   const bPtr = rb >= 0 ? rb : stage + aBytes;
@@ -476,7 +477,7 @@ export function wasmMatmulBatched(
   const { packA, slot } = scratchLayout(inst);
   const ra = residentPtr(a), rb = residentPtr(b);
   const aBytes = ra < 0 ? align(4 * aLen) : 0, bBytes = rb < 0 ? align(4 * bLen) : 0;
-  const stage = stagingArea(aBytes + bBytes + 4 * batch * m * n);
+  const stage = stagingArea("products", aBytes + bBytes + 4 * batch * m * n);
   const mem = memoryFloats();
   // pointers of element a0 / b0
   const aBase = ra >= 0 ? ra + 4 * a0 : stage, bBase = rb >= 0 ? rb + 4 * b0 : stage + aBytes, cPtr = stage + aBytes + bBytes;
