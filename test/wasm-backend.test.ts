@@ -8,6 +8,8 @@ import type { Window2d } from "../src/backend/backend.ts";
 import { wasmCol2im, wasmIm2col, wasmSwapLeading } from "../src/backend/wasm/conv.ts";
 import { disableWasmThreads, enableWasmThreads } from "../src/backend/wasm/threads-node.ts";
 import { wasmHelperBands } from "../src/backend/wasm/matmul.ts";
+import { wasmFillResident, wasmGelu, wasmGeluBackward, wasmRelu, wasmReluGrad, wasmUpdate, wasmUpdateScalar } from "../src/backend/wasm/elementwise.ts";
+import { wasmAdamStep, wasmSgdStep } from "../src/backend/wasm/optim.ts";
 
 /** The WebAssembly result against the TypeScript reference (fn must not draw random numbers). */
 function agree(fn: () => Tensor, what: string): void {
@@ -413,6 +415,42 @@ describe("wasm backend", () => {
         }
         const [a, b, l] = [300, 16, 40], y = torch.randn(a * b * l).storage.data as Float32Array, bias = torch.randn(a).storage.data as Float32Array;
         assert.deepEqual(wasmSwapLeading(y, a, b, l, bias), torch.cpuBackend.swapLeading(y, a, b, l, bias, torch.float32), "swapLeading");
+      }
+      assert.ok(wasmHelperBands() > before, "the helper thread ran some of the chunks");
+    } finally {
+      await disableWasmThreads();
+    }
+  });
+  test("large elementwise passes and optimizer steps are shared with the helper thread, same bits", async () => {
+    // every pass once on this thread, then again with the helper running: resident and host operands,
+    // a length that is no multiple of the chunk alignment
+    const n = (1 << 17) + 37, host = (seed: number) => { torch.manualSeed(seed); return torch.randn(n).storage.data as Float32Array; };
+    const resident = (seed: number) => {
+      const r = residentFloats(n, false)!;
+      r.set(host(seed));
+      return r;
+    };
+    const adam = { beta1: 0.9, beta2: 0.999, eps: 1e-8, stepSize: 1e-3, bc2Sqrt: 0.05, decay: 0.99, l2: 0, maximize: false };
+    const sgd = { lr: 0.1, momentum: 0.9, dampening: 0, weightDecay: 1e-4, nesterov: true, maximize: false };
+    const passes = (): Float32Array[] => {
+      const [a, b, c, d] = [resident(1), host(2), resident(3), host(4)];
+      wasmUpdate("add", a, b, n, 0.5);
+      wasmUpdate("mul", b, a, n, 1);
+      wasmUpdateScalar("div", c, n, 3);
+      const filled = resident(5);
+      assert.equal(wasmFillResident(filled, 3, n - 3, 2.5), true);
+      const [p, m, v, g] = [resident(6), resident(7), host(8).map(Math.abs), host(9)];
+      wasmAdamStep(p, g, m, v, n, adam);
+      const [q, buf] = [host(10), resident(11)];
+      wasmSgdStep(q, g, buf, n, sgd);
+      return [a, b, c, filled, wasmRelu(d, n), wasmReluGrad(b, d, n), wasmGelu(d, n), wasmGeluBackward(b, d, n), p, m, v, q, buf].map((x) => Float32Array.from(x));
+    };
+    const alone = passes();
+    assert.equal(enableWasmThreads(), true);
+    try {
+      const before = wasmHelperBands();
+      for (let round = 0; round < 50 && wasmHelperBands() === before; round++) {
+        passes().forEach((got, k) => sameBits(got, alone[k]!, `pass ${k}, two threads against one`));
       }
       assert.ok(wasmHelperBands() > before, "the helper thread ran some of the chunks");
     } finally {

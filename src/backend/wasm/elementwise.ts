@@ -4,7 +4,7 @@
 // copy runs at memcpy speed, several times faster than the TypeScript loop the kernel replaces, so
 // even copy + SIMD + copy wins from a few thousand elements.
 import type { UpdateOp } from "../backend.ts";
-import { operandArea, residentPtr } from "./matmul.ts";
+import { elementwisePass, operandArea, residentPtr } from "./matmul.ts";
 import { sliceOf } from "./heap.ts";
 
 const UPDATE_CODES: Record<UpdateOp, number> = { add: 0, sub: 1, mul: 2, div: 3 };
@@ -17,21 +17,23 @@ const align = (bytes: number) => Math.ceil(bytes / 64) * 64;
 /** In place `dst = dst op (alpha · src)` over `n` contiguous floats (Backend.update's contiguous case). */
 export function wasmUpdate(op: UpdateOp, dst: Float32Array, src: Float32Array, n: number, alpha: number): void {
   const rd = residentPtr(dst), rs = residentPtr(src), bytes = align(4 * n);
-  const { inst, mem, base } = operandArea((rd < 0 ? bytes : 0) + (rs < 0 ? bytes : 0));
+  const { mem, base } = operandArea((rd < 0 ? bytes : 0) + (rs < 0 ? bytes : 0));
   const d = rd >= 0 ? rd : base, s = rs >= 0 ? rs : rd >= 0 ? base : base + bytes;
   if (rd < 0) mem.set(dst.length === n ? dst : dst.subarray(0, n), d / 4);
   if (rs < 0) mem.set(src.length === n ? src : src.subarray(0, n), s / 4);
-  inst.exports.update(UPDATE_CODES[op], d, s, n, alpha, alpha !== 1 ? 1 : 0);
+  const code = UPDATE_CODES[op], scaled = alpha !== 1 ? 1 : 0;
+  elementwisePass("update", n, (i, c) => [code, d + 4 * i, s + 4 * i, c, alpha, scaled]);
   if (rd < 0) dst.set(mem.subarray(d / 4, d / 4 + n));
 }
 
 /** In place `dst = dst op v` over `n` contiguous floats (Backend.update by a broadcast scalar; v already rounded to float32). */
 export function wasmUpdateScalar(op: UpdateOp, dst: Float32Array, n: number, v: number): void {
   const rd = residentPtr(dst);
-  const { inst, mem, base } = operandArea(rd < 0 ? align(4 * n) : 0);
+  const { mem, base } = operandArea(rd < 0 ? align(4 * n) : 0);
   const d = rd >= 0 ? rd : base;
   if (rd < 0) mem.set(dst.length === n ? dst : dst.subarray(0, n), d / 4);
-  inst.exports.updateScalar(UPDATE_CODES[op], d, n, v);
+  const code = UPDATE_CODES[op];
+  elementwisePass("updateScalar", n, (i, c) => [code, d + 4 * i, c, v]);
   if (rd < 0) dst.set(mem.subarray(d / 4, d / 4 + n));
 }
 
@@ -42,28 +44,29 @@ export function wasmUpdateScalar(op: UpdateOp, dst: Float32Array, n: number, v: 
 export function wasmFillResident(dst: Float32Array, offset: number, n: number, v: number): boolean {
   const rd = residentPtr(dst);
   if (rd < 0) return false;
-  operandArea(0).inst.exports.fill(rd + 4 * offset, n, v);
+  const d = rd + 4 * offset;
+  elementwisePass("fill", n, (i, c) => [d + 4 * i, c, v]);
   return true;
 }
 
 /** `y <= 0 ? 0 : g` over `n` contiguous floats, into a new array. */
 export function wasmReluGrad(g: Float32Array, y: Float32Array, n: number): Float32Array {
   const rg = residentPtr(g), ry = residentPtr(y), bytes = align(4 * n);
-  const { inst, mem, base } = operandArea(3 * bytes);
+  const { mem, base } = operandArea(3 * bytes);
   const pg = rg >= 0 ? rg : base, py = ry >= 0 ? ry : base + bytes, po = base + 2 * bytes;
   if (rg < 0) mem.set(g.length === n ? g : g.subarray(0, n), pg / 4);
   if (ry < 0) mem.set(y.length === n ? y : y.subarray(0, n), py / 4);
-  inst.exports.reluGrad(po, pg, py, n);
+  elementwisePass("reluGrad", n, (i, c) => [po + 4 * i, pg + 4 * i, py + 4 * i, c]);
   return sliceOf(mem, po / 4, po / 4 + n);
 }
 
 /** ReLU over `n` contiguous floats, into a new array. */
 export function wasmRelu(x: Float32Array, n: number): Float32Array {
   const rx = residentPtr(x), bytes = align(4 * n);
-  const { inst, mem, base } = operandArea(2 * bytes);
+  const { mem, base } = operandArea(2 * bytes);
   const px = rx >= 0 ? rx : base, po = base + bytes;
   if (rx < 0) mem.set(x.length === n ? x : x.subarray(0, n), px / 4);
-  inst.exports.relu(po, px, n);
+  elementwisePass("relu", n, (i, c) => [po + 4 * i, px + 4 * i, c]);
   return sliceOf(mem, po / 4, po / 4 + n);
 }
 
@@ -88,18 +91,18 @@ function place(mem: Float32Array, a: Float32Array, n: number, at: number): numbe
 /** GELU (exact form) over `n` contiguous floats, into a new array (assembly/activation.ts: within a few ulps of the reference). */
 export function wasmGelu(x: Float32Array, n: number): Float32Array {
   const bytes = align(4 * n);
-  const { inst, mem, base } = operandArea(2 * bytes);
+  const { mem, base } = operandArea(2 * bytes);
   const px = place(mem, x, n, base), po = base + bytes;
-  inst.exports.gelu(po, px, n);
+  elementwisePass("gelu", n, (i, c) => [po + 4 * i, px + 4 * i, c]);
   return sliceOf(mem, po / 4, po / 4 + n);
 }
 
 /** `g · GELU'(x)` over `n` contiguous floats, into a new array. */
 export function wasmGeluBackward(g: Float32Array, x: Float32Array, n: number): Float32Array {
   const bytes = align(4 * n);
-  const { inst, mem, base } = operandArea(3 * bytes);
+  const { mem, base } = operandArea(3 * bytes);
   const pg = place(mem, g, n, base), px = place(mem, x, n, base + bytes), po = base + 2 * bytes;
-  inst.exports.geluBackward(po, pg, px, n);
+  elementwisePass("geluBackward", n, (i, c) => [po + 4 * i, pg + 4 * i, px + 4 * i, c]);
   return sliceOf(mem, po / 4, po / 4 + n);
 }
 

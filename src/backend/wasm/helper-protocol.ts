@@ -1,6 +1,7 @@
 // The hand-off between the calling thread and one helper thread running kernels on the same shared
 // WebAssembly.Memory, for both Node (threads-node.ts) and browsers (threads-web.ts): SGEMM bands,
-// and the chunks of a convolution's large data-movement passes (im2col, col2im, swapLeading). The
+// the chunks of a convolution's large data-movement passes (im2col, col2im, swapLeading), and those
+// of large elementwise passes and optimizer steps (matmul.ts elementwisePass). The
 // helper blocks in Atomics.wait on a control block instead of using postMessage, so a hand-off
 // costs a futex wake (tens of µs) and every kernel call stays synchronous.
 import { TorchletError } from "../../errors.ts";
@@ -41,7 +42,10 @@ const SPIN = 200_000;
  * The kernels a chunk can name, by number. sgemm's chunks carry its arguments up to, not including,
  * the packing scratch, which the thread that runs the chunk appends (each thread has its own).
  */
-export const HELPER_KERNELS = ["sgemm", "im2col", "col2im", "swapLeading"] as const;
+export const HELPER_KERNELS = [
+  "sgemm", "im2col", "col2im", "swapLeading",
+  "update", "updateScalar", "fill", "relu", "reluGrad", "gelu", "geluBackward", "sgdStep", "adamStep",
+] as const;
 export type HelperKernel = (typeof HELPER_KERNELS)[number];
 
 /** Bytes of the SharedArrayBuffer that holds the control block. */

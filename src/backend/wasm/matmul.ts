@@ -319,7 +319,23 @@ export function parallelPass(kernel: Exclude<HelperKernel, "sgemm">, chunks: rea
   helper.parallel(kernel, chunks, [RESERVED + slot, RESERVED + slot + packA], (c) => fn(...c));
 }
 
-/** Lays out scratch and operands in wasm memory, copies the inputs in, runs, and copies C out. */
+/** Elementwise kernels: every argument that follows one element is a byte offset or the count. */
+export type ElementwiseKernel = "update" | "updateScalar" | "fill" | "relu" | "reluGrad" | "gelu" | "geluBackward" | "sgdStep" | "adamStep";
+
+/**
+ * Runs an elementwise kernel over `n` elements, on both threads from passChunks' size: `args(start,
+ * count)` gives the kernel's arguments for elements [start, start + count). Chunks start at
+ * multiples of 16 elements, so each keeps the whole pass's alignment, and every element is computed
+ * by the same code whichever thread runs it (the same bits as one call).
+ */
+export function elementwisePass(kernel: ElementwiseKernel, n: number, args: (start: number, count: number) => number[]): void {
+  const step = Math.ceil(n / passChunks(n) / 16) * 16 || n;
+  const chunks: number[][] = [];
+  for (let start = 0; start < n; start += step) chunks.push(args(start, Math.min(step, n - start)));
+  if (chunks.length === 0) chunks.push(args(0, 0));
+  parallelPass(kernel, chunks);
+}
+
 /** A product's sizes, layouts and epilogue, with leading dimensions resolved. */
 interface Shape { m: number; k: number; n: number; transA: boolean; transB: boolean; lda: number; ldb: number; flags: number }
 
@@ -342,6 +358,7 @@ function separate(c: number, bytes: number, operands: [number, number][]): numbe
   return c;
 }
 
+/** Lays out scratch and operands in wasm memory, copies the inputs in, runs, and copies C out. */
 function execute(a: Float32Array, b: Float32Array, bias: Float32Array | null, out: Float32Array, shape: Shape): Float32Array {
   const { m, k, n, transA, transB, flags } = shape;
   const inst = instance();
