@@ -421,7 +421,7 @@ describe("wasm backend", () => {
       await disableWasmThreads();
     }
   });
-  test("large elementwise passes and optimizer steps are shared with the helper thread, same bits", async () => {
+  test("large elementwise passes and optimizer steps are shared with the helper thread where they gain, same bits", async () => {
     // every pass once on this thread, then again with the helper running: resident and host operands,
     // a length that is no multiple of the chunk alignment
     const n = (1 << 17) + 37, host = (seed: number) => { torch.manualSeed(seed); return torch.randn(n).storage.data as Float32Array; };
@@ -433,18 +433,28 @@ describe("wasm backend", () => {
     const adam = { beta1: 0.9, beta2: 0.999, eps: 1e-8, stepSize: 1e-3, bc2Sqrt: 0.05, decay: 0.99, l2: 0, maximize: false };
     const sgd = { lr: 0.1, momentum: 0.9, dampening: 0, weightDecay: 1e-4, nesterov: true, maximize: false };
     const passes = (): Float32Array[] => {
-      const [a, b, c, d] = [resident(1), host(2), resident(3), host(4)];
-      wasmUpdate("add", a, b, n, 0.5);
+      // all operands resident: shared; one on V8's heap (staged): this thread
+      const [a, b, c, d, e] = [resident(1), host(2), resident(3), host(4), resident(5)];
+      wasmUpdate("add", a, e, n, 0.5);
       wasmUpdate("mul", b, a, n, 1);
       wasmUpdateScalar("div", c, n, 3);
-      const filled = resident(5);
+      const filled = resident(6);
       assert.equal(wasmFillResident(filled, 3, n - 3, 2.5), true);
-      const [p, m, v, g] = [resident(6), resident(7), host(8).map(Math.abs), host(9)];
+      const [p, m, v, g] = [resident(7), resident(8), resident(9), resident(10)];
+      v.set(v.map(Math.abs));
       wasmAdamStep(p, g, m, v, n, adam);
-      const [q, buf] = [host(10), resident(11)];
+      const [p2, m2, v2] = [host(7), resident(8), host(9).map(Math.abs)];
+      wasmAdamStep(p2, host(10), m2, v2, n, adam);
+      const [q, buf, q2, buf2] = [resident(11), resident(12), host(11), resident(12)];
       wasmSgdStep(q, g, buf, n, sgd);
-      return [a, b, c, filled, wasmRelu(d, n), wasmReluGrad(b, d, n), wasmGelu(d, n), wasmGeluBackward(b, d, n), p, m, v, q, buf].map((x) => Float32Array.from(x));
+      wasmSgdStep(q2, host(10), buf2, n, sgd);
+      // ReLU and binary ops stay on this thread; with the helper running they must still give the same bits
+      const ops = [x.add(x2), x.div(2.5), wide.sub(bias), wide.mul(col), col.div(wide)].map((t) => t.storage.data as Float32Array);
+      const out = [a, b, c, filled, wasmRelu(d, n), wasmReluGrad(b, d, n), wasmGelu(d, n), wasmGeluBackward(b, d, n)];
+      return [...out, p, m, v, p2, m2, v2, q, buf, q2, buf2, ...ops].map((x) => Float32Array.from(x));
     };
+    torch.manualSeed(12);
+    const x = torch.randn(n), x2 = torch.randn(n), wide = torch.randn(517, 300), bias = torch.randn(300), col = torch.randn(517, 1);
     const alone = passes();
     assert.equal(enableWasmThreads(), true);
     try {

@@ -22,7 +22,7 @@ export function wasmUpdate(op: UpdateOp, dst: Float32Array, src: Float32Array, n
   if (rd < 0) mem.set(dst.length === n ? dst : dst.subarray(0, n), d / 4);
   if (rs < 0) mem.set(src.length === n ? src : src.subarray(0, n), s / 4);
   const code = UPDATE_CODES[op], scaled = alpha !== 1 ? 1 : 0;
-  elementwisePass("update", n, (i, c) => [code, d + 4 * i, s + 4 * i, c, alpha, scaled]);
+  elementwisePass("update", n, rd >= 0 && rs >= 0, (i, c) => [code, d + 4 * i, s + 4 * i, c, alpha, scaled]);
   if (rd < 0) dst.set(mem.subarray(d / 4, d / 4 + n));
 }
 
@@ -33,7 +33,7 @@ export function wasmUpdateScalar(op: UpdateOp, dst: Float32Array, n: number, v: 
   const d = rd >= 0 ? rd : base;
   if (rd < 0) mem.set(dst.length === n ? dst : dst.subarray(0, n), d / 4);
   const code = UPDATE_CODES[op];
-  elementwisePass("updateScalar", n, (i, c) => [code, d + 4 * i, c, v]);
+  elementwisePass("updateScalar", n, rd >= 0, (i, c) => [code, d + 4 * i, c, v]);
   if (rd < 0) dst.set(mem.subarray(d / 4, d / 4 + n));
 }
 
@@ -45,28 +45,28 @@ export function wasmFillResident(dst: Float32Array, offset: number, n: number, v
   const rd = residentPtr(dst);
   if (rd < 0) return false;
   const d = rd + 4 * offset;
-  elementwisePass("fill", n, (i, c) => [d + 4 * i, c, v]);
+  elementwisePass("fill", n, true, (i, c) => [d + 4 * i, c, v]);
   return true;
 }
 
 /** `y <= 0 ? 0 : g` over `n` contiguous floats, into a new array. */
 export function wasmReluGrad(g: Float32Array, y: Float32Array, n: number): Float32Array {
   const rg = residentPtr(g), ry = residentPtr(y), bytes = align(4 * n);
-  const { mem, base } = operandArea(3 * bytes);
+  const { inst, mem, base } = operandArea(3 * bytes);
   const pg = rg >= 0 ? rg : base, py = ry >= 0 ? ry : base + bytes, po = base + 2 * bytes;
   if (rg < 0) mem.set(g.length === n ? g : g.subarray(0, n), pg / 4);
   if (ry < 0) mem.set(y.length === n ? y : y.subarray(0, n), py / 4);
-  elementwisePass("reluGrad", n, (i, c) => [po + 4 * i, pg + 4 * i, py + 4 * i, c]);
+  inst.exports.reluGrad(po, pg, py, n);
   return sliceOf(mem, po / 4, po / 4 + n);
 }
 
 /** ReLU over `n` contiguous floats, into a new array. */
 export function wasmRelu(x: Float32Array, n: number): Float32Array {
   const rx = residentPtr(x), bytes = align(4 * n);
-  const { mem, base } = operandArea(2 * bytes);
+  const { inst, mem, base } = operandArea(2 * bytes);
   const px = rx >= 0 ? rx : base, po = base + bytes;
   if (rx < 0) mem.set(x.length === n ? x : x.subarray(0, n), px / 4);
-  elementwisePass("relu", n, (i, c) => [po + 4 * i, px + 4 * i, c]);
+  inst.exports.relu(po, px, n);
   return sliceOf(mem, po / 4, po / 4 + n);
 }
 
@@ -93,7 +93,7 @@ export function wasmGelu(x: Float32Array, n: number): Float32Array {
   const bytes = align(4 * n);
   const { mem, base } = operandArea(2 * bytes);
   const px = place(mem, x, n, base), po = base + bytes;
-  elementwisePass("gelu", n, (i, c) => [po + 4 * i, px + 4 * i, c]);
+  elementwisePass("gelu", n, true, (i, c) => [po + 4 * i, px + 4 * i, c]);
   return sliceOf(mem, po / 4, po / 4 + n);
 }
 
@@ -102,7 +102,7 @@ export function wasmGeluBackward(g: Float32Array, x: Float32Array, n: number): F
   const bytes = align(4 * n);
   const { mem, base } = operandArea(3 * bytes);
   const pg = place(mem, g, n, base), px = place(mem, x, n, base + bytes), po = base + 2 * bytes;
-  elementwisePass("geluBackward", n, (i, c) => [po + 4 * i, pg + 4 * i, px + 4 * i, c]);
+  elementwisePass("geluBackward", n, true, (i, c) => [po + 4 * i, pg + 4 * i, px + 4 * i, c]);
   return sliceOf(mem, po / 4, po / 4 + n);
 }
 

@@ -319,17 +319,22 @@ export function parallelPass(kernel: Exclude<HelperKernel, "sgemm">, chunks: rea
   helper.parallel(kernel, chunks, [RESERVED + slot, RESERVED + slot + packA], (c) => fn(...c));
 }
 
-/** Elementwise kernels: every argument that follows one element is a byte offset or the count. */
-export type ElementwiseKernel = "update" | "updateScalar" | "fill" | "relu" | "reluGrad" | "gelu" | "geluBackward" | "sgdStep" | "adamStep";
+/** Elementwise kernels the helper can share: every argument that follows one element is a byte offset or the count. */
+export type ElementwiseKernel = "update" | "updateScalar" | "fill" | "gelu" | "geluBackward" | "sgdStep" | "adamStep";
 
 /**
- * Runs an elementwise kernel over `n` elements, on both threads from passChunks' size: `args(start,
- * count)` gives the kernel's arguments for elements [start, start + count). Chunks start at
- * multiples of 16 elements, so each keeps the whole pass's alignment, and every element is computed
- * by the same code whichever thread runs it (the same bits as one call).
+ * Runs an elementwise kernel over `n` elements: `args(start, count)` gives its arguments for
+ * elements [start, start + count). With `shared`, from passChunks' size, both threads take chunks
+ * that start at multiples of 16 elements (each keeps the pass's alignment; every element runs the
+ * same code, so the bits are one call's). Callers share a pass whose operands all live in wasm
+ * memory, or one that computes much per element (GELU): measured on two threads over 2^20 floats,
+ * AdamW's step 0.94-1.09 ms shared against 1.05-1.45 alone, SGD with momentum 0.55-0.60 against
+ * 0.76-1.09, GELU 4.4-5.5 against 6.4-7.9; but ReLU 1.20-1.47 against 0.91-1.09 and add
+ * 1.76-2.27 against 1.44-1.62, whose operands this thread had just copied in and whose result it
+ * copies out: the helper's half then crosses between the cores twice.
  */
-export function elementwisePass(kernel: ElementwiseKernel, n: number, args: (start: number, count: number) => number[]): void {
-  const step = Math.ceil(n / passChunks(n) / 16) * 16 || n;
+export function elementwisePass(kernel: ElementwiseKernel, n: number, shared: boolean, args: (start: number, count: number) => number[]): void {
+  const step = shared ? Math.ceil(n / passChunks(n) / 16) * 16 || n : n;
   const chunks: number[][] = [];
   for (let start = 0; start < n; start += step) chunks.push(args(start, Math.min(step, n - start)));
   if (chunks.length === 0) chunks.push(args(0, 0));

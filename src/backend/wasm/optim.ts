@@ -24,15 +24,15 @@ function place(arrays: Float32Array[], n: number) {
   const back = (written: number[]) => {
     for (const k of written) if (at[k]! < 0) arrays[k]!.set(mem.subarray(ptr[k]! / 4, ptr[k]! / 4 + n));
   };
-  return { ptr, back };
+  return { ptr, back, staged: at.filter((r) => r < 0).length };
 }
 
 /** One Adam/AdamW step over `n` contiguous floats (Backend.adamStep). */
 export function wasmAdamStep(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, n: number, h: AdamScalars): void {
-  const { ptr, back } = place([p, g, m, v], n);
+  const { ptr, back, staged } = place([p, g, m, v], n);
   const flags = (h.decay !== 1 ? 1 : 0) | (h.l2 !== 0 ? 2 : 0) | (h.maximize ? 4 : 0);
   const [pp, pg, pm, pv] = ptr as [number, number, number, number];
-  elementwisePass("adamStep", n, (i, c) => [
+  elementwisePass("adamStep", n, staged === 0, (i, c) => [
     pp + 4 * i, pg + 4 * i, pm + 4 * i, pv + 4 * i, c,
     h.beta1, 1 - h.beta1, h.beta2, 1 - h.beta2, h.bc2Sqrt, h.eps, -h.stepSize, h.decay, h.l2, flags,
   ]);
@@ -42,9 +42,9 @@ export function wasmAdamStep(p: Float32Array, g: Float32Array, m: Float32Array, 
 /** One SGD step over `n` contiguous floats (Backend.sgdStep); `buf` is ignored without momentum. */
 export function wasmSgdStep(p: Float32Array, g: Float32Array, buf: Float32Array, n: number, h: SgdScalars): void {
   const mom = h.momentum !== 0;
-  const { ptr, back } = place(mom ? [p, g, buf] : [p, g], n);
+  const { ptr, back, staged } = place(mom ? [p, g, buf] : [p, g], n);
   const flags = (h.maximize ? 1 : 0) | (h.weightDecay !== 0 ? 2 : 0) | (mom ? 4 : 0) | (h.nesterov ? 8 : 0) | (1 - h.dampening !== 1 ? 16 : 0);
   const [pp, pg] = ptr as [number, number], pb = mom ? ptr[2]! : 0;
-  elementwisePass("sgdStep", n, (i, c) => [pp + 4 * i, pg + 4 * i, mom ? pb + 4 * i : 0, c, h.weightDecay, h.momentum, 1 - h.dampening, -h.lr, flags]);
+  elementwisePass("sgdStep", n, staged === 0, (i, c) => [pp + 4 * i, pg + 4 * i, mom ? pb + 4 * i : 0, c, h.weightDecay, h.momentum, 1 - h.dampening, -h.lr, flags]);
   back(mom ? [0, 2] : [0]);
 }
