@@ -8,11 +8,12 @@ const align = (bytes: number) => Math.ceil(bytes / 64) * 64;
 
 /**
  * Where the kernel reads each of `arrays` (n floats): in place when resident, else staged into the
- * staging area. `back` copies the staged ones among `written` back out after the kernel has run.
+ * staging area. `back` copies the staged ones among `written` back out after the kernel has run;
+ * `staged` counts them.
  */
 function place(arrays: Float32Array[], n: number) {
-  const bytes = align(4 * n), at = arrays.map((a) => residentPtr(a));
-  const { mem, base } = operandArea(bytes * at.filter((r) => r < 0).length);
+  const bytes = align(4 * n), at = arrays.map((a) => residentPtr(a)), staged = at.filter((r) => r < 0).length;
+  const { mem, base } = operandArea(bytes * staged);
   let next = base;
   const ptr = at.map((r, k) => {
     if (r >= 0) return r;
@@ -24,7 +25,7 @@ function place(arrays: Float32Array[], n: number) {
   const back = (written: number[]) => {
     for (const k of written) if (at[k]! < 0) arrays[k]!.set(mem.subarray(ptr[k]! / 4, ptr[k]! / 4 + n));
   };
-  return { ptr, back, staged: at.filter((r) => r < 0).length };
+  return { ptr, back, staged };
 }
 
 /** One Adam/AdamW step over `n` contiguous floats (Backend.adamStep). */
