@@ -58,7 +58,8 @@ export interface GemmHelper {
   ): void;
 }
 
-const MR = 4;
+/** Products with fewer rows run as GEMVs (gemvRows). */
+const GEMV_ROWS = 4;
 /** Chunks one helper request carries (helper-protocol.ts's MAX_CHUNKS). */
 const MAX_BATCH_CHUNKS = 8;
 const NR = 8;
@@ -231,13 +232,13 @@ function cols(g: Gemm, j0: number, j1: number): Gemm {
  * B plainly once, so packing costs about 2·m·k·⌈n/NC⌉ + k·n floats: a product with few columns and
  * many rows (a late ResNet layer's convolution: 4608 x 512 x 16) spends more on packing A than on
  * multiplying, and its transpose packs the large operand as B. Not for products the tile cannot fill
- * (n < MR) or with no depth, nor above SWAP_MAX_N columns, where the model misleads: measured
- * (best-of, one thread) the transpose is faster at 16, 64 and 65 columns (× 0.57–0.96) but slower at
- * 128 (GPT's 512 x 128 x 128 projection × 1.32, 512 x 512 x 128 × 1.12).
+ * (n below the tile's `mr` rows) or with no depth, nor above SWAP_MAX_N columns, where the model
+ * misleads: measured (best-of, one thread) the transpose is faster at 16, 64 and 65 columns
+ * (× 0.57–0.96) but slower at 128 (GPT's 512 x 128 x 128 projection × 1.32, 512 x 512 x 128 × 1.12).
  */
 const SWAP_MAX_N = 64 + NR;
-function oriented(g: Gemm): Gemm {
-  if (g.k === 0 || g.n < MR || g.n > SWAP_MAX_N || g.n >= g.m || g.flags & TRANS_C) return g;
+function oriented(g: Gemm, mr: number): Gemm {
+  if (g.k === 0 || g.n < mr || g.n > SWAP_MAX_N || g.n >= g.m || g.flags & TRANS_C) return g;
   const cost = (m: number, n: number) => 2 * m * Math.ceil(n / NC) + n;
   if (cost(g.n, g.m) >= 0.8 * cost(g.m, g.n)) return g;
   return {
@@ -262,11 +263,11 @@ function oriented(g: Gemm): Gemm {
  * faster in 10 of 20, 6 of 20 and 1 of 30 blocks). The waits are the helper's random lateness, which
  * no split predicts.
  */
-function chunks(g: Gemm): Gemm[] {
+function chunks(g: Gemm, mr: number): Gemm[] {
   const parts = 2;
   const byRows = g.m >= g.n;
   const total = byRows ? g.m : g.n;
-  const tile = byRows ? MR : NR;
+  const tile = byRows ? mr : NR;
   const step = Math.ceil(total / parts / tile) * tile;
   const out: Gemm[] = [];
   for (let start = 0; start < total; start += step) {
@@ -276,10 +277,10 @@ function chunks(g: Gemm): Gemm[] {
   return out;
 }
 
-/** Products with fewer rows than the tile, each row contiguous, run as unpacked GEMVs (packing B would cost as much as the product). */
+/** Products with fewer than GEMV_ROWS rows, each row contiguous, run as unpacked GEMVs (packing B would cost as much as the product). */
 function gemvRows(inst: SgemmInstance, g: Gemm): boolean {
   // A row of op(A) is contiguous unless A is transposed, where only a 1-wide dense A^T qualifies.
-  if (g.m >= MR || (g.transA && (g.m > 1 || g.lda !== 1)) || g.k === 0) return false;
+  if (g.m >= GEMV_ROWS || (g.transA && (g.m > 1 || g.lda !== 1)) || g.k === 0) return false;
   for (let i = 0; i < g.m; i++) {
     inst.exports.sgemv(g.n, g.k, g.a + 4 * i * g.lda, g.b, g.ldb, g.transB ? 1 : 0, g.c + 4 * i * g.ldc, g.flags, g.bias);
   }
@@ -288,15 +289,16 @@ function gemvRows(inst: SgemmInstance, g: Gemm): boolean {
 
 function run(inst: SgemmInstance, product: Gemm, scratch: number, packA: number, slot: number): void {
   if (gemvRows(inst, product)) return;
-  const g = oriented(product);
   const ex = inst.exports;
-  if (helper === null || g.m * g.n * g.k < threadThreshold || Math.max(g.m / MR, g.n / NR) < 2) {
+  const mr = ex.tileRows();
+  const g = oriented(product, mr);
+  if (helper === null || g.m * g.n * g.k < threadThreshold || Math.max(g.m / mr, g.n / NR) < 2) {
     ex.sgemm(g.m, g.n, g.k, g.a, g.lda, +g.transA, g.b, g.ldb, +g.transB, g.c, g.ldc, g.flags, g.bias, scratch, scratch + packA);
     return;
   }
   const sgemm = ex.sgemm as (...x: number[]) => void;
   const local = (chunk: readonly number[]) => sgemm(...chunk, scratch, scratch + packA);
-  helper.parallel("sgemm", chunks(g).map(args), [scratch + slot, scratch + slot + packA], local);
+  helper.parallel("sgemm", chunks(g, mr).map(args), [scratch + slot, scratch + slot + packA], local);
 }
 
 /** Chunks a pass over `n` elements is cut into for both threads, or 1: from 2^17 elements (~0.1 ms of work, which a hand-off repays). */
@@ -514,7 +516,7 @@ export function wasmMatmulBatched(
   }
   const scratch = RESERVED;
   // many small products: one per chunk across both threads; a few large ones split inside run()
-  if (helper !== null && batch >= 2 && batch * m * n * k >= threadThreshold && m * n * k < threadThreshold && m >= MR) {
+  if (helper !== null && batch >= 2 && batch * m * n * k >= threadThreshold && m * n * k < threadThreshold && m >= inst.exports.tileRows()) {
     const sgemm = inst.exports.sgemm as (...x: number[]) => void;
     const local = (chunk: readonly number[]) => sgemm(...chunk, scratch, scratch + packA);
     // the helper takes at most MAX_BATCH_CHUNKS products per request: rounds of equal size

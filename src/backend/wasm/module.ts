@@ -74,6 +74,8 @@ export interface SgemmExports {
   softmax(y: number, x: number, rows: number, cols: number, log: number): void;
   /** softmax's (log 0) or log-softmax's (log 1) input gradient from g and y [rows, cols] into dx. */
   softmaxBackward(dx: number, g: number, y: number, rows: number, cols: number, log: number): void;
+  /** Rows of the GEMM's register tile (6 in the fused multiply-add build, 4 in the other). */
+  tileRows(): number;
   /** Scratch bytes one thread needs for packed A. */
   packASize(): number;
   /** Scratch bytes one thread needs for packed B and the edge tile. */

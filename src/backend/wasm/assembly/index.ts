@@ -2,7 +2,7 @@
 // eslint-disable-next-line @typescript-eslint/ban-ts-comment
 // @ts-nocheck
 
-export { sgemm, packASize, packBSize } from "./sgemm";
+export { sgemm, tileRows, packASize, packBSize } from "./sgemm";
 export { sgemv } from "./sgemv";
 export { update, updateScalar, fill, reluGrad, relu } from "./elementwise";
 export { binary, whereScalar } from "./binary";

@@ -12,39 +12,55 @@
 // Re-measured on a Zen 5 host, plain values broadcast by load32_splat pack a quarter of the bytes,
 // but the kernel ran 2-3% slower and the medium MLP step 3.9% slower (16 alternated process pairs,
 // faster in 5).
-// The tile is 4x8 because TurboFan schedules all of an iteration's loads before its arithmetic:
-// 8 accumulators + 6 loaded vectors + 1 product fit x64's 15 usable xmm registers; 6x8 (or any
-// unrolling) spills and drops to 27-30 GFLOPS. A 3x12 tile (9 accumulators, 3 of B, 3 broadcast
-// loads of A: 15) does fit the FMA build: on a Zen 5 host its kernel ran 4-6% faster on an
-// L2-resident block (48 vs 46 GFLOPS) and 1024^3 on one thread 4% faster (MC 144, KC 128), but the
-// medium MLP's products (n = 256, k = 128) lost 2% to edge tiles, its step was no faster (medians of
-// four alternated runs 3.37-4.20 ms against 3.10-3.59), and without FMA it spills (18 GFLOPS): 4x8
-// stayed. The relaxed-SIMD build fuses each multiply-add (the default where it validates: Node >= 22,
-// Chrome >= 114, Node 20 through the Node entry's lazy V8 flag; setRelaxedSimd(false) opts out):
-// 41 -> 49.5 GFLOPS.
+// The tile is 6x8 in the relaxed-SIMD build, which fuses each multiply-add (the default where it
+// validates: Node >= 22, Chrome >= 114, Node 20 through the Node entry's lazy V8 flag;
+// setRelaxedSimd(false) opts out; fusing alone took 41 -> 49.5 GFLOPS), and 4x8 in the other.
+// FMA's latency is 4 cycles at 2 a cycle, so the 4x8 tile's 8 accumulator chains are exactly
+// enough, with no slack for a late load: on one Zen 5 core a loop of bare FMAs ran at 50.5 GFLOPS
+// with 8 chains and 55.5 with 12, and 12 chains with this kernel's loads at 54.6. The 6x8 tile's 12
+// accumulators, 2 B vectors and 1 A vector fill x64's 15 usable xmm registers, which holds only
+// while TurboFan loads each A vector just before its two FMAs: inlined into the packing loops it
+// hoisted all eight loads above the arithmetic and spilled (17.8 GFLOPS at 512^3), so the loop is a
+// function of its own (accumulate6). 1024^3 on one thread: 51-53 against 42-48 GFLOPS (91-92% of
+// the bare FMA loop against 76-84%), on two 94-98 against 79-88. Without FMA each product needs a
+// temporary register and 6x8 spills, so that build keeps 4x8.
+// Tried before, with the 4x8 tile: a 3x12 tile (9 accumulators, 3 of B, 3 broadcast loads of A)
+// ran 4-6% faster on an L2-resident block and 1024^3 4% faster, but lost 2% to edge tiles on the
+// medium MLP's products (n = 256), whose step was no faster.
 // Every pointer is a byte offset into linear memory chosen by the TypeScript caller (no allocator).
 import { ACCUMULATE, BIAS, RELU, TRANS_C } from "./flags";
 
-/** Rows of the register tile (4 x 8 = 8 f32x4 accumulators). */
-const MR: i32 = 4;
+/** Rows of the register tile: 6 x 8 = 12 f32x4 accumulators with fused multiply-adds, else 4 x 8. */
+const MR: i32 = ASC_FEATURE_RELAXED_SIMD ? 6 : 4;
 /** Columns of the register tile (two f32x4 lanes). */
 const NR: i32 = 8;
 /** Depth of a packed block: a KC x NR panel of B (8 KiB) stays in L1 across all row panels. */
 const KC: i32 = 256;
-/** Rows of a packed A block: MC x KC splatted floats (256 KiB) share the 1 MiB L2 with a B block. */
-const MC: i32 = 64;
+/** Rows of a packed A block (a multiple of MR): MC x KC splatted floats (288 or 256 KiB) share the 1 MiB L2 with a B block. */
+const MC: i32 = ASC_FEATURE_RELAXED_SIMD ? 72 : 64;
+/**
+ * The larger build's MC and MR: both builds ask the caller for the same scratch, which is laid out
+ * once, so that setRelaxedSimd() switching builds never outgrows it.
+ */
+const SCRATCH_MC: i32 = 72;
+const SCRATCH_MR: i32 = 6;
 /** Columns of a packed B block: KC x NC floats (1 MiB) stays in L2/L3. */
 const NC: i32 = 1024;
 
 
+/** Rows of the register tile, to which the caller aligns the bands it splits a product into. */
+export function tileRows(): i32 {
+  return MR;
+}
+
 /** Bytes of scratch the caller must reserve for packed A: one MC x KC block. */
 export function packASize(): i32 {
-  return MC * KC * 16;
+  return SCRATCH_MC * KC * 16;
 }
 
 /** Bytes of scratch the caller must reserve for packed B plus the edge tile. */
 export function packBSize(): i32 {
-  return KC * NC * 4 + MR * NR * 4;
+  return KC * NC * 4 + SCRATCH_MR * NR * 4;
 }
 
 /** Packs op(A)[i0 : i0+mc, p0 : p0+kc] into MR-row panels, k-major, each value splatted to 4 lanes. */
@@ -56,12 +72,17 @@ function packA(mc: i32, kc: i32, a: usize, lda: i32, transA: bool, i0: i32, p0: 
       // op(A)(i, p) = a[p * lda + i]: the MR values for one k are one vector of the source, each
       // lane broadcast by a shuffle
       for (let p = 0; p < kc; p++) {
-        const v = v128.load(a + (<usize>(p0 + p) * lda + <usize>(i0 + ir)) * 4);
+        const s = a + (<usize>(p0 + p) * lda + <usize>(i0 + ir)) * 4;
+        const v = v128.load(s);
         const out = panel + <usize>(p * MR) * 16;
         v128.store(out, i32x4.shuffle(v, v, 0, 0, 0, 0));
         v128.store(out, i32x4.shuffle(v, v, 1, 1, 1, 1), 16);
         v128.store(out, i32x4.shuffle(v, v, 2, 2, 2, 2), 32);
         v128.store(out, i32x4.shuffle(v, v, 3, 3, 3, 3), 48);
+        if (MR == 6) {
+          v128.store(out, v128.load32_splat(s, 16), 64);
+          v128.store(out, v128.load32_splat(s, 20), 80);
+        }
       }
     } else if (transA) {
       for (let p = 0; p < kc; p++) {
@@ -80,6 +101,10 @@ function packA(mc: i32, kc: i32, a: usize, lda: i32, transA: bool, i0: i32, p0: 
         v128.store(out, f32x4.splat(load<f32>(s + stride)), 16);
         v128.store(out, f32x4.splat(load<f32>(s + stride * 2)), 32);
         v128.store(out, f32x4.splat(load<f32>(s + stride * 3)), 48);
+        if (MR == 6) {
+          v128.store(out, f32x4.splat(load<f32>(s + stride * 4)), 64);
+          v128.store(out, f32x4.splat(load<f32>(s + stride * 5)), 80);
+        }
       }
     } else {
       for (let r = 0; r < MR; r++) {
@@ -224,8 +249,93 @@ function madd(a: v128, b: v128, c: v128): v128 {
   return f32x4.add(c, f32x4.mul(a, b));
 }
 
-/** The register-blocked micro-kernel: a 4x8 tile of C from a packed A panel and a packed B panel. */
+/**
+ * The 6 x 8 tile's sums over a packed A panel and a packed B panel, left in the edge tile (row i at
+ * tile + i * NR * 4). A function of its own: inlined into the packing loops, TurboFan hoisted all
+ * eight loads of an iteration above its FMAs and spilled five accumulators (17.8 against 26 GFLOPS
+ * at 512^3); alone, it loads each A vector just before its two FMAs and nothing spills. The round
+ * trip through the tile is 12 stores and 12 loads per tile and depth block (up to 256 depths).
+ */
+function accumulate6(kc: i32, ap: usize, bp: usize, tile: usize): void {
+  let c0l = f32x4.splat(0), c0h = f32x4.splat(0);
+  let c1l = f32x4.splat(0), c1h = f32x4.splat(0);
+  let c2l = f32x4.splat(0), c2h = f32x4.splat(0);
+  let c3l = f32x4.splat(0), c3h = f32x4.splat(0);
+  let c4l = f32x4.splat(0), c4h = f32x4.splat(0);
+  let c5l = f32x4.splat(0), c5h = f32x4.splat(0);
+  const end = bp + <usize>kc * NR * 4;
+  while (bp < end) {
+    const bl = v128.load(bp);
+    const bh = v128.load(bp, 16);
+    let a = v128.load(ap);
+    c0l = madd(a, bl, c0l);
+    c0h = madd(a, bh, c0h);
+    a = v128.load(ap, 16);
+    c1l = madd(a, bl, c1l);
+    c1h = madd(a, bh, c1h);
+    a = v128.load(ap, 32);
+    c2l = madd(a, bl, c2l);
+    c2h = madd(a, bh, c2h);
+    a = v128.load(ap, 48);
+    c3l = madd(a, bl, c3l);
+    c3h = madd(a, bh, c3h);
+    a = v128.load(ap, 64);
+    c4l = madd(a, bl, c4l);
+    c4h = madd(a, bh, c4h);
+    a = v128.load(ap, 80);
+    c5l = madd(a, bl, c5l);
+    c5h = madd(a, bh, c5h);
+    ap += 6 * 16;
+    bp += NR * 4;
+  }
+  v128.store(tile, c0l);
+  v128.store(tile, c0h, 16);
+  v128.store(tile, c1l, 32);
+  v128.store(tile, c1h, 48);
+  v128.store(tile, c2l, 64);
+  v128.store(tile, c2h, 80);
+  v128.store(tile, c3l, 96);
+  v128.store(tile, c3h, 112);
+  v128.store(tile, c4l, 128);
+  v128.store(tile, c4h, 144);
+  v128.store(tile, c5l, 160);
+  v128.store(tile, c5h, 176);
+}
+
+/** Stores the whole 6 x 8 tile accumulate6() left in the edge tile into C, with the epilogue. */
+function storeFull6(tile: usize, c: usize, ldc: i32, flags: i32, bias: usize): void {
+  const ldcBytes = <usize>ldc * 4;
+  if (flags & TRANS_C) {
+    // the tile's eight columns are eight rows of C, six floats each: four by register transposes,
+    // the last two through storeEdge
+    const b = flags & BIAS ? v128.load(bias) : f32x4.splat(0);
+    storeTransposed4(c, ldcBytes, v128.load(tile), v128.load(tile, 32), v128.load(tile, 64), v128.load(tile, 96), flags, b);
+    storeTransposed4(c + ldcBytes * 4, ldcBytes, v128.load(tile, 16), v128.load(tile, 48), v128.load(tile, 80), v128.load(tile, 112), flags, b);
+    storeEdge(tile + 4 * NR * 4, c + 16, ldc, 2, NR, flags, bias + 16);
+    return;
+  }
+  for (let i = 0; i < MR; i++) {
+    const row = tile + <usize>(i * NR) * 4;
+    storeRow(c + <usize>i * ldcBytes, v128.load(row), v128.load(row, 16), flags, bias);
+  }
+}
+
+/**
+ * The register-blocked micro-kernel: an MR x 8 tile of C from a packed A panel and a packed B panel
+ * (6 x 8 through accumulate6 in the FMA build, 4 x 8 in its own loop in the other; see the top).
+ */
 function kernel(kc: i32, ap: usize, bp: usize, c: usize, ldc: i32, mr: i32, nr: i32, flags: i32, bias: usize, tile: usize): void {
+  if (MR == 6) {
+    // two call sites, so that binaryen keeps accumulate6 a function of its own (see there)
+    if (mr < MR || nr < NR) {
+      accumulate6(kc, ap, bp, tile);
+      storeEdge(tile, c, ldc, mr, nr, flags, bias);
+    } else {
+      accumulate6(kc, ap, bp, tile);
+      storeFull6(tile, c, ldc, flags, bias);
+    }
+    return;
+  }
   let c0l = f32x4.splat(0), c0h = f32x4.splat(0);
   let c1l = f32x4.splat(0), c1h = f32x4.splat(0);
   let c2l = f32x4.splat(0), c2h = f32x4.splat(0);
