@@ -69,8 +69,8 @@ function packA(mc: i32, kc: i32, a: usize, lda: i32, transA: bool, i0: i32, p0: 
     const rows = min(MR, mc - ir);
     const panel = dst + <usize>(ir * kc) * 16;
     if (transA && rows == MR) {
-      // op(A)(i, p) = a[p * lda + i]: the MR values for one k are one vector of the source, each
-      // lane broadcast by a shuffle
+      // op(A)(i, p) = a[p * lda + i]: four values for one k are one vector of the source, each
+      // lane broadcast by a shuffle (a 6-row panel's last two by load32_splat)
       for (let p = 0; p < kc; p++) {
         const s = a + (<usize>(p0 + p) * lda + <usize>(i0 + ir)) * 4;
         const v = v128.load(s);
@@ -91,7 +91,7 @@ function packA(mc: i32, kc: i32, a: usize, lda: i32, transA: bool, i0: i32, p0: 
         for (let r = 0; r < MR; r++) v128.store(out + r * 16, f32x4.splat(r < rows ? load<f32>(src + r * 4) : 0));
       }
     } else if (rows == MR) {
-      // depth-major, so each 64-byte line of the panel is written whole, from four row streams
+      // depth-major, so each 64-byte line of the panel is written whole, from MR row streams
       const src = a + (<usize>(i0 + ir) * lda + <usize>p0) * 4;
       const stride = <usize>lda * 4;
       for (let p = 0; p < kc; p++) {
