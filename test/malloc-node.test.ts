@@ -30,10 +30,12 @@ function faultsPerStep(entry: string): number {
 }
 
 describe("glibc keeps freed op results for reuse", { skip: glibc === undefined && "malloc is not glibc's" }, () => {
-  test("a step's 1 MiB activations fault fewer than 32 pages with the Node entry, hundreds without", () => {
-    const node = faultsPerStep("../src/index-node.ts");
+  test("a step's 1 MiB activations fault fewer than 32 pages with the Node entry, dozens without", () => {
+    // the backward pass's gradients live in wasm memory (autograd/engine.ts PassBlocks): the forward
+    // pass's activations churn (49-85 faults a step measured without the setting)
     const plain = faultsPerStep("../src/index.ts"); // the browser entry: no allocator setting
-    assert.ok(plain > 100, `without the setting the workload should churn pages (it faulted ${plain} per step), else this test proves nothing`);
+    const node = faultsPerStep("../src/index-node.ts");
+    assert.ok(plain > 32, `without the setting the workload should churn pages (it faulted ${plain} per step), else this test proves nothing`);
     assert.ok(node < 32, `with the Node entry a step faulted ${node} pages (without: ${plain})`);
   });
 });

@@ -6,7 +6,9 @@ import { AutogradError } from "../errors.ts";
 import { sameShape, type Shape } from "../core/shape.ts";
 import type { Tensor } from "../tensor.ts";
 import { float32 } from "../core/dtype.ts";
-import { addmmResident_, addSumRows_, residentLike } from "../ops/resident.ts";
+import {
+  addmmResident_, addSumRows_, forgetTransients, releaseTransients, residentLike, transientBlockOf, transientResults,
+} from "../ops/resident.ts";
 import { writeRegion } from "../ops/elementwise.ts";
 import { setGradEnabled } from "./grad-mode.ts";
 import { Node, type Edge, type GradHook } from "./node.ts";
@@ -29,9 +31,85 @@ export function sumToShape(g: Tensor, shape: Shape): Tensor {
   return summed.reshape(shape);
 }
 
-function runHooks(hooks: readonly GradHook[], g: Tensor): Tensor {
-  for (const hook of hooks) g = hook(g) ?? g;
+// hooks are user code: what they make is ordinary storage, and the gradient they see escapes
+function runHooks(hooks: readonly GradHook[], g: Tensor, blocks: PassBlocks | null): Tensor {
+  blocks?.escape(g);
+  const was = blocks?.pause();
+  try {
+    for (const hook of hooks) g = hook(g) ?? g;
+  } finally {
+    if (was) blocks!.resume();
+  }
+  blocks?.escape(g);
   return g;
+}
+
+/**
+ * The gradients one backward pass makes, given back to the backend the moment they are dead rather
+ * than when V8 collects them, which a synchronous training loop never lets happen (docs/ARCHITECTURE.md,
+ * "Where tensors live"). With the backend's transient results on, each float32 result a rule makes
+ * is a recorded block, read in place by the next kernel; a block is dead when no pending gradient
+ * holds it: a rule's temporaries once the rule returns, a node's gradient once the node has run,
+ * a summand once summed. What user code can reach is never freed: the gradients hooks see, and
+ * what AccumulateGrad copies into `.grad` (made with transient results off). A pass that throws
+ * frees nothing more: its blocks return when V8 collects them.
+ */
+class PassBlocks {
+  /** Pending gradients (on nodes, or for leaves) holding each block. */
+  readonly #holds = new Map<number, number>();
+  /** Blocks held, or seen by user code: what `sweep` keeps. */
+  readonly #keep = new Set<number>();
+  readonly #escaped = new Set<number>();
+
+  constructor() {
+    transientResults(true);
+  }
+
+  /** Holds `t`'s block (if it is one) as a pending gradient. */
+  hold(t: Tensor): void {
+    const id = transientBlockOf(t);
+    if (id < 0) return;
+    this.#holds.set(id, (this.#holds.get(id) ?? 0) + 1);
+    this.#keep.add(id);
+  }
+
+  /** Lets go of a pending gradient: its block is freed by the next sweep unless something else holds it. */
+  drop(t: Tensor): void {
+    const id = transientBlockOf(t);
+    const n = this.#holds.get(id);
+    if (n === undefined) return;
+    if (n > 1) return void this.#holds.set(id, n - 1);
+    this.#holds.delete(id);
+    if (!this.#escaped.has(id)) this.#keep.delete(id);
+  }
+
+  /** `t` reached user code: its block is never freed by this pass. */
+  escape(t: Tensor): void {
+    const id = transientBlockOf(t);
+    if (id < 0) return;
+    this.#escaped.add(id);
+    this.#keep.add(id);
+  }
+
+  /** Frees every recorded block nothing holds. */
+  sweep(): void {
+    releaseTransients(this.#keep);
+  }
+
+  /** Results go to ordinary storage until `resume` (user code, AccumulateGrad's copy); whether they were transient. */
+  pause(): boolean {
+    return transientResults(false);
+  }
+
+  resume(): void {
+    transientResults(true);
+  }
+
+  /** Ends the pass: results are ordinary again, and the blocks still recorded return when collected. */
+  end(): void {
+    transientResults(false);
+    forgetTransients();
+  }
 }
 
 let pass = 0;
@@ -56,8 +134,8 @@ function topoOrder(root: Node): Node[] {
 }
 
 // AccumulateGrad: hooks see the gradient summed over every use of the leaf, then it is added
-function accumulate(leaf: Tensor, g: Tensor): void {
-  if (leaf._hooks) g = runHooks(leaf._hooks, g);
+function accumulate(leaf: Tensor, g: Tensor, blocks: PassBlocks | null = null): void {
+  if (leaf._hooks) g = runHooks(leaf._hooks, g, blocks);
   if (leaf.grad === null) leaf.grad = g.detach().clone();
   else residentLike(leaf.grad, leaf).add_(g);
 }
@@ -173,28 +251,46 @@ function propagate(root: Tensor, g0: Tensor, retainGraph: boolean): void {
   const outer = depth > 0 ? order.map((n) => n._pending) : null;
   if (outer) for (const node of order) node._pending = null;
   rootNode._pending = g0;
-  depth++;
+  // the outermost pass only: one run from a hook makes ordinary storage
+  const blocks = depth === 0 ? new PassBlocks() : null;
   try {
-    for (const node of order) {
-      const g = node._pending;
-      if (g === null) continue;
-      node._pending = null;
-      sliceBuffers.delete(g); // complete: from here hooks and rules may hold it
-      leaves = passThrough(node, g, leaves);
-      if (!retainGraph) node.free();
+    depth++;
+    try {
+      for (const node of order) {
+        const g = node._pending;
+        if (g === null) continue;
+        node._pending = null;
+        sliceBuffers.delete(g); // complete: from here hooks and rules may hold it
+        leaves = passThrough(node, g, leaves, blocks);
+        if (!retainGraph) node.free();
+      }
+    } finally {
+      depth--;
+      for (let i = 0; i < order.length; i++) order[i]!._pending = outer ? outer[i]! : null;
+    }
+    // (most passes leave nothing here: linear's rule adds into kept gradients itself)
+    if (leaves !== null) {
+      blocks?.pause();
+      for (const [leaf, g] of leaves) {
+        accumulate(leaf, g, blocks);
+        blocks?.drop(g);
+      }
+      blocks?.sweep();
     }
   } finally {
-    depth--;
-    for (let i = 0; i < order.length; i++) order[i]!._pending = outer ? outer[i]! : null;
+    blocks?.end();
   }
-  // (most passes leave nothing here: linear's rule adds into kept gradients itself)
-  if (leaves !== null) for (const [leaf, g] of leaves) accumulate(leaf, g);
 }
 
 // Applies one node's derivative and adds each input's share to what its edge has collected; returns `leaves`, made if needed
-function passThrough(node: Node, g: Tensor, leaves: Map<Tensor, Tensor> | null): Map<Tensor, Tensor> | null {
-  if (node._hooks !== null && node._hooks.length) g = runHooks(node._hooks, g);
-  if (node.retained) node.retained.grad = g.detach().clone();
+function passThrough(node: Node, g: Tensor, leaves: Map<Tensor, Tensor> | null, blocks: PassBlocks | null): Map<Tensor, Tensor> | null {
+  const pending = g;
+  if (node._hooks !== null && node._hooks.length) g = runHooks(node._hooks, g, blocks);
+  if (node.retained) {
+    const was = blocks?.pause();
+    node.retained.grad = g.detach().clone();
+    if (was) blocks!.resume();
+  }
   const inputGrads = node.apply(g), edges = node.edges;
   for (let i = 0; i < edges.length; i++) {
     const edge = edges[i]!, gi = inputGrads[i];
@@ -202,12 +298,19 @@ function passThrough(node: Node, g: Tensor, leaves: Map<Tensor, Tensor> | null):
     const summed = sumToShape(gi, node.inputShape(i)), dtype = node.inputDtype(i);
     const shaped = summed.dtype === dtype ? summed : summed.to(dtype);
     if (edge instanceof Node) {
-      edge._pending = edge._pending === null ? shaped : edge._pending.add(shaped);
+      const prev = edge._pending;
+      edge._pending = prev === null ? shaped : prev.add(shaped);
+      blocks?.hold(edge._pending);
+      if (prev !== null) blocks?.drop(prev);
     } else {
       leaves ??= new Map();
-      const prev = leaves.get(edge);
-      leaves.set(edge, prev === undefined ? shaped : prev.add(shaped));
+      const prev = leaves.get(edge), sum = prev === undefined ? shaped : prev.add(shaped);
+      leaves.set(edge, sum);
+      blocks?.hold(sum);
+      if (prev !== undefined) blocks?.drop(prev);
     }
   }
+  blocks?.drop(pending);
+  blocks?.sweep();
   return leaves;
 }

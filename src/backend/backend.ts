@@ -165,6 +165,19 @@ export interface Backend {
   hostFloats(n: number): Float32Array;
   /** Whether `data` already lives in this backend's memory (a result of `adopt`). */
   resident(data: TypedArray): boolean;
+  /**
+   * Transient results, for a caller that knows when each result it makes is dead (the autograd
+   * engine's backward pass, autograd/engine.ts): while on, fresh float32 results live in this
+   * backend's memory, where the next kernel reads them in place, and stay recorded until released
+   * or forgotten. Returns the previous state. Backends computing on host arrays ignore it.
+   */
+  transientResults(on: boolean): boolean;
+  /** The recorded transient block holding `data` (an id), or -1. */
+  transientBlock(data: TypedArray): number;
+  /** Frees every recorded transient block not in `keep` at once: no array over one may be read or written again. */
+  releaseTransients(keep: ReadonlySet<number>): void;
+  /** Forgets every recorded block: each returns when its arrays are collected, like any other storage. */
+  forgetTransients(): void;
   // ---- statistics ----
   /**
    * Records of `values` in blocks of `blockSize` (the last may be shorter), STATS_RECORD float64

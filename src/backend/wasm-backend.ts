@@ -14,7 +14,9 @@ import {
   WASM_MIN_ELEMENTWISE, wasmGelu, wasmGeluBackward, wasmRelu, wasmReluGrad, wasmSoftmax, wasmSoftmaxBackward, wasmSumRows, wasmUpdate, wasmUpdateScalar, wasmFillResident,
 } from "./wasm/elementwise.ts";
 import { residentPtr, wasmMatmul, wasmMatmulBatched, wasmResidentFloats } from "./wasm/matmul.ts";
-import { evictFloats, growResidentBudget, residentFull, wasmMemoryShared } from "./wasm/heap.ts";
+import {
+  evictFloats, forgetTransients, growResidentBudget, releaseTransients, residentFull, setTransientMode, transientBlock, transientFloats, wasmMemoryShared,
+} from "./wasm/heap.ts";
 import { wasmSimdSupported } from "./wasm/module.ts";
 import { wasmBlockStats, wasmCellSums, wasmDiffStats, wasmHistogram, wasmHostFloats } from "./wasm/stats.ts";
 import { WASM_MIN_NORM, wasmChannelAffine, wasmChannelNormBackward, wasmChannelStats, wasmLayerNorm, wasmLayerNormBackward } from "./wasm/norm.ts";
@@ -58,7 +60,7 @@ function matmul(a: TypedArray, la: Layout, b: TypedArray, lb: Layout, out: DType
       return wasmMatmulBatched(a as Float32Array, offA, b as Float32Array, offB, m, k, n, { transA: A.trans, transB: B.trans, lda: A.ld, ldb: B.ld });
     }
   }
-  const res = new Float32Array(offA.length * m * n);
+  const res = transientFloats(offA.length * m * n) ?? new Float32Array(offA.length * m * n);
   for (let t = 0; t < offA.length; t++) {
     const A = asMatrix(a as Float32Array, new Layout([m, k], la.strides.slice(nd - 2), offA[t]!));
     const B = asMatrix(b as Float32Array, new Layout([k, n], lb.strides.slice(nd - 2), offB[t]!));
@@ -377,6 +379,7 @@ function diffStats(a: Float32Array | Float64Array, b: Float32Array | Float64Arra
  */
 export const wasmBackend: Backend = {
   ...cpuBackend, name: "wasm", matmul, linear, matmulAccumulate, sumRowsAccumulate, groupGemm, im2col, col2im, swapLeading, update, unary, binary, where, reduce, adopt, adoptWithinBudget, evict, growResidentBudget, resident, hostFloats: wasmHostFloats,
+  transientResults: setTransientMode, transientBlock, releaseTransients, forgetTransients,
   blockStats, histogram, cellSums, diffStats,
   fill,
   layerNorm, layerNormBackward, channelStats, channelAffine, channelNormBackward, maxPool2d, adamStep, sgdStep, activation, activationBackward, softmax, softmaxBackward,

@@ -99,6 +99,31 @@ export function residentLike<T extends Tensor>(t: T, leaf: Tensor): T {
 }
 
 /**
+ * Transient results (Backend.transientResults): while on, the backend's fresh float32 results live
+ * in its memory, recorded until `releaseTransients` frees them at once or `forgetTransients` leaves
+ * them to the collector. For a caller that knows when each result is dead: the autograd engine's
+ * backward pass (autograd/engine.ts `PassBlocks`). Returns the previous state.
+ */
+export function transientResults(on: boolean): boolean {
+  return backend().transientResults(on);
+}
+
+/** The recorded transient block holding `t`'s values (an id), or -1. */
+export function transientBlockOf(t: Tensor): number {
+  return backend().transientBlock(t._storage.data);
+}
+
+/** Frees every recorded transient block not in `keep`: no tensor over one may be read again. */
+export function releaseTransients(keep: ReadonlySet<number>): void {
+  backend().releaseTransients(keep);
+}
+
+/** Forgets every recorded transient block: each returns when its tensors are collected. */
+export function forgetTransients(): void {
+  backend().forgetTransients();
+}
+
+/**
  * In place `dst += a @ b` (aᵀ @ b with `transA`; 2-D float32) by the backend's accumulating
  * GEMM store when `dst` covers its resident storage; false, changing nothing, where the backend cannot (`Backend.matmulAccumulate`).
  */

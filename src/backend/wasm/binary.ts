@@ -6,7 +6,7 @@
 // are not resident are copied in as the span they read (a bias: C floats), the result out.
 import { coalesceDims, type Layout } from "../../core/layout.ts";
 import { operandArea, residentPtr } from "./matmul.ts";
-import { sliceOf } from "./heap.ts";
+import { sliceOf, transientFloats } from "./heap.ts";
 
 /** The four arithmetic ops the kernel runs, numbered as assembly/binary.ts does. */
 export type ArithmeticOp = "add" | "sub" | "mul" | "div";
@@ -43,14 +43,15 @@ export function wasmBinary(op: ArithmeticOp, a: Float32Array, b: Float32Array, p
   const ra = residentPtr(a), rb = residentPtr(b);
   const bytesA = ra < 0 ? align(4 * plan.a.span) : 0, bytesB = rb < 0 ? align(4 * plan.b.span) : 0;
   const { inst, mem, base } = operandArea(bytesA + bytesB + align(4 * n));
-  const pa = ra >= 0 ? ra + 4 * plan.a.off : base, pb = rb >= 0 ? rb + 4 * plan.b.off : base + bytesA, po = base + bytesA + bytesB;
+  const out = transientFloats(n);
+  const pa = ra >= 0 ? ra + 4 * plan.a.off : base, pb = rb >= 0 ? rb + 4 * plan.b.off : base + bytesA, po = out?.byteOffset ?? base + bytesA + bytesB;
   if (ra < 0) stage(mem, a, plan.a, pa);
   if (rb < 0) stage(mem, b, plan.b, pb);
   const code = CODES[op], ka = plan.a.sc === 0 ? 1 : 0, kb = plan.b.sc === 0 ? 1 : 0, slab = 4 * rows * cols;
   for (let o = 0; o < outer; o++) {
     inst.exports.binary(code, po + o * slab, pa + 4 * o * plan.a.so, plan.a.sr, ka, pb + 4 * o * plan.b.so, plan.b.sr, kb, rows, cols);
   }
-  return sliceOf(mem, po / 4, po / 4 + n);
+  return out ?? sliceOf(mem, po / 4, po / 4 + n);
 }
 
 /** Copies the span an operand reads to byte offset `at`. */
@@ -69,12 +70,13 @@ export function wasmWhereScalar(cond: Uint8Array, x: Float32Array, v: number, fi
   const { outer, rows, cols } = plan, n = outer * rows * cols, rx = residentPtr(x);
   const bytesC = align(plan.a.span), bytesX = rx < 0 ? align(4 * plan.b.span) : 0;
   const { inst, mem, base } = operandArea(bytesC + bytesX + align(4 * n));
-  const pc = base, px = rx >= 0 ? rx + 4 * plan.b.off : base + bytesC, po = base + bytesC + bytesX;
+  const out = transientFloats(n);
+  const pc = base, px = rx >= 0 ? rx + 4 * plan.b.off : base + bytesC, po = out?.byteOffset ?? base + bytesC + bytesX;
   new Uint8Array(mem.buffer, mem.byteOffset + pc, plan.a.span).set(cond.subarray(plan.a.off, plan.a.off + plan.a.span));
   if (rx < 0) stage(mem, x, plan.b, px);
   const slab = 4 * rows * cols;
   for (let o = 0; o < outer; o++) {
     inst.exports.whereScalar(po + o * slab, pc + o * plan.a.so, plan.a.sr, px + 4 * o * plan.b.so, plan.b.sr, v, fillWhen ? 1 : 0, rows, cols);
   }
-  return sliceOf(mem, po / 4, po / 4 + n);
+  return out ?? sliceOf(mem, po / 4, po / 4 + n);
 }

@@ -4,7 +4,7 @@
 // [8, 64, 32, 32] 3×3 convolution's columns never cross between V8's heap and wasm memory.
 import type { Window2d } from "../backend.ts";
 import { operandArea, parallelPass, passChunks, residentPtr } from "./matmul.ts";
-import { sliceOf } from "./heap.ts";
+import { sliceOf, transientFloats } from "./heap.ts";
 
 /** [lo, hi) ranges cutting `count` into `parts` near-equal pieces (none empty). */
 function ranges(count: number, parts: number): [number, number][] {
@@ -31,6 +31,7 @@ const colsSize = (g: Window2d) => g.c * g.kh * g.kw * g.n * g.oh * g.ow;
  */
 export function wasmIm2col(x: Float32Array, g: Window2d, out?: Float32Array): Float32Array {
   const size = colsSize(g), xn = g.n * g.c * g.h * g.w;
+  out ??= transientFloats(size) ?? undefined;
   const rx = residentPtr(x), ro = out === undefined ? -1 : residentPtr(out);
   const xBytes = rx < 0 ? align(4 * xn) : 0, oBytes = ro < 0 ? align(4 * size) : 0;
   const { mem, base } = operandArea(WIN + xBytes + oBytes);
@@ -51,10 +52,11 @@ export function wasmCol2im(cols: Float32Array, g: Window2d): Float32Array {
   const rc = residentPtr(cols), cBytes = rc < 0 ? align(4 * size) : 0;
   const { mem, base } = operandArea(WIN + cBytes + align(4 * xn));
   writeWindow(mem, base, g);
-  const pc = rc >= 0 ? rc : base + WIN, po = base + WIN + cBytes;
+  const out = transientFloats(xn);
+  const pc = rc >= 0 ? rc : base + WIN, po = out?.byteOffset ?? base + WIN + cBytes;
   if (rc < 0) mem.set(cols.length === size ? cols : cols.subarray(0, size), pc / 4);
   parallelPass("col2im", ranges(g.c, passChunks(size)).map(([c0, c1]) => [pc, base, po, c0, c1]));
-  return sliceOf(mem, po / 4, po / 4 + xn);
+  return out ?? sliceOf(mem, po / 4, po / 4 + xn);
 }
 
 /**
@@ -62,7 +64,9 @@ export function wasmCol2im(cols: Float32Array, g: Window2d): Float32Array {
  * into `out` (in place when it is resident, else staged and copied) or a new array.
  */
 export function wasmSwapLeading(x: Float32Array, a: number, b: number, l: number, bias: Float32Array | null, out?: Float32Array): Float32Array {
-  const n = a * b * l, rx = residentPtr(x), ro = out === undefined ? -1 : residentPtr(out);
+  const n = a * b * l;
+  out ??= transientFloats(n) ?? undefined;
+  const rx = residentPtr(x), ro = out === undefined ? -1 : residentPtr(out);
   const rb = bias === null ? 0 : residentPtr(bias);
   const xBytes = rx < 0 ? align(4 * n) : 0, bBytes = bias !== null && rb < 0 ? align(4 * a) : 0, oBytes = ro < 0 ? align(4 * n) : 0;
   const { mem, base } = operandArea(xBytes + bBytes + oBytes);

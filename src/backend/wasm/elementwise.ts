@@ -5,7 +5,7 @@
 // even copy + SIMD + copy wins from a few thousand elements.
 import type { UpdateOp } from "../backend.ts";
 import { elementwisePass, operandArea, residentPtr } from "./matmul.ts";
-import { sliceOf } from "./heap.ts";
+import { sliceOf, transientFloats } from "./heap.ts";
 
 const UPDATE_CODES: Record<UpdateOp, number> = { add: 0, sub: 1, mul: 2, div: 3 };
 
@@ -53,21 +53,23 @@ export function wasmFillResident(dst: Float32Array, offset: number, n: number, v
 export function wasmReluGrad(g: Float32Array, y: Float32Array, n: number): Float32Array {
   const rg = residentPtr(g), ry = residentPtr(y), bytes = align(4 * n);
   const { inst, mem, base } = operandArea(3 * bytes);
-  const pg = rg >= 0 ? rg : base, py = ry >= 0 ? ry : base + bytes, po = base + 2 * bytes;
+  const out = transientFloats(n);
+  const pg = rg >= 0 ? rg : base, py = ry >= 0 ? ry : base + bytes, po = out?.byteOffset ?? base + 2 * bytes;
   if (rg < 0) mem.set(g.length === n ? g : g.subarray(0, n), pg / 4);
   if (ry < 0) mem.set(y.length === n ? y : y.subarray(0, n), py / 4);
   inst.exports.reluGrad(po, pg, py, n);
-  return sliceOf(mem, po / 4, po / 4 + n);
+  return out ?? sliceOf(mem, po / 4, po / 4 + n);
 }
 
 /** ReLU over `n` contiguous floats, into a new array. */
 export function wasmRelu(x: Float32Array, n: number): Float32Array {
   const rx = residentPtr(x), bytes = align(4 * n);
   const { inst, mem, base } = operandArea(2 * bytes);
-  const px = rx >= 0 ? rx : base, po = base + bytes;
+  const out = transientFloats(n);
+  const px = rx >= 0 ? rx : base, po = out?.byteOffset ?? base + bytes;
   if (rx < 0) mem.set(x.length === n ? x : x.subarray(0, n), px / 4);
   inst.exports.relu(po, px, n);
-  return sliceOf(mem, po / 4, po / 4 + n);
+  return out ?? sliceOf(mem, po / 4, po / 4 + n);
 }
 
 /** The column sums of a contiguous rows x cols float32 matrix (a bias gradient), summed in float64 as the reference does, into a new array. */
@@ -92,34 +94,38 @@ function place(mem: Float32Array, a: Float32Array, n: number, at: number): numbe
 export function wasmGelu(x: Float32Array, n: number): Float32Array {
   const bytes = align(4 * n);
   const { mem, base } = operandArea(2 * bytes);
-  const px = place(mem, x, n, base), po = base + bytes;
+  const out = transientFloats(n);
+  const px = place(mem, x, n, base), po = out?.byteOffset ?? base + bytes;
   elementwisePass("gelu", n, true, (i, c) => [po + 4 * i, px + 4 * i, c]);
-  return sliceOf(mem, po / 4, po / 4 + n);
+  return out ?? sliceOf(mem, po / 4, po / 4 + n);
 }
 
 /** `g · GELU'(x)` over `n` contiguous floats, into a new array. */
 export function wasmGeluBackward(g: Float32Array, x: Float32Array, n: number): Float32Array {
   const bytes = align(4 * n);
   const { mem, base } = operandArea(3 * bytes);
-  const pg = place(mem, g, n, base), px = place(mem, x, n, base + bytes), po = base + 2 * bytes;
+  const out = transientFloats(n);
+  const pg = place(mem, g, n, base), px = place(mem, x, n, base + bytes), po = out?.byteOffset ?? base + 2 * bytes;
   elementwisePass("geluBackward", n, true, (i, c) => [po + 4 * i, pg + 4 * i, px + 4 * i, c]);
-  return sliceOf(mem, po / 4, po / 4 + n);
+  return out ?? sliceOf(mem, po / 4, po / 4 + n);
 }
 
 /** Softmax or log-softmax of each row of contiguous float32 x [rows, cols], into a new array. */
 export function wasmSoftmax(x: Float32Array, rows: number, cols: number, log: boolean): Float32Array {
   const n = rows * cols, bytes = align(4 * n);
   const { inst, mem, base } = operandArea(2 * bytes);
-  const px = place(mem, x, n, base), po = base + bytes;
+  const out = transientFloats(n);
+  const px = place(mem, x, n, base), po = out?.byteOffset ?? base + bytes;
   inst.exports.softmax(po, px, rows, cols, log ? 1 : 0);
-  return sliceOf(mem, po / 4, po / 4 + n);
+  return out ?? sliceOf(mem, po / 4, po / 4 + n);
 }
 
 /** softmax's or log-softmax's input gradient from g and y (contiguous float32 [rows, cols]), into a new array. */
 export function wasmSoftmaxBackward(g: Float32Array, y: Float32Array, rows: number, cols: number, log: boolean): Float32Array {
   const n = rows * cols, bytes = align(4 * n);
   const { inst, mem, base } = operandArea(3 * bytes);
-  const pg = place(mem, g, n, base), py = place(mem, y, n, base + bytes), po = base + 2 * bytes;
+  const out = transientFloats(n);
+  const pg = place(mem, g, n, base), py = place(mem, y, n, base + bytes), po = out?.byteOffset ?? base + 2 * bytes;
   inst.exports.softmaxBackward(po, pg, py, rows, cols, log ? 1 : 0);
-  return sliceOf(mem, po / 4, po / 4 + n);
+  return out ?? sliceOf(mem, po / 4, po / 4 + n);
 }

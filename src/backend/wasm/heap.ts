@@ -1,14 +1,16 @@
 // The WebAssembly backend's one linear memory: the GEMM's packing scratch at the bottom, then a heap
 // of blocks in size classes holding resident tensor storage (parameters, gradients, optimizer
-// state) and the staging area where operands that live in JavaScript memory are copied for a call.
+// state), the backward pass's transient results, and the staging area where operands that live in
+// JavaScript memory are copied for a call.
 //
 // Resident storage needs the memory to be shared (a SharedArrayBuffer: Node, and cross-origin
 // isolated pages): growing a shared memory never detaches the buffers handed out before, so a
 // Float32Array view over a block stays valid for the block's life whatever grows after it. Over a
 // plain memory a grow detaches every view, so there nothing is resident and every operand is
 // staged, as before. A block returns to its class's free list when the view it was handed out as is
-// collected (FinalizationRegistry) or when its tensor is evicted (`evictFloats`, called when
-// tensors made resident pass the budget: ops/resident.ts); blocks are reused, never returned to the
+// collected (FinalizationRegistry), when its tensor is evicted (`evictFloats`, called when
+// tensors made resident pass the budget: ops/resident.ts), or, a transient one, when the autograd
+// engine releases it (`releaseTransients`); blocks are reused, never returned to the
 // engine, so memory stays at its high-water mark.
 import { MAX_PAGES, sharedMemorySupported } from "./module.ts";
 
@@ -48,6 +50,11 @@ const registry = typeof FinalizationRegistry === "function"
   : null;
 
 function releaseBlock(ptr: number): void {
+  const t = transients.get(ptr);
+  if (t !== undefined) {
+    transients.delete(ptr);
+    transientBytes -= t.bytes;
+  }
   residentBlocks--;
   residentBytes -= blockBytes.get(ptr) ?? 0;
   freeBlock(ptr);
@@ -203,6 +210,75 @@ export function residentFloats(n: number, zero = true): Float32Array | null {
   return out;
 }
 
+/**
+ * Transient results: while `transientMode` is on (the autograd engine's backward pass, which knows
+ * when each gradient it makes is dead: see autograd/engine.ts), a fresh float32 result of at least
+ * TRANSIENT_MIN_FLOATS is a block of this memory the kernel writes in place, recorded here until the
+ * caller releases it (`releaseTransient`, at once, with no collector) or forgets it (`forgetTransients`:
+ * then its view's collection returns it, as for any resident block). Past TRANSIENT_BUDGET_BYTES
+ * recorded, results go to V8's heap as before.
+ */
+let transientMode = false;
+/** Recorded transient blocks: their bytes, and the token that unregisters their view from the registry. */
+const transients = new Map<number, { bytes: number; token: object }>();
+let transientBytes = 0;
+/** Smaller results stay on V8's heap: copying them out costs less than a block. */
+const TRANSIENT_MIN_FLOATS = 1024;
+/** The most transient storage recorded at once: past it, a pass's results go to V8's heap. */
+export const TRANSIENT_BUDGET_BYTES = 256 * 2 ** 20;
+
+/** Turns transient results on or off; returns the previous state. */
+export function setTransientMode(on: boolean): boolean {
+  const was = transientMode;
+  transientMode = on && registry !== null && wasmMemoryShared();
+  return was;
+}
+
+/**
+ * A fresh result of `n` floats as a recorded transient block (uninitialized: the kernel writes every
+ * element), or null outside transient mode, for small results, or past the budget.
+ */
+export function transientFloats(n: number): Float32Array | null {
+  if (!transientMode || n < TRANSIENT_MIN_FLOATS || transientBytes + sizeClass(4 * n) > TRANSIENT_BUDGET_BYTES) return null;
+  const ptr = allocBlock(4 * n, RESIDENT_LIMIT_BYTES);
+  if (ptr < 0) return null;
+  memoryFloats();
+  const buf = wasmMemory().buffer;
+  residentBuffers.add(buf);
+  const out = new Float32Array(buf, ptr, n), token = {}, bytes = blockBytes.get(ptr)!;
+  registry!.register(out, ptr, token);
+  residentBlocks++;
+  residentBytes += bytes;
+  transients.set(ptr, { bytes, token });
+  transientBytes += bytes;
+  return out;
+}
+
+/** The recorded transient block holding `data` (its byte offset), or -1. */
+export function transientBlock(data: ArrayBufferView): number {
+  if (transients.size === 0 || data.byteLength === 0 || !residentBuffers.has(data.buffer)) return -1;
+  const at = data.byteOffset;
+  if (transients.has(at)) return at;
+  for (const [ptr, t] of transients) if (at >= ptr && at < ptr + t.bytes) return ptr;
+  return -1;
+}
+
+/** Frees every recorded transient block not in `keep` now: no view of one may be read or written again. */
+export function releaseTransients(keep: ReadonlySet<number>): void {
+  if (transients.size === keep.size) return;
+  for (const [ptr, t] of transients) {
+    if (keep.has(ptr)) continue;
+    registry!.unregister(t.token);
+    releaseBlock(ptr);
+  }
+}
+
+/** Forgets every recorded transient block: each returns when its view is collected. */
+export function forgetTransients(): void {
+  transients.clear();
+  transientBytes = 0;
+}
+
 /** Whether `n` more resident floats would pass the budget (residentFloats itself ignores it). */
 export function residentFull(n: number): boolean {
   return residentBytes + sizeClass(4 * n) > budget;
@@ -234,6 +310,6 @@ export function evictFloats(view: Float32Array): Float32Array {
 }
 
 /** Bytes of the memory and of its heap in use, and resident blocks alive: for the memory benchmark. */
-export function wasmHeapStats(): { memoryBytes: number; heapTop: number; residentBlocks: number; residentBytes: number; budget: number } {
-  return { memoryBytes: memory === null ? 0 : memory.buffer.byteLength, heapTop: top, residentBlocks, residentBytes, budget };
+export function wasmHeapStats(): { memoryBytes: number; heapTop: number; residentBlocks: number; residentBytes: number; budget: number; transientBlocks: number } {
+  return { memoryBytes: memory === null ? 0 : memory.buffer.byteLength, heapTop: top, residentBlocks, residentBytes, budget, transientBlocks: transients.size };
 }

@@ -4,7 +4,7 @@
 // thread is registered (threads-node.ts in Node, threads-web.ts in browsers) large products are cut
 // into two bands of C that both threads claim.
 import { ShapeError } from "../../errors.ts";
-import { memoryFloats, residentFloats, residentOffset, setHeapBase, stagingArea, wasmMemory, wasmMemoryShared } from "./heap.ts";
+import { memoryFloats, residentFloats, residentOffset, setHeapBase, stagingArea, transientFloats, wasmMemory, wasmMemoryShared } from "./heap.ts";
 import { createSgemmInstance, sgemmModule, type SgemmInstance } from "./module.ts";
 import type { HelperKernel } from "./helper-protocol.ts";
 
@@ -442,7 +442,7 @@ export function wasmMatmul(
   const bias = opts.bias ?? null;
   checkBias("matmul", bias, n);
   shape.flags |= (bias !== null ? BIAS : 0) | (opts.relu ? RELU : 0);
-  return execute(a, b, bias, opts.out ?? new Float32Array(m * n), shape);
+  return execute(a, b, bias, opts.out ?? transientFloats(m * n) ?? new Float32Array(m * n), shape);
 }
 
 /**
@@ -456,7 +456,7 @@ export function wasmLinear(
   const shape = resolve("linear", x, w, m, k, n, { transB: true, out: opts.out, lda: opts.ldx, ldb: opts.ldw });
   checkBias("linear", bias, n);
   shape.flags = (bias !== null ? BIAS : 0) | (opts.relu ? RELU : 0);
-  return execute(x, w, bias, opts.out ?? new Float32Array(m * n), shape);
+  return execute(x, w, bias, opts.out ?? transientFloats(m * n) ?? new Float32Array(m * n), shape);
 }
 
 /**
@@ -487,7 +487,7 @@ export function wasmMatmulBatched(
   a: Float32Array, offsA: ArrayLike<number>, b: Float32Array, offsB: ArrayLike<number>, m: number, k: number, n: number,
   opts: { transA: boolean; transB: boolean; lda: number; ldb: number },
 ): Float32Array {
-  const batch = offsA.length, out = new Float32Array(batch * m * n);
+  const batch = offsA.length, fresh = transientFloats(batch * m * n), out = fresh ?? new Float32Array(batch * m * n);
   if (batch === 0 || m * n === 0) return out;
   const shape: Shape = { m, k, n, ...opts, flags: 0 };
   // the elements each operand's batch spans, from the first offset
@@ -501,10 +501,10 @@ export function wasmMatmulBatched(
   const { packA, slot } = scratchLayout(inst);
   const ra = residentPtr(a), rb = residentPtr(b);
   const aBytes = ra < 0 ? align(4 * aLen) : 0, bBytes = rb < 0 ? align(4 * bLen) : 0;
-  const stage = stagingArea("products", aBytes + bBytes + 4 * batch * m * n);
+  const stage = stagingArea("products", aBytes + bBytes + (fresh === null ? 4 * batch * m * n : 0));
   const mem = memoryFloats();
   // pointers of element a0 / b0
-  const aBase = ra >= 0 ? ra + 4 * a0 : stage, bBase = rb >= 0 ? rb + 4 * b0 : stage + aBytes, cPtr = stage + aBytes + bBytes;
+  const aBase = ra >= 0 ? ra + 4 * a0 : stage, bBase = rb >= 0 ? rb + 4 * b0 : stage + aBytes, cPtr = fresh?.byteOffset ?? stage + aBytes + bBytes;
   if (ra < 0) copyIn(mem, a.subarray(a0), aLen, aBase / 4);
   if (rb < 0) copyIn(mem, b.subarray(b0), bLen, bBase / 4);
   const gemms: Gemm[] = [];
@@ -525,6 +525,6 @@ export function wasmMatmulBatched(
   } else {
     for (const g of gemms) run(inst, g, scratch, packA, slot);
   }
-  out.set(memoryFloats().subarray(cPtr / 4, cPtr / 4 + batch * m * n));
+  if (fresh === null) out.set(memoryFloats().subarray(cPtr / 4, cPtr / 4 + batch * m * n));
   return out;
 }

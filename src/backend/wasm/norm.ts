@@ -2,7 +2,7 @@
 // kernels (assembly/norm.ts), float32 only. Operands that are not resident are copied into the staging area, as the GEMM's are; the
 // results are copied out. The kernels give the TypeScript reference's bits (src/backend/cpu/norm.ts).
 import { operandArea, residentPtr } from "./matmul.ts";
-import { sliceOf } from "./heap.ts";
+import { sliceOf, transientFloats } from "./heap.ts";
 
 /** Elements from which the SIMD kernels repay their copies. */
 export const WASM_MIN_NORM = 1024;
@@ -50,7 +50,8 @@ export function wasmLayerNormBackward(
   const n = rows * cols;
   const sizes = [4 * n, 4 * n, gradInput ? 4 * n : 0, 8 * rows, 8 * rows, weight ? 4 * cols : 0, params ? 4 * cols : 0, params ? 4 * cols : 0];
   const { inst, mem, base } = operandArea(total(sizes));
-  const [sg, sx, sd, sm, sr, sw, sdw, sdb] = slots(base, sizes) as [number, number, number, number, number, number, number, number];
+  const [sg, sx, sd0, sm, sr, sw, sdw, sdb] = slots(base, sizes) as [number, number, number, number, number, number, number, number];
+  const dx = gradInput ? transientFloats(n) : null, sd = dx?.byteOffset ?? sd0;
   const pg = place(mem, g, n, sg), px = place(mem, x, n, sx);
   const pw = weight ? place(mem, weight, cols, sw) : 0;
   const f64 = new Float64Array(mem.buffer, mem.byteOffset, mem.length >> 1);
@@ -59,7 +60,7 @@ export function wasmLayerNormBackward(
   if (params) mem.fill(0, sdw / 4, sdb / 4 + cols);
   inst.exports.layerNormBackward(gradInput ? sd : 0, params ? sdw : 0, params ? sdb : 0, pg, px, sm, sr, pw, rows, cols);
   return {
-    dx: gradInput ? sliceOf(mem, sd / 4, sd / 4 + n) : null,
+    dx: gradInput ? dx ?? sliceOf(mem, sd / 4, sd / 4 + n) : null,
     dWeight: params ? sliceOf(mem, sdw / 4, sdw / 4 + cols) : null,
     dBias: params ? sliceOf(mem, sdb / 4, sdb / 4 + cols) : null,
   };
@@ -99,7 +100,8 @@ export function wasmChannelNormBackward(
   const len = n * c * l;
   const sizes = [4 * len, 4 * len, gradInput ? 4 * len : 0, 8 * c, 8 * c, 8 * c, 8 * c, weight ? 8 * c : 0];
   const { inst, mem, base } = operandArea(total(sizes));
-  const [sg, sx, sd, ss, sp, sm, si, sw] = slots(base, sizes) as [number, number, number, number, number, number, number, number];
+  const [sg, sx, sd0, ss, sp, sm, si, sw] = slots(base, sizes) as [number, number, number, number, number, number, number, number];
+  const dx = gradInput ? transientFloats(len) : null, sd = dx?.byteOffset ?? sd0;
   const pg = place(mem, g, len, sg), px = place(mem, x, len, sx);
   const f64 = new Float64Array(mem.buffer, mem.byteOffset, mem.length >> 1);
   f64.set(mean, sm / 8);
@@ -107,7 +109,7 @@ export function wasmChannelNormBackward(
   if (weight) f64.set(weight, sw / 8);
   inst.exports.channelNormBackward(gradInput ? sd : 0, ss, sp, pg, px, n, c, l, sm, si, weight ? sw : 0, training ? 1 : 0);
   return {
-    dx: gradInput ? sliceOf(mem, sd / 4, sd / 4 + len) : null,
+    dx: gradInput ? dx ?? sliceOf(mem, sd / 4, sd / 4 + len) : null,
     sum: sliceOf(f64, ss / 8, ss / 8 + c),
     dotp: sliceOf(f64, sp / 8, sp / 8 + c),
   };
