@@ -7,7 +7,7 @@ import { sameShape, type Shape } from "../core/shape.ts";
 import type { Tensor } from "../tensor.ts";
 import { float32 } from "../core/dtype.ts";
 import {
-  addmmResident_, addSumRows_, forgetTransients, releaseTransients, residentLike, transientBlockOf, transientResults,
+  addmmResident_, addSumRows_, forgetTransients, releaseTransients, residentLike, transientBlockOf, transientCount, transientResults,
 } from "../ops/resident.ts";
 import { writeRegion } from "../ops/elementwise.ts";
 import { setGradEnabled } from "./grad-mode.ts";
@@ -55,45 +55,56 @@ function runHooks(hooks: readonly GradHook[], g: Tensor, blocks: PassBlocks | nu
  * frees nothing more: its blocks return when V8 collects them.
  */
 class PassBlocks {
-  /** Pending gradients (on nodes, or for leaves) holding each block. */
-  readonly #holds = new Map<number, number>();
-  /** Blocks held, or seen by user code: what `sweep` keeps. */
-  readonly #keep = new Set<number>();
-  readonly #escaped = new Set<number>();
+  /**
+   * Pending gradients (on nodes, or for leaves), each with the number of places it is pending in,
+   * and the gradients user code has seen; null until the first block is recorded, so a pass of
+   * small tensors (the seed MLP's) keeps no books: what was pending before then is no block.
+   */
+  #held: Map<Tensor, number> | null = null;
+  #escaped: Tensor[] | null = null;
+  /** The blocks of both (asked when something is recorded). */
+  #keep: (() => Set<number>) | null = null;
 
   constructor() {
     transientResults(true);
   }
 
-  /** Holds `t`'s block (if it is one) as a pending gradient. */
+  /** The books, made when the first block is recorded; null before. */
+  #books(): Map<Tensor, number> | null {
+    if (this.#held === null && transientCount() > 0) {
+      const held = (this.#held = new Map()), escaped: Tensor[] = (this.#escaped = []);
+      this.#keep = () => {
+        const ids = new Set<number>();
+        for (const t of held.keys()) ids.add(transientBlockOf(t));
+        for (const t of escaped) ids.add(transientBlockOf(t));
+        return ids;
+      };
+    }
+    return this.#held;
+  }
+
+  /** Holds `t` as a pending gradient: its block (if it is one) is not freed while it is held. */
   hold(t: Tensor): void {
-    const id = transientBlockOf(t);
-    if (id < 0) return;
-    this.#holds.set(id, (this.#holds.get(id) ?? 0) + 1);
-    this.#keep.add(id);
+    const held = this.#books();
+    held?.set(t, (held.get(t) ?? 0) + 1);
   }
 
   /** Lets go of a pending gradient: its block is freed by the next sweep unless something else holds it. */
   drop(t: Tensor): void {
-    const id = transientBlockOf(t);
-    const n = this.#holds.get(id);
+    const held = this.#held, n = held?.get(t);
     if (n === undefined) return;
-    if (n > 1) return void this.#holds.set(id, n - 1);
-    this.#holds.delete(id);
-    if (!this.#escaped.has(id)) this.#keep.delete(id);
+    if (n > 1) held!.set(t, n - 1);
+    else held!.delete(t);
   }
 
   /** `t` reached user code: its block is never freed by this pass. */
   escape(t: Tensor): void {
-    const id = transientBlockOf(t);
-    if (id < 0) return;
-    this.#escaped.add(id);
-    this.#keep.add(id);
+    if (this.#books() !== null) this.#escaped!.push(t);
   }
 
   /** Frees every recorded block nothing holds. */
   sweep(): void {
-    releaseTransients(this.#keep);
+    if (this.#books() !== null) releaseTransients(this.#keep!);
   }
 
   /** Results go to ordinary storage until `resume` (user code, AccumulateGrad's copy); whether they were transient. */

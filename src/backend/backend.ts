@@ -172,10 +172,15 @@ export interface Backend {
    * or forgotten. Returns the previous state. Backends computing on host arrays ignore it.
    */
   transientResults(on: boolean): boolean;
+  /** How many transient blocks are recorded. */
+  transientCount(): number;
   /** The recorded transient block holding `data` (an id), or -1. */
   transientBlock(data: TypedArray): number;
-  /** Frees every recorded transient block not in `keep` at once: no array over one may be read or written again. */
-  releaseTransients(keep: ReadonlySet<number>): void;
+  /**
+   * Frees every recorded transient block not in `keep()` at once: no array over one may be read or
+   * written again. `keep` is called only when a block is recorded.
+   */
+  releaseTransients(keep: () => ReadonlySet<number>): void;
   /** Forgets every recorded block: each returns when its arrays are collected, like any other storage. */
   forgetTransients(): void;
   // ---- statistics ----

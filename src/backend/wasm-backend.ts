@@ -15,7 +15,7 @@ import {
 } from "./wasm/elementwise.ts";
 import { residentPtr, wasmMatmul, wasmMatmulBatched, wasmResidentFloats } from "./wasm/matmul.ts";
 import {
-  evictFloats, forgetTransients, growResidentBudget, releaseTransients, residentFull, setTransientMode, transientBlock, transientFloats, wasmMemoryShared,
+  evictFloats, forgetTransients, growResidentBudget, releaseTransients, residentFull, setTransientMode, transientBlock, transientCount, transientFloats, wasmMemoryShared,
 } from "./wasm/heap.ts";
 import { wasmSimdSupported } from "./wasm/module.ts";
 import { wasmBlockStats, wasmCellSums, wasmDiffStats, wasmHistogram, wasmHostFloats } from "./wasm/stats.ts";
@@ -379,7 +379,7 @@ function diffStats(a: Float32Array | Float64Array, b: Float32Array | Float64Arra
  */
 export const wasmBackend: Backend = {
   ...cpuBackend, name: "wasm", matmul, linear, matmulAccumulate, sumRowsAccumulate, groupGemm, im2col, col2im, swapLeading, update, unary, binary, where, reduce, adopt, adoptWithinBudget, evict, growResidentBudget, resident, hostFloats: wasmHostFloats,
-  transientResults: setTransientMode, transientBlock, releaseTransients, forgetTransients,
+  transientResults: setTransientMode, transientCount, transientBlock, releaseTransients, forgetTransients,
   blockStats, histogram, cellSums, diffStats,
   fill,
   layerNorm, layerNormBackward, channelStats, channelAffine, channelNormBackward, maxPool2d, adamStep, sgdStep, activation, activationBackward, softmax, softmaxBackward,

@@ -108,13 +108,18 @@ export function transientResults(on: boolean): boolean {
   return backend().transientResults(on);
 }
 
+/** How many transient blocks are recorded. */
+export function transientCount(): number {
+  return backend().transientCount();
+}
+
 /** The recorded transient block holding `t`'s values (an id), or -1. */
 export function transientBlockOf(t: Tensor): number {
   return backend().transientBlock(t._storage.data);
 }
 
-/** Frees every recorded transient block not in `keep`: no tensor over one may be read again. */
-export function releaseTransients(keep: ReadonlySet<number>): void {
+/** Frees every recorded transient block not in `keep()` (asked only when one is recorded): no tensor over one may be read again. */
+export function releaseTransients(keep: () => ReadonlySet<number>): void {
   backend().releaseTransients(keep);
 }
 

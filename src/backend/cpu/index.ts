@@ -46,6 +46,7 @@ export const cpuBackend: Backend = {
   growResidentBudget: () => false,
   resident: () => false,
   transientResults: () => false,
+  transientCount: () => 0,
   transientBlock: () => -1,
   releaseTransients: () => {},
   forgetTransients: () => {},
