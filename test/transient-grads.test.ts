@@ -5,7 +5,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as torch from "../src/index.ts";
 import { onBackend } from "./backend-helpers.ts";
-import { wasmHeapStats } from "../src/backend/wasm/heap.ts";
+import { setTransientBudget, TRANSIENT_BUDGET_BYTES, wasmHeapStats } from "../src/backend/wasm/heap.ts";
 
 const { nn } = torch;
 
@@ -94,6 +94,29 @@ describe("transient gradients in the backward pass", () => {
       const err = Number(got[i]!.sub(want[i]!).abs().max().item()), scale = Number(want[i]!.abs().max().item());
       assert.ok(err <= 1e-5 * scale, `${name}: off by ${err} at a scale of ${scale}`);
     }
+  });
+
+  test("past the budget, results go to V8's heap and the pass computes the same", () => {
+    const losses = (budget: number) => onBackend(torch.wasmBackend, () => {
+      setTransientBudget(budget);
+      try {
+        const t = trainer(), seen: boolean[] = [];
+        const hook = (t.net[2] as torch.nn.Module).registerForwardHook((_m, _in, out) => {
+          (out as torch.Tensor).registerHook((g) => void seen.push(resident(g)));
+        });
+        const out = Array.from({ length: 5 }, t.step);
+        hook.remove();
+        return { out, seen };
+      } finally {
+        setTransientBudget(TRANSIENT_BUDGET_BYTES);
+      }
+    });
+    // 64 KiB holds one 64 x 256 gradient at a time: that pass runs out of budget mid-way
+    const none = losses(0), one = losses(64 * 1024), all = losses(TRANSIENT_BUDGET_BYTES);
+    assert.deepEqual(none.seen, [false, false, false, false, false], "no budget: every gradient on V8's heap");
+    assert.deepEqual(all.seen, [true, true, true, true, true], "the default budget: resident");
+    assert.deepEqual(none.out, all.out, "the same losses, bit for bit");
+    assert.deepEqual(one.out, all.out, "the same losses with a budget that runs out mid-pass");
   });
 
   test("a pass that throws in a hook leaves the next pass correct", () => {

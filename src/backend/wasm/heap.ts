@@ -226,6 +226,12 @@ let transientBytes = 0;
 const TRANSIENT_MIN_FLOATS = 1024;
 /** The most transient storage recorded at once: past it, a pass's results go to V8's heap. */
 export const TRANSIENT_BUDGET_BYTES = 256 * 2 ** 20;
+let transientBudget = TRANSIENT_BUDGET_BYTES;
+
+/** Sets the transient budget (tests; TRANSIENT_BUDGET_BYTES otherwise). */
+export function setTransientBudget(bytes: number): void {
+  transientBudget = bytes;
+}
 
 /** Turns transient results on or off; returns the previous state. */
 export function setTransientMode(on: boolean): boolean {
@@ -239,7 +245,7 @@ export function setTransientMode(on: boolean): boolean {
  * element), or null outside transient mode, for small results, or past the budget.
  */
 export function transientFloats(n: number): Float32Array | null {
-  if (!transientMode || n < TRANSIENT_MIN_FLOATS || transientBytes + sizeClass(4 * n) > TRANSIENT_BUDGET_BYTES) return null;
+  if (!transientMode || n < TRANSIENT_MIN_FLOATS || transientBytes + sizeClass(4 * n) > transientBudget) return null;
   const ptr = allocBlock(4 * n, RESIDENT_LIMIT_BYTES);
   if (ptr < 0) return null;
   memoryFloats();
