@@ -4,7 +4,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as torch from "../src/index.ts";
-import { onBackend } from "./backend-helpers.ts";
+import { onBackend, sameBits } from "./backend-helpers.ts";
 import { setTransientBudget, TRANSIENT_BUDGET_BYTES, wasmHeapStats } from "../src/backend/wasm/heap.ts";
 
 const { nn } = torch;
@@ -118,6 +118,51 @@ describe("transient gradients in the backward pass", () => {
     assert.deepEqual(none.out, all.out, "the same losses, bit for bit");
     assert.deepEqual(one.out, all.out, "the same losses with a budget that runs out mid-pass");
   });
+
+  // Where a result lives changes nothing the kernels compute: with transient results and with none
+  // (budget 0), every parameter's gradient must have the same bits. A block freed while still
+  // pending would show here, through whichever rule reads it.
+  const families: [string, () => { net: torch.nn.Module; loss: () => torch.Tensor }][] = [
+    ["a transformer encoder layer (attention, layer norm, GELU, dropout off)", () => {
+      const net = new nn.TransformerEncoderLayer(64, 4, { dimFeedforward: 128, dropout: 0, batchFirst: true, activation: "gelu" });
+      const x = torch.randn(4, 16, 64);
+      return { net, loss: () => net(x).square().mean() };
+    }],
+    ["a convolution block (conv, batch norm, ReLU, max pool)", () => {
+      const net = new nn.Sequential(new nn.Conv2d(3, 16, 3, { padding: 1 }), new nn.BatchNorm2d(16), new nn.ReLU(), new nn.MaxPool2d(2), new nn.Conv2d(16, 8, 3));
+      const x = torch.randn(4, 3, 16, 16);
+      return { net, loss: () => net(x).square().mean() };
+    }],
+    ["a two-layer LSTM and an embedding", () => {
+      const emb = new nn.Embedding(50, 32), lstm = new nn.LSTM(32, 64, { numLayers: 2, batchFirst: true });
+      const net = new nn.ModuleList([emb, lstm]);
+      const ids = torch.randint(0, 50, [8, 12]);
+      return { net, loss: () => (lstm(emb(ids)) as [torch.Tensor, unknown])[0].tanh().sum() };
+    }],
+  ];
+  for (const [name, make] of families) {
+    test(`${name}: the same gradient bits with and without transient results`, () => {
+      const grads = (budget: number) => onBackend(torch.wasmBackend, () => {
+        setTransientBudget(budget);
+        try {
+          torch.manualSeed(3);
+          const { net, loss } = make();
+          let out: number[][] = [];
+          for (let step = 0; step < 3; step++) {
+            for (const p of net.parameters()) p.grad = null;
+            loss().backward();
+            out = [...net.parameters()].map((p) => Array.from(p.grad!.contiguousData() as Float32Array));
+          }
+          return out;
+        } finally {
+          setTransientBudget(TRANSIENT_BUDGET_BYTES);
+        }
+      });
+      const none = grads(0), transient = grads(TRANSIENT_BUDGET_BYTES);
+      assert.equal(transient.length, none.length);
+      for (const [i, g] of transient.entries()) sameBits(g, none[i]!, `parameter ${i}'s gradient`);
+    });
+  }
 
   test("a pass that throws in a hook leaves the next pass correct", () => {
     onBackend(torch.wasmBackend, () => {
