@@ -5,7 +5,8 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as torch from "../src/index.ts";
 import { onBackend, sameBits } from "./backend-helpers.ts";
-import { setTransientBudget, TRANSIENT_BUDGET_BYTES, wasmHeapStats } from "../src/backend/wasm/heap.ts";
+import { RESIDENT_BUDGET_DEFAULT, setResidentBudget, setTransientBudget, TRANSIENT_BUDGET_BYTES, wasmHeapStats } from "../src/backend/wasm/heap.ts";
+import { residentEvictions } from "../src/ops/resident.ts";
 
 const { nn } = torch;
 
@@ -163,6 +164,33 @@ describe("transient gradients in the backward pass", () => {
       for (const [i, g] of transient.entries()) sameBits(g, none[i]!, `parameter ${i}'s gradient`);
     });
   }
+
+  test("the pass's blocks do not count against the budget for long-lived tensors", () => {
+    // weights and gradients take 2.52 MiB of 2.6 MiB left in the budget (above what earlier tests
+    // left resident). Each gradient moves next to its weight the first time it is accumulated into,
+    // during the second backward pass, beside that pass's 256 KiB activation gradients: counted,
+    // those would evict the weights
+    setResidentBudget(wasmHeapStats().residentBytes + 2.6 * 2 ** 20);
+    try {
+      onBackend(torch.wasmBackend, () => {
+        torch.manualSeed(0);
+        const net = new nn.Sequential(new nn.Linear(256, 1024), new nn.ReLU(), new nn.Linear(1024, 64));
+        const opt = new torch.optim.SGD(net.parameters(), { lr: 0.01 }), x = torch.randn(64, 256);
+        const step = () => {
+          opt.zeroGrad();
+          net(x).square().mean().backward();
+          opt.step();
+        };
+        step();
+        const before = residentEvictions();
+        for (let i = 0; i < 5; i++) step();
+        assert.equal(residentEvictions(), before, "no eviction in five steps");
+        for (const p of net.parameters()) if (p.ndim === 2) assert.ok(resident(p) && resident(p.grad!), "weights and their gradients resident");
+      });
+    } finally {
+      setResidentBudget(RESIDENT_BUDGET_DEFAULT);
+    }
+  });
 
   test("a pass that throws in a hook leaves the next pass correct", () => {
     onBackend(torch.wasmBackend, () => {

@@ -294,7 +294,8 @@ export function forgetTransients(): void {
 
 /** Whether `n` more resident floats would pass the budget (residentFloats itself ignores it). */
 export function residentFull(n: number): boolean {
-  return residentBytes + sizeClass(4 * n) > budget;
+  // the budget is for long-lived storage: the backward pass's transient blocks have their own
+  return residentBytes - transientBytes + sizeClass(4 * n) > budget;
 }
 
 /** Doubles the resident budget, up to RESIDENT_LIMIT_BYTES; false when it is already there. */
