@@ -193,9 +193,10 @@ export function residentOffset(a: Float32Array): number {
  * `n` floats in the memory, as a view the kernels read and write in place, zeroed unless `zero` is
  * false (the caller overwrites them all: touching the pages twice costs ~2 s per GiB on a VM), or
  * null where the memory is not shared, the engine has no FinalizationRegistry to give the block
- * back, or resident storage has reached RESIDENT_LIMIT_BYTES.
+ * back, or resident storage has reached RESIDENT_LIMIT_BYTES. `token` unregisters the view from
+ * the registry (the view itself unless given: `evictFloats` uses it).
  */
-export function residentFloats(n: number, zero = true): Float32Array | null {
+export function residentFloats(n: number, zero = true, token?: object): Float32Array | null {
   if (!wasmMemoryShared() || registry === null) return null;
   const ptr = allocBlock(4 * n, RESIDENT_LIMIT_BYTES);
   if (ptr < 0) return null;
@@ -204,7 +205,7 @@ export function residentFloats(n: number, zero = true): Float32Array | null {
   residentBuffers.add(buf);
   const out = new Float32Array(buf, ptr, n);
   if (zero) out.fill(0);
-  registry.register(out, ptr, out);
+  registry.register(out, ptr, token ?? out);
   residentBlocks++;
   residentBytes += blockBytes.get(ptr)!;
   return out;
@@ -246,16 +247,10 @@ export function setTransientMode(on: boolean): boolean {
  */
 export function transientFloats(n: number): Float32Array | null {
   if (!transientMode || n < TRANSIENT_MIN_FLOATS || transientBytes + sizeClass(4 * n) > transientBudget) return null;
-  const ptr = allocBlock(4 * n, RESIDENT_LIMIT_BYTES);
-  if (ptr < 0) return null;
-  memoryFloats();
-  const buf = wasmMemory().buffer;
-  residentBuffers.add(buf);
-  const out = new Float32Array(buf, ptr, n), token = {}, bytes = blockBytes.get(ptr)!;
-  registry!.register(out, ptr, token);
-  residentBlocks++;
-  residentBytes += bytes;
-  transients.set(ptr, { bytes, token });
+  const token = {}, out = residentFloats(n, false, token);
+  if (out === null) return null;
+  const bytes = blockBytes.get(out.byteOffset)!;
+  transients.set(out.byteOffset, { bytes, token });
   transientBytes += bytes;
   return out;
 }
