@@ -478,6 +478,37 @@ describe("split's pieces written into one gradient buffer (engine accumulateSlic
     assert.deepEqual(Array.from(x.grad!.contiguous().storage.data as Float32Array), Array.from(Float32Array.from(want)));
   });
 
+  test("selects (negative, repeated) and unbind give the summed gradients", () => {
+    const x = torch.arange(0, 15, { dtype: torch.float32 }).reshape([5, 3]).requiresGrad_();
+    const h = x.mul(2);
+    const rows = h.unbind(0);
+    // rows 0 and 2 from unbind, row 1 twice by select, row -1 (4) by select, row 3 unused
+    rows[0]!.mul(3).add(rows[2]!.mul(rows[2]!)).sum().add(h.select(0, 1).sum().mul(5)).add(h.select(0, 1).sum()).add(h.select(0, -1).sum().mul(7)).backward();
+    const want = [[6, 6, 6], [12, 12, 12], [48, 56, 64], [0, 0, 0], [14, 14, 14]];
+    assert.deepEqual(x.grad!.tolist(), want);
+  });
+
+  test("a sequence's steps write one gradient buffer: no input-sized add per step", () => {
+    const steps = 40, x = torch.ones(steps, 8).requiresGrad_();
+    const h = x.mul(1);
+    let loss = h.select(0, 0).sum();
+    for (let t = 1; t < steps; t++) loss = loss.add(h.select(0, t).mul(t + 1).sum());
+    const b = torch.backend() as unknown as Record<string, (...a: unknown[]) => unknown>;
+    const binary = b.binary!;
+    let wholeAdds = 0;
+    b.binary = (op: unknown, ...rest: unknown[]) => {
+      if (op === "add" && (rest[1] as torch.Layout).numel === steps * 8) wholeAdds++;
+      return binary.call(b, op, ...rest);
+    };
+    try {
+      loss.backward();
+    } finally {
+      b.binary = binary;
+    }
+    assert.equal(wholeAdds, 0);
+    assert.deepEqual(x.grad!.select(1, 0).tolist(), Array.from({ length: steps }, (_, t) => t + 1));
+  });
+
   test("a hook on the split input sees the complete gradient, and keeping it is safe", () => {
     const x = torch.ones(3, 6).requiresGrad_();
     const h = x.mul(2);
