@@ -74,10 +74,12 @@ function close(actual: Tensor, expected: Enc, what: string, tol = TOL): void {
 
 /**
  * Centered RMSprop divides by sqrt(E[g²] − E[g]²), which magnifies the gradients' one-ulp
- * differences from PyTorch: after 10 steps its parameters agree within 2.1e-6 but one momentum
- * buffer entry only within 1.5e-5 (measured), so its state is compared within 3e-5.
+ * differences from PyTorch (tanh's values here are the correctly rounded ones, PyTorch's come from
+ * its SIMD tanh): after 10 steps its parameters agree within 2.1e-6 but one momentum buffer entry
+ * only within 1.5e-5 (measured), so its state is compared within 3e-5. The same holds where one
+ * group of two is centered (rmsprop/groups: the other group's momentum buffer within 4.4e-6).
  */
-const stateTol = (c: Config): number => (c.name === "rmsprop/momentum-centered" ? 3e-5 : TOL);
+const stateTol = (c: Config): number => (c.name === "rmsprop/momentum-centered" || c.name === "rmsprop/groups" ? 3e-5 : TOL);
 
 function checkStateDict(opt: Optimizer<HyperParams>, c: Config): void {
   const sd = opt.stateDict();

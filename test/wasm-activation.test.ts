@@ -1,12 +1,14 @@
 // The float32 kernels on the SIMD exp (src/backend/wasm/assembly/activation.ts) against the
-// TypeScript reference, which computes in float64 and rounds once: GELU and its derivative, last-dim
-// softmax and log-softmax and their gradients, over sweeps, random values and edge values (±0, NaN,
-// ±Inf, subnormals, the kernels' region boundaries), at sizes the wasm backend takes (>= 2048
-// elements) with odd lengths (the partial last vector). Tolerances are in float32 ulps of the
+// TypeScript reference, which computes in float64 and rounds once: GELU and its derivative, sigmoid
+// and tanh, last-dim softmax and log-softmax and their gradients, over sweeps, random values and
+// edge values (±0, NaN, ±Inf, subnormals, the kernels' region boundaries), at sizes the wasm backend
+// takes (>= 2048 elements) with odd lengths (the partial last vector); sigmoid's and tanh's
+// gradients from the output give PyTorch's bits. Tolerances are in float32 ulps of the
 // result, plus the reference's own error where it has one (GELU's 1 + erf(x/√2) cancels in float64
 // for x < -5, an error of |x|·2^-53 that the kernel, computing erfc, does not make).
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import * as torch from "../src/index.ts";
 import { Layout } from "../src/core/layout.ts";
 
@@ -156,5 +158,79 @@ describe("wasm last-dim softmax and log-softmax", () => {
     assert.ok(torch.allclose(yw, yr, { rtol: 3e-7, atol: 1e-38 }));
     assert.ok(torch.allclose(gw, gr, { rtol: 1e-5, atol: 1e-6 }));
     assert.ok(torch.allclose(lw, lr, { rtol: 3e-7, atol: 1e-6 }));
+  });
+});
+
+describe("wasm sigmoid and tanh, and their gradients from the output", () => {
+  for (const op of ["sigmoid", "tanh"] as const) {
+    for (const n of [2048, 40_003]) {
+      test(`${op}: within 2 ulps of the reference, NaN, ±Inf and signed zeros as the reference (n = ${n})`, () => {
+        const x = inputs(n, n + 7), layout = new Layout([n], [1], 0);
+        const ref = cpu.unary(op, x, layout, f32) as Float32Array;
+        const got = wasm.unary(op, x, layout, f32) as Float32Array;
+        let worst = 0, same = 0;
+        for (let i = 0; i < n; i++) {
+          const r = ref[i]!, w = got[i]!;
+          assert.equal(Number.isNaN(w), Number.isNaN(r), `NaN at x = ${x[i]}`);
+          if (Number.isNaN(r)) continue;
+          if (r === 0 && w === 0) assert.ok(Object.is(r, w), `sign of zero at x = ${x[i]}`);
+          if (Object.is(r, w)) { same++; continue; }
+          const err = Math.abs(w - r) / ulp(r);
+          worst = Math.max(worst, err);
+          assert.ok(err <= 2, `${op}(${x[i]}): ${w} against ${r}, ${err.toFixed(2)} ulps`);
+        }
+        assert.ok(same > n / 2, `most results are the reference's bits (${same} of ${n})`);
+        assert.ok(worst > 0, "the comparison saw differences to measure");
+      });
+    }
+
+    test(`${op}: a split's strided rows give the dense input's bits, staged or resident`, () => {
+      torch.manualSeed(11);
+      const gates = torch.randn(33, 4 * 100).mul(4), dense = gates.slice(1, 200, 300).contiguous();
+      const want = wasm.unary(op, dense.storage.data, dense.layout, f32) as Float32Array;
+      const view = gates.slice(1, 200, 300);
+      assert.deepEqual(Array.from(wasm.unary(op, view.storage.data, view.layout, f32) as Float32Array), Array.from(want));
+      const rv = torch.noGrad(() => new torch.nn.Parameter(gates.clone()).slice(1, 200, 300));
+      assert.ok(wasm.resident(rv.storage.data), "a parameter's storage is resident");
+      assert.deepEqual(Array.from(wasm.unary(op, rv.storage.data, rv.layout, f32) as Float32Array), Array.from(want));
+    });
+  }
+
+  // PyTorch's sigmoid_backward and tanh_backward (scripts/fixtures/activation_grads.py), tiled past the wasm backend's threshold
+  const fixture = JSON.parse(readFileSync(new URL("./fixtures/activation-grads.json", import.meta.url), "utf8")) as {
+    cases: { op: "sigmoidGrad" | "tanhGrad"; dtype: "float32" | "float64"; g: number[]; y: number[]; out: number[] }[];
+  };
+  for (const backend of [cpu, wasm]) {
+    for (const c of fixture.cases) {
+      test(`${c.op} ${c.dtype} on the ${backend.name} backend: PyTorch's bits`, () => {
+        const dtype = c.dtype === "float32" ? f32 : torch.float64, tiles = 5, n = tiles * c.g.length;
+        const tile = (v: number[]) => {
+          const t = dtype === f32 ? new Float32Array(n) : new Float64Array(n);
+          for (let i = 0; i < n; i++) t[i] = v[i % v.length]!;
+          return t;
+        };
+        const layout = new Layout([n], [1], 0);
+        const got = backend.binary(c.op, tile(c.g), layout, tile(c.y), layout, dtype);
+        const want = tile(c.out);
+        for (let i = 0; i < n; i++) assert.ok(Object.is(got[i], want[i]), `g = ${c.g[i % c.g.length]}, y = ${c.y[i % c.y.length]}: ${got[i]} against ${want[i]}`);
+      });
+    }
+  }
+
+  test("sigmoid and tanh train an LSTM cell the same on both backends", () => {
+    torch.manualSeed(4);
+    const x0 = torch.randn(35, 8, 16), cell = new torch.nn.LSTM(16, 64);
+    const run = (b: torch.Backend) => {
+      const prev = torch.setBackend(b);
+      try {
+        const x = x0.clone().requiresGrad_();
+        cell.zeroGrad();
+        const [out] = cell.forward(x);
+        out.mul(out).sum().backward();
+        return [out, x.grad!, new Map(cell.namedParameters()).get("weight_hh_l0")!.grad!] as const;
+      } finally { torch.setBackend(prev); }
+    };
+    const r = run(cpu), w = run(wasm);
+    r.forEach((t, i) => assert.ok(torch.allclose(w[i]!, t, { rtol: 1e-5, atol: 1e-6 }), `tensor ${i}`));
   });
 });

@@ -18,12 +18,15 @@ export type UnaryOp =
   | "log2" | "log10" | "exp2" | "tan" | "asin" | "acos" | "atan" | "sinh" | "cosh" | "isfinite" | "signbit";
 
 /**
- * Elementwise ops of two broadcast operands. Comparisons produce bool. `reluGrad(g, y)` is ReLU's
- * derivative (PyTorch's threshold_backward at 0): `y <= 0 ? 0 : g`, so a NaN output passes g.
+ * Elementwise ops of two broadcast operands. Comparisons produce bool. The activations' input
+ * gradients from their output y, as PyTorch's kernels compute them: `reluGrad(g, y)` is
+ * threshold_backward at 0 (`y <= 0 ? 0 : g`, so a NaN output passes g); `sigmoidGrad(g, y)` is
+ * sigmoid_backward, `(g·(1 - y))·y` rounded after each step; `tanhGrad(g, y)` is tanh_backward,
+ * `g·(1 - y²)` with 1 - y² rounded once, as the fused multiply-add of PyTorch's x86 build rounds it.
  */
 export type BinaryOp =
   | "add" | "sub" | "mul" | "div" | "pow" | "maximum" | "minimum"
-  | "eq" | "ne" | "lt" | "le" | "gt" | "ge" | "and" | "or" | "reluGrad"
+  | "eq" | "ne" | "lt" | "le" | "gt" | "ge" | "and" | "or" | "reluGrad" | "sigmoidGrad" | "tanhGrad"
   // math family: Python's remainder (sign of the divisor), C's fmod (sign of the dividend),
   // floor and truncating division, and atan2(a, b); integer divisors are checked for zero before the kernel
   | "remainder" | "fmod" | "floorDivide" | "truncDivide" | "atan2";

@@ -11,7 +11,8 @@ import { sumRowsAccumulateKernel } from "./cpu/reduce.ts";
 import { planBinary, wasmBinary, wasmWhereScalar, type ArithmeticOp } from "./wasm/binary.ts";
 import { wasmCol2im, wasmIm2col, wasmSwapLeading } from "./wasm/conv.ts";
 import {
-  WASM_MIN_ELEMENTWISE, wasmGelu, wasmGeluBackward, wasmRelu, wasmReluGrad, wasmSoftmax, wasmSoftmaxBackward, wasmSumRows, wasmUpdate, wasmUpdateScalar, wasmFillResident,
+  WASM_MIN_ELEMENTWISE, rowsOf, wasmGelu, wasmGeluBackward, wasmGradFromOutput, wasmRelu, wasmSoftmax, wasmSoftmaxBackward, wasmSquash, wasmSumRows,
+  wasmUpdate, wasmUpdateScalar, wasmFillResident,
 } from "./wasm/elementwise.ts";
 import { residentPtr, wasmMatmul, wasmMatmulBatched, wasmResidentFloats } from "./wasm/matmul.ts";
 import {
@@ -182,8 +183,9 @@ function binary(op: BinaryOp, a: TypedArray, la: Layout, b: TypedArray, lb: Layo
     const plan = planBinary(la, lb);
     if (plan !== null) return wasmBinary(op, a, b, plan);
   }
-  if (op === "reluGrad" && out === float32 && a instanceof Float32Array && b instanceof Float32Array && la.numel >= WASM_MIN_ELEMENTWISE && dense(la) && dense(lb)) {
-    return wasmReluGrad(a, b, la.numel);
+  if ((op === "reluGrad" || op === "sigmoidGrad" || op === "tanhGrad") && out === float32 && a instanceof Float32Array && b instanceof Float32Array
+    && la.numel >= WASM_MIN_ELEMENTWISE && dense(la) && dense(lb)) {
+    return wasmGradFromOutput(op, a, b, la.numel);
   }
   return cpuBackend.binary(op, a, la, b, lb, out);
 }
@@ -313,10 +315,10 @@ function evict(data: TypedArray): TypedArray {
 }
 
 function unary(op: UnaryOp, x: TypedArray, layout: Layout, out: DType): TypedArray {
-  if (op === "relu" && out === float32 && x instanceof Float32Array && layout.numel >= WASM_MIN_ELEMENTWISE && dense(layout)) {
-    return wasmRelu(x, layout.numel);
-  }
-  return cpuBackend.unary(op, x, layout, out);
+  if (out !== float32 || !(x instanceof Float32Array) || layout.numel < WASM_MIN_ELEMENTWISE) return cpuBackend.unary(op, x, layout, out);
+  if (op === "relu" && dense(layout)) return wasmRelu(x, layout.numel);
+  const rows = op === "sigmoid" || op === "tanh" ? rowsOf(layout) : null;
+  return rows !== null ? wasmSquash(op as "sigmoid" | "tanh", x, rows) : cpuBackend.unary(op, x, layout, out);
 }
 
 // ---- GELU and last-dim softmax: float32 on the SIMD exp (assembly/activation.ts), within a few ulps of the reference ----

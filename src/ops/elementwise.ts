@@ -100,7 +100,7 @@ const comparisons = new Set<BinaryOp>(["eq", "ne", "lt", "le", "gt", "ge", "and"
 /** Each kernel's derivative, or null where there is none: a new BinaryOp without an entry is a compile error. */
 const binaryRules = {
   add: "add", sub: "sub", mul: "mul", div: "div", pow: "pow", maximum: "maximum", minimum: "minimum",
-  eq: null, ne: null, lt: null, le: null, gt: null, ge: null, and: null, or: null, reluGrad: null,
+  eq: null, ne: null, lt: null, le: null, gt: null, ge: null, and: null, or: null, reluGrad: null, sigmoidGrad: null, tanhGrad: null,
   remainder: "remainder", fmod: "fmod", floorDivide: null, truncDivide: null, atan2: "atan2",
 } as const satisfies Record<BinaryOp, DerivativeKey | null>;
 

@@ -71,7 +71,22 @@ function unaryBig(op: UnaryOp): Big {
   }
 }
 
-function binaryNumber(op: BinaryOp, intMath: boolean): Num2 {
+const fround = Math.fround;
+
+/**
+ * 1 - y² in float64 as one multiply-add would round it (PyTorch's tanh_backward on x86): y² split
+ * exactly into p + e (Dekker's product over Veltkamp's halves), 1 - p exactly into s + t, then
+ * s + (t - e). A float32 y needs none of this: its square is exact in float64.
+ */
+function oneMinusSquare(y: number): number {
+  const c = 134217729 * y, hi = c - (c - y), lo = y - hi;
+  const p = y * y, e = hi * hi - p + 2 * hi * lo + lo * lo;
+  const s = 1 - p, v = s - 1, t = (1 - (s - v)) + (-p - v);
+  return s + (t - e);
+}
+
+/** `f32`: the result is float32, so ops that PyTorch rounds step by step round here too. */
+function binaryNumber(op: BinaryOp, intMath: boolean, f32: boolean): Num2 {
   switch (op) {
     case "add": return (a, b) => a + b;
     case "sub": return (a, b) => a - b;
@@ -90,6 +105,9 @@ function binaryNumber(op: BinaryOp, intMath: boolean): Num2 {
     case "and": return (a, b) => +(a !== 0 && b !== 0);
     case "or": return (a, b) => +(a !== 0 || b !== 0);
     case "reluGrad": return (g, y) => (y <= 0 ? 0 : g);
+    // the last product of two float32 values is exact in float64, so the store rounds it once
+    case "sigmoidGrad": return f32 ? (g, y) => fround(g * fround(1 - y)) * y : (g, y) => g * (1 - y) * y;
+    case "tanhGrad": return f32 ? (g, y) => g * fround(1 - y * y) : (g, y) => g * oneMinusSquare(y);
     case "remainder": return remainder;
     case "fmod": return (a, b) => a % b;
     case "floorDivide": return floorDivide;
@@ -120,7 +138,7 @@ function binaryBig(op: BinaryOp): Big2 {
     case "fmod": return (a, b) => a % b;
     case "floorDivide": return (a, b) => (a % b !== 0n && (a < 0n) !== (b < 0n) ? a / b - 1n : a / b);
     case "truncDivide": return (a, b) => a / b;
-    case "reluGrad": case "atan2": throw new Error(`${op} is a float op`);
+    case "reluGrad": case "sigmoidGrad": case "tanhGrad": case "atan2": throw new Error(`${op} is a float op`);
     default: return assertNever(op);
   }
 }
@@ -206,11 +224,11 @@ export function binaryKernel(
     }
     return res;
   }
-  const f = binaryNumber(op, a instanceof Int32Array && op === "mul");
+  const f32 = res instanceof Float32Array, f = binaryNumber(op, a instanceof Int32Array && op === "mul", f32);
   const xa = a as Float64Array, xb = b as Float64Array, r = res as Float64Array;
   const ca = la.isContiguous, cb = lb.isContiguous;
   // the shapes that dominate small models: equal contiguous operands, or a tensor and a scalar
-  if (ca && cb) { if (!arithmetic(op, xa, oa, xb, ob, r, n)) for (let i = 0; i < n; i++) r[i] = f(xa[oa + i]!, xb[ob + i]!); return res; }
+  if (ca && cb) { if (!arithmetic(op, xa, oa, xb, ob, r, n, f32)) for (let i = 0; i < n; i++) r[i] = f(xa[oa + i]!, xb[ob + i]!); return res; }
   if (ca && lb.isBroadcastScalar) {
     const s = xb[ob]!;
     if (op === "mul" && !(xa instanceof Int32Array)) for (let i = 0; i < n; i++) r[i] = xa[oa + i]! * s;
@@ -254,13 +272,21 @@ function unaryInline(op: UnaryOp, x: Float64Array, off: number, r: Float64Array,
 }
 
 // The four arithmetic ops inline, without a call per element (the generic loop calls `f`)
-function arithmetic(op: BinaryOp, a: Float64Array, oa: number, b: Float64Array, ob: number, r: Float64Array, n: number): boolean {
+function arithmetic(op: BinaryOp, a: Float64Array, oa: number, b: Float64Array, ob: number, r: Float64Array, n: number, f32: boolean): boolean {
   switch (op) {
     case "add": for (let i = 0; i < n; i++) r[i] = a[oa + i]! + b[ob + i]!; return true;
     case "sub": for (let i = 0; i < n; i++) r[i] = a[oa + i]! - b[ob + i]!; return true;
     case "mul": if (a instanceof Int32Array) return false; for (let i = 0; i < n; i++) r[i] = a[oa + i]! * b[ob + i]!; return true;
     case "div": for (let i = 0; i < n; i++) r[i] = a[oa + i]! / b[ob + i]!; return true;
     case "reluGrad": for (let i = 0; i < n; i++) r[i] = b[ob + i]! <= 0 ? 0 : a[oa + i]!; return true;
+    case "sigmoidGrad":
+      if (!f32) return false;
+      for (let i = 0; i < n; i++) { const y = b[ob + i]!; r[i] = fround(a[oa + i]! * fround(1 - y)) * y; }
+      return true;
+    case "tanhGrad":
+      if (!f32) return false;
+      for (let i = 0; i < n; i++) { const y = b[ob + i]!; r[i] = a[oa + i]! * fround(1 - y * y); }
+      return true;
     default: return false;
   }
 }

@@ -1,9 +1,10 @@
 // The training step's float32 elementwise passes on the WebAssembly SIMD kernels: the in-place
-// update (gradient accumulation, the optimizer step), ReLU and its derivative. Resident operands
-// (heap.ts) are used in place; the others are copied into the staging area, as the GEMM's are. A
-// copy runs at memcpy speed, several times faster than the TypeScript loop the kernel replaces, so
-// even copy + SIMD + copy wins from a few thousand elements.
+// update (gradient accumulation, the optimizer step), ReLU, sigmoid and tanh and their derivatives.
+// Resident operands (heap.ts) are used in place; the others are copied into the staging area, as
+// the GEMM's are. A copy runs at memcpy speed, several times faster than the TypeScript loop the
+// kernel replaces, so even copy + SIMD + copy wins from a few thousand elements.
 import type { UpdateOp } from "../backend.ts";
+import { coalesceDims, type Layout } from "../../core/layout.ts";
 import { elementwisePass, operandArea, residentPtr } from "./matmul.ts";
 import { sliceOf, transientFloats } from "./heap.ts";
 
@@ -49,15 +50,63 @@ export function wasmFillResident(dst: Float32Array, offset: number, n: number, v
   return true;
 }
 
-/** `y <= 0 ? 0 : g` over `n` contiguous floats, into a new array. */
-export function wasmReluGrad(g: Float32Array, y: Float32Array, n: number): Float32Array {
+/** The activations' input gradients from their output that the kernels compute (Backend's BinaryOp names). */
+export type GradFromOutput = "reluGrad" | "sigmoidGrad" | "tanhGrad";
+
+/**
+ * `op(g, y)` over `n` contiguous floats into a new array: ReLU's `y <= 0 ? 0 : g`, sigmoid's
+ * `(g·(1 - y))·y`, tanh's `g·(1 - y²)` (assembly/activation.ts: the reference's bits).
+ */
+export function wasmGradFromOutput(op: GradFromOutput, g: Float32Array, y: Float32Array, n: number): Float32Array {
   const rg = residentPtr(g), ry = residentPtr(y), bytes = align(4 * n);
   const { inst, mem, base } = operandArea(3 * bytes);
   const out = transientFloats(n);
   const pg = rg >= 0 ? rg : base, py = ry >= 0 ? ry : base + bytes, po = out?.byteOffset ?? base + 2 * bytes;
   if (rg < 0) mem.set(g.length === n ? g : g.subarray(0, n), pg / 4);
   if (ry < 0) mem.set(y.length === n ? y : y.subarray(0, n), py / 4);
-  inst.exports.reluGrad(po, pg, py, n);
+  inst.exports[op](po, pg, py, n);
+  return out ?? sliceOf(mem, po / 4, po / 4 + n);
+}
+
+/** An operand as rows: element (r, c) at `off + r·sr + c`. */
+export interface Rows { off: number; rows: number; cols: number; sr: number }
+
+/** Strided rows narrower than this stay on the reference: each is staged by a call of its own. */
+const MIN_STAGED_ROW = 16;
+
+/**
+ * A layout as rows the kernels walk (its dims merged as TensorIterator merges them: at most two
+ * left, the inner one unit-stride, rows apart by at least their width), or null.
+ */
+export function rowsOf(l: Layout): Rows | null {
+  const { sizes, strides: [st] } = coalesceDims(l.shape, [l.strides]);
+  if (sizes.length === 0) return { off: l.offset, rows: 1, cols: 1, sr: 1 };
+  if (sizes.length > 2 || st![sizes.length - 1] !== 1) return null;
+  const cols = sizes[sizes.length - 1]!, rows = sizes.length === 2 ? sizes[0]! : 1, sr = sizes.length === 2 ? st![0]! : cols;
+  return sr < cols || (sr !== cols && cols < MIN_STAGED_ROW) ? null : { off: l.offset, rows, cols, sr };
+}
+
+/**
+ * sigmoid or tanh of float32 `x` laid out as `r`, into a new contiguous array (within a few ulps
+ * of the reference: test/wasm-activation.test.ts). A dense input runs on both threads from
+ * passChunks' size; strided rows (an LSTM's gates, a split's views) are read in place when
+ * resident and staged row by row otherwise.
+ */
+export function wasmSquash(op: "sigmoid" | "tanh", x: Float32Array, r: Rows): Float32Array {
+  const { rows, cols, sr } = r, n = rows * cols, rx = residentPtr(x), bytes = align(4 * n);
+  const { inst, mem, base } = operandArea((rx < 0 ? bytes : 0) + bytes);
+  const out = transientFloats(n);
+  const po = out?.byteOffset ?? base + (rx < 0 ? bytes : 0);
+  let px = rx + 4 * r.off, sx = sr;
+  if (rx < 0) {
+    px = base;
+    sx = cols;
+    if (sr === cols) mem.set(x.subarray(r.off, r.off + n), base / 4);
+    else for (let i = 0, at = r.off; i < rows; i++, at += sr) mem.set(x.subarray(at, at + cols), base / 4 + i * cols);
+  }
+  const kernel = op === "sigmoid" ? "sigmoidRows" : "tanhRows";
+  if (sx === cols) elementwisePass(kernel, n, true, (i, c) => [po + 4 * i, px + 4 * i, c, 1, c]);
+  else inst.exports[kernel](po, px, sx, rows, cols);
   return out ?? sliceOf(mem, po / 4, po / 4 + n);
 }
 

@@ -2,8 +2,9 @@
 // eslint-disable-next-line @typescript-eslint/ban-ts-comment
 // @ts-nocheck
 
-// Float32 kernels built on a SIMD exp: exact GELU and its derivative, last-dim softmax and
-// log-softmax and their gradients, over contiguous arrays in linear memory, four lanes at a time.
+// Float32 kernels built on a SIMD exp: exact GELU and its derivative, sigmoid and tanh (over rows
+// at a stride: an LSTM's gates are a split's views) and their gradients from the output, last-dim
+// softmax and log-softmax and their gradients, in linear memory, four lanes at a time.
 // The TypeScript reference (src/backend/cpu/) computes these in float64 and rounds once; these
 // kernels compute in float32 with every step designed to stay within a few float32 ulps of the
 // exact value (test/wasm-activation.test.ts measures it against the reference over edge values):
@@ -34,6 +35,14 @@ const E4: f32 = 0.0013905336381867528;
 /** Below this argument exp rounds to 0 in float32. */
 const EXP_MIN: f32 = -103.97;
 const TWO_M100: f32 = 7.888609052210118e-31; // 2^-100
+
+// ---- tanh: Cephes' tanhf polynomial below TANH_X0 ----
+const TANH_X0: f32 = 0.625;
+const T0: f32 = -3.33332819422e-1;
+const T1: f32 = 1.33314422036e-1;
+const T2: f32 = -5.37397155531e-2;
+const T3: f32 = 2.06390887954e-2;
+const T4: f32 = -5.70498872745e-3;
 
 // ---- GELU ----
 const X0: f32 = 0.75;
@@ -118,6 +127,33 @@ class Lanes {
     return v128.andnot(Lanes.expBig(hi, lo), f32x4.gt(ax, f32x4.splat(15)));
   }
 
+  /** sigmoid of 4 lanes: 1/(1 + e) or e/(1 + e), e = exp(-|x|); NaN stays NaN. */
+  @inline static sigmoid4(x: v128): v128 {
+    const e = Lanes.expv(f32x4.neg(f32x4.abs(x)));
+    const num = v128.bitselect(e, f32x4.splat(1), f32x4.lt(x, f32x4.splat(0)));
+    return f32x4.div(num, f32x4.add(f32x4.splat(1), e));
+  }
+
+  /** tanh of 4 lanes, computed at |x| with x's sign copied on. */
+  @inline static tanh4(x: v128): v128 {
+    const ax = f32x4.abs(x);
+    const z = f32x4.mul(ax, ax);
+    let t = f32x4.add(f32x4.mul(f32x4.splat(T4), z), f32x4.splat(T3));
+    t = f32x4.add(f32x4.mul(t, z), f32x4.splat(T2));
+    t = f32x4.add(f32x4.mul(t, z), f32x4.splat(T1));
+    t = f32x4.add(f32x4.mul(t, z), f32x4.splat(T0));
+    const small = f32x4.add(ax, f32x4.mul(f32x4.mul(ax, z), t));
+    const e = Lanes.expv(f32x4.mul(ax, f32x4.splat(-2)));
+    const big = f32x4.div(f32x4.sub(f32x4.splat(1), e), f32x4.add(f32x4.splat(1), e));
+    const r = v128.bitselect(small, big, f32x4.lt(ax, f32x4.splat(TANH_X0)));
+    return v128.or(r, v128.and(x, i32x4.splat(0x80000000)));
+  }
+
+  /** The lane function of sigmoidRows and tanhRows (which: 0 sigmoid, 1 tanh). */
+  @inline static squash4(which: i32, x: v128): v128 {
+    return which == 0 ? Lanes.sigmoid4(x) : Lanes.tanh4(x);
+  }
+
   /** GELU of 4 lanes: x·Φ(x). */
   @inline static gelu4(x: v128): v128 {
     const ax = f32x4.abs(x);
@@ -185,6 +221,64 @@ export function geluBackward(out: usize, g: usize, x: usize, n: i32): void {
   if (n4 < n) {
     const p = <usize>n4 << 2;
     storePartial(out + p, Lanes.geluGrad4(loadPartial(g + p, n - n4), loadPartial(x + p, n - n4)), n - n4);
+  }
+}
+
+/** out [rows, cols] (dense) = f(x) for x's rows `sx` floats apart (which: 0 sigmoid, 1 tanh). */
+function squashRows(which: i32, out: usize, x: usize, sx: i32, rows: i32, cols: i32): void {
+  const n4 = cols & ~3, rem = cols - n4;
+  for (let r = 0; r < rows; r++) {
+    const px = x + ((<usize>r * <usize>sx) << 2), po = out + ((<usize>r * <usize>cols) << 2);
+    for (let j = 0; j < n4; j += 4) {
+      const p = <usize>j << 2;
+      v128.store(po + p, Lanes.squash4(which, v128.load(px + p)));
+    }
+    if (rem > 0) {
+      const p = <usize>n4 << 2;
+      storePartial(po + p, Lanes.squash4(which, loadPartial(px + p, rem)), rem);
+    }
+  }
+}
+
+/** out [rows, cols] = sigmoid(x), x's rows `sx` floats apart (a split's view), out dense. */
+export function sigmoidRows(out: usize, x: usize, sx: i32, rows: i32, cols: i32): void {
+  squashRows(0, out, x, sx, rows, cols);
+}
+
+/** out [rows, cols] = tanh(x), x's rows `sx` floats apart, out dense. */
+export function tanhRows(out: usize, x: usize, sx: i32, rows: i32, cols: i32): void {
+  squashRows(1, out, x, sx, rows, cols);
+}
+
+/** out[i] = (g[i]·(1 - y[i]))·y[i] over n floats: sigmoid's input gradient from its output (PyTorch's sigmoid_backward). */
+export function sigmoidGrad(out: usize, g: usize, y: usize, n: i32): void {
+  const one = f32x4.splat(1), n4 = n & ~3;
+  let i = 0;
+  for (; i < n4; i += 4) {
+    const p = <usize>i << 2, yv = v128.load(y + p);
+    v128.store(out + p, f32x4.mul(f32x4.mul(v128.load(g + p), f32x4.sub(one, yv)), yv));
+  }
+  for (; i < n; i++) {
+    const p = <usize>i << 2, yv = load<f32>(y + p);
+    store<f32>(out + p, (load<f32>(g + p) * (<f32>1 - yv)) * yv);
+  }
+}
+
+/** out[i] = g[i]·(1 - y[i]²), 1 - y² from the exact float64 square, rounded once: tanh's input gradient from its output. */
+export function tanhGrad(out: usize, g: usize, y: usize, n: i32): void {
+  const one = f64x2.splat(1), n4 = n & ~3;
+  let i = 0;
+  for (; i < n4; i += 4) {
+    const p = <usize>i << 2, yv = v128.load(y + p);
+    const lo = f64x2.promote_low_f32x4(yv), hi = promoteHigh(yv);
+    const tl = f32x4.demote_f64x2_zero(f64x2.sub(one, f64x2.mul(lo, lo)));
+    const th = f32x4.demote_f64x2_zero(f64x2.sub(one, f64x2.mul(hi, hi)));
+    const t = i8x16.shuffle(tl, th, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
+    v128.store(out + p, f32x4.mul(v128.load(g + p), t));
+  }
+  for (; i < n; i++) {
+    const p = <usize>i << 2, yd = <f64>load<f32>(y + p);
+    store<f32>(out + p, load<f32>(g + p) * <f32>(1.0 - yd * yd));
   }
 }
 
