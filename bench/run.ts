@@ -1,9 +1,10 @@
 // `npm run bench`: every benchmark in turn, each in its own process (so one's JIT state, heap and
 // worker threads never colour the next): this host's SIMD128 ceiling and pauses, the MLP workloads,
-// the memory runs (MLP, CNN, GPT, model after model), then float32 GEMM.
+// the memory runs (MLP, CNN, GPT, model after model), float32 GEMM, then whole training steps
+// against PyTorch (convolution, GPT, ResNet-18, LSTM and GRU language models).
 //   npx tsx bench/run.ts                    all of them (several minutes; run `npm run build` first)
 //   npx tsx bench/run.ts --quick            fewer samples and a 2,000-step memory run
-//   npx tsx bench/run.ts --skip gemm,memory any of ceiling, mlp, memory, memory-cnn, memory-gpt, memory-folds, gemm, conv, gpt, resnet
+//   npx tsx bench/run.ts --skip gemm,memory any of ceiling, mlp, memory, memory-cnn, memory-gpt, memory-folds, gemm, conv, gpt, resnet, rnn, rnn-gru
 //   npx tsx bench/run.ts --with-source      the MLP table also times torchlet from src/ through tsx
 //   npx tsx bench/run.ts --threads 2        torchlet and PyTorch on both cores in the MLP and memory runs
 import { spawnSync } from "node:child_process";
@@ -28,6 +29,8 @@ const benches: [string, string, string[]][] = [
   ["conv", "conv.ts", quick ? ["--rounds", "3", "--seconds", "0.3"] : []],
   ["gpt", "gpt.ts", quick ? ["--rounds", "3"] : []],
   ["resnet", "resnet.ts", quick ? ["--rounds", "3", "--seconds", "1"] : []],
+  ["rnn", "rnn.ts", quick ? ["--rounds", "3"] : []],
+  ["rnn-gru", "rnn.ts", ["--cell", "gru", ...(quick ? ["--rounds", "3"] : [])]],
 ];
 
 if (!existsSync(here("../dist/index-node.js"))) {
