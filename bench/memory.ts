@@ -12,6 +12,8 @@
 //                                                         momentum and trains it 3 steps; 40 after 10 of warm-up,
 //                                                         a sample after each. Dead models' wasm blocks must
 //                                                         come back inside the loop
+//   npx tsx bench/memory.ts --model lstm                  bench/rnn.ts's LSTM language model (35 steps, batch 32,
+//                                                         256 hidden, clipping, SGD): 1,000 steps after 100 of warm-up
 //   npx tsx bench/memory.ts --steps 2000 --warmup 200     shorter
 //   npx tsx bench/memory.ts --every 500 --source          sampling interval; torchlet from src/ through tsx
 //                                                         (always for cnn, gpt and folds: the examples import "torchlet",
@@ -24,10 +26,10 @@ import type * as TorchletModule from "../src/index-node.ts";
 import { argValue, lcgArray, machine } from "./lib.ts";
 
 type Torchlet = typeof TorchletModule;
-type Model = "mlp" | "cnn" | "gpt" | "folds";
+type Model = "mlp" | "cnn" | "gpt" | "folds" | "lstm";
 
 const model = (argValue("--model") ?? "mlp") as Model;
-if (!["mlp", "cnn", "gpt", "folds"].includes(model)) throw new Error(`--model ${model}: expected mlp, cnn, gpt or folds`);
+if (!["mlp", "cnn", "gpt", "folds", "lstm"].includes(model)) throw new Error(`--model ${model}: expected mlp, cnn, gpt, folds or lstm`);
 const long = model === "mlp", folds = model === "folds";
 const steps = Number(argValue("--steps") ?? (long ? 10_000 : folds ? 40 : 1_000));
 const warmup = Number(argValue("--warmup") ?? (long ? 1_000 : folds ? 10 : 100));
@@ -69,6 +71,19 @@ async function buildStep(): Promise<[string, () => void]> {
       loss!.backward();
       opt.step();
       opt.zeroGrad({ setToNone: true });
+    }];
+  }
+  if (model === "lstm") {
+    const rnn = new nn.LSTM(28, 256), head = new nn.Linear(256, 28), params = [...rnn.parameters(), ...head.parameters()];
+    const x = torch.tensor(lcgArray(35 * 32 * 28, 7)).reshape(35, 32, 28);
+    const labels = torch.tensor(Array.from({ length: 35 * 32 }, (_, i) => (i * 7) % 28), { dtype: torch.int64 });
+    const lossFn = new nn.CrossEntropyLoss(), opt = new torch.optim.SGD(params, { lr: 1 });
+    return ["LSTM language model (bench/rnn.ts), 35 steps, batch 32, 28 features, 256 hidden, clipping + SGD", () => {
+      const [out] = rnn(x);
+      lossFn(head(out.reshape(-1, 256)), labels).backward();
+      nn.utils.clipGradNorm_(params, 1);
+      opt.step();
+      opt.zeroGrad();
     }];
   }
   if (folds) {

@@ -1,10 +1,10 @@
 // `npm run bench`: every benchmark in turn, each in its own process (so one's JIT state, heap and
 // worker threads never colour the next): this host's SIMD128 ceiling and pauses, the MLP workloads,
-// the memory runs (MLP, CNN, GPT, model after model), float32 GEMM, then whole training steps
+// the memory runs (MLP, CNN, GPT, model after model, LSTM), float32 GEMM, then whole training steps
 // against PyTorch (convolution, GPT, ResNet-18, LSTM and GRU language models).
 //   npx tsx bench/run.ts                    all of them (several minutes; run `npm run build` first)
 //   npx tsx bench/run.ts --quick            fewer samples and a 2,000-step memory run
-//   npx tsx bench/run.ts --skip gemm,memory any of ceiling, mlp, memory, memory-cnn, memory-gpt, memory-folds, gemm, conv, gpt, resnet, rnn, rnn-gru
+//   npx tsx bench/run.ts --skip gemm,memory any of ceiling, mlp, memory, memory-cnn, memory-gpt, memory-folds, memory-lstm, gemm, conv, gpt, resnet, rnn, rnn-gru
 //   npx tsx bench/run.ts --with-source      the MLP table also times torchlet from src/ through tsx
 //   npx tsx bench/run.ts --threads 2        torchlet and PyTorch on both cores in the MLP and memory runs
 import { spawnSync } from "node:child_process";
@@ -25,6 +25,7 @@ const benches: [string, string, string[]][] = [
   ["memory-cnn", "memory.ts", ["--model", "cnn", ...(quick ? ["--steps", "200", "--warmup", "20", "--every", "20"] : []), ...threadArgs]],
   ["memory-gpt", "memory.ts", ["--model", "gpt", ...(quick ? ["--steps", "200", "--warmup", "20", "--every", "20"] : []), ...threadArgs]],
   ["memory-folds", "memory.ts", ["--model", "folds", ...(quick ? ["--steps", "20", "--warmup", "10"] : []), ...threadArgs]],
+  ["memory-lstm", "memory.ts", ["--model", "lstm", ...(quick ? ["--steps", "200", "--warmup", "20", "--every", "20"] : []), ...threadArgs]],
   ["gemm", "gemm.ts", []],
   ["conv", "conv.ts", quick ? ["--rounds", "3", "--seconds", "0.3"] : []],
   ["gpt", "gpt.ts", quick ? ["--rounds", "3"] : []],
