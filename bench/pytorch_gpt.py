@@ -11,9 +11,10 @@ import json
 import pathlib
 import statistics
 import sys
-import time
 
 import torch
+
+from pytorch_peer import sample, serve
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "scripts" / "fixtures"))
 from gpt import GPT, GPTConfig  # noqa: E402  (nanoGPT's model, shared with the golden data)
@@ -40,17 +41,6 @@ def make_step():
     return step
 
 
-def sample(step, seconds):
-    """Wall and CPU seconds per step over as many steps as fit in `seconds` of wall time (at least one)."""
-    t0, c0, calls = time.perf_counter(), time.process_time(), 0
-    while True:
-        step()
-        calls += 1
-        elapsed = time.perf_counter() - t0
-        if elapsed >= seconds:
-            return elapsed / calls, (time.process_time() - c0) / calls
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--threads", type=int, default=1)
@@ -62,9 +52,7 @@ def main():
     step = make_step()
     header = {"torch": torch.__version__, "threads": torch.get_num_threads()}
     if args.serve:
-        print(json.dumps(header), flush=True)
-        for line in sys.stdin:
-            print(*sample(step, float(line)), flush=True)
+        serve(step, header)
         return
     sample(step, 1.0)
     xs = [sample(step, args.seconds)[0] for _ in range(args.rounds)]

@@ -12,19 +12,11 @@ linear congruential generator as bench/lib.ts.
 import argparse
 import json
 import statistics
-import sys
-import time
 
 import torch
 import torchvision
 
-
-def lcg(n, seed):
-    out, s = [], seed
-    for _ in range(n):
-        s = (s * 1664525 + 1013904223) % 2 ** 32
-        out.append(s / 2 ** 32 * 2 - 1)
-    return out
+from pytorch_peer import lcg, sample, serve
 
 
 def make_step(batch, size):
@@ -44,17 +36,6 @@ def make_step(batch, size):
     return step
 
 
-def sample(step, seconds):
-    """Wall and CPU seconds per step over as many steps as fit in `seconds` of wall time (at least one)."""
-    t0, c0, calls = time.perf_counter(), time.process_time(), 0
-    while True:
-        step()
-        calls += 1
-        elapsed = time.perf_counter() - t0
-        if elapsed >= seconds:
-            return elapsed / calls, (time.process_time() - c0) / calls
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--threads", type=int, default=1)
@@ -65,10 +46,7 @@ def main():
     torch.set_num_threads(args.threads)
     step = make_step(args.batch, args.size)
     if args.serve:
-        print(json.dumps({"torch": torch.__version__, "torchvision": torchvision.__version__,
-                          "threads": torch.get_num_threads()}), flush=True)
-        for line in sys.stdin:
-            print("%r %r" % sample(step, float(line)), flush=True)
+        serve(step, {"torch": torch.__version__, "torchvision": torchvision.__version__, "threads": torch.get_num_threads()})
         return
     sample(step, 1.0)
     xs = [sample(step, 1.0)[0] for _ in range(5)]

@@ -55,7 +55,7 @@ export type GradFromOutput = "reluGrad" | "sigmoidGrad" | "tanhGrad";
 
 /**
  * `op(g, y)` over `n` contiguous floats into a new array: ReLU's `y <= 0 ? 0 : g`, sigmoid's
- * `(g·(1 - y))·y`, tanh's `g·(1 - y²)` (assembly/activation.ts: the reference's bits).
+ * `(g·(1 - y))·y`, tanh's `g·(1 - y²)` (assembly/elementwise.ts, activation.ts: the reference's bits).
  */
 export function wasmGradFromOutput(op: GradFromOutput, g: Float32Array, y: Float32Array, n: number): Float32Array {
   const rg = residentPtr(g), ry = residentPtr(y), bytes = align(4 * n);
