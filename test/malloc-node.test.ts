@@ -30,12 +30,17 @@ function faultsPerStep(entry: string): number {
 }
 
 describe("glibc keeps freed op results for reuse", { skip: glibc === undefined && "malloc is not glibc's" }, () => {
-  test("a step's 1 MiB activations fault fewer than 32 pages with the Node entry, dozens without", () => {
+  test("a step's 1 MiB activations fault fewer than 32 pages with the Node entry, dozens without", (t) => {
     // the backward pass's gradients live in wasm memory (autograd/engine.ts PassBlocks): the forward
-    // pass's activations churn (49-85 faults a step measured without the setting)
-    const plain = faultsPerStep("../src/index.ts"); // the browser entry: no allocator setting
+    // pass's activations churn (49-85 faults a step measured without the setting). Not in every
+    // process: glibc raises its thresholds itself when it frees an mmapped block, and in two of six
+    // runs on 2026-12-03 (a fresh-clone CI run, and one at e662ec6) the browser entry faulted only
+    // 2.6-3.8 pages a step, so it gets three tries to show the churn the setting removes.
     const node = faultsPerStep("../src/index-node.ts");
-    assert.ok(plain > 32, `without the setting the workload should churn pages (it faulted ${plain} per step), else this test proves nothing`);
-    assert.ok(node < 32, `with the Node entry a step faulted ${node} pages (without: ${plain})`);
+    assert.ok(node < 32, `with the Node entry a step faulted ${node} pages`);
+    const plain: number[] = [];
+    while (plain.length < 3 && !(plain.at(-1)! > 32)) plain.push(faultsPerStep("../src/index.ts")); // the browser entry: no allocator setting
+    if (plain.at(-1)! <= 32) t.skip(`without the setting this process did not churn either (${plain.join(", ")} faults a step): nothing to compare`);
+    else assert.ok(node < plain.at(-1)! / 2, `with the Node entry a step faulted ${node} pages, without ${plain.at(-1)}`);
   });
 });
