@@ -172,8 +172,20 @@ describe("wasm last-dim softmax and log-softmax", () => {
   });
 });
 
-describe("wasm sigmoid and tanh, and their gradients from the output", () => {
-  for (const op of ["sigmoid", "tanh"] as const) {
+describe("wasm sigmoid, tanh, exp, neg, abs and sqrt, and sigmoid's and tanh's gradients from the output", () => {
+  for (const op of ["neg", "abs", "sqrt"] as const) {
+    test(`${op}: the reference's bits, over edge values and a strided view`, () => {
+      const n = 40_003, x = inputs(n, n + 3), layout = new Layout([n], [1], 0);
+      const ref = cpu.unary(op, x, layout, f32) as Float32Array, got = wasm.unary(op, x, layout, f32) as Float32Array;
+      for (let i = 0; i < n; i++) {
+        assert.ok(Object.is(got[i], ref[i]) || (Number.isNaN(got[i]) && Number.isNaN(ref[i])), `${op}(${x[i]}): ${got[i]} against ${ref[i]}`);
+      }
+      const view = new Layout([79, 400], [500, 1], 7), rows = wasm.unary(op, x, view, f32) as Float32Array;
+      assert.deepEqual(Array.from(rows), Array.from(cpu.unary(op, x, view, f32) as Float32Array));
+    });
+  }
+
+  for (const op of ["sigmoid", "tanh", "exp"] as const) {
     for (const n of [2048, 40_003]) {
       test(`${op}: within 2 ulps of the reference, NaN, ±Inf and signed zeros as the reference (n = ${n})`, () => {
         const x = inputs(n, n + 7), layout = new Layout([n], [1], 0);

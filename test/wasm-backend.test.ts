@@ -9,7 +9,7 @@ import { wasmCol2im, wasmIm2col, wasmSwapLeading } from "../src/backend/wasm/con
 import { disableWasmThreads, enableWasmThreads } from "../src/backend/wasm/threads-node.ts";
 import { wasmHelperBands } from "../src/backend/wasm/matmul.ts";
 import {
-  wasmFillResident, wasmGelu, wasmGeluBackward, wasmGradFromOutput, wasmRelu, wasmSquash, wasmUpdate, wasmUpdateScalar,
+  wasmFillResident, wasmGelu, wasmGeluBackward, wasmGradFromOutput, wasmRelu, wasmUnaryRows, wasmUpdate, wasmUpdateScalar,
 } from "../src/backend/wasm/elementwise.ts";
 import { wasmAdamStep, wasmSgdStep } from "../src/backend/wasm/optim.ts";
 
@@ -453,7 +453,7 @@ describe("wasm backend", () => {
       // ReLU and binary ops stay on this thread; with the helper running they must still give the same bits
       const ops = [x.add(x2), x.div(2.5), wide.sub(bias), wide.mul(col), col.div(wide)].map((t) => t.storage.data as Float32Array);
       const dense = { off: 0, rows: 1, cols: n, sr: n };
-      const squashed = [wasmSquash("sigmoid", d, dense), wasmSquash("tanh", d, dense), wasmSquash("tanh", resident(13), dense)];
+      const squashed = [...(["sigmoid", "tanh", "exp", "neg", "abs", "sqrt"] as const).map((op) => wasmUnaryRows(op, d, dense)), wasmUnaryRows("tanh", resident(13), dense)];
       const grads = (["reluGrad", "sigmoidGrad", "tanhGrad"] as const).map((op) => wasmGradFromOutput(op, b, d, n));
       const out = [a, b, c, filled, wasmRelu(d, n), ...grads, wasmGelu(d, n), wasmGeluBackward(b, d, n), ...squashed];
       return [...out, p, m, v, p2, m2, v2, q, buf, q2, buf2, ...ops].map((x) => Float32Array.from(x));

@@ -11,7 +11,7 @@ import { sumRowsAccumulateKernel } from "./cpu/reduce.ts";
 import { planBinary, wasmBinary, wasmWhereScalar, type ArithmeticOp } from "./wasm/binary.ts";
 import { wasmCol2im, wasmIm2col, wasmSwapLeading } from "./wasm/conv.ts";
 import {
-  WASM_MIN_ELEMENTWISE, rowsOf, wasmGelu, wasmGeluBackward, wasmGradFromOutput, wasmRelu, wasmSoftmax, wasmSoftmaxBackward, wasmSquash, wasmSumRows,
+  UNARY_CODES, WASM_MIN_ELEMENTWISE, rowsOf, wasmGelu, wasmGeluBackward, wasmGradFromOutput, wasmRelu, wasmSoftmax, wasmSoftmaxBackward, wasmUnaryRows, wasmSumRows,
   wasmUpdate, wasmUpdateScalar, wasmFillResident,
 } from "./wasm/elementwise.ts";
 import { residentPtr, wasmMatmul, wasmMatmulBatched, wasmResidentFloats } from "./wasm/matmul.ts";
@@ -317,8 +317,8 @@ function evict(data: TypedArray): TypedArray {
 function unary(op: UnaryOp, x: TypedArray, layout: Layout, out: DType): TypedArray {
   if (out !== float32 || !(x instanceof Float32Array) || layout.numel < WASM_MIN_ELEMENTWISE) return cpuBackend.unary(op, x, layout, out);
   if (op === "relu" && dense(layout)) return wasmRelu(x, layout.numel);
-  const rows = op === "sigmoid" || op === "tanh" ? rowsOf(layout) : null;
-  return rows !== null ? wasmSquash(op as "sigmoid" | "tanh", x, rows) : cpuBackend.unary(op, x, layout, out);
+  const rows = Object.hasOwn(UNARY_CODES, op) ? rowsOf(layout) : null;
+  return rows !== null ? wasmUnaryRows(op as keyof typeof UNARY_CODES, x, rows) : cpuBackend.unary(op, x, layout, out);
 }
 
 // ---- GELU and last-dim softmax: float32 on the SIMD exp (assembly/activation.ts), within a few ulps of the reference ----

@@ -1,8 +1,8 @@
 // The training step's float32 elementwise passes on the WebAssembly SIMD kernels: the in-place
-// update (gradient accumulation, the optimizer step), ReLU, sigmoid and tanh and their derivatives.
-// Resident operands (heap.ts) are used in place; the others are copied into the staging area, as
-// the GEMM's are. A copy runs at memcpy speed, several times faster than the TypeScript loop the
-// kernel replaces, so even copy + SIMD + copy wins from a few thousand elements.
+// update (gradient accumulation, the optimizer step), ReLU, sigmoid and tanh and their derivatives,
+// exp, neg, abs and sqrt. Resident operands (heap.ts) are used in place; the others are copied into
+// the staging area, as the GEMM's are. A copy runs at memcpy speed, several times faster than the
+// TypeScript loop the kernel replaces, so even copy + SIMD + copy wins from a few thousand elements.
 import type { UpdateOp } from "../backend.ts";
 import { coalesceDims, type Layout } from "../../core/layout.ts";
 import { elementwisePass, operandArea, residentPtr } from "./matmul.ts";
@@ -86,13 +86,17 @@ export function rowsOf(l: Layout): Rows | null {
   return sr < cols || (sr !== cols && cols < MIN_STAGED_ROW) ? null : { off: l.offset, rows, cols, sr };
 }
 
+/** The unary ops of assembly/activation.ts unaryRows, by its numbers. */
+export const UNARY_CODES = { sigmoid: 0, tanh: 1, exp: 2, neg: 3, abs: 4, sqrt: 5 } as const;
+export type RowsUnary = keyof typeof UNARY_CODES;
+
 /**
- * sigmoid or tanh of float32 `x` laid out as `r`, into a new contiguous array (within a few ulps
- * of the reference: test/wasm-activation.test.ts). A dense input runs on both threads from
- * passChunks' size; strided rows (an LSTM's gates, a split's views) are read in place when
- * resident and staged row by row otherwise.
+ * `op(x)` of float32 `x` laid out as `r`, into a new contiguous array: neg, abs and sqrt give the
+ * reference's bits, sigmoid, tanh and exp are within 2 ulps of them (test/wasm-activation.test.ts).
+ * A dense input runs on both threads from passChunks' size; strided rows (an LSTM's gates, a
+ * split's views) are read in place when resident and staged row by row otherwise.
  */
-export function wasmSquash(op: "sigmoid" | "tanh", x: Float32Array, r: Rows): Float32Array {
+export function wasmUnaryRows(op: RowsUnary, x: Float32Array, r: Rows): Float32Array {
   const { rows, cols, sr } = r, n = rows * cols, rx = residentPtr(x), bytes = align(4 * n);
   const { inst, mem, base } = operandArea((rx < 0 ? bytes : 0) + bytes);
   const out = transientFloats(n);
@@ -104,9 +108,9 @@ export function wasmSquash(op: "sigmoid" | "tanh", x: Float32Array, r: Rows): Fl
     if (sr === cols) mem.set(x.subarray(r.off, r.off + n), base / 4);
     else for (let i = 0, at = r.off; i < rows; i++, at += sr) mem.set(x.subarray(at, at + cols), base / 4 + i * cols);
   }
-  const kernel = op === "sigmoid" ? "sigmoidRows" : "tanhRows";
-  if (sx === cols) elementwisePass(kernel, n, true, (i, c) => [po + 4 * i, px + 4 * i, c, 1, c]);
-  else inst.exports[kernel](po, px, sx, rows, cols);
+  const code = UNARY_CODES[op];
+  if (sx === cols) elementwisePass("unaryRows", n, true, (i, c) => [code, po + 4 * i, px + 4 * i, c, 1, c]);
+  else inst.exports.unaryRows(code, po, px, sx, rows, cols);
   return out ?? sliceOf(mem, po / 4, po / 4 + n);
 }
 

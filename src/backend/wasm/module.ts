@@ -29,10 +29,8 @@ export interface SgemmExports {
   reluGrad(out: number, g: number, y: number, n: number): void;
   /** out = ReLU(x) over n floats (NaN kept, -0 to 0). */
   relu(out: number, x: number, n: number): void;
-  /** out [rows, cols] (dense) = sigmoid(x), x's rows `sx` floats apart; see assembly/activation.ts. */
-  sigmoidRows(out: number, x: number, sx: number, rows: number, cols: number): void;
-  /** out [rows, cols] (dense) = tanh(x), x's rows `sx` floats apart. */
-  tanhRows(out: number, x: number, sx: number, rows: number, cols: number): void;
+  /** out [rows, cols] (dense) = f(x), x's rows `sx` floats apart, f by `op` (elementwise.ts UNARY_CODES); see assembly/activation.ts. */
+  unaryRows(op: number, out: number, x: number, sx: number, rows: number, cols: number): void;
   /** out = (g·(1 - y))·y over n floats: sigmoid's input gradient from its output. */
   sigmoidGrad(out: number, g: number, y: number, n: number): void;
   /** out = g·(1 - y²), 1 - y² rounded once, over n floats: tanh's input gradient from its output. */

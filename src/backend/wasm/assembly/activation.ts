@@ -2,16 +2,18 @@
 // eslint-disable-next-line @typescript-eslint/ban-ts-comment
 // @ts-nocheck
 
-// Float32 kernels built on a SIMD exp: exact GELU and its derivative, sigmoid and tanh (over rows
-// at a stride: an LSTM's gates are a split's views) and their gradients from the output, last-dim
-// softmax and log-softmax and their gradients, in linear memory, four lanes at a time.
+// Float32 kernels built on a SIMD exp: exact GELU and its derivative, the elementwise functions
+// sigmoid, tanh, exp (and neg, abs, sqrt, exact in any build) over rows at a stride (an LSTM's gates
+// are a split's views), sigmoid's and tanh's gradients from the output, last-dim softmax and
+// log-softmax and their gradients, in linear memory, four lanes at a time.
 // The TypeScript reference (src/backend/cpu/) computes these in float64 and rounds once; these
 // kernels compute in float32 with every step designed to stay within a few float32 ulps of the
 // exact value (test/wasm-activation.test.ts measures it against the reference over edge values):
 //  - exp(v) = p·2^n with n = round(v/ln 2), r = v - n·ln 2 in two Cody-Waite steps (exact for the
 //    first), p = 1 + r + r²·E(r), E a degree-4 fit: within 1 ulp of the correctly rounded exp.
 //    The scale is applied as 2^(n+100) then 2^-100, so results below 2^-126 round once, as
-//    subnormals, instead of flushing.
+//    subnormals, instead of flushing. For any argument (exp itself), n is clamped to [-150, 128]
+//    and 2^n applied as two halves, each a normal float: overflow gives Inf, underflow 0.
 //  - GELU's Φ(x) = 0.5 + x·C(x²) for |x| < 0.75 (C a degree-5 fit of erf(x/√2)/(2x)), else from
 //    erfc(a) = exp(-a²)·t·P(t), a = |x|/√2, t = 1/(1 + a/2), P a degree-8 fit; x²/2 is split as
 //    x_hi² (exact, x_hi the top 12 bits of x) plus a small remainder, and both parts go into the
@@ -35,6 +37,13 @@ const E4: f32 = 0.0013905336381867528;
 /** Below this argument exp rounds to 0 in float32. */
 const EXP_MIN: f32 = -103.97;
 const TWO_M100: f32 = 7.888609052210118e-31; // 2^-100
+
+// ---- unaryRows' functions, numbered as wasm/elementwise.ts UNARY_CODES ----
+const UNARY_SIGMOID: i32 = 0;
+const UNARY_TANH: i32 = 1;
+const UNARY_EXP: i32 = 2;
+const UNARY_NEG: i32 = 3;
+const UNARY_ABS: i32 = 4; // and 5: sqrt
 
 // ---- tanh: Cephes' tanhf polynomial below TANH_X0 ----
 const TANH_X0: f32 = 0.625;
@@ -90,6 +99,21 @@ class Lanes {
   /** exp(v) lane-wise, within 1 ulp of the correctly rounded value. */
   @inline static expv(v: v128): v128 {
     return f32x4.mul(Lanes.expBig(v, f32x4.splat(0)), f32x4.splat(TWO_M100));
+  }
+
+  /** exp(v) for any v (Inf above ~88.72, 0 below EXP_MIN, NaN stays NaN), within 1 ulp as expv. */
+  @inline static expAny(v: v128): v128 {
+    const n = f32x4.pmin(f32x4.pmax(f32x4.nearest(f32x4.mul(v, f32x4.splat(LOG2E))), f32x4.splat(-150)), f32x4.splat(128));
+    const r = f32x4.sub(f32x4.sub(v, f32x4.mul(n, f32x4.splat(LN2_HI))), f32x4.mul(n, f32x4.splat(LN2_LO)));
+    let e = f32x4.add(f32x4.mul(f32x4.splat(E4), r), f32x4.splat(E3));
+    e = f32x4.add(f32x4.mul(e, r), f32x4.splat(E2));
+    e = f32x4.add(f32x4.mul(e, r), f32x4.splat(E1));
+    e = f32x4.add(f32x4.mul(e, r), f32x4.splat(E0));
+    const p = f32x4.add(f32x4.splat(1), f32x4.add(r, f32x4.mul(f32x4.mul(r, r), e)));
+    // 2^n as 2^(n >> 1) · 2^(n - (n >> 1)): both halves within [-75, 64], normal floats
+    const ni = i32x4.trunc_sat_f32x4_s(n), n1 = i32x4.shr_s(ni, 1), n2 = i32x4.sub(ni, n1);
+    const s1 = i32x4.shl(i32x4.add(n1, i32x4.splat(127)), 23), s2 = i32x4.shl(i32x4.add(n2, i32x4.splat(127)), 23);
+    return v128.andnot(f32x4.mul(f32x4.mul(p, s1), s2), f32x4.lt(v, f32x4.splat(EXP_MIN)));
   }
 
   /** Φ(x) = 0.5 + x·C(x²) for |x| < X0. */
@@ -149,9 +173,14 @@ class Lanes {
     return v128.or(r, v128.and(x, i32x4.splat(0x80000000)));
   }
 
-  /** The lane function of sigmoidRows and tanhRows (which: 0 sigmoid, 1 tanh). */
-  @inline static squash4(which: i32, x: v128): v128 {
-    return which == 0 ? Lanes.sigmoid4(x) : Lanes.tanh4(x);
+  /** unaryRows' function of 4 lanes (op: UNARY_SIGMOID ... UNARY_SQRT). */
+  @inline static unary4(op: i32, x: v128): v128 {
+    if (op == UNARY_SIGMOID) return Lanes.sigmoid4(x);
+    if (op == UNARY_TANH) return Lanes.tanh4(x);
+    if (op == UNARY_EXP) return Lanes.expAny(x);
+    if (op == UNARY_NEG) return f32x4.neg(x);
+    if (op == UNARY_ABS) return f32x4.abs(x);
+    return f32x4.sqrt(x);
   }
 
   /** GELU of 4 lanes: x·Φ(x). */
@@ -224,30 +253,23 @@ export function geluBackward(out: usize, g: usize, x: usize, n: i32): void {
   }
 }
 
-/** out [rows, cols] (dense) = f(x) for x's rows `sx` floats apart (which: 0 sigmoid, 1 tanh). */
-function squashRows(which: i32, out: usize, x: usize, sx: i32, rows: i32, cols: i32): void {
+/**
+ * out [rows, cols] (dense) = f(x) for x's rows `sx` floats apart, f by `op` (wasm/elementwise.ts
+ * UNARY_CODES): sigmoid, tanh, exp (within 2 ulps), neg, abs, sqrt (the reference's bits).
+ */
+export function unaryRows(op: i32, out: usize, x: usize, sx: i32, rows: i32, cols: i32): void {
   const n4 = cols & ~3, rem = cols - n4;
   for (let r = 0; r < rows; r++) {
     const px = x + ((<usize>r * <usize>sx) << 2), po = out + ((<usize>r * <usize>cols) << 2);
     for (let j = 0; j < n4; j += 4) {
       const p = <usize>j << 2;
-      v128.store(po + p, Lanes.squash4(which, v128.load(px + p)));
+      v128.store(po + p, Lanes.unary4(op, v128.load(px + p)));
     }
     if (rem > 0) {
       const p = <usize>n4 << 2;
-      storePartial(po + p, Lanes.squash4(which, loadPartial(px + p, rem)), rem);
+      storePartial(po + p, Lanes.unary4(op, loadPartial(px + p, rem)), rem);
     }
   }
-}
-
-/** out [rows, cols] = sigmoid(x), x's rows `sx` floats apart (a split's view), out dense. */
-export function sigmoidRows(out: usize, x: usize, sx: i32, rows: i32, cols: i32): void {
-  squashRows(0, out, x, sx, rows, cols);
-}
-
-/** out [rows, cols] = tanh(x), x's rows `sx` floats apart, out dense. */
-export function tanhRows(out: usize, x: usize, sx: i32, rows: i32, cols: i32): void {
-  squashRows(1, out, x, sx, rows, cols);
 }
 
 /** out[i] = (g[i]·(1 - y[i]))·y[i] over n floats: sigmoid's input gradient from its output (PyTorch's sigmoid_backward). */

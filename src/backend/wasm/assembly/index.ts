@@ -6,7 +6,7 @@ export { sgemm, tileRows, packASize, packBSize } from "./sgemm";
 export { sgemv } from "./sgemv";
 export { update, updateScalar, fill, reluGrad, relu } from "./elementwise";
 export { binary, whereScalar } from "./binary";
-export { gelu, geluBackward, sigmoidRows, tanhRows, sigmoidGrad, tanhGrad, softmax, softmaxBackward } from "./activation";
+export { gelu, geluBackward, unaryRows, sigmoidGrad, tanhGrad, softmax, softmaxBackward } from "./activation";
 export { blockStats, histogram, cellSums, diffStats } from "./stats";
 export { layerNorm, layerNormBackward, channelStats, channelAffine, channelNormBackward } from "./norm";
 export { adamStep, sgdStep } from "./optim";
