@@ -173,7 +173,7 @@ class Lanes {
     return v128.or(r, v128.and(x, i32x4.splat(0x80000000)));
   }
 
-  /** unaryRows' function of 4 lanes (op: UNARY_SIGMOID ... UNARY_SQRT). */
+  /** unaryRows' function of 4 lanes (op: UNARY_SIGMOID ... UNARY_ABS, else sqrt). */
   @inline static unary4(op: i32, x: v128): v128 {
     if (op == UNARY_SIGMOID) return Lanes.sigmoid4(x);
     if (op == UNARY_TANH) return Lanes.tanh4(x);
