@@ -1,10 +1,10 @@
 // The float32 kernels on the SIMD exp (src/backend/wasm/assembly/activation.ts) against the
-// TypeScript reference, which computes in float64 and rounds once: GELU and its derivative, sigmoid
-// and tanh, last-dim softmax and log-softmax and their gradients, over sweeps, random values and
-// edge values (±0, NaN, ±Inf, subnormals, the kernels' region boundaries), at sizes the wasm backend
-// takes (>= 2048 elements) with odd lengths (the partial last vector); sigmoid's and tanh's
-// gradients from the output give PyTorch's bits. Tolerances are in float32 ulps of the
-// result, plus the reference's own error where it has one (GELU's 1 + erf(x/√2) cancels in float64
+// TypeScript reference, which computes in float64 and rounds once: GELU and its derivative, sigmoid,
+// tanh, exp, neg, abs and sqrt, last-dim softmax and log-softmax and their gradients, over sweeps,
+// random values and edge values (±0, NaN, ±Inf, subnormals, the kernels' region boundaries), at
+// sizes the wasm backend takes (from 2048 elements, softmax from 512) with odd lengths (the partial
+// last vector); sigmoid's and tanh's gradients from the output give PyTorch's bits. Tolerances are
+// in float32 ulps of the result, plus the reference's own error where it has one (GELU's 1 + erf(x/√2) cancels in float64
 // for x < -5, an error of |x|·2^-53 that the kernel, computing erfc, does not make).
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -109,7 +109,7 @@ describe("wasm GELU (exact form)", () => {
 });
 
 describe("wasm last-dim softmax and log-softmax", () => {
-  for (const [rows, cols] of [[64, 64], [40, 65], [293, 7], [2048, 1]] as const) {
+  for (const [rows, cols] of [[64, 64], [40, 65], [293, 7], [2048, 1], [128, 10], [32, 16]] as const) {
     const n = rows * cols;
     const x = inputs(n, cols).map((v) => (Number.isFinite(v) ? v : v));
     // rows 1, 2, 3: one NaN, fully masked, half masked (attention's causal mask)

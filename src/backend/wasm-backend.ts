@@ -338,13 +338,21 @@ function activationBackward(
   return cpuBackend.activationBackward(op, g, lg, s, ls, params, fromResult, out);
 }
 
+/**
+ * Softmax repays its copies sooner than the other passes: every element costs an exp. Over 512
+ * float32 (32 x 16) the kernel took 4.6 (log-softmax) and 5.2 µs (softmax) against the reference's
+ * 8.3 and 8.5, and their gradients 4.3 and 4.8 against 8.5 and 4.7; a classifier's loss over
+ * 128 x 10 logits, log-softmax and its gradient, 8.2 + 5.2 against 19.9 + 16.9 µs.
+ */
+const WASM_MIN_SOFTMAX = 512;
+
 function softmax(x: TypedArray, rows: number, cols: number, log: boolean, dtype: DType): TypedArray {
-  if (dtype !== float32 || !(x instanceof Float32Array) || rows * cols < WASM_MIN_ELEMENTWISE) return cpuBackend.softmax(x, rows, cols, log, dtype);
+  if (dtype !== float32 || !(x instanceof Float32Array) || rows * cols < WASM_MIN_SOFTMAX) return cpuBackend.softmax(x, rows, cols, log, dtype);
   return wasmSoftmax(x, rows, cols, log);
 }
 
 function softmaxBackward(g: TypedArray, y: TypedArray, rows: number, cols: number, log: boolean, dtype: DType): TypedArray {
-  if (dtype !== float32 || !(g instanceof Float32Array) || !(y instanceof Float32Array) || rows * cols < WASM_MIN_ELEMENTWISE) {
+  if (dtype !== float32 || !(g instanceof Float32Array) || !(y instanceof Float32Array) || rows * cols < WASM_MIN_SOFTMAX) {
     return cpuBackend.softmaxBackward(g, y, rows, cols, log, dtype);
   }
   return wasmSoftmaxBackward(g, y, rows, cols, log);
