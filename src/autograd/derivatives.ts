@@ -106,18 +106,17 @@ const extremeDimRule: DerivativeFn = (g, _, __, { dim, keepdim, indices, shape: 
 };
 const reshapeBack: DerivativeFn = (g, _, __, { shape }) => [g.reshape(shape!)];
 const transposeBack: DerivativeFn = (g, _, __, { dims }) => [g.transpose(dims![0]!, dims![1]!)];
-// A select is a one-wide slice: the steps of a sequence (an RNN's x[t], unbind) write into one buffer
-// instead of each making an input-sized gradient that the engine then adds up (quadratic in length).
-const selectBack: DerivativeFn = (g, _, __, { dim, index, shape }, e) => {
-  const i = index! < 0 ? index! + shape![dim!]! : index!, wide = g.unsqueeze(dim!);
-  if (accumulateSlice(e[0]!, wide, dim!, i, i + 1)) return [null];
-  return [sliceBuffer(scatter(wide, shape!, (l) => l.slice(dim!, i, i + 1, 1)), dim!, i, i + 1)];
-};
 // split's pieces write into one buffer where the engine can (accumulateSlice)
 const sliceBack: DerivativeFn = (g, _, __, { dim, start, end, step, shape }, e) => {
   if (step !== 1) return [scatter(g, shape!, (l) => l.slice(dim!, start, end, step))];
   if (accumulateSlice(e[0]!, g, dim!, start!, end!)) return [null];
   return [sliceBuffer(scatter(g, shape!, (l) => l.slice(dim!, start, end, 1)), dim!, start!, end!)];
+};
+// A select is a one-wide slice: the steps of a sequence (an RNN's x[t], unbind) write into one buffer
+// instead of each making an input-sized gradient that the engine then adds up (quadratic in length).
+const selectBack: DerivativeFn = (g, inputs, out, { dim, index, shape }, e) => {
+  const i = index! < 0 ? index! + shape![dim!]! : index!;
+  return sliceBack(g.unsqueeze(dim!), inputs, out, { dim, start: i, end: i + 1, step: 1, shape }, e);
 };
 /** A 2-D operand stored transposed (a `weight.T`; undefined when not saved): its gradient is made in the same layout, so it arrives at the leaf contiguous. */
 const transposed2d = (t: Tensor | undefined) => t !== undefined && t.ndim === 2 && t.layout.strides[0] === 1 && t.layout.strides[1] === t.shape[0] && t.shape[0] !== 1 && t.shape[1] !== 1;

@@ -62,8 +62,6 @@ class PassBlocks {
    */
   #held: Map<Tensor, number> | null = null;
   #escaped: Tensor[] | null = null;
-  /** The blocks of both (asked when something is recorded). */
-  #keep: (() => Set<number>) | null = null;
 
   constructor() {
     transientResults(true);
@@ -71,16 +69,16 @@ class PassBlocks {
 
   /** The books, made when the first block is recorded; null before. */
   #books(): Map<Tensor, number> | null {
-    if (this.#held === null && transientCount() > 0) {
-      const held = (this.#held = new Map()), escaped: Tensor[] = (this.#escaped = []);
-      this.#keep = () => {
-        const ids = new Set<number>();
-        for (const t of held.keys()) ids.add(transientBlockOf(t));
-        for (const t of escaped) ids.add(transientBlockOf(t));
-        return ids;
-      };
-    }
+    if (this.#held === null && transientCount() > 0) this.#held = new Map();
     return this.#held;
+  }
+
+  /** The blocks of the pending gradients and of those user code has seen (with the books made). */
+  #kept(): Set<number> {
+    const ids = new Set<number>();
+    for (const t of this.#held!.keys()) ids.add(transientBlockOf(t));
+    for (const t of this.#escaped ?? []) ids.add(transientBlockOf(t));
+    return ids;
   }
 
   /** Holds `t` as a pending gradient: its block (if it is one) is not freed while it is held. */
@@ -99,12 +97,12 @@ class PassBlocks {
 
   /** `t` reached user code: its block is never freed by this pass. */
   escape(t: Tensor): void {
-    if (this.#books() !== null) this.#escaped!.push(t);
+    if (this.#books() !== null) (this.#escaped ??= []).push(t);
   }
 
   /** Frees every recorded block nothing holds. */
   sweep(): void {
-    if (this.#books() !== null) releaseTransients(this.#keep!);
+    if (this.#books() !== null) releaseTransients(() => this.#kept());
   }
 
   /** Results go to ordinary storage until `resume` (user code, AccumulateGrad's copy); whether they were transient. */

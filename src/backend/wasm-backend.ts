@@ -11,7 +11,7 @@ import { sumRowsAccumulateKernel } from "./cpu/reduce.ts";
 import { planBinary, wasmBinary, wasmWhereScalar, type ArithmeticOp } from "./wasm/binary.ts";
 import { wasmCol2im, wasmIm2col, wasmSwapLeading } from "./wasm/conv.ts";
 import {
-  UNARY_CODES, WASM_MIN_ELEMENTWISE, rowsOf, wasmGelu, wasmGeluBackward, wasmGradFromOutput, wasmRelu, wasmSoftmax, wasmSoftmaxBackward, wasmUnaryRows, wasmSumRows,
+  UNARY_CODES, WASM_MIN_ELEMENTWISE, rowsOf, type RowsUnary, wasmGelu, wasmGeluBackward, wasmGradFromOutput, wasmRelu, wasmSoftmax, wasmSoftmaxBackward, wasmUnaryRows, wasmSumRows,
   wasmUpdate, wasmUpdateScalar, wasmFillResident,
 } from "./wasm/elementwise.ts";
 import { residentPtr, wasmMatmul, wasmMatmulBatched, wasmResidentFloats } from "./wasm/matmul.ts";
@@ -318,7 +318,7 @@ function unary(op: UnaryOp, x: TypedArray, layout: Layout, out: DType): TypedArr
   if (out !== float32 || !(x instanceof Float32Array) || layout.numel < WASM_MIN_ELEMENTWISE) return cpuBackend.unary(op, x, layout, out);
   if (op === "relu" && dense(layout)) return wasmRelu(x, layout.numel);
   const rows = Object.hasOwn(UNARY_CODES, op) ? rowsOf(layout) : null;
-  return rows !== null ? wasmUnaryRows(op as keyof typeof UNARY_CODES, x, rows) : cpuBackend.unary(op, x, layout, out);
+  return rows !== null ? wasmUnaryRows(op as RowsUnary, x, rows) : cpuBackend.unary(op, x, layout, out);
 }
 
 // ---- GELU and last-dim softmax: float32 on the SIMD exp (assembly/activation.ts), within a few ulps of the reference ----
