@@ -4,17 +4,14 @@ scripts/fixtures/gpt.py, which is nanoGPT's model.py), forward + backward + Adam
   python3 bench/pytorch_gpt.py --threads 1 --serve   one sample per stdin line "<seconds>": prints the
                                                      wall and CPU seconds per step (bench/gpt.ts alternates
                                                      these samples with torchlet's)
-  python3 bench/pytorch_gpt.py --threads 2           medians of its own samples, as JSON
+  python3 bench/pytorch_gpt.py --threads 2           7 samples of 0.5 s (wall time), as JSON
 """
-import argparse
-import json
 import pathlib
-import statistics
 import sys
 
 import torch
 
-from pytorch_peer import sample, serve
+from pytorch_peer import parser, run
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "scripts" / "fixtures"))
 from gpt import GPT, GPTConfig  # noqa: E402  (nanoGPT's model, shared with the golden data)
@@ -42,21 +39,9 @@ def make_step():
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--serve", action="store_true")
-    ap.add_argument("--rounds", type=int, default=7)
-    ap.add_argument("--seconds", type=float, default=0.5)
-    args = ap.parse_args()
-    torch.set_num_threads(args.threads)
-    step = make_step()
-    header = {"torch": torch.__version__, "threads": torch.get_num_threads()}
-    if args.serve:
-        serve(step, header)
-        return
-    sample(step, 1.0)
-    xs = [sample(step, args.seconds)[0] for _ in range(args.rounds)]
-    print(json.dumps({**header, "median": statistics.median(xs), "min": min(xs), "max": max(xs)}))
+    ap = parser()
+    ap.set_defaults(rounds=7, seconds=0.5)
+    run(ap.parse_args(), make_step, {"torch": torch.__version__})
 
 
 if __name__ == "__main__":

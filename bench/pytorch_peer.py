@@ -1,8 +1,13 @@
 """What the PyTorch peers of the step benchmarks share (bench/steps.ts starts them): their inputs
-(bench/lib.ts's generator), timing a step, and answering bench/steps.ts's sample requests."""
+(bench/lib.ts's generator), timing a step, answering bench/steps.ts's sample requests, and the
+command line around them."""
+import argparse
 import json
+import statistics
 import sys
 import time
+
+import torch
 
 
 def lcg(n, seed):
@@ -30,3 +35,26 @@ def serve(step, header):
     print(json.dumps(header), flush=True)
     for line in sys.stdin:
         print("%r %r" % sample(step, float(line)), flush=True)
+
+
+def parser():
+    """The options every peer takes: --threads, --serve (bench/steps.ts), and --rounds, --seconds alone."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--serve", action="store_true")
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--seconds", type=float, default=1.0)
+    return ap
+
+
+def run(args, make_step, header):
+    """Sets the threads and builds the step; with --serve answers bench/steps.ts, else prints the
+    median, min and max wall seconds per step of --rounds samples (after one to warm up) as JSON."""
+    torch.set_num_threads(args.threads)
+    step, header = make_step(), {**header, "threads": torch.get_num_threads()}
+    if args.serve:
+        serve(step, header)
+        return
+    sample(step, 1.0)
+    xs = [sample(step, args.seconds)[0] for _ in range(args.rounds)]
+    print(json.dumps({**header, "median": statistics.median(xs), "min": min(xs), "max": max(xs), "samples": xs}))

@@ -9,14 +9,10 @@ The step: torchvision.models.resnet18(num_classes=10) in train mode on a batch o
 cross-entropy, backward, SGD(lr=0.01, momentum=0.9).step(), zero_grad(); inputs from the same
 linear congruential generator as bench/lib.ts.
 """
-import argparse
-import json
-import statistics
-
 import torch
 import torchvision
 
-from pytorch_peer import lcg, sample, serve
+from pytorch_peer import lcg, parser, run
 
 
 def make_step(batch, size):
@@ -37,20 +33,11 @@ def make_step(batch, size):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--threads", type=int, default=1)
+    ap = parser()
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--size", type=int, default=32)
-    ap.add_argument("--serve", action="store_true")
     args = ap.parse_args()
-    torch.set_num_threads(args.threads)
-    step = make_step(args.batch, args.size)
-    if args.serve:
-        serve(step, {"torch": torch.__version__, "torchvision": torchvision.__version__, "threads": torch.get_num_threads()})
-        return
-    sample(step, 1.0)
-    xs = [sample(step, 1.0)[0] for _ in range(5)]
-    print(json.dumps({"median": statistics.median(xs), "min": min(xs), "max": max(xs), "samples": xs}))
+    run(args, lambda: make_step(args.batch, args.size), {"torch": torch.__version__, "torchvision": torchvision.__version__})
 
 
 if __name__ == "__main__":

@@ -1,19 +1,16 @@
 """PyTorch 1.13 peer for bench/rnn.ts: the same recurrent language-model training step.
 
   python3 bench/pytorch_rnn.py --threads 1 --serve [--cell lstm]   bench/steps.ts's peer (pytorch_peer.serve)
-  python3 bench/pytorch_rnn.py --threads 1 [--cell gru]             the wall seconds per step of one sample, as JSON
+  python3 bench/pytorch_rnn.py --threads 1 [--cell gru]             5 samples of 1 s (wall time), as JSON
 
 The step, as Dive into Deep Learning's RNN language models train (§9.5, §10.1): nn.LSTM (or nn.GRU,
 nn.RNN) over 35 steps of a batch of 32 with 28 input features and 256 hidden units, a Linear to 28
 classes on every step's output, cross-entropy over all steps, backward, clip_grad_norm_(1),
 SGD(lr=1).step(), zero_grad(); inputs from the same linear congruential generator as bench/lib.ts.
 """
-import argparse
-import json
-
 import torch
 
-from pytorch_peer import lcg, sample, serve
+from pytorch_peer import lcg, parser, run
 
 STEPS, BATCH, VOCAB, HIDDEN = 35, 32, 28, 256
 CELLS = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "rnn": torch.nn.RNN}
@@ -39,17 +36,10 @@ def make_step(cell):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--threads", type=int, default=1)
+    ap = parser()
     ap.add_argument("--cell", choices=sorted(CELLS), default="lstm")
-    ap.add_argument("--serve", action="store_true")
     args = ap.parse_args()
-    torch.set_num_threads(args.threads)
-    step, header = make_step(args.cell), {"torch": torch.__version__, "threads": torch.get_num_threads()}
-    if args.serve:
-        serve(step, header)
-    else:
-        print(json.dumps({**header, "wall": sample(step, 1.0)[0]}))
+    run(args, lambda: make_step(args.cell), {"torch": torch.__version__})
 
 
 if __name__ == "__main__":
