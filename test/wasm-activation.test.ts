@@ -11,6 +11,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import * as torch from "../src/index.ts";
 import { Layout } from "../src/core/layout.ts";
+import { type KernelActivation, wasmActivation, wasmActivationBackward } from "../src/backend/wasm/elementwise.ts";
 
 const cpu = torch.cpuBackend, wasm = torch.wasmBackend, f32 = torch.float32;
 
@@ -38,21 +39,32 @@ function inputs(n: number, seed: number): Float32Array {
 
 const PDF = 1 / Math.sqrt(2 * Math.PI);
 
+/** How withinUlps measures: the reference's own error, the scale of cancelling terms, signed zeros. */
+interface Measure {
+  /** The reference's own error at element i (0: exact to its rounding). */
+  refError?: (i: number) => number;
+  /** The size of terms that cancel at element i: the ulps are of the larger of it and the result. */
+  scale?: (i: number) => number;
+  /** Whether a zero must have the reference's sign (false where the reference's zero is its own cancellation). */
+  zeroSigns?: boolean;
+}
+
 /**
  * Checks `got` against the reference `ref` elementwise: NaN where it has NaN, its signed zeros, else
- * within `ulps` of it beyond its own error `refError(x)`. Returns how many are its exact bits, and
- * fails when none differ (a comparison that measured nothing).
+ * within `ulps` of it beyond its own error. Returns how many are its exact bits, and fails when none
+ * differ (a comparison that measured nothing).
  */
-function withinUlps(op: string, x: Float32Array, got: Float32Array, ref: Float32Array, ulps: number, refError = (_: number) => 0): number {
+function withinUlps(op: string, x: Float32Array, got: Float32Array, ref: Float32Array, ulps: number, m: Measure = {}): number {
+  const { refError = () => 0, scale = () => 0, zeroSigns = true } = m;
   let worst = 0, same = 0;
   for (let i = 0; i < x.length; i++) {
     const r = ref[i]!, w = got[i]!;
     assert.equal(Number.isNaN(w), Number.isNaN(r), `${op}: NaN at x = ${x[i]}`);
     if (Number.isNaN(r)) continue;
-    if (r === 0 && w === 0) assert.ok(Object.is(r, w), `${op}: sign of zero at x = ${x[i]}`);
+    if (r === 0 && w === 0 && zeroSigns) assert.ok(Object.is(r, w), `${op}: sign of zero at x = ${x[i]}`);
     if (Object.is(r, w)) { same++; continue; }
     assert.ok(Number.isFinite(w) || w === r, `${op}(${x[i]}): ${w} against ${r}`);
-    const err = (Math.abs(w - r) - refError(x[i]!)) / ulp(r);
+    const err = (Math.abs(w - r) - refError(i)) / ulp(Math.max(Math.abs(r), scale(i)));
     worst = Math.max(worst, err);
     assert.ok(err <= ulps, `${op}(${x[i]}): ${w} against ${r}, ${err.toFixed(2)} ulps`);
   }
@@ -68,7 +80,7 @@ describe("wasm GELU (exact form)", () => {
 
     test(`forward within 6 ulps of the reference, NaN and signed zeros as the reference (n = ${n})`, () => {
       // the reference's own error: its float64 1 + erf(x/√2) cancels for x < -5
-      const same = withinUlps("gelu", x, got, ref, 6, (v) => Math.abs(v) * 2 ** -52);
+      const same = withinUlps("gelu", x, got, ref, 6, { refError: (i) => Math.abs(x[i]!) * 2 ** -52 });
       assert.ok(same > n / 3, `most results are the reference's bits (${same} of ${n})`);
     });
 
@@ -244,5 +256,94 @@ describe("wasm sigmoid, tanh, exp, neg, abs and sqrt, and sigmoid's and tanh's g
     };
     const r = run(cpu), w = run(wasm);
     r.forEach((t, i) => assert.ok(torch.allclose(w[i]!, t, { rtol: 1e-5, atol: 1e-6 }), `tensor ${i}`));
+  });
+});
+
+describe("wasm SiLU, GELU's tanh form, leakyReLU, hardtanh, hardsigmoid, hardswish and threshold", () => {
+  /** inputs() with the piecewise functions' corners added (hardtanh's and threshold's parameters, ±3). */
+  const cornered = (n: number, seed: number) => {
+    const x = inputs(n, seed);
+    [-3, 3, -1, 1, 6, 0.1, -2.9999998, 2.9999998, -1.2785, -7.2, -8, -10.4, -104, -108, -130].forEach((v, i) => (x[1 + i * 3] = v));
+    return x;
+  };
+  const grads = (x: Float32Array) => x.map((v, i) => (Number.isFinite(v) ? Math.cos(3.7 * v) * (i % 5 === 0 ? 1e3 : 1) : v));
+
+  const exact: [KernelActivation, number[]][] = [
+    ["leakyRelu", [0.01]], ["leakyRelu", [-0.2]], ["leakyRelu", [1.5]], ["hardtanh", [-1, 1]], ["hardtanh", [0, 6]],
+    ["hardsigmoid", []], ["hardswish", []], ["threshold", [0.1, 20]], ["threshold", [-1, -0]],
+  ];
+  for (const [op, params] of exact) {
+    test(`${op}(${params.join(", ")}): the kernel and the backend give the reference's bits, forward and backward`, () => {
+      const n = 40_003, x = cornered(n, n + 11), g = grads(x), layout = new Layout([n], [1], 0);
+      const cases = [
+        ["forward", cpu.activation(op, x, layout, params, f32), wasmActivation(op, x, n, params), wasm.activation(op, x, layout, params, f32)],
+        ["backward", cpu.activationBackward(op, g, layout, x, layout, params, false, f32), wasmActivationBackward(op, g, x, n, params),
+          wasm.activationBackward(op, g, layout, x, layout, params, false, f32)],
+      ] as const;
+      // Object.is: a NaN's payload may differ (float64 arithmetic makes x86's negative default NaN)
+      for (const [what, ref, kernel, dispatched] of cases) {
+        for (let i = 0; i < n; i++) {
+          assert.ok(Object.is(kernel[i], ref[i]), `${op} ${what} at x = ${x[i]}, g = ${g[i]}: ${kernel[i]} against ${ref[i]}`);
+          assert.ok(Object.is(dispatched[i], ref[i]), `${op} ${what} through the backend at x = ${x[i]}`);
+        }
+      }
+    });
+  }
+
+  const B = Math.sqrt(2 / Math.PI), K = 0.044715, sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
+  for (const n of [2048, 40_003, 200_003]) {
+    const x = cornered(n, n + 5), g = grads(x), layout = new Layout([n], [1], 0);
+
+    test(`SiLU within 2 ulps of the reference, its gradient within 2 ulps of its terms (n = ${n})`, () => {
+      const same = withinUlps("silu", x, wasm.activation("silu", x, layout, [], f32) as Float32Array, cpu.activation("silu", x, layout, [], f32) as Float32Array, 2);
+      assert.ok(same > n / 2, `most results are the reference's bits (${same} of ${n})`);
+      // g·σ·(1 + x·σ(-x)) cancels near x = -1.2785: the size of g·σ·x·σ(-x) sets the scale
+      const scale = (i: number) => Math.abs(g[i]! * sigmoid(x[i]!) * x[i]! * sigmoid(-x[i]!)) || 0;
+      const dRef = cpu.activationBackward("silu", g, layout, x, layout, [], false, f32) as Float32Array;
+      withinUlps("silu'", x, wasm.activationBackward("silu", g, layout, x, layout, [], false, f32) as Float32Array, dRef, 2, { scale });
+    });
+
+    test(`GELU's tanh form within 2 ulps beyond the reference's error, also where the reference's 1 + tanh cancels (n = ${n})`, () => {
+      // the reference's float64 1 + tanh(u) is off by up to 2^-53, which is all of it below x = -7.2:
+      // there the kernel's x·σ(2u) keeps the value (-2e-16 at -7.2) where the reference has 0
+      const refError = (i: number) => Math.abs(x[i]!) * 2 ** -52;
+      const ref = cpu.activation("geluTanh", x, layout, [], f32) as Float32Array;
+      const got = wasm.activation("geluTanh", x, layout, [], f32) as Float32Array;
+      withinUlps("geluTanh", x, got, ref, 2, { refError });
+      for (const v of [-8, -10.4]) {
+        const at = x.indexOf(Math.fround(v)), exact = v * sigmoid(2 * B * (v + K * v * v * v));
+        assert.ok(Object.is(ref[at], -0), `the reference's 1 + tanh cancels at x = ${v}: ${ref[at]}`);
+        assert.ok(Math.abs(got[at]! - exact) <= 2 * ulp(exact), `x = ${v}: ${got[at]} against x·σ(2u) = ${exact}`);
+      }
+
+      // g·(σ(z) + right), right = 2β·x·σ(z)·σ(-z)·(1 + 3κx²), cancels near x = -1.5; the reference's
+      // 1 - tanh² and 1 + tanh are off by up to 2^-52, which its zeros below x = -7 are made of
+      const u2 = (v: number) => 2 * B * (v + K * v * v * v), q = (v: number) => 1 + 3 * K * v * v;
+      const scale = (i: number) => Math.abs(g[i]! * 2 * B * x[i]! * sigmoid(u2(x[i]!)) * sigmoid(-u2(x[i]!)) * q(x[i]!)) || 0;
+      const gradError = (i: number) => Math.abs(g[i]!) * (2 ** -53 + Math.abs(0.5 * x[i]! * B * q(x[i]!)) * 2 ** -51) || 0;
+      const dRef = cpu.activationBackward("geluTanh", g, layout, x, layout, [], false, f32) as Float32Array;
+      const dGot = wasm.activationBackward("geluTanh", g, layout, x, layout, [], false, f32) as Float32Array;
+      withinUlps("geluTanh'", x, dGot, dRef, 2, { scale, refError: gradError, zeroSigns: false });
+    });
+  }
+
+  test("SiLU, GELU's tanh form, Hardswish, ReLU6 and LeakyReLU train the same on both backends (tensor path, odd shape)", () => {
+    torch.manualSeed(6);
+    const x0 = torch.randn(37, 61).mul(4), F = torch.nn.functional;
+    const fns = [F.silu, (t: torch.Tensor) => F.gelu(t, { approximate: "tanh" }), F.hardswish, F.relu6, (t: torch.Tensor) => F.leakyRelu(t, 0.1)];
+    for (const [k, f] of fns.entries()) {
+      const run = (b: torch.Backend) => {
+        const prev = torch.setBackend(b);
+        try {
+          const x = x0.clone().requiresGrad_();
+          const y = f(x);
+          y.mul(y).sum().backward();
+          return [y, x.grad!] as const;
+        } finally { torch.setBackend(prev); }
+      };
+      const [yr, gr] = run(cpu), [yw, gw] = run(wasm);
+      assert.ok(torch.allclose(yw, yr, { rtol: 3e-7, atol: 1e-14 }), `forward ${k}`);
+      assert.ok(torch.allclose(gw, gr, { rtol: 1e-6, atol: 1e-6 }), `gradient ${k}`);
+    }
   });
 });

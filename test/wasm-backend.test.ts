@@ -9,7 +9,7 @@ import { wasmCol2im, wasmIm2col, wasmSwapLeading } from "../src/backend/wasm/con
 import { disableWasmThreads, enableWasmThreads } from "../src/backend/wasm/threads-node.ts";
 import { wasmHelperBands } from "../src/backend/wasm/matmul.ts";
 import {
-  wasmFillResident, wasmGelu, wasmGeluBackward, wasmGradFromOutput, wasmRelu, wasmUnaryRows, wasmUpdate, wasmUpdateScalar,
+  wasmActivation, wasmActivationBackward, wasmFillResident, wasmGelu, wasmGeluBackward, wasmGradFromOutput, wasmRelu, wasmUnaryRows, wasmUpdate, wasmUpdateScalar,
 } from "../src/backend/wasm/elementwise.ts";
 import { wasmAdamStep, wasmSgdStep } from "../src/backend/wasm/optim.ts";
 
@@ -455,7 +455,8 @@ describe("wasm backend", () => {
       const dense = { off: 0, rows: 1, cols: n, sr: n };
       const squashed = [...(["sigmoid", "tanh", "exp", "neg", "abs", "sqrt"] as const).map((op) => wasmUnaryRows(op, d, dense)), wasmUnaryRows("tanh", resident(13), dense)];
       const grads = (["reluGrad", "sigmoidGrad", "tanhGrad"] as const).map((op) => wasmGradFromOutput(op, b, d, n));
-      const out = [a, b, c, filled, wasmRelu(d, n), ...grads, wasmGelu(d, n), wasmGeluBackward(b, d, n), ...squashed];
+      const acts = (["silu", "geluTanh", "hardswish"] as const).flatMap((op) => [wasmActivation(op, d, n, []), wasmActivationBackward(op, b, d, n, [])]);
+      const out = [a, b, c, filled, wasmRelu(d, n), ...grads, wasmGelu(d, n), wasmGeluBackward(b, d, n), ...squashed, ...acts];
       return [...out, p, m, v, p2, m2, v2, q, buf, q2, buf2, ...ops].map((x) => Float32Array.from(x));
     };
     torch.manualSeed(12);

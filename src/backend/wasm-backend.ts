@@ -11,7 +11,7 @@ import { sumRowsAccumulateKernel } from "./cpu/reduce.ts";
 import { planBinary, wasmBinary, wasmWhereScalar, type ArithmeticOp } from "./wasm/binary.ts";
 import { wasmCol2im, wasmIm2col, wasmSwapLeading } from "./wasm/conv.ts";
 import {
-  UNARY_CODES, WASM_MIN_ELEMENTWISE, rowsOf, type RowsUnary, wasmGelu, wasmGeluBackward, wasmGradFromOutput, wasmRelu, wasmSoftmax, wasmSoftmaxBackward, wasmUnaryRows, wasmSumRows,
+  ACTIVATION_CODES, UNARY_CODES, WASM_MIN_ELEMENTWISE, rowsOf, type KernelActivation, type RowsUnary, wasmActivation, wasmActivationBackward, wasmGelu, wasmGeluBackward, wasmGradFromOutput, wasmRelu, wasmSoftmax, wasmSoftmaxBackward, wasmUnaryRows, wasmSumRows,
   wasmUpdate, wasmUpdateScalar, wasmFillResident,
 } from "./wasm/elementwise.ts";
 import { residentPtr, wasmMatmul, wasmMatmulBatched, wasmResidentFloats } from "./wasm/matmul.ts";
@@ -321,19 +321,25 @@ function unary(op: UnaryOp, x: TypedArray, layout: Layout, out: DType): TypedArr
   return rows !== null ? wasmUnaryRows(op as RowsUnary, x, rows) : cpuBackend.unary(op, x, layout, out);
 }
 
-// ---- GELU and last-dim softmax: float32 on the SIMD exp (assembly/activation.ts), within a few ulps of the reference ----
+// ---- GELU, nn's other activations but ELU, CELU and Mish, and last-dim softmax: float32 on the
+// SIMD exp (assembly/activation.ts, activation-ops.ts), within a few ulps of the reference ----
+const onKernel = (op: ActivationOp): op is KernelActivation => Object.hasOwn(ACTIVATION_CODES, op);
+
 function activation(op: ActivationOp, x: TypedArray, layout: Layout, params: readonly number[], out: DType): TypedArray {
-  if (op === "gelu" && out === float32 && x instanceof Float32Array && layout.numel >= WASM_MIN_ELEMENTWISE && dense(layout)) {
-    return wasmGelu(x, layout.numel);
+  if (out === float32 && x instanceof Float32Array && layout.numel >= WASM_MIN_ELEMENTWISE && dense(layout)) {
+    if (op === "gelu") return wasmGelu(x, layout.numel);
+    if (onKernel(op)) return wasmActivation(op, x, layout.numel, params);
   }
   return cpuBackend.activation(op, x, layout, params, out);
 }
 
+/** The input gradient; `fromResult` changes only ELU's formula, which stays on the reference. */
 function activationBackward(
   op: ActivationOp, g: TypedArray, lg: Layout, s: TypedArray, ls: Layout, params: readonly number[], fromResult: boolean, out: DType,
 ): TypedArray {
-  if (op === "gelu" && out === float32 && g instanceof Float32Array && s instanceof Float32Array && ls.numel >= WASM_MIN_ELEMENTWISE && dense(lg) && dense(ls)) {
-    return wasmGeluBackward(g, s, ls.numel);
+  if (out === float32 && g instanceof Float32Array && s instanceof Float32Array && ls.numel >= WASM_MIN_ELEMENTWISE && dense(lg) && dense(ls)) {
+    if (op === "gelu") return wasmGeluBackward(g, s, ls.numel);
+    if (onKernel(op)) return wasmActivationBackward(op, g, s, ls.numel, params);
   }
   return cpuBackend.activationBackward(op, g, lg, s, ls, params, fromResult, out);
 }

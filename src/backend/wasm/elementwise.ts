@@ -163,6 +163,40 @@ export function wasmGeluBackward(g: Float32Array, x: Float32Array, n: number): F
   return out ?? sliceOf(mem, po / 4, po / 4 + n);
 }
 
+/** nn's activations of assembly/activation-ops.ts, by its numbers. */
+export const ACTIVATION_CODES = { silu: 0, geluTanh: 1, leakyRelu: 2, hardtanh: 3, hardsigmoid: 4, hardswish: 5, threshold: 6 } as const;
+export type KernelActivation = keyof typeof ACTIVATION_CODES;
+
+/**
+ * Whether a pass computes enough per element (an exp) to repay the helper's half crossing between
+ * the cores; the selects and products of the others run at copy speed on this thread.
+ */
+const sharedActivation = (op: KernelActivation) => op === "silu" || op === "geluTanh";
+
+/**
+ * `op(x; params)` over `n` contiguous floats, into a new array (params as Backend.activation's:
+ * leakyRelu [slope], hardtanh [min, max], threshold [threshold, value]): SiLU and GELU's tanh form
+ * within 2 ulps of the reference, the others its bits (test/wasm-activation.test.ts).
+ */
+export function wasmActivation(op: KernelActivation, x: Float32Array, n: number, params: readonly number[]): Float32Array {
+  const bytes = align(4 * n);
+  const { mem, base } = operandArea(2 * bytes);
+  const out = transientFloats(n);
+  const px = place(mem, x, n, base), po = out?.byteOffset ?? base + bytes, [a = 0, b = 0] = params;
+  elementwisePass("activationOp", n, sharedActivation(op), (i, c) => [ACTIVATION_CODES[op], po + 4 * i, px + 4 * i, c, a, b]);
+  return out ?? sliceOf(mem, po / 4, po / 4 + n);
+}
+
+/** `g · op'(x; params)` over `n` contiguous floats from the activation's input x, into a new array. */
+export function wasmActivationBackward(op: KernelActivation, g: Float32Array, x: Float32Array, n: number, params: readonly number[]): Float32Array {
+  const bytes = align(4 * n);
+  const { mem, base } = operandArea(3 * bytes);
+  const out = transientFloats(n);
+  const pg = place(mem, g, n, base), px = place(mem, x, n, base + bytes), po = out?.byteOffset ?? base + 2 * bytes, [a = 0, b = 0] = params;
+  elementwisePass("activationOpBackward", n, sharedActivation(op), (i, c) => [ACTIVATION_CODES[op], po + 4 * i, pg + 4 * i, px + 4 * i, c, a, b]);
+  return out ?? sliceOf(mem, po / 4, po / 4 + n);
+}
+
 /** Softmax or log-softmax of each row of contiguous float32 x [rows, cols], into a new array. */
 export function wasmSoftmax(x: Float32Array, rows: number, cols: number, log: boolean): Float32Array {
   const n = rows * cols, bytes = align(4 * n);

@@ -45,6 +45,7 @@ const SPIN = 200_000;
 export const HELPER_KERNELS = [
   "sgemm", "im2col", "col2im", "swapLeading",
   "update", "updateScalar", "fill", "gelu", "geluBackward", "sgdStep", "adamStep", "unaryRows",
+  "activationOp", "activationOpBackward",
 ] as const;
 export type HelperKernel = (typeof HELPER_KERNELS)[number];
 

@@ -322,7 +322,9 @@ export function parallelPass(kernel: Exclude<HelperKernel, "sgemm">, chunks: rea
 }
 
 /** Elementwise kernels the helper can share: every argument that follows one element is a byte offset or the count. */
-export type ElementwiseKernel = "update" | "updateScalar" | "fill" | "gelu" | "geluBackward" | "sgdStep" | "adamStep" | "unaryRows";
+export type ElementwiseKernel =
+  | "update" | "updateScalar" | "fill" | "gelu" | "geluBackward" | "sgdStep" | "adamStep" | "unaryRows"
+  | "activationOp" | "activationOpBackward";
 
 /**
  * Runs an elementwise kernel over `n` elements: `args(start, count)` gives its arguments for

@@ -79,13 +79,21 @@ const PDF: f32 = 0.3989422804014327; // 1/√(2π)
  * re-materialized its constants (three instructions a splat on x64) and paid the call, four lanes
  * at a time; inlined, TurboFan hoists the constants out of the kernels' loops.
  */
-class Lanes {
+export class Lanes {
   /** exp(hi + lo)·2^100 for hi + lo <= 0 (lo small, hi - n·ln 2 exact); 0 below EXP_MIN, NaN stays NaN. */
   @inline static expBig(hi: v128, lo: v128): v128 {
+    return Lanes.expScaled(hi, lo, -150, EXP_MIN);
+  }
+
+  /**
+   * exp(hi + lo)·2^100 for hi + lo <= 0, as expBig, down to `min` (0 below it); n = round((hi + lo)/ln 2)
+   * is clamped at `floor`, which keeps 2^(n+100) a normal float for floor >= -226.
+   */
+  @inline static expScaled(hi: v128, lo: v128, floor: f32, min: f32): v128 {
     const s = f32x4.add(hi, lo);
     // pmax is one maxps where max costs eight instructions on x64 for its NaN and signed-zero rules;
-    // the same value here: a NaN stays NaN, and -0 never meets -150
-    const n = f32x4.pmax(f32x4.nearest(f32x4.mul(s, f32x4.splat(LOG2E))), f32x4.splat(-150));
+    // the same value here: a NaN stays NaN, and -0 never meets the floor
+    const n = f32x4.pmax(f32x4.nearest(f32x4.mul(s, f32x4.splat(LOG2E))), f32x4.splat(floor));
     const r = f32x4.sub(f32x4.add(f32x4.sub(hi, f32x4.mul(n, f32x4.splat(LN2_HI))), lo), f32x4.mul(n, f32x4.splat(LN2_LO)));
     let e = f32x4.add(f32x4.mul(f32x4.splat(E4), r), f32x4.splat(E3));
     e = f32x4.add(f32x4.mul(e, r), f32x4.splat(E2));
@@ -93,7 +101,7 @@ class Lanes {
     e = f32x4.add(f32x4.mul(e, r), f32x4.splat(E0));
     const p = f32x4.add(f32x4.splat(1), f32x4.add(r, f32x4.mul(f32x4.mul(r, r), e)));
     const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(227)), 23);
-    return v128.andnot(f32x4.mul(p, scale), f32x4.lt(s, f32x4.splat(EXP_MIN)));
+    return v128.andnot(f32x4.mul(p, scale), f32x4.lt(s, f32x4.splat(min)));
   }
 
   /** exp(v) lane-wise, within 1 ulp of the correctly rounded value. */
@@ -212,7 +220,7 @@ class Lanes {
 }
 
 /** Loads the n < 4 floats at p into the low lanes (the others 0). */
-function loadPartial(p: usize, n: i32): v128 {
+export function loadPartial(p: usize, n: i32): v128 {
   let v = f32x4.splat(0);
   v = f32x4.replace_lane(v, 0, load<f32>(p));
   if (n > 1) v = f32x4.replace_lane(v, 1, load<f32>(p + 4));
@@ -221,7 +229,7 @@ function loadPartial(p: usize, n: i32): v128 {
 }
 
 /** Stores the low n < 4 lanes of v at p. */
-function storePartial(p: usize, v: v128, n: i32): void {
+export function storePartial(p: usize, v: v128, n: i32): void {
   store<f32>(p, f32x4.extract_lane(v, 0));
   if (n > 1) store<f32>(p + 4, f32x4.extract_lane(v, 1));
   if (n > 2) store<f32>(p + 8, f32x4.extract_lane(v, 2));
@@ -307,7 +315,7 @@ export function tanhGrad(out: usize, g: usize, y: usize, n: i32): void {
 // ---- softmax over the last dim ----
 
 /** The high two floats of v as float64. */
-function promoteHigh(v: v128): v128 {
+export function promoteHigh(v: v128): v128 {
   return f64x2.promote_low_f32x4(i8x16.shuffle(v, v, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7));
 }
 

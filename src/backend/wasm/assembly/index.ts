@@ -7,6 +7,7 @@ export { sgemv } from "./sgemv";
 export { update, updateScalar, fill, reluGrad, relu } from "./elementwise";
 export { binary, whereScalar } from "./binary";
 export { gelu, geluBackward, unaryRows, sigmoidGrad, tanhGrad, softmax, softmaxBackward } from "./activation";
+export { activationOp, activationOpBackward } from "./activation-ops";
 export { blockStats, histogram, cellSums, diffStats } from "./stats";
 export { layerNorm, layerNormBackward, channelStats, channelAffine, channelNormBackward } from "./norm";
 export { adamStep, sgdStep } from "./optim";
