@@ -1,11 +1,14 @@
-// The float32 kernels on the SIMD exp (src/backend/wasm/assembly/activation.ts) against the
-// TypeScript reference, which computes in float64 and rounds once: GELU and its derivative, sigmoid,
-// tanh, exp, neg, abs and sqrt, last-dim softmax and log-softmax and their gradients, over sweeps,
-// random values and edge values (±0, NaN, ±Inf, subnormals, the kernels' region boundaries), at
-// sizes the wasm backend takes (from 2048 elements, softmax from 512) with odd lengths (the partial
-// last vector); sigmoid's and tanh's gradients from the output give PyTorch's bits. Tolerances are
-// in float32 ulps of the result, plus the reference's own error where it has one (GELU's 1 + erf(x/√2) cancels in float64
-// for x < -5, an error of |x|·2^-53 that the kernel, computing erfc, does not make).
+// The float32 kernels on the SIMD exp (src/backend/wasm/assembly/activation.ts, activation-ops.ts)
+// against the TypeScript reference, which computes in float64 and rounds once: GELU and its
+// derivative, sigmoid, tanh, exp, neg, abs and sqrt, last-dim softmax and log-softmax and their
+// gradients, SiLU, GELU's tanh form, ELU (SELU, CELU), Mish and the piecewise activations, over
+// sweeps, random values and edge values (±0, NaN, ±Inf, subnormals, the kernels' region
+// boundaries), at sizes the wasm backend takes (from 2048 elements, softmax from 512) with odd
+// lengths (the partial last vector); sigmoid's and tanh's gradients from the output give PyTorch's
+// bits. Tolerances are in float32 ulps of the result (or, where a gradient's terms cancel, of their
+// size), plus the reference's own error where it has one: its float64 1 + erf(x/√2) (GELU, x < -5),
+// 1 + tanh(u) (the tanh form, x < -7.2) and exp(x) - 1 (ELU, |x| < 2^-53) cancel; the kernels, computing
+// erfc, x·σ(2u) and exp - 1 from the exp's reduced polynomial, do not.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -259,7 +262,7 @@ describe("wasm sigmoid, tanh, exp, neg, abs and sqrt, and sigmoid's and tanh's g
   });
 });
 
-describe("wasm SiLU, GELU's tanh form, leakyReLU, hardtanh, hardsigmoid, hardswish and threshold", () => {
+describe("wasm SiLU, GELU's tanh form, ELU, Mish, leakyReLU, hardtanh, hardsigmoid, hardswish and threshold", () => {
   /** inputs() with the piecewise functions' corners added (hardtanh's and threshold's parameters, ±3). */
   const cornered = (n: number, seed: number) => {
     const x = inputs(n, seed);
@@ -327,10 +330,44 @@ describe("wasm SiLU, GELU's tanh form, leakyReLU, hardtanh, hardsigmoid, hardswi
     });
   }
 
-  test("SiLU, GELU's tanh form, Hardswish, ReLU6 and LeakyReLU train the same on both backends (tensor path, odd shape)", () => {
+  const elus: [string, number[]][] = [["ELU", [1, 1, 1]], ["SELU", [1.6732632423543772, 1.0507009873554805, 1]], ["CELU(α = 2)", [2, 1, 0.5]]];
+  for (const [name, params] of elus) {
+    test(`${name} within 2 ulps beyond the reference's error, its gradients within 2 ulps and from the result the reference's bits`, () => {
+      const n = 40_003, x = cornered(n, n + 9), g = grads(x), layout = new Layout([n], [1], 0);
+      x[2] = -1e-30;
+      // the reference's float64 exp(x·c) - 1 is off by up to 2^-53, all of it for |x·c| < 2^-53 (0 at
+      // x = -1e-30); the kernel's exp - 1 does not cancel
+      const factor = Math.fround(Math.fround(params[0]!) * Math.fround(params[1]!)), refError = () => Math.abs(factor) * 2 ** -52;
+      const ref = cpu.activation("elu", x, layout, params, f32) as Float32Array;
+      withinUlps(name, x, wasm.activation("elu", x, layout, params, f32) as Float32Array, ref, 2, { refError });
+      const tiny = (wasm.activation("elu", x, layout, params, f32) as Float32Array)[2]!, exact = -1e-30 * factor * params[2]!;
+      assert.ok(Math.abs(tiny - exact) <= 2 * ulp(exact), `x = -1e-30: ${tiny} against ${exact}`);
+      const dRef = cpu.activationBackward("elu", g, layout, x, layout, params, false, f32) as Float32Array;
+      withinUlps(`${name}'`, x, wasm.activationBackward("elu", g, layout, x, layout, params, false, f32) as Float32Array, dRef, 2);
+      const fromResult = cpu.activationBackward("elu", g, layout, ref, layout, params, true, f32);
+      const got = wasm.activationBackward("elu", g, layout, ref, layout, params, true, f32);
+      for (let i = 0; i < n; i++) assert.ok(Object.is(got[i], fromResult[i]), `${name}' from the result ${ref[i]}: ${got[i]} against ${fromResult[i]}`);
+    });
+  }
+
+  test("Mish within 2 ulps of the reference, its gradient within 2 ulps of its terms, zeros signed as the reference's", () => {
+    const n = 200_003, x = cornered(n, n + 13), g = grads(x), layout = new Layout([n], [1], 0);
+    const same = withinUlps("mish", x, wasm.activation("mish", x, layout, [], f32) as Float32Array, cpu.activation("mish", x, layout, [], f32) as Float32Array, 2);
+    assert.ok(same > n / 2, `most results are the reference's bits (${same} of ${n})`);
+    // g·(t + x·σ(x)·(1 - t²)) cancels near x = -1.19: the size of its second term sets the scale
+    const t = (v: number) => Math.tanh(Math.log1p(Math.exp(v)));
+    const scale = (i: number) => Math.abs(g[i]! * x[i]! * sigmoid(x[i]!) * (1 - t(x[i]!) ** 2)) || 0;
+    const dRef = cpu.activationBackward("mish", g, layout, x, layout, [], false, f32) as Float32Array;
+    withinUlps("mish'", x, wasm.activationBackward("mish", g, layout, x, layout, [], false, f32) as Float32Array, dRef, 2, { scale });
+  });
+
+  test("SiLU, GELU's tanh form, Hardswish, ReLU6, LeakyReLU, ELU and Mish train the same on both backends (tensor path, odd shape)", () => {
     torch.manualSeed(6);
     const x0 = torch.randn(37, 61).mul(4), F = torch.nn.functional;
-    const fns = [F.silu, (t: torch.Tensor) => F.gelu(t, { approximate: "tanh" }), F.hardswish, F.relu6, (t: torch.Tensor) => F.leakyRelu(t, 0.1)];
+    const fns = [
+      F.silu, (t: torch.Tensor) => F.gelu(t, { approximate: "tanh" }), F.hardswish, F.relu6, (t: torch.Tensor) => F.leakyRelu(t, 0.1),
+      (t: torch.Tensor) => F.elu(t), (t: torch.Tensor) => F.celu(t, 0.5), F.mish, (t: torch.Tensor) => F.elu(t.mul(1), { inplace: true }),
+    ];
     for (const [k, f] of fns.entries()) {
       const run = (b: torch.Backend) => {
         const prev = torch.setBackend(b);

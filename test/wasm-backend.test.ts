@@ -455,7 +455,9 @@ describe("wasm backend", () => {
       const dense = { off: 0, rows: 1, cols: n, sr: n };
       const squashed = [...(["sigmoid", "tanh", "exp", "neg", "abs", "sqrt"] as const).map((op) => wasmUnaryRows(op, d, dense)), wasmUnaryRows("tanh", resident(13), dense)];
       const grads = (["reluGrad", "sigmoidGrad", "tanhGrad"] as const).map((op) => wasmGradFromOutput(op, b, d, n));
-      const acts = (["silu", "geluTanh", "hardswish"] as const).flatMap((op) => [wasmActivation(op, d, n, []), wasmActivationBackward(op, b, d, n, [])]);
+      const acts = ([["silu", []], ["geluTanh", []], ["hardswish", []], ["elu", [2, 1, 0.5]], ["mish", []]] as const).flatMap(([op, p]) => [
+        wasmActivation(op, d, n, p), wasmActivationBackward(op, b, d, n, p),
+      ]);
       const out = [a, b, c, filled, wasmRelu(d, n), ...grads, wasmGelu(d, n), wasmGeluBackward(b, d, n), ...squashed, ...acts];
       return [...out, p, m, v, p2, m2, v2, q, buf, q2, buf2, ...ops].map((x) => Float32Array.from(x));
     };

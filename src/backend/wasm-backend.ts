@@ -321,25 +321,27 @@ function unary(op: UnaryOp, x: TypedArray, layout: Layout, out: DType): TypedArr
   return rows !== null ? wasmUnaryRows(op as RowsUnary, x, rows) : cpuBackend.unary(op, x, layout, out);
 }
 
-// ---- GELU, nn's other activations but ELU, CELU and Mish, and last-dim softmax: float32 on the
-// SIMD exp (assembly/activation.ts, activation-ops.ts), within a few ulps of the reference ----
-const onKernel = (op: ActivationOp): op is KernelActivation => Object.hasOwn(ACTIVATION_CODES, op);
+// ---- GELU, nn's other activations, and last-dim softmax: float32 on the SIMD exp
+// (assembly/activation.ts, activation-ops.ts), within a few ulps of the reference ----
+/** Whether the kernels take `op` with these params: ELU's exp(x·c) - 1 needs c > 0 (a CELU's α > 0). */
+const onKernel = (op: ActivationOp, params: readonly number[]): op is KernelActivation =>
+  Object.hasOwn(ACTIVATION_CODES, op) && (op !== "elu" || params[2]! > 0);
 
 function activation(op: ActivationOp, x: TypedArray, layout: Layout, params: readonly number[], out: DType): TypedArray {
   if (out === float32 && x instanceof Float32Array && layout.numel >= WASM_MIN_ELEMENTWISE && dense(layout)) {
     if (op === "gelu") return wasmGelu(x, layout.numel);
-    if (onKernel(op)) return wasmActivation(op, x, layout.numel, params);
+    if (onKernel(op, params)) return wasmActivation(op, x, layout.numel, params);
   }
   return cpuBackend.activation(op, x, layout, params, out);
 }
 
-/** The input gradient; `fromResult` changes only ELU's formula, which stays on the reference. */
+/** The input gradient from the saved input, or (`fromResult`, ELU's in-place forms) the result. */
 function activationBackward(
   op: ActivationOp, g: TypedArray, lg: Layout, s: TypedArray, ls: Layout, params: readonly number[], fromResult: boolean, out: DType,
 ): TypedArray {
   if (out === float32 && g instanceof Float32Array && s instanceof Float32Array && ls.numel >= WASM_MIN_ELEMENTWISE && dense(lg) && dense(ls)) {
     if (op === "gelu") return wasmGeluBackward(g, s, ls.numel);
-    if (onKernel(op)) return wasmActivationBackward(op, g, s, ls.numel, params);
+    if (onKernel(op, params)) return wasmActivationBackward(op, g, s, ls.numel, params, fromResult);
   }
   return cpuBackend.activationBackward(op, g, lg, s, ls, params, fromResult, out);
 }

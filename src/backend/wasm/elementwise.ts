@@ -164,36 +164,56 @@ export function wasmGeluBackward(g: Float32Array, x: Float32Array, n: number): F
 }
 
 /** nn's activations of assembly/activation-ops.ts, by its numbers. */
-export const ACTIVATION_CODES = { silu: 0, geluTanh: 1, leakyRelu: 2, hardtanh: 3, hardsigmoid: 4, hardswish: 5, threshold: 6 } as const;
+export const ACTIVATION_CODES = {
+  silu: 0, geluTanh: 1, leakyRelu: 2, hardtanh: 3, hardsigmoid: 4, hardswish: 5, threshold: 6, elu: 7, mish: 8,
+} as const;
 export type KernelActivation = keyof typeof ACTIVATION_CODES;
+/** ELU's gradient from its result (the in-place forms), a code of its own. */
+const ELU_FROM_RESULT = 9;
 
 /**
  * Whether a pass computes enough per element (an exp) to repay the helper's half crossing between
  * the cores; the selects and products of the others run at copy speed on this thread.
  */
-const sharedActivation = (op: KernelActivation) => op === "silu" || op === "geluTanh";
+const sharedActivation = (op: KernelActivation) => op === "silu" || op === "geluTanh" || op === "elu" || op === "mish";
 
 /**
- * `op(x; params)` over `n` contiguous floats, into a new array (params as Backend.activation's:
- * leakyRelu [slope], hardtanh [min, max], threshold [threshold, value]): SiLU and GELU's tanh form
- * within 2 ulps of the reference, the others its bits (test/wasm-activation.test.ts).
+ * The kernel's three scalars from Backend.activation's params (leakyRelu [slope], hardtanh
+ * [min, max], threshold [threshold, value], elu [α, scale, input scale]), rounded to float32 as the
+ * reference rounds them; ELU's first is α·scale rounded, the factor below 0.
+ */
+function scalars(op: KernelActivation, params: readonly number[]): [number, number, number] {
+  const [a = 0, b = 0, c = 0] = params.map(Math.fround);
+  return op === "elu" ? [Math.fround(a * b), b, c] : [a, b, c];
+}
+
+/**
+ * `op(x; params)` over `n` contiguous floats, into a new array: SiLU, GELU's tanh form, ELU and
+ * Mish within 2 ulps of the reference, the others its bits (test/wasm-activation.test.ts).
+ * ELU needs an input scale above 0 (CELU's 1/α).
  */
 export function wasmActivation(op: KernelActivation, x: Float32Array, n: number, params: readonly number[]): Float32Array {
   const bytes = align(4 * n);
   const { mem, base } = operandArea(2 * bytes);
   const out = transientFloats(n);
-  const px = place(mem, x, n, base), po = out?.byteOffset ?? base + bytes, [a = 0, b = 0] = params;
-  elementwisePass("activationOp", n, sharedActivation(op), (i, c) => [ACTIVATION_CODES[op], po + 4 * i, px + 4 * i, c, a, b]);
+  const px = place(mem, x, n, base), po = out?.byteOffset ?? base + bytes, [a, b, c] = scalars(op, params);
+  elementwisePass("activationOp", n, sharedActivation(op), (i, k) => [ACTIVATION_CODES[op], po + 4 * i, px + 4 * i, k, a, b, c]);
   return out ?? sliceOf(mem, po / 4, po / 4 + n);
 }
 
-/** `g · op'(x; params)` over `n` contiguous floats from the activation's input x, into a new array. */
-export function wasmActivationBackward(op: KernelActivation, g: Float32Array, x: Float32Array, n: number, params: readonly number[]): Float32Array {
+/**
+ * `g · op'(s; params)` over `n` contiguous floats into a new array, `s` the activation's input, or
+ * its result where `fromResult` (which changes only ELU's formula).
+ */
+export function wasmActivationBackward(
+  op: KernelActivation, g: Float32Array, s: Float32Array, n: number, params: readonly number[], fromResult = false,
+): Float32Array {
   const bytes = align(4 * n);
   const { mem, base } = operandArea(3 * bytes);
   const out = transientFloats(n);
-  const pg = place(mem, g, n, base), px = place(mem, x, n, base + bytes), po = out?.byteOffset ?? base + 2 * bytes, [a = 0, b = 0] = params;
-  elementwisePass("activationOpBackward", n, sharedActivation(op), (i, c) => [ACTIVATION_CODES[op], po + 4 * i, pg + 4 * i, px + 4 * i, c, a, b]);
+  const pg = place(mem, g, n, base), ps = place(mem, s, n, base + bytes), po = out?.byteOffset ?? base + 2 * bytes;
+  const [a, b, c] = scalars(op, params), code = op === "elu" && fromResult ? ELU_FROM_RESULT : ACTIVATION_CODES[op];
+  elementwisePass("activationOpBackward", n, sharedActivation(op), (i, k) => [code, po + 4 * i, pg + 4 * i, ps + 4 * i, k, a, b, c]);
   return out ?? sliceOf(mem, po / 4, po / 4 + n);
 }
 

@@ -76,10 +76,10 @@ export interface SgemmExports {
   gelu(out: number, x: number, n: number): void;
   /** out = g·GELU'(x) over n floats. */
   geluBackward(out: number, g: number, x: number, n: number): void;
-  /** out = op(x; a, b) over n floats (op: elementwise.ts ACTIVATION_CODES); see assembly/activation-ops.ts. */
-  activationOp(op: number, out: number, x: number, n: number, a: number, b: number): void;
-  /** out = g·op'(x; a, b) over n floats, x the activation's input. */
-  activationOpBackward(op: number, out: number, g: number, x: number, n: number, a: number, b: number): void;
+  /** out = op(x; a, b, c) over n floats (op: elementwise.ts ACTIVATION_CODES); see assembly/activation-ops.ts. */
+  activationOp(op: number, out: number, x: number, n: number, a: number, b: number, c: number): void;
+  /** out = g·op'(x; a, b, c) over n floats, x the activation's input (or ELU's result). */
+  activationOpBackward(op: number, out: number, g: number, x: number, n: number, a: number, b: number, c: number): void;
   /** Softmax (log 0) or log-softmax (log 1) of each row of x [rows, cols] into y. */
   softmax(y: number, x: number, rows: number, cols: number, log: number): void;
   /** softmax's (log 0) or log-softmax's (log 1) input gradient from g and y [rows, cols] into dx. */

@@ -15,6 +15,13 @@ import { Lanes, loadPartial, promoteHigh, storePartial } from "./activation";
 //    and the tanh form's g·(σ + 2√(2/π)·x·σ·σ(-z)·(1 + 3·0.044715·x²)) follow the reference's
 //    formulas (1 - tanh² = 4·σ(z)·σ(-z)). The exp flushes to 0 below -130, where both functions
 //    and their gradients are 0 in float32.
+//  - ELU (and CELU, SELU: scale·(exp(x·c) - 1)·α below 0) takes exp(v) - 1 from the reduced
+//    polynomial of the SIMD exp itself where |v| < ln 2 / 2 and as p·2^n - 1 beyond (exact or
+//    rounded once), so it does not cancel near 0: within 2 ulps. Its gradient multiplies the exp
+//    in float64; from the result (the in-place forms) it is the reference's float64 arithmetic.
+//  - Mish is x·tanh(log(1 + e^x)) = x·N/D with e = exp(-|x|): N = 1 + 2e, D = N + 2e² from 0 up,
+//    N = e·(e + 2), D = N + 2 below, in float64; its gradient's 1 - tanh² is 4e²(1 + e)²/D² and
+//    4(N + 1)/D², which do not cancel. Its e keeps a floor of 2^-1000 where the exp flushes.
 //  - leakyReLU, hardtanh and threshold are float32 selects and products; hardsigmoid and
 //    hardswish run in float64 and round once. These give the reference's bits.
 const SILU: i32 = 0;
@@ -22,7 +29,11 @@ const GELU_TANH: i32 = 1;
 const LEAKY_RELU: i32 = 2;
 const HARDTANH: i32 = 3;
 const HARDSIGMOID: i32 = 4;
-const HARDSWISH: i32 = 5; // and 6: threshold
+const HARDSWISH: i32 = 5; // 6: threshold
+const ELU: i32 = 7;
+const MISH: i32 = 8;
+/** ELU's gradient from its result (backward only). */
+const ELU_FROM_RESULT: i32 = 9;
 
 /** √(2/π) and 0.044715, the reference's constants of GELU's tanh form, and the products it uses. */
 const BETA: f64 = 0.7978845608028654;
@@ -33,6 +44,10 @@ const THREE_KAPPA: f64 = 3 * KAPPA;
 const TWO_M100: f64 = 7.888609052210118e-31;
 /** -|z| below this is clamped before the split (its exp is 0 below -130 either way). */
 const ARG_FLOOR: f64 = -200;
+/** 2^-1000: Mish's floor of exp(-|x|) (its square is 0, its product with any float32 nonzero). */
+const MISH_E_MIN: f64 = 9.332636185032189e-302;
+/** ln 2^-1075: float64 exp(x) is 0 below it. */
+const EXP_ZERO_BELOW: f64 = -745.1332191019412;
 /** The reference's float32 1/6 of hardsigmoid's gradient. */
 const ONE_SIXTH_F: f32 = 0.1666666716337204;
 
@@ -65,12 +80,86 @@ class Ops {
    * form's, computed in float64 and passed to the exp as head plus tail.
    */
   @inline static expArg(op: i32, x: v128): v128 {
-    if (op == SILU) return Lanes.expScaled(f32x4.neg(f32x4.abs(x)), f32x4.splat(0), -200, -130);
+    if (op != GELU_TANH) return Lanes.expScaled(f32x4.neg(f32x4.abs(x)), f32x4.splat(0), -200, -130);
     const wl = Ops.negAbs(Ops.tanhArg(f64x2.promote_low_f32x4(x)));
     const wh = Ops.negAbs(Ops.tanhArg(promoteHigh(x)));
     const hi = Ops.join(wl, wh);
-    const lo = Ops.join(f64x2.sub(wl, f64x2.promote_low_f32x4(hi)), f64x2.sub(wh, promoteHigh(hi)));
-    return Lanes.expScaled(hi, lo, -200, -130);
+    return Lanes.expScaled(hi, Ops.tail(wl, wh, hi), -200, -130);
+  }
+
+  /** What two float64 lanes wl, wh hold beyond their float32 head hi (= join(wl, wh)), as float32. */
+  @inline static tail(wl: v128, wh: v128, hi: v128): v128 {
+    return Ops.join(f64x2.sub(wl, f64x2.promote_low_f32x4(hi)), f64x2.sub(wh, promoteHigh(hi)));
+  }
+
+  /** x·c for two float64 lanes, exact, clamped at ARG_FLOOR (so -Inf leaves no NaN tail; NaN stays NaN). */
+  @inline static scaled(x: v128, c: f32): v128 {
+    return f64x2.pmax(f64x2.mul(x, f64x2.splat(<f64>c)), f64x2.splat(ARG_FLOOR));
+  }
+
+  /** ELU's exp(x·c) - 1 of four lanes (x <= 0, c > 0), x·c exact in float64 and passed as head plus tail. */
+  @inline static eluExpm1(x: v128, c: f32): v128 {
+    const vl = Ops.scaled(f64x2.promote_low_f32x4(x), c), vh = Ops.scaled(promoteHigh(x), c);
+    const hi = Ops.join(vl, vh);
+    return Lanes.expm1Neg(hi, Ops.tail(vl, vh, hi));
+  }
+
+  /** exp(x·c)·2^100 of four lanes (x <= 0, c > 0), x·c as in eluExpm1. */
+  @inline static eluExp(x: v128, c: f32): v128 {
+    const vl = Ops.scaled(f64x2.promote_low_f32x4(x), c), vh = Ops.scaled(promoteHigh(x), c);
+    const hi = Ops.join(vl, vh);
+    return Lanes.expScaled(hi, Ops.tail(vl, vh, hi), -200, -130);
+  }
+
+  /** ELU's gradient for two float64 lanes: s <= 0 ? g·c·a·exp(s·c) (e: that exp) : g·b. */
+  @inline static eluGrad(g: v128, x: v128, e: v128, a: f64, b: f64, c: f64): v128 {
+    const below = f64x2.mul(f64x2.mul(f64x2.mul(g, f64x2.splat(c)), f64x2.splat(a)), e);
+    return v128.bitselect(below, f64x2.mul(g, f64x2.splat(b)), f64x2.le(x, f64x2.splat(0)));
+  }
+
+  /** ELU's gradient from its result y for two float64 lanes: y <= 0 ? g·c·(y + a) : g·b. */
+  @inline static eluResultGrad(g: v128, y: v128, a: f64, b: f64, c: f64): v128 {
+    const below = f64x2.mul(f64x2.mul(g, f64x2.splat(c)), f64x2.add(y, f64x2.splat(a)));
+    return v128.bitselect(below, f64x2.mul(g, f64x2.splat(b)), f64x2.le(y, f64x2.splat(0)));
+  }
+
+  /** Mish's N (tanh(softplus x) = N/D) for two float64 lanes from e = exp(-|x|). */
+  @inline static mishNum(x: v128, e: v128): v128 {
+    const pos = f64x2.add(f64x2.splat(1), f64x2.add(e, e));
+    return v128.bitselect(pos, f64x2.mul(e, f64x2.add(e, f64x2.splat(2))), f64x2.ge(x, f64x2.splat(0)));
+  }
+
+  /** Mish's D - N: 2e² at and above 0, 2 below. */
+  @inline static mishGap(x: v128, e: v128): v128 {
+    const pos = f64x2.mul(f64x2.add(e, e), e);
+    return v128.bitselect(pos, f64x2.splat(2), f64x2.ge(x, f64x2.splat(0)));
+  }
+
+  /**
+   * e = exp(-|x|) for Mish from e·2^100, at least 2^-1000 down to where the reference's float64
+   * exp(x) is 0: the exp flushes below -130, where the gradient's t + x·σ(x) ≈ e·(1 + x) still has
+   * a sign, which its zero keeps, as the reference's does.
+   */
+  @inline static mishE(x: v128, eb: v128): v128 {
+    const e = f64x2.pmax(f64x2.mul(eb, f64x2.splat(TWO_M100)), f64x2.splat(MISH_E_MIN));
+    return v128.andnot(e, f64x2.lt(x, f64x2.splat(EXP_ZERO_BELOW)));
+  }
+
+  /** x·tanh(softplus x) for two float64 lanes from e·2^100. */
+  @inline static mish(x: v128, eb: v128): v128 {
+    const e = Ops.mishE(x, eb), num = Ops.mishNum(x, e);
+    return f64x2.mul(x, f64x2.div(num, f64x2.add(num, Ops.mishGap(x, e))));
+  }
+
+  /** g·(t + x·σ(x)·(1 - t²)), t = tanh(softplus x), for two float64 lanes from e·2^100. */
+  @inline static mishGrad(g: v128, x: v128, eb: v128): v128 {
+    const one = f64x2.splat(1), e = Ops.mishE(x, eb);
+    const num = Ops.mishNum(x, e), gap = Ops.mishGap(x, e), den = f64x2.add(num, gap);
+    const t = f64x2.div(num, den), above = f64x2.ge(x, f64x2.splat(0));
+    const sig = f64x2.div(v128.bitselect(one, e, above), f64x2.add(one, e));
+    // 1 - t² = (D - N)(D + N)/D²: 4e²(1 + e)²/D² at and above 0, 4(N + 1)/D² below
+    const omt2 = f64x2.div(f64x2.mul(gap, f64x2.add(den, num)), f64x2.mul(den, den));
+    return f64x2.mul(g, f64x2.add(t, f64x2.mul(f64x2.mul(x, sig), omt2)));
   }
 
   /** x·σ(z) for two float64 lanes from x and e·2^100, e = exp(-|z|), z of x's sign. */
@@ -108,8 +197,16 @@ class Ops {
     return v128.andnot(r, f64x2.lt(x, f64x2.splat(-3)));
   }
 
-  /** op(x; a, b) of four lanes. */
-  @inline static forward(op: i32, x: v128, a: f32, b: f32): v128 {
+  /** op(x; a, b, c) of four lanes. */
+  @inline static forward(op: i32, x: v128, a: f32, b: f32, c: f32): v128 {
+    if (op == ELU) {
+      const below = f32x4.mul(Ops.eluExpm1(x, c), f32x4.splat(a));
+      return v128.bitselect(below, f32x4.mul(x, f32x4.splat(b)), f32x4.le(x, f32x4.splat(0)));
+    }
+    if (op == MISH) {
+      const eb = Ops.expArg(op, x);
+      return Ops.join(Ops.mish(f64x2.promote_low_f32x4(x), f64x2.promote_low_f32x4(eb)), Ops.mish(promoteHigh(x), promoteHigh(eb)));
+    }
     if (op == SILU || op == GELU_TANH) {
       const eb = Ops.expArg(op, x);
       return Ops.join(
@@ -125,11 +222,32 @@ class Ops {
     if (op == HARDSIGMOID || op == HARDSWISH) {
       return Ops.join(Ops.hard(op, f64x2.promote_low_f32x4(x)), Ops.hard(op, promoteHigh(x)));
     }
+    // threshold
     return v128.bitselect(f32x4.splat(b), x, f32x4.le(x, f32x4.splat(a)));
   }
 
-  /** g·op'(x; a, b) of four lanes. */
-  @inline static backward(op: i32, g: v128, x: v128, a: f32, b: f32): v128 {
+  /** g·op'(x; a, b, c) of four lanes (x the input, or for ELU_FROM_RESULT the result). */
+  @inline static backward(op: i32, g: v128, x: v128, a: f32, b: f32, c: f32): v128 {
+    if (op == ELU) {
+      const eb = Ops.eluExp(x, c), s = f64x2.splat(TWO_M100);
+      return Ops.join(
+        Ops.eluGrad(f64x2.promote_low_f32x4(g), f64x2.promote_low_f32x4(x), f64x2.mul(f64x2.promote_low_f32x4(eb), s), a, b, c),
+        Ops.eluGrad(promoteHigh(g), promoteHigh(x), f64x2.mul(promoteHigh(eb), s), a, b, c),
+      );
+    }
+    if (op == ELU_FROM_RESULT) {
+      return Ops.join(
+        Ops.eluResultGrad(f64x2.promote_low_f32x4(g), f64x2.promote_low_f32x4(x), a, b, c),
+        Ops.eluResultGrad(promoteHigh(g), promoteHigh(x), a, b, c),
+      );
+    }
+    if (op == MISH) {
+      const eb = Ops.expArg(op, x);
+      return Ops.join(
+        Ops.mishGrad(f64x2.promote_low_f32x4(g), f64x2.promote_low_f32x4(x), f64x2.promote_low_f32x4(eb)),
+        Ops.mishGrad(promoteHigh(g), promoteHigh(x), promoteHigh(eb)),
+      );
+    }
     if (op == SILU || op == GELU_TANH) {
       const eb = Ops.expArg(op, x);
       return Ops.join(
@@ -151,32 +269,33 @@ class Ops {
         Ops.hardswishGrad(promoteHigh(g), promoteHigh(x)),
       );
     }
+    // threshold
     return v128.andnot(g, f32x4.le(x, f32x4.splat(a)));
   }
 }
 
-/** out[i] = op(x[i]; a, b) over n floats (op numbered as ACTIVATION_CODES; a, b its parameters). */
-export function activationOp(op: i32, out: usize, x: usize, n: i32, a: f32, b: f32): void {
+/** out[i] = op(x[i]; a, b, c) over n floats (op numbered as ACTIVATION_CODES; a, b, c its parameters). */
+export function activationOp(op: i32, out: usize, x: usize, n: i32, a: f32, b: f32, c: f32): void {
   const n4 = n & ~3;
   for (let i = 0; i < n4; i += 4) {
     const p = <usize>i << 2;
-    v128.store(out + p, Ops.forward(op, v128.load(x + p), a, b));
+    v128.store(out + p, Ops.forward(op, v128.load(x + p), a, b, c));
   }
   if (n4 < n) {
     const p = <usize>n4 << 2;
-    storePartial(out + p, Ops.forward(op, loadPartial(x + p, n - n4), a, b), n - n4);
+    storePartial(out + p, Ops.forward(op, loadPartial(x + p, n - n4), a, b, c), n - n4);
   }
 }
 
-/** out[i] = g[i]·op'(x[i]; a, b) over n floats, x the activation's input. */
-export function activationOpBackward(op: i32, out: usize, g: usize, x: usize, n: i32, a: f32, b: f32): void {
+/** out[i] = g[i]·op'(x[i]; a, b, c) over n floats, x the activation's input (ELU_FROM_RESULT: its result). */
+export function activationOpBackward(op: i32, out: usize, g: usize, x: usize, n: i32, a: f32, b: f32, c: f32): void {
   const n4 = n & ~3;
   for (let i = 0; i < n4; i += 4) {
     const p = <usize>i << 2;
-    v128.store(out + p, Ops.backward(op, v128.load(g + p), v128.load(x + p), a, b));
+    v128.store(out + p, Ops.backward(op, v128.load(g + p), v128.load(x + p), a, b, c));
   }
   if (n4 < n) {
     const p = <usize>n4 << 2, rem = n - n4;
-    storePartial(out + p, Ops.backward(op, loadPartial(g + p, rem), loadPartial(x + p, rem), a, b), rem);
+    storePartial(out + p, Ops.backward(op, loadPartial(g + p, rem), loadPartial(x + p, rem), a, b, c), rem);
   }
 }

@@ -80,6 +80,35 @@ const PDF: f32 = 0.3989422804014327; // 1/√(2π)
  * at a time; inlined, TurboFan hoists the constants out of the kernels' loops.
  */
 export class Lanes {
+  /** r = (hi + lo) - n·ln 2 in two Cody-Waite steps, the first exact. */
+  @inline static reduce(hi: v128, lo: v128, n: v128): v128 {
+    return f32x4.sub(f32x4.add(f32x4.sub(hi, f32x4.mul(n, f32x4.splat(LN2_HI))), lo), f32x4.mul(n, f32x4.splat(LN2_LO)));
+  }
+
+  /** exp(r) - 1 = r + r²·E(r) for a reduced |r| <= ln 2 / 2. */
+  @inline static expm1Reduced(r: v128): v128 {
+    let e = f32x4.add(f32x4.mul(f32x4.splat(E4), r), f32x4.splat(E3));
+    e = f32x4.add(f32x4.mul(e, r), f32x4.splat(E2));
+    e = f32x4.add(f32x4.mul(e, r), f32x4.splat(E1));
+    e = f32x4.add(f32x4.mul(e, r), f32x4.splat(E0));
+    return f32x4.add(r, f32x4.mul(f32x4.mul(r, r), e));
+  }
+
+  /**
+   * exp(hi + lo) - 1 for hi + lo <= 0 (lo small), within 2 ulps: the reduced polynomial itself
+   * where n = 0 (|hi + lo| < ln 2 / 2), else p·2^n - 1 with p·2^n exact (n >= -44) and the
+   * subtraction exact or rounded once (p·2^n <= 0.71); -1 below -30 (exp(-30) is below
+   * 1 - expm1's rounding), NaN stays NaN.
+   */
+  @inline static expm1Neg(hi: v128, lo: v128): v128 {
+    const s = f32x4.add(hi, lo);
+    const n = f32x4.nearest(f32x4.mul(f32x4.pmax(s, f32x4.splat(-30)), f32x4.splat(LOG2E)));
+    const t = Lanes.expm1Reduced(Lanes.reduce(hi, lo, n));
+    const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+    const big = f32x4.sub(f32x4.mul(f32x4.add(f32x4.splat(1), t), scale), f32x4.splat(1));
+    return v128.bitselect(f32x4.splat(-1), v128.bitselect(t, big, f32x4.eq(n, f32x4.splat(0))), f32x4.lt(s, f32x4.splat(-30)));
+  }
+
   /** exp(hi + lo)·2^100 for hi + lo <= 0 (lo small, hi - n·ln 2 exact); 0 below EXP_MIN, NaN stays NaN. */
   @inline static expBig(hi: v128, lo: v128): v128 {
     return Lanes.expScaled(hi, lo, -150, EXP_MIN);
@@ -94,12 +123,7 @@ export class Lanes {
     // pmax is one maxps where max costs eight instructions on x64 for its NaN and signed-zero rules;
     // the same value here: a NaN stays NaN, and -0 never meets the floor
     const n = f32x4.pmax(f32x4.nearest(f32x4.mul(s, f32x4.splat(LOG2E))), f32x4.splat(floor));
-    const r = f32x4.sub(f32x4.add(f32x4.sub(hi, f32x4.mul(n, f32x4.splat(LN2_HI))), lo), f32x4.mul(n, f32x4.splat(LN2_LO)));
-    let e = f32x4.add(f32x4.mul(f32x4.splat(E4), r), f32x4.splat(E3));
-    e = f32x4.add(f32x4.mul(e, r), f32x4.splat(E2));
-    e = f32x4.add(f32x4.mul(e, r), f32x4.splat(E1));
-    e = f32x4.add(f32x4.mul(e, r), f32x4.splat(E0));
-    const p = f32x4.add(f32x4.splat(1), f32x4.add(r, f32x4.mul(f32x4.mul(r, r), e)));
+    const p = f32x4.add(f32x4.splat(1), Lanes.expm1Reduced(Lanes.reduce(hi, lo, n)));
     const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(227)), 23);
     return v128.andnot(f32x4.mul(p, scale), f32x4.lt(s, f32x4.splat(min)));
   }
@@ -113,11 +137,7 @@ export class Lanes {
   @inline static expAny(v: v128): v128 {
     const n = f32x4.pmin(f32x4.pmax(f32x4.nearest(f32x4.mul(v, f32x4.splat(LOG2E))), f32x4.splat(-150)), f32x4.splat(128));
     const r = f32x4.sub(f32x4.sub(v, f32x4.mul(n, f32x4.splat(LN2_HI))), f32x4.mul(n, f32x4.splat(LN2_LO)));
-    let e = f32x4.add(f32x4.mul(f32x4.splat(E4), r), f32x4.splat(E3));
-    e = f32x4.add(f32x4.mul(e, r), f32x4.splat(E2));
-    e = f32x4.add(f32x4.mul(e, r), f32x4.splat(E1));
-    e = f32x4.add(f32x4.mul(e, r), f32x4.splat(E0));
-    const p = f32x4.add(f32x4.splat(1), f32x4.add(r, f32x4.mul(f32x4.mul(r, r), e)));
+    const p = f32x4.add(f32x4.splat(1), Lanes.expm1Reduced(r));
     // 2^n as 2^(n >> 1) · 2^(n - (n >> 1)): both halves within [-75, 64], normal floats
     const ni = i32x4.trunc_sat_f32x4_s(n), n1 = i32x4.shr_s(ni, 1), n2 = i32x4.sub(ni, n1);
     const s1 = i32x4.shl(i32x4.add(n1, i32x4.splat(127)), 23), s2 = i32x4.shl(i32x4.add(n2, i32x4.splat(127)), 23);
