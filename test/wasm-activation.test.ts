@@ -1,20 +1,20 @@
-// The float32 kernels on the SIMD exp (src/backend/wasm/assembly/activation.ts, activation-ops.ts)
+// The float32 kernels of src/backend/wasm/assembly/activation.ts, activation-ops.ts and log.ts
 // against the TypeScript reference, which computes in float64 and rounds once: GELU and its
-// derivative, sigmoid, tanh, exp, neg, abs and sqrt, last-dim softmax and log-softmax and their
-// gradients, SiLU, GELU's tanh form, ELU (SELU, CELU), Mish and the piecewise activations, over
-// sweeps, random values and edge values (±0, NaN, ±Inf, subnormals, the kernels' region
-// boundaries), at sizes the wasm backend takes (from 2048 elements, softmax from 512) with odd
-// lengths (the partial last vector); sigmoid's and tanh's gradients from the output give PyTorch's
-// bits. Tolerances are in float32 ulps of the result (or, where a gradient's terms cancel, of their
-// size), plus the reference's own error where it has one: its float64 1 + erf(x/√2) (GELU, x < -5),
-// 1 + tanh(u) (the tanh form, x < -7.2) and exp(x) - 1 (ELU, |x| < 2^-53) cancel; the kernels, computing
-// erfc, x·σ(2u) and exp - 1 from the exp's reduced polynomial, do not.
+// derivative, sigmoid, tanh, exp, neg, abs, sqrt and the logarithms, last-dim softmax and
+// log-softmax and their gradients, SiLU, GELU's tanh form, ELU (SELU, CELU), Mish and the piecewise
+// activations, over sweeps, random values and edge values (±0, NaN, ±Inf, subnormals, the kernels'
+// region boundaries), at sizes the wasm backend takes (from 2048 elements, softmax from 512) with
+// odd lengths (the partial last vector); sigmoid's and tanh's gradients from the output give
+// PyTorch's bits. Tolerances are in float32 ulps of the result (or, where a gradient's terms cancel,
+// of their size), plus the reference's own error where it has one: its float64 1 + erf(x/√2) (GELU,
+// x < -5), 1 + tanh(u) (the tanh form, x < -7.2) and exp(x) - 1 (ELU, |x| below 1e-10) cancel; the
+// kernels, computing erfc, x·σ(2u) and exp - 1 from the exp's reduced polynomial, do not.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import * as torch from "../src/index.ts";
 import { Layout } from "../src/core/layout.ts";
-import { type KernelActivation, wasmActivation, wasmActivationBackward } from "../src/backend/wasm/elementwise.ts";
+import { type KernelActivation, wasmActivation, wasmActivationBackward, wasmUnaryRows } from "../src/backend/wasm/elementwise.ts";
 
 const cpu = torch.cpuBackend, wasm = torch.wasmBackend, f32 = torch.float32;
 
@@ -187,7 +187,7 @@ describe("wasm last-dim softmax and log-softmax", () => {
   });
 });
 
-describe("wasm sigmoid, tanh, exp, neg, abs and sqrt, and sigmoid's and tanh's gradients from the output", () => {
+describe("wasm sigmoid, tanh, exp, neg, abs, sqrt and the logarithms, and sigmoid's and tanh's gradients from the output", () => {
   for (const op of ["neg", "abs", "sqrt"] as const) {
     test(`${op}: the reference's bits, over edge values and a strided view`, () => {
       const n = 40_003, x = inputs(n, n + 3), layout = new Layout([n], [1], 0);
@@ -197,6 +197,32 @@ describe("wasm sigmoid, tanh, exp, neg, abs and sqrt, and sigmoid's and tanh's g
       }
       const view = new Layout([79, 400], [500, 1], 7), rows = wasm.unary(op, x, view, f32) as Float32Array;
       assert.deepEqual(Array.from(rows), Array.from(cpu.unary(op, x, view, f32) as Float32Array));
+    });
+  }
+
+  for (const op of ["log", "log2", "log10"] as const) {
+    test(`${op}: the reference's bits but within one part in 2^30 of a rounding boundary, over every exponent and a strided view`, () => {
+      // every float32 exponent (subnormals included), a dense sweep of [0, 4], both signs and the edges
+      const n = 1 << 18, x = new Float32Array(n), bits = new Uint32Array(x.buffer);
+      for (let i = 0; i < n; i++) {
+        if (i % 2) bits[i] = Math.imul(i, 2654435761) >>> 0;
+        else x[i] = (i / n) * 4;
+      }
+      [0, -0, 1, -1, NaN, Infinity, -Infinity, 1e-45, 1e-40, 1.1754942e-38, 1.1754944e-38, 3.4e38, Math.SQRT2, 1.4142137, 0.70710677]
+        .forEach((v, i) => (x[4 * i] = v));
+      const layout = new Layout([n], [1], 0), ref = cpu.unary(op, x, layout, f32) as Float32Array;
+      const got = wasmUnaryRows(op, x, { off: 0, rows: 1, cols: n, sr: n }), dispatched = wasm.unary(op, x, layout, f32) as Float32Array;
+      let differ = 0;
+      for (let i = 0; i < n; i++) {
+        const r = ref[i]!, w = got[i]!;
+        if (Object.is(r, w) || (Number.isNaN(r) && Number.isNaN(w))) continue;
+        differ++;
+        assert.ok(Math.abs(w - r) <= ulp(r), `${op}(${x[i]}): ${w} against ${r}`);
+      }
+      assert.ok(got.every((v, i) => Object.is(v, dispatched[i]) || (Number.isNaN(v) && Number.isNaN(dispatched[i]))), `${op} through the backend`);
+      assert.ok(differ <= n / 10_000, `${op}: ${differ} of ${n} results differ from the reference's`);
+      const view = new Layout([79, 400], [500, 1], 7), rows = wasm.unary(op, x, view, f32) as Float32Array, want = cpu.unary(op, x, view, f32) as Float32Array;
+      assert.ok(rows.every((v, i) => Object.is(v, want[i]) || (Number.isNaN(v) && Number.isNaN(want[i]))), `${op} over a strided view`);
     });
   }
 

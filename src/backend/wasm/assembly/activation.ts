@@ -25,6 +25,8 @@
 // The bits are unchanged: over 2^20 inputs (random bit patterns, a dense -32..32 and edge values),
 // every kernel here wrote the same bytes as before, in both builds.
 
+import { LOG_E, Logs } from "./log";
+
 // ---- exp ----
 const LOG2E: f32 = 1.4426950408889634;
 const LN2_HI: f32 = 0.693359375; // 355/512: n·LN2_HI is exact for |n| < 2^15
@@ -43,7 +45,7 @@ const UNARY_SIGMOID: i32 = 0;
 const UNARY_TANH: i32 = 1;
 const UNARY_EXP: i32 = 2;
 const UNARY_NEG: i32 = 3;
-const UNARY_ABS: i32 = 4; // and 5: sqrt
+const UNARY_ABS: i32 = 4; // 5: sqrt; from LOG_E (6): log, log2, log10 (log.ts)
 
 // ---- tanh: Cephes' tanhf polynomial below TANH_X0 ----
 const TANH_X0: f32 = 0.625;
@@ -201,13 +203,14 @@ export class Lanes {
     return v128.or(r, v128.and(x, i32x4.splat(0x80000000)));
   }
 
-  /** unaryRows' function of 4 lanes (op: UNARY_SIGMOID ... UNARY_ABS, else sqrt). */
+  /** unaryRows' function of 4 lanes (op: UNARY_SIGMOID ... UNARY_ABS, the logarithms from LOG_E, else sqrt). */
   @inline static unary4(op: i32, x: v128): v128 {
     if (op == UNARY_SIGMOID) return Lanes.sigmoid4(x);
     if (op == UNARY_TANH) return Lanes.tanh4(x);
     if (op == UNARY_EXP) return Lanes.expAny(x);
     if (op == UNARY_NEG) return f32x4.neg(x);
     if (op == UNARY_ABS) return f32x4.abs(x);
+    if (op >= LOG_E) return Logs.log4(op, x);
     return f32x4.sqrt(x);
   }
 

@@ -1,0 +1,75 @@
+// AssemblyScript (see sgemm.ts for why tsc skips it).
+// eslint-disable-next-line @typescript-eslint/ban-ts-comment
+// @ts-nocheck
+
+// Natural, base-2 and base-10 logarithms of float32 lanes, for activation.ts's unaryRows. The
+// TypeScript reference takes Math.log (log2, log10) in float64 and rounds once; here x = 2^k·m with
+// m in [√½, √2) is split in float32 (subnormals scaled by 2^24 first), and ln m = 2·atanh(z),
+// z = (m - 1)/(m + 1), |z| <= 0.1716, runs in float64 by its series to z^13 (relative error below
+// 2e-12), so the one rounding to float32 gives the reference's bits but where the exact value lies
+// within that error of a rounding boundary. log(±0) = -Inf, log(x < 0) and log(NaN) are NaN,
+// log(Inf) = Inf.
+
+/** ln 2 and 1/ln 2, 1/ln 10 in float64. */
+const LN2: f64 = 0.6931471805599453;
+const INV_LN2: f64 = 1.4426950408889634;
+const INV_LN10: f64 = 0.4342944819032518;
+/** The float32 bits of √2: mantissas above it are halved. */
+const SQRT2_BITS: i32 = 0x3fb504f3;
+/** 2^-126, the smallest normal float32, and 2^24, the subnormals' scale. */
+const MIN_NORMAL: f32 = 1.1754943508222875e-38;
+const TWO_24: f32 = 16777216;
+
+/** Which logarithm: numbered as wasm/elementwise.ts UNARY_CODES numbers log, log2 and log10 (6, 7, 8). */
+export const LOG_E: i32 = 6;
+export const LOG_2: i32 = 7;
+
+export class Logs {
+  /** The high two i32 lanes of v as float64. */
+  @inline static highAsF64(v: v128): v128 {
+    return f64x2.convert_low_i32x4_s(i8x16.shuffle(v, v, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7));
+  }
+
+  /**
+   * ln m for two float64 lanes m in [√½, √2): 2z·(1 + w/3 + w²/5 + ... + w⁶/13), w = z²,
+   * the polynomial in Estrin's pairs (a short dependency chain: in Horner's form the loop ran at the
+   * chain's latency, 1.0 against 0.6 ms over 2^18 floats).
+   */
+  @inline static lnMantissa(m: v128): v128 {
+    const one = f64x2.splat(1);
+    const z = f64x2.div(f64x2.sub(m, one), f64x2.add(m, one)), w = f64x2.mul(z, z);
+    const w2 = f64x2.mul(w, w), w4 = f64x2.mul(w2, w2);
+    const a = f64x2.add(one, f64x2.mul(w, f64x2.splat(1.0 / 3)));
+    const b = f64x2.add(f64x2.splat(1.0 / 5), f64x2.mul(w, f64x2.splat(1.0 / 7)));
+    const c = f64x2.add(f64x2.add(f64x2.splat(1.0 / 9), f64x2.mul(w, f64x2.splat(1.0 / 11))), f64x2.mul(w2, f64x2.splat(1.0 / 13)));
+    const p = f64x2.add(a, f64x2.add(f64x2.mul(w2, b), f64x2.mul(w4, c)));
+    return f64x2.mul(f64x2.add(z, z), p);
+  }
+
+  /** The logarithm (op LOG_E, LOG_2, else base 10) of two float64 lanes from k and m, x = 2^k·m. */
+  @inline static combine(op: i32, k: v128, m: v128): v128 {
+    const lm = Logs.lnMantissa(m);
+    if (op == LOG_2) return f64x2.add(k, f64x2.mul(lm, f64x2.splat(INV_LN2)));
+    const ln = f64x2.add(f64x2.mul(k, f64x2.splat(LN2)), lm);
+    return op == LOG_E ? ln : f64x2.mul(ln, f64x2.splat(INV_LN10));
+  }
+
+  /** log, log2 or log10 (op as in combine) of four float32 lanes. */
+  @inline static log4(op: i32, x: v128): v128 {
+    const sub = f32x4.lt(x, f32x4.splat(MIN_NORMAL));
+    const b = v128.bitselect(f32x4.mul(x, f32x4.splat(TWO_24)), x, sub);
+    const big = i32x4.gt_s(v128.or(v128.and(b, i32x4.splat(0x7fffff)), i32x4.splat(0x3f800000)), i32x4.splat(SQRT2_BITS));
+    // k = exponent - 127 (- 24 for a subnormal), + 1 where the mantissa is halved (big is -1 there)
+    const k = i32x4.sub(i32x4.sub(i32x4.shr_u(b, 23), i32x4.splat(127)), i32x4.add(big, v128.and(sub, i32x4.splat(24))));
+    const m = i32x4.sub(v128.or(v128.and(b, i32x4.splat(0x7fffff)), i32x4.splat(0x3f800000)), v128.and(big, i32x4.splat(0x800000)));
+    const lo = Logs.combine(op, f64x2.convert_low_i32x4_s(k), f64x2.promote_low_f32x4(m));
+    const hi = Logs.combine(op, Logs.highAsF64(k), f64x2.promote_low_f32x4(i8x16.shuffle(m, m, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7)));
+    let r = i8x16.shuffle(
+      f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23,
+    );
+    r = v128.bitselect(f32x4.splat(-Infinity), r, f32x4.eq(x, f32x4.splat(0)));
+    r = v128.bitselect(f32x4.splat(Infinity), r, f32x4.eq(x, f32x4.splat(Infinity)));
+    // NaN for x < 0 and for NaN (x != x)
+    return v128.bitselect(f32x4.splat(NaN), r, v128.or(f32x4.lt(x, f32x4.splat(0)), f32x4.ne(x, x)));
+  }
+}
