@@ -6,7 +6,7 @@
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type * as TorchletModule from "../src/index-node.ts";
-import { argValue, formatTime, lcgArray, machine, pytorchEnv, ratioCell, stats, type Stats } from "./lib.ts";
+import { argValue, cpuSeconds, formatTime, lcgArray, machine, pytorchEnv, ratioCell, stats, type Stats } from "./lib.ts";
 
 type Torchlet = typeof TorchletModule;
 type Tensor = TorchletModule.Tensor;
@@ -16,19 +16,6 @@ const rounds = Number(argValue("--rounds") ?? 5), seconds = Number(argValue("--s
 
 const input = (shape: number[], seed: number): Tensor => torch.tensor(lcgArray(shape.reduce((p, s) => p * s, 1), seed)).reshape(shape);
 const call = (m: unknown, x: Tensor): Tensor => (m as (t: Tensor) => Tensor)(x);
-
-/** CPU seconds per call of `fn`, over as many calls as fit in `seconds` of CPU time (at least one). */
-function cpuTime(seconds: number, fn: () => void): number {
-  const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
-  const t0 = cpu();
-  let calls = 0, elapsed: number;
-  do {
-    fn();
-    calls++;
-    elapsed = cpu() - t0;
-  } while (elapsed < seconds);
-  return elapsed / calls;
-}
 
 /** The workloads, each a step function; pytorch_conv.py defines the same ones under the same names. */
 function workloads(): [string, () => void][] {
@@ -61,8 +48,8 @@ function workloads(): [string, () => void][] {
 torch.setNumThreads(1);
 const ours = new Map<string, Stats>();
 for (const [name, step] of workloads()) {
-  cpuTime(seconds, step);
-  ours.set(name, stats(Array.from({ length: rounds }, () => cpuTime(seconds, step))));
+  cpuSeconds(seconds, step);
+  ours.set(name, stats(Array.from({ length: rounds }, () => cpuSeconds(seconds, step))));
 }
 // PyTorch as its users run it: Debian's OpenBLAS, OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE unset (lib.ts)
 const peer = spawnSync("env", [...pytorchEnv(1), fileURLToPath(new URL("./pytorch_conv.py", import.meta.url)), "--rounds", String(rounds), "--seconds", String(seconds)], { encoding: "utf8" });

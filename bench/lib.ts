@@ -46,6 +46,19 @@ export function timeSync(seconds: number, fn: () => void): number {
   return elapsed / calls;
 }
 
+/** CPU seconds of this process per call of `fn`, over as many calls as fit in `seconds` of CPU time (at least one). */
+export function cpuSeconds(seconds: number, fn: () => void): number {
+  const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
+  const t0 = cpu();
+  let calls = 0, elapsed: number;
+  do {
+    fn();
+    calls++;
+    elapsed = cpu() - t0;
+  } while (elapsed < seconds);
+  return elapsed / calls;
+}
+
 /** A contender around a synchronous step function. */
 export function syncContender(name: string, fn: () => void): Contender {
   return { name, sample: (seconds) => Promise.resolve(timeSync(seconds, fn)) };

@@ -4,26 +4,11 @@
 """
 import argparse
 import json
-import statistics
-import time
 
 import torch
 from torch import nn
 
-
-def lcg(n, seed):
-    out, s = [], seed
-    for _ in range(n):
-        s = (s * 1664525 + 1013904223) % 2 ** 32
-        out.append((s / 2 ** 32 * 2 - 1))
-    return out
-
-
-def inp(shape, seed):
-    n = 1
-    for d in shape:
-        n *= d
-    return torch.tensor(lcg(n, seed), dtype=torch.float32).reshape(shape)
+from pytorch_peer import cpu_table, lcg_tensor as inp
 
 
 def workloads():
@@ -59,29 +44,13 @@ def workloads():
     ]
 
 
-def time_sync(seconds, fn):
-    """CPU seconds per call, as bench/conv.ts measures its side."""
-    t0, calls = time.process_time(), 0
-    while True:
-        fn()
-        calls += 1
-        elapsed = time.process_time() - t0
-        if elapsed >= seconds:
-            return elapsed / calls
-
-
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--seconds", type=float, default=0.5)
     a = p.parse_args()
     torch.set_num_threads(1)
-    out = {}
-    for name, step in workloads():
-        time_sync(a.seconds, step)
-        samples = [time_sync(a.seconds, step) for _ in range(a.rounds)]
-        out[name] = {"median": statistics.median(samples), "min": min(samples), "max": max(samples), "samples": samples}
-    print(json.dumps(out))
+    print(json.dumps(cpu_table(workloads(), a.rounds, a.seconds)))
 
 
 main()

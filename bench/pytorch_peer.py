@@ -1,6 +1,6 @@
-"""What the PyTorch peers of the step benchmarks share (bench/steps.ts starts them): their inputs
-(bench/lib.ts's generator), timing a step, answering bench/steps.ts's sample requests, and the
-command line around them."""
+"""What the PyTorch peers share: their inputs (bench/lib.ts's generator), timing a step in wall or
+CPU time, answering bench/steps.ts's sample requests (the step benchmarks), and the command line
+around them."""
 import argparse
 import json
 import statistics
@@ -19,6 +19,14 @@ def lcg(n, seed):
     return out
 
 
+def lcg_tensor(shape, seed, scale=1.0):
+    """A float32 tensor of `shape` holding bench/lib.ts lcgArray(n, seed, scale)."""
+    n = 1
+    for d in shape:
+        n *= d
+    return torch.tensor([v * scale for v in lcg(n, seed)], dtype=torch.float32).reshape(shape)
+
+
 def sample(step, seconds):
     """Wall and CPU seconds per step over as many steps as fit in `seconds` of wall time (at least one)."""
     t0, c0, calls = time.perf_counter(), time.process_time(), 0
@@ -28,6 +36,27 @@ def sample(step, seconds):
         elapsed = time.perf_counter() - t0
         if elapsed >= seconds:
             return elapsed / calls, (time.process_time() - c0) / calls
+
+
+def cpu_sample(step, seconds):
+    """CPU seconds per step over as many steps as fit in `seconds` of CPU time (at least one)."""
+    t0, calls = time.process_time(), 0
+    while True:
+        step()
+        calls += 1
+        elapsed = time.process_time() - t0
+        if elapsed >= seconds:
+            return elapsed / calls
+
+
+def cpu_table(workloads, rounds, seconds):
+    """{name: {median, min, max, samples}} of CPU seconds per call, one warm-up sample each first."""
+    out = {}
+    for name, step in workloads:
+        cpu_sample(step, seconds)
+        xs = [cpu_sample(step, seconds) for _ in range(rounds)]
+        out[name] = {"median": statistics.median(xs), "min": min(xs), "max": max(xs), "samples": xs}
+    return out
 
 
 def serve(step, header):

@@ -4,7 +4,8 @@
 // against PyTorch (convolution, GPT, ResNet-18, LSTM and GRU language models).
 //   npx tsx bench/run.ts                    all of them (several minutes; run `npm run build` first)
 //   npx tsx bench/run.ts --quick            fewer samples and a 2,000-step memory run
-//   npx tsx bench/run.ts --skip gemm,memory any of ceiling, mlp, memory, memory-cnn, memory-gpt, memory-folds, memory-lstm, gemm, conv, gpt, resnet, rnn, rnn-gru
+//   npx tsx bench/run.ts --skip gemm,memory any of ceiling, mlp, memory, memory-cnn, memory-gpt, memory-folds, memory-lstm, gemm, conv,
+//                                          activations, gpt, resnet, rnn, rnn-gru
 //   npx tsx bench/run.ts --with-source      the MLP table also times torchlet from src/ through tsx
 //   npx tsx bench/run.ts --threads 2        torchlet and PyTorch on both cores in the MLP and memory runs
 import { spawnSync } from "node:child_process";
@@ -28,6 +29,7 @@ const benches: [string, string, string[]][] = [
   ["memory-lstm", "memory.ts", ["--model", "lstm", ...(quick ? ["--steps", "200", "--warmup", "20", "--every", "20"] : []), ...threadArgs]],
   ["gemm", "gemm.ts", []],
   ["conv", "conv.ts", quick ? ["--rounds", "3", "--seconds", "0.3"] : []],
+  ["activations", "activations.ts", quick ? ["--rounds", "3", "--seconds", "0.1"] : []],
   ["gpt", "gpt.ts", quick ? ["--rounds", "3"] : []],
   ["resnet", "resnet.ts", quick ? ["--rounds", "3", "--seconds", "1"] : []],
   ["rnn", "rnn.ts", quick ? ["--rounds", "3"] : []],

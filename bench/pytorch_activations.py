@@ -1,0 +1,38 @@
+"""PyTorch 1.13 peer for bench/activations.ts: the same workloads under the same names, one thread.
+
+  python3 bench/pytorch_activations.py --rounds 5 --seconds 0.3   prints {name: {median, min, max, samples}} as JSON
+"""
+import argparse
+import json
+
+import torch
+import torch.nn.functional as F
+
+from pytorch_peer import cpu_table, lcg_tensor
+
+SHAPE = [256, 1024]
+
+
+def workloads():
+    x = lcg_tensor(SHAPE, 1, 4.0).requires_grad_()
+    positive = (lcg_tensor(SHAPE, 3, 0.5) + 1).requires_grad_()
+    gy = lcg_tensor(SHAPE, 2)
+    fns = [
+        ("relu", F.relu), ("gelu", F.gelu), ("gelu tanh", lambda t: F.gelu(t, approximate="tanh")),
+        ("silu", F.silu), ("elu", F.elu), ("mish", F.mish), ("hardswish", F.hardswish),
+        ("leaky_relu", F.leaky_relu), ("sigmoid", torch.sigmoid), ("tanh", torch.tanh),
+    ]
+    out = [(f"{name} [256,1024] forward+backward", lambda f=f: f(x).backward(gy)) for name, f in fns]
+    return out + [("log [256,1024] forward+backward", lambda: positive.log().backward(gy))]
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--rounds", type=int, default=5)
+    p.add_argument("--seconds", type=float, default=0.3)
+    a = p.parse_args()
+    torch.set_num_threads(1)
+    print(json.dumps(cpu_table(workloads(), a.rounds, a.seconds)))
+
+
+main()
