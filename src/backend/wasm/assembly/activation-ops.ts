@@ -74,22 +74,20 @@ class Ops {
     return f64x2.pmax(f64x2.neg(f64x2.abs(z)), f64x2.splat(ARG_FLOOR));
   }
 
-
   /**
-   * exp(-|z|)·2^100 of four lanes, z the sigmoid's argument of x: x itself (SiLU) or the tanh
-   * form's, computed in float64 and passed to the exp as head plus tail.
+   * exp(v)·2^100, or with `minusOne` exp(v) - 1, of the four values v <= 0 that two float64 lane
+   * pairs wl, wh hold, each passed to the exp as its float32 head plus what it holds beyond it.
    */
-  @inline static expArg(op: i32, x: v128): v128 {
-    if (op != GELU_TANH) return Lanes.expScaled(f32x4.neg(f32x4.abs(x)), f32x4.splat(0), -200, -130);
-    const wl = Ops.negAbs(Ops.tanhArg(f64x2.promote_low_f32x4(x)));
-    const wh = Ops.negAbs(Ops.tanhArg(promoteHigh(x)));
+  @inline static expSplit(wl: v128, wh: v128, minusOne: bool): v128 {
     const hi = Ops.join(wl, wh);
-    return Lanes.expScaled(hi, Ops.tail(wl, wh, hi), -200, -130);
+    const lo = Ops.join(f64x2.sub(wl, f64x2.promote_low_f32x4(hi)), f64x2.sub(wh, promoteHigh(hi)));
+    return minusOne ? Lanes.expm1Neg(hi, lo) : Lanes.expScaled(hi, lo, -200, -130);
   }
 
-  /** What two float64 lanes wl, wh hold beyond their float32 head hi (= join(wl, wh)), as float32. */
-  @inline static tail(wl: v128, wh: v128, hi: v128): v128 {
-    return Ops.join(f64x2.sub(wl, f64x2.promote_low_f32x4(hi)), f64x2.sub(wh, promoteHigh(hi)));
+  /** exp(-|z|)·2^100 of four lanes, z the sigmoid's argument of x: x itself, or the tanh form's. */
+  @inline static expArg(op: i32, x: v128): v128 {
+    if (op != GELU_TANH) return Lanes.expScaled(f32x4.neg(f32x4.abs(x)), f32x4.splat(0), -200, -130);
+    return Ops.expSplit(Ops.negAbs(Ops.tanhArg(f64x2.promote_low_f32x4(x))), Ops.negAbs(Ops.tanhArg(promoteHigh(x))), false);
   }
 
   /** x·c for two float64 lanes, exact, clamped at ARG_FLOOR (so -Inf leaves no NaN tail; NaN stays NaN). */
@@ -97,18 +95,9 @@ class Ops {
     return f64x2.pmax(f64x2.mul(x, f64x2.splat(<f64>c)), f64x2.splat(ARG_FLOOR));
   }
 
-  /** ELU's exp(x·c) - 1 of four lanes (x <= 0, c > 0), x·c exact in float64 and passed as head plus tail. */
-  @inline static eluExpm1(x: v128, c: f32): v128 {
-    const vl = Ops.scaled(f64x2.promote_low_f32x4(x), c), vh = Ops.scaled(promoteHigh(x), c);
-    const hi = Ops.join(vl, vh);
-    return Lanes.expm1Neg(hi, Ops.tail(vl, vh, hi));
-  }
-
-  /** exp(x·c)·2^100 of four lanes (x <= 0, c > 0), x·c as in eluExpm1. */
-  @inline static eluExp(x: v128, c: f32): v128 {
-    const vl = Ops.scaled(f64x2.promote_low_f32x4(x), c), vh = Ops.scaled(promoteHigh(x), c);
-    const hi = Ops.join(vl, vh);
-    return Lanes.expScaled(hi, Ops.tail(vl, vh, hi), -200, -130);
+  /** ELU's exp(x·c)·2^100, or with `minusOne` exp(x·c) - 1, of four lanes (x <= 0, c > 0; x·c exact in float64). */
+  @inline static eluExp(x: v128, c: f32, minusOne: bool): v128 {
+    return Ops.expSplit(Ops.scaled(f64x2.promote_low_f32x4(x), c), Ops.scaled(promoteHigh(x), c), minusOne);
   }
 
   /** ELU's gradient for two float64 lanes: s <= 0 ? g·c·a·exp(s·c) (e: that exp) : g·b. */
@@ -200,7 +189,7 @@ class Ops {
   /** op(x; a, b, c) of four lanes. */
   @inline static forward(op: i32, x: v128, a: f32, b: f32, c: f32): v128 {
     if (op == ELU) {
-      const below = f32x4.mul(Ops.eluExpm1(x, c), f32x4.splat(a));
+      const below = f32x4.mul(Ops.eluExp(x, c, true), f32x4.splat(a));
       return v128.bitselect(below, f32x4.mul(x, f32x4.splat(b)), f32x4.le(x, f32x4.splat(0)));
     }
     if (op == MISH) {
@@ -229,7 +218,7 @@ class Ops {
   /** g·op'(x; a, b, c) of four lanes (x the input, or for ELU_FROM_RESULT the result). */
   @inline static backward(op: i32, g: v128, x: v128, a: f32, b: f32, c: f32): v128 {
     if (op == ELU) {
-      const eb = Ops.eluExp(x, c), s = f64x2.splat(TWO_M100);
+      const eb = Ops.eluExp(x, c, false), s = f64x2.splat(TWO_M100);
       return Ops.join(
         Ops.eluGrad(f64x2.promote_low_f32x4(g), f64x2.promote_low_f32x4(x), f64x2.mul(f64x2.promote_low_f32x4(eb), s), a, b, c),
         Ops.eluGrad(promoteHigh(g), promoteHigh(x), f64x2.mul(promoteHigh(eb), s), a, b, c),
