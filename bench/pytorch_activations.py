@@ -2,13 +2,10 @@
 
   python3 bench/pytorch_activations.py --rounds 5 --seconds 0.3   prints {name: {median, min, max, samples}} as JSON
 """
-import argparse
-import json
-
 import torch
 import torch.nn.functional as F
 
-from pytorch_peer import cpu_table, lcg_tensor
+from pytorch_peer import cpu_main, lcg_tensor
 
 SHAPE = [256, 1024]
 
@@ -26,13 +23,4 @@ def workloads():
     return out + [("log [256,1024] forward+backward", lambda: positive.log().backward(gy))]
 
 
-def main():
-    p = argparse.ArgumentParser()
-    p.add_argument("--rounds", type=int, default=5)
-    p.add_argument("--seconds", type=float, default=0.3)
-    a = p.parse_args()
-    torch.set_num_threads(1)
-    print(json.dumps(cpu_table(workloads(), a.rounds, a.seconds)))
-
-
-main()
+cpu_main(workloads, 0.3)

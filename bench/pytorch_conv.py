@@ -2,13 +2,10 @@
 
   python3 bench/pytorch_conv.py --rounds 5 --seconds 0.5     prints {name: {median, min, max, samples}} as JSON
 """
-import argparse
-import json
-
 import torch
 from torch import nn
 
-from pytorch_peer import cpu_table, lcg_tensor as inp
+from pytorch_peer import cpu_main, lcg_tensor as inp
 
 
 def workloads():
@@ -44,13 +41,4 @@ def workloads():
     ]
 
 
-def main():
-    p = argparse.ArgumentParser()
-    p.add_argument("--rounds", type=int, default=5)
-    p.add_argument("--seconds", type=float, default=0.5)
-    a = p.parse_args()
-    torch.set_num_threads(1)
-    print(json.dumps(cpu_table(workloads(), a.rounds, a.seconds)))
-
-
-main()
+cpu_main(workloads, 0.5)

@@ -59,6 +59,17 @@ def cpu_table(workloads, rounds, seconds):
     return out
 
 
+def cpu_main(workloads, seconds):
+    """The one-thread CPU-time peers (bench/conv.ts, bench/activations.ts): --rounds samples of
+    --seconds (default `seconds`) of each of `workloads()`, printed as cpu_table's JSON."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--seconds", type=float, default=seconds)
+    a = ap.parse_args()
+    torch.set_num_threads(1)
+    print(json.dumps(cpu_table(workloads(), a.rounds, a.seconds)))
+
+
 def serve(step, header):
     """Prints `header` as a JSON line, then answers each stdin line "<seconds>" with "<wall> <cpu>"."""
     print(json.dumps(header), flush=True)
