@@ -187,7 +187,7 @@ describe("wasm last-dim softmax and log-softmax", () => {
   });
 });
 
-describe("wasm sigmoid, tanh, exp, neg, abs, sqrt and the logarithms, and sigmoid's and tanh's gradients from the output", () => {
+describe("wasm sigmoid, tanh, exp, neg, abs, sqrt and the logarithms (log1p too), and sigmoid's and tanh's gradients from the output", () => {
   for (const op of ["neg", "abs", "sqrt"] as const) {
     test(`${op}: the reference's bits, over edge values and a strided view`, () => {
       const n = 40_003, x = inputs(n, n + 3), layout = new Layout([n], [1], 0);
@@ -200,16 +200,16 @@ describe("wasm sigmoid, tanh, exp, neg, abs, sqrt and the logarithms, and sigmoi
     });
   }
 
-  for (const op of ["log", "log2", "log10"] as const) {
+  for (const op of ["log", "log2", "log10", "log1p"] as const) {
     test(`${op}: the reference's bits but within one part in 2^30 of a rounding boundary, over every exponent and a strided view`, () => {
-      // every float32 exponent (subnormals included), a dense sweep of [0, 4], both signs and the edges
+      // every float32 exponent (subnormals included) of both signs, dense sweeps of [0, 4] and [-1, 1], and the edges
       const n = 1 << 18, x = new Float32Array(n), bits = new Uint32Array(x.buffer);
       for (let i = 0; i < n; i++) {
         if (i % 2) bits[i] = Math.imul(i, 2654435761) >>> 0;
-        else x[i] = (i / n) * 4;
+        else x[i] = i % 4 ? -1 + (2 * i) / n : (i / n) * 4;
       }
-      [0, -0, 1, -1, NaN, Infinity, -Infinity, 1e-45, 1e-40, 1.1754942e-38, 1.1754944e-38, 3.4e38, Math.SQRT2, 1.4142137, 0.70710677]
-        .forEach((v, i) => (x[4 * i] = v));
+      [0, -0, 1, -1, NaN, Infinity, -Infinity, 1e-45, 1e-40, 1.1754942e-38, 1.1754944e-38, 3.4e38, Math.SQRT2, 1.4142137, 0.70710677,
+        -0.9999999, 1e-10, -1e-10, -1e-45].forEach((v, i) => (x[4 * i] = v));
       const layout = new Layout([n], [1], 0), ref = cpu.unary(op, x, layout, f32) as Float32Array;
       const got = wasmUnaryRows(op, x, { off: 0, rows: 1, cols: n, sr: n }), dispatched = wasm.unary(op, x, layout, f32) as Float32Array;
       let differ = 0;

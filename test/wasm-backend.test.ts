@@ -453,7 +453,7 @@ describe("wasm backend", () => {
       // ReLU and binary ops stay on this thread; with the helper running they must still give the same bits
       const ops = [x.add(x2), x.div(2.5), wide.sub(bias), wide.mul(col), col.div(wide)].map((t) => t.storage.data as Float32Array);
       const dense = { off: 0, rows: 1, cols: n, sr: n };
-      const squashed = [...(["sigmoid", "tanh", "exp", "neg", "abs", "sqrt", "log", "log10"] as const).map((op) => wasmUnaryRows(op, d, dense)), wasmUnaryRows("tanh", resident(13), dense)];
+      const squashed = [...(["sigmoid", "tanh", "exp", "neg", "abs", "sqrt", "log", "log10", "log1p"] as const).map((op) => wasmUnaryRows(op, d, dense)), wasmUnaryRows("tanh", resident(13), dense)];
       const grads = (["reluGrad", "sigmoidGrad", "tanhGrad"] as const).map((op) => wasmGradFromOutput(op, b, d, n));
       const acts = ([["silu", []], ["geluTanh", []], ["hardswish", []], ["elu", [2, 1, 0.5]], ["mish", []]] as const).flatMap(([op, p]) => [
         wasmActivation(op, d, n, p), wasmActivationBackward(op, b, d, n, p),

@@ -2,13 +2,14 @@
 // eslint-disable-next-line @typescript-eslint/ban-ts-comment
 // @ts-nocheck
 
-// Natural, base-2 and base-10 logarithms of float32 lanes, for activation.ts's unaryRows. The
-// TypeScript reference takes Math.log (log2, log10) in float64 and rounds once; here x = 2^k·m with
-// m in [√½, √2) is split in float32 (subnormals scaled by 2^24 first), and ln m = 2·atanh(z),
-// z = (m - 1)/(m + 1), |z| <= 0.1716, runs in float64 by its series to z^13 (relative error below
-// 2e-12), so the one rounding to float32 gives the reference's bits but where the exact value lies
-// within that error of a rounding boundary. log(±0) = -Inf, log(x < 0) and log(NaN) are NaN,
-// log(Inf) = Inf.
+// Natural, base-2 and base-10 logarithms and log1p of float32 lanes, for activation.ts's
+// unaryRows. The TypeScript reference takes Math.log (log2, log10, log1p) in float64 and rounds
+// once. Here x = 2^k·m with m in [√½, √2) is split in float32 (subnormals scaled by 2^24 first),
+// or for log1p u = 1 + x in float64 by its bits, and ln m = 2·atanh(z), z = (m - 1)/(m + 1),
+// |z| <= 0.1716, runs in float64 by its series to z^13 (relative error below 2e-12), so the one
+// rounding to float32 gives the reference's bits but where the exact value lies within that error
+// of a rounding boundary. log(±0) = -Inf, log(x < 0) and log(NaN) are NaN, log(Inf) = Inf, and
+// log1p likewise at -1, below it, and at Inf.
 
 /** ln 2 and 1/ln 2, 1/ln 10 in float64. */
 const LN2: f64 = 0.6931471805599453;
@@ -20,9 +21,14 @@ const SQRT2_BITS: i32 = 0x3fb504f3;
 const MIN_NORMAL: f32 = 1.1754943508222875e-38;
 const TWO_24: f32 = 16777216;
 
-/** Which logarithm: numbered as wasm/elementwise.ts UNARY_CODES numbers log, log2 and log10 (6, 7, 8). */
+/** Which logarithm: numbered as wasm/elementwise.ts UNARY_CODES numbers log, log2, log10 and log1p (6-9). */
 export const LOG_E: i32 = 6;
 export const LOG_2: i32 = 7;
+const LOG_1P: i32 = 9;
+/** √2, 2^52 and the float64 bits that make an integer below 2^52 a float64 when or-ed in. */
+const SQRT2_D: f64 = 1.4142135623730951;
+const TWO_52: f64 = 4503599627370496;
+const TWO_52_BITS: i64 = 0x4330000000000000;
 
 export class Logs {
   /** The high two i32 lanes of v as float64. */
@@ -54,8 +60,42 @@ export class Logs {
     return op == LOG_E ? ln : f64x2.mul(ln, f64x2.splat(INV_LN10));
   }
 
-  /** log, log2 or log10 (op as in combine) of four float32 lanes. */
+  /** ln u for two float64 lanes u, normal and finite: u = 2^k·m split by its bits, m in [√½, √2). */
+  @inline static lnF64(u: v128): v128 {
+    const mb = v128.or(v128.and(u, i64x2.splat(0x000FFFFFFFFFFFFF)), i64x2.splat(0x3FF0000000000000));
+    const big = f64x2.gt(mb, f64x2.splat(SQRT2_D));
+    const m = v128.bitselect(f64x2.mul(mb, f64x2.splat(0.5)), mb, big);
+    // the biased exponent as a float64 (or-ed under 2^52's bits), less the bias, plus 1 where m was halved
+    const e = f64x2.sub(v128.or(i64x2.shr_u(u, 52), i64x2.splat(TWO_52_BITS)), f64x2.splat(TWO_52));
+    const k = f64x2.add(f64x2.sub(e, f64x2.splat(1023)), v128.and(big, f64x2.splat(1)));
+    return f64x2.add(f64x2.mul(k, f64x2.splat(LN2)), Logs.lnMantissa(m));
+  }
+
+  /**
+   * log1p of two float64 lanes x (float32 values): ln(u)·x/(u - 1) with u = 1 + x, which corrects
+   * u's rounding (exact for |x| >= 2^-29) to first order; x itself where u = 1.
+   */
+  @inline static log1p(x: v128): v128 {
+    const u = f64x2.add(f64x2.splat(1), x);
+    const r = f64x2.mul(Logs.lnF64(u), f64x2.div(x, f64x2.sub(u, f64x2.splat(1))));
+    return v128.bitselect(x, r, f64x2.eq(u, f64x2.splat(1)));
+  }
+
+  /** log1p of four float32 lanes: -Inf at -1, NaN below it and for NaN, Inf at Inf. */
+  @inline static log1p4(x: v128): v128 {
+    let r = i8x16.shuffle(
+      f32x4.demote_f64x2_zero(Logs.log1p(f64x2.promote_low_f32x4(x))),
+      f32x4.demote_f64x2_zero(Logs.log1p(f64x2.promote_low_f32x4(i8x16.shuffle(x, x, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7)))),
+      0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23,
+    );
+    r = v128.bitselect(f32x4.splat(-Infinity), r, f32x4.eq(x, f32x4.splat(-1)));
+    r = v128.bitselect(f32x4.splat(Infinity), r, f32x4.eq(x, f32x4.splat(Infinity)));
+    return v128.bitselect(f32x4.splat(NaN), r, v128.or(f32x4.lt(x, f32x4.splat(-1)), f32x4.ne(x, x)));
+  }
+
+  /** log, log2, log10 (op as in combine) or log1p of four float32 lanes. */
   @inline static log4(op: i32, x: v128): v128 {
+    if (op == LOG_1P) return Logs.log1p4(x);
     const sub = f32x4.lt(x, f32x4.splat(MIN_NORMAL));
     const b = v128.bitselect(f32x4.mul(x, f32x4.splat(TWO_24)), x, sub);
     const big = i32x4.gt_s(v128.or(v128.and(b, i32x4.splat(0x7fffff)), i32x4.splat(0x3f800000)), i32x4.splat(SQRT2_BITS));
