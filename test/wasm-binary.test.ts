@@ -1,6 +1,8 @@
-// float32 add, sub, mul and div on the SIMD kernel (src/backend/wasm/binary.ts) against the
-// TypeScript reference, bit for bit (IEEE float32 arithmetic is exactly rounded, and so is the
-// reference's float64 result rounded to float32): equal shapes, scalars on either side, trailing
+// float32 add, sub, mul, div, maximum and minimum on the SIMD kernel (src/backend/wasm/binary.ts)
+// against the TypeScript reference, bit for bit (IEEE float32 arithmetic is exactly rounded, and so
+// is the reference's float64 result rounded to float32; maximum and minimum pick an operand by the
+// reference's rule, NaN first, the second of two zeros), and pow by 2 as the product x·x that
+// Math.pow rounds to: equal shapes, scalars on either side, trailing
 // broadcasts ([B, T, C] op [C]), columns ([B, T, 1]), strided rows (a split's view), transposed
 // operands (the strided fallback), resident operands, odd lengths; then gradients through both
 // backends.
@@ -8,11 +10,11 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as torch from "../src/index.ts";
 import { Layout } from "../src/core/layout.ts";
-import { planBinary } from "../src/backend/wasm/binary.ts";
+import { planBinary, wasmBinary } from "../src/backend/wasm/binary.ts";
 import { residentPtr } from "../src/backend/wasm/matmul.ts";
 
 const cpu = torch.cpuBackend, wasm = torch.wasmBackend, f32 = torch.float32;
-const OPS = ["add", "sub", "mul", "div"] as const;
+const OPS = ["add", "sub", "mul", "div", "maximum", "minimum"] as const;
 
 /** Deterministic floats of mixed scales with edge values (±0, NaN, ±Inf, subnormals, huge) sprinkled in. */
 function values(n: number, seed: number): Float32Array {
@@ -21,7 +23,8 @@ function values(n: number, seed: number): Float32Array {
   const rnd = () => { s = (Math.imul(s, 1103515245) + 12345) >>> 0; return s / 2 ** 32; };
   for (let i = 0; i < n; i++) x[i] = (rnd() - 0.5) * [40, 1, 1e-3, 3e37][i % 4]!;
   const edges = [0, -0, NaN, Infinity, -Infinity, 1e-45, -1e-45, 1e-38, 3.4e38, -3.4e38];
-  for (let i = 0; i < n; i += 97) x[i] = edges[(i / 97) % edges.length]!;
+  // the seed shifts the edges, so two operands pair different ones (+0 with -0, NaN with a number)
+  for (let i = 0; i < n; i += 97) x[i] = edges[(i / 97 + seed) % edges.length]!;
   return x;
 }
 
@@ -70,16 +73,19 @@ function cases(): Case[] {
   ].map((c) => ({ ...c, planned: c.planned && n > 0 })) as Case[];
 }
 
-describe("wasm binary add/sub/mul/div", () => {
+describe("wasm binary add/sub/mul/div/maximum/minimum", () => {
   for (const c of cases()) {
-    test(`${c.name}: the reference's bits for all four ops`, () => {
-      const [a, la] = c.a, [b, lb] = c.b;
-      assert.equal(planBinary(la, lb) !== null, c.planned, "which operands the kernel takes");
+    test(`${c.name}: the reference's bits for all six ops, from the kernel and through the backend`, () => {
+      const [a, la] = c.a, [b, lb] = c.b, plan = planBinary(la, lb);
+      assert.equal(plan !== null, c.planned, "which operands the kernel takes");
       for (const op of OPS) {
         const ref = cpu.binary(op, a, la, b, lb, f32) as Float32Array;
-        const got = wasm.binary(op, a, la, b, lb, f32) as Float32Array;
-        assertSameBits(got, ref, `${c.name} ${op}`);
+        assertSameBits(wasm.binary(op, a, la, b, lb, f32) as Float32Array, ref, `${c.name} ${op}`);
+        if (plan !== null) assertSameBits(wasmBinary(op, a, b, plan), ref, `${c.name} ${op}, the kernel itself`);
       }
+      // pow by a broadcast 2 is the product x·x, as Math.pow(x, 2) in float64 rounds to
+      const two: [Float32Array, Layout] = [Float32Array.of(2), new Layout([], [], 0).expand(la.shape)];
+      assertSameBits(wasm.binary("pow", a, la, two[0], two[1], f32) as Float32Array, cpu.binary("pow", a, la, two[0], two[1], f32) as Float32Array, `${c.name} pow 2`);
     });
   }
 

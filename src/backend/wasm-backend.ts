@@ -176,12 +176,20 @@ function fill(dst: TypedArray, ld: Layout, value: number | bigint): void {
   }
 }
 
-const arithmetic = (op: BinaryOp): op is ArithmeticOp => op === "add" || op === "sub" || op === "mul" || op === "div";
+const arithmetic = (op: BinaryOp): op is ArithmeticOp =>
+  op === "add" || op === "sub" || op === "mul" || op === "div" || op === "maximum" || op === "minimum";
+
+/** Whether `b` is one float32 2 broadcast over everything (`x.pow(2)`, `x ** 2`). */
+const broadcastTwo = (b: TypedArray, lb: Layout) => lb.strides.every((s) => s === 0) && b[lb.offset] === 2;
 
 function binary(op: BinaryOp, a: TypedArray, la: Layout, b: TypedArray, lb: Layout, out: DType): TypedArray {
-  if (arithmetic(op) && out === float32 && a instanceof Float32Array && b instanceof Float32Array && la.numel >= WASM_MIN_ELEMENTWISE) {
-    const plan = planBinary(la, lb);
-    if (plan !== null) return wasmBinary(op, a, b, plan);
+  if (out === float32 && a instanceof Float32Array && b instanceof Float32Array && la.numel >= WASM_MIN_ELEMENTWISE) {
+    // x² is x·x: Math.pow(x, 2) is the float64 square of a float32, exact, so the same float32 once rounded
+    if (op === "pow" && broadcastTwo(b, lb)) return binary("mul", a, la, a, la, out);
+    if (arithmetic(op)) {
+      const plan = planBinary(la, lb);
+      if (plan !== null) return wasmBinary(op, a, b, plan);
+    }
   }
   if ((op === "reluGrad" || op === "sigmoidGrad" || op === "tanhGrad") && out === float32 && a instanceof Float32Array && b instanceof Float32Array
     && la.numel >= WASM_MIN_ELEMENTWISE && dense(la) && dense(lb)) {

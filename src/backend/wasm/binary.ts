@@ -1,4 +1,4 @@
-// float32 add, sub, mul and div on the SIMD kernel (assembly/binary.ts) for the operand layouts of
+// float32 add, sub, mul, div, maximum and minimum on the SIMD kernel (assembly/binary.ts) for the operand layouts of
 // a training step: equal shapes, a scalar, a trailing-dim broadcast ([B, T, C] op [C]), a column
 // ([B, T, C] op [B, T, 1]), strided rows (a split's view). The output's dims are merged where both
 // operands allow it (as PyTorch's TensorIterator coalesces them); what is left must be at most
@@ -8,9 +8,9 @@ import { coalesceDims, type Layout } from "../../core/layout.ts";
 import { operandArea, residentPtr } from "./matmul.ts";
 import { sliceOf, transientFloats } from "./heap.ts";
 
-/** The four arithmetic ops the kernel runs, numbered as assembly/binary.ts does. */
-export type ArithmeticOp = "add" | "sub" | "mul" | "div";
-const CODES: Record<ArithmeticOp, number> = { add: 0, sub: 1, mul: 2, div: 3 };
+/** The binary ops the kernel runs, numbered as assembly/arith.ts does. */
+export type ArithmeticOp = "add" | "sub" | "mul" | "div" | "maximum" | "minimum";
+const CODES: Record<ArithmeticOp, number> = { add: 0, sub: 1, mul: 2, div: 3, maximum: 4, minimum: 5 };
 
 /** One operand over the merged dims: element (o, r, c) at off + o·so + r·sr + c·sc, sc 0 or 1. */
 interface Operand { off: number; so: number; sr: number; sc: number; span: number }

@@ -2,13 +2,14 @@
 // eslint-disable-next-line @typescript-eslint/ban-ts-comment
 // @ts-nocheck
 
-import { ADD, MUL, SUB, arith1, arith4 } from "./arith";
+import { ADD, DIV, MAX, MUL, SUB, arith1, arith4 } from "./arith";
 
-// float32 add, sub, mul and div over an output viewed as [rows, cols]: each operand is, per row,
-// either a run of cols consecutive floats or one float repeated (a broadcast scalar, a [.., 1]
-// column), with its own row stride (0 for a row repeated down the rows: a [C] bias over [B, T, C]).
-// IEEE float32 arithmetic is exactly rounded, and the TypeScript reference's float64 result rounded
-// to float32 is the same number for these four ops, so both backends give the same bits.
+// float32 add, sub, mul, div, maximum and minimum over an output viewed as [rows, cols]: each
+// operand is, per row, either a run of cols consecutive floats or one float repeated (a broadcast
+// scalar, a [.., 1] column), with its own row stride (0 for a row repeated down the rows: a [C] bias
+// over [B, T, C]). IEEE float32 arithmetic is exactly rounded, and the TypeScript reference's
+// float64 result rounded to float32 is the same number for these four ops; maximum and minimum pick
+// an operand by the reference's rule (arith.ts). So both backends give the same bits.
 
 /** One row: out[j] = a[j] op b[j], with an operand whose `k` is 1 read once and repeated. */
 function row(op: i32, out: usize, a: usize, ka: i32, b: usize, kb: i32, cols: i32): void {
@@ -86,7 +87,7 @@ function rowsOf(
 /**
  * out[i, j] = a[i, j] op b[i, j] for i < rows, j < cols (out contiguous): operand x's row i starts
  * `rx` floats after row i - 1's, and `kx` 1 means the row is one float repeated, 0 cols floats.
- * `op` is 0 add, 1 sub, 2 mul, 3 div.
+ * `op` is 0 add, 1 sub, 2 mul, 3 div, 4 maximum, 5 minimum.
  */
 export function binary(
   op: i32, out: usize, a: usize, ra: i32, ka: i32, b: usize, rb: i32, kb: i32, rows: i32, cols: i32,
@@ -94,7 +95,9 @@ export function binary(
   if (op == ADD) rowsOf(ADD, out, a, ra, ka, b, rb, kb, rows, cols);
   else if (op == SUB) rowsOf(SUB, out, a, ra, ka, b, rb, kb, rows, cols);
   else if (op == MUL) rowsOf(MUL, out, a, ra, ka, b, rb, kb, rows, cols);
-  else rowsOf(3, out, a, ra, ka, b, rb, kb, rows, cols);
+  else if (op == DIV) rowsOf(DIV, out, a, ra, ka, b, rb, kb, rows, cols);
+  else if (op == MAX) rowsOf(MAX, out, a, ra, ka, b, rb, kb, rows, cols);
+  else rowsOf(5, out, a, ra, ka, b, rb, kb, rows, cols);
 }
 
 /**
