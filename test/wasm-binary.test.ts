@@ -10,7 +10,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as torch from "../src/index.ts";
 import { Layout } from "../src/core/layout.ts";
-import { planBinary, wasmBinary } from "../src/backend/wasm/binary.ts";
+import { planBinary, wasmBinary, wasmWhere } from "../src/backend/wasm/binary.ts";
 import { residentPtr } from "../src/backend/wasm/matmul.ts";
 
 const cpu = torch.cpuBackend, wasm = torch.wasmBackend, f32 = torch.float32;
@@ -169,5 +169,47 @@ describe("wasm where with a scalar side (masked_fill)", () => {
     const [yr, gr] = run(cpu), [yw, gw] = run(wasm);
     assertSameBits(yw!, yr!, "masked_fill");
     assertSameBits(gw!, gr!, "its gradient");
+  });
+});
+
+describe("wasm where with two tensor sides", () => {
+  const B = 3, H = 2, T = 45, shape = [B, H, T, T], n = B * H * T * T;
+  const bytes = (len: number, k: number) => Uint8Array.from({ length: len }, (_, i) => ((i * 7 + k) % 5 < 2 ? 1 : 0));
+  const dense = (seed: number): [Float32Array, Layout] => [values(n, seed), Layout.contiguous(shape)];
+  const cases: [string, [Uint8Array, Layout], [Float32Array, Layout], [Float32Array, Layout], boolean][] = [
+    ["equal shapes", [bytes(n, 1), Layout.contiguous(shape)], dense(41), dense(42), true],
+    ["a [T, T] mask over [B, H, T, T]", [bytes(T * T, 2), Layout.contiguous([1, 1, T, T]).expand(shape)], dense(43), dense(44), true],
+    ["a [T] side and a [B, H, T, 1] side", [bytes(n, 3), Layout.contiguous(shape)],
+      [values(T, 45), Layout.contiguous([T]).expand(shape)], [values(B * H * T, 46), Layout.contiguous([B, H, T, 1]).expand(shape)], true],
+    ["a [B, H, T, 1] side and a [T] side", [bytes(n, 7), Layout.contiguous(shape)],
+      [values(B * H * T, 53), Layout.contiguous([B, H, T, 1]).expand(shape)], [values(T, 54), Layout.contiguous([T]).expand(shape)], true],
+    ["a column mask (one byte a row)", [bytes(B * H * T, 4), Layout.contiguous([B, H, T, 1]).expand(shape)], dense(47), dense(48), true],
+    ["an offset side, odd length", [bytes(2049, 5), Layout.contiguous([2049])], [values(2053, 49), new Layout([2049], [1], 4)],
+      [values(2049, 50), Layout.contiguous([2049])], true],
+    ["a transposed side (the reference's loop)", [bytes(n, 6), Layout.contiguous(shape)], [values(n, 51), Layout.contiguous(shape).transpose(2, 3)], dense(52), false],
+  ];
+  for (const [name, [c, lc], [a, la], [b, lb], planned] of cases) {
+    test(`${name}: the reference's bits, from the kernel and through the backend`, () => {
+      const ref = cpu.where(c, lc, a, la, b, lb, f32) as Float32Array;
+      assertSameBits(wasm.where(c, lc, a, la, b, lb, f32) as Float32Array, ref, name);
+      const kernel = wasmWhere(c, lc, a, la, b, lb);
+      assert.equal(kernel !== null, planned, "which layouts the kernel walks");
+      if (kernel !== null) assertSameBits(kernel, ref, `${name}, the kernel itself`);
+    });
+  }
+
+  test("PReLU's forward and gradients (where over x > 0) match the reference bit for bit", () => {
+    const run = (be: torch.Backend) => {
+      const prev = torch.setBackend(be);
+      try {
+        torch.manualSeed(8);
+        const x = torch.randn([16, 8, 24]).requiresGrad_(), w = new torch.nn.Parameter(torch.rand([8]).mul(0.5));
+        const y = torch.nn.functional.prelu(x, w);
+        y.mul(y).sum().backward();
+        return [y, x.grad!, w.grad!].map((t) => t.contiguous().storage.data as Float32Array);
+      } finally { torch.setBackend(prev); }
+    };
+    const ref = run(cpu), got = run(wasm);
+    ["y", "x.grad", "w.grad"].forEach((name, i) => assertSameBits(got[i]!, ref[i]!, name));
   });
 });

@@ -8,7 +8,7 @@ import type { ActivationOp, AdamScalars, Backend, SgdScalars, BinaryOp, PoolResu
 import { cpuBackend } from "./cpu/index.ts";
 import { batchOffsets, matmulAccumulateKernel } from "./cpu/matmul.ts";
 import { sumRowsAccumulateKernel } from "./cpu/reduce.ts";
-import { planBinary, wasmBinary, wasmWhereScalar, type ArithmeticOp } from "./wasm/binary.ts";
+import { planBinary, wasmBinary, wasmWhere, wasmWhereScalar, type ArithmeticOp } from "./wasm/binary.ts";
 import { wasmCol2im, wasmIm2col, wasmSwapLeading } from "./wasm/conv.ts";
 import {
   ACTIVATION_CODES, UNARY_CODES, WASM_MIN_ELEMENTWISE, rowsOf, type KernelActivation, type RowsUnary, wasmActivation, wasmActivationBackward, wasmGelu, wasmGeluBackward, wasmGradFromOutput, wasmRelu, wasmSoftmax, wasmSoftmaxBackward, wasmUnaryRows, wasmSumRows,
@@ -198,7 +198,10 @@ function binary(op: BinaryOp, a: TypedArray, la: Layout, b: TypedArray, lb: Layo
   return cpuBackend.binary(op, a, la, b, lb, out);
 }
 
-/** where() with one broadcast-scalar side over a bool mask and a float32 tensor (masked_fill and its gradient) on the SIMD kernel: selected bits, as the reference. */
+/**
+ * where() over a bool mask and float32 sides on the SIMD kernels, the selected bits as the
+ * reference: with one broadcast-scalar side (masked_fill and its gradient), or two tensors.
+ */
 function where(cond: TypedArray, lc: Layout, a: TypedArray, la: Layout, b: TypedArray, lb: Layout, out: DType): TypedArray {
   if (out === float32 && cond instanceof Uint8Array && a instanceof Float32Array && b instanceof Float32Array && lc.numel >= WASM_MIN_ELEMENTWISE) {
     const fillWhen = la.isBroadcastScalar;
@@ -207,6 +210,8 @@ function where(cond: TypedArray, lc: Layout, a: TypedArray, la: Layout, b: Typed
       const plan = planBinary(lc, lx), res = plan === null ? null : wasmWhereScalar(cond, x, v, fillWhen, plan);
       if (res !== null) return res;
     }
+    const res = wasmWhere(cond, lc, a, la, b, lb);
+    if (res !== null) return res;
   }
   return cpuBackend.where(cond, lc, a, la, b, lb, out);
 }

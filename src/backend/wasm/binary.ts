@@ -17,22 +17,30 @@ interface Operand { off: number; so: number; sr: number; sc: number; span: numbe
 /** The output as [outer, rows, cols] and both operands over it, or null when the kernel cannot walk them. */
 interface Plan { outer: number; rows: number; cols: number; a: Operand; b: Operand }
 
-/** The output's dims merged where both operands step through them as one (coalesceDims); null past three dims or a non-unit inner stride. */
-export function planBinary(la: Layout, lb: Layout): Plan | null {
-  const merged = coalesceDims(la.shape, [la.strides, lb.strides]);
+/**
+ * The output's dims merged where every operand steps through them as one (coalesceDims), as
+ * [outer, rows, cols] and each operand over it; null past three dims or a non-unit inner stride.
+ */
+function planOperands(layouts: readonly Layout[]): { outer: number; rows: number; cols: number; ops: Operand[] } | null {
+  const merged = coalesceDims(layouts[0]!.shape, layouts.map((l) => l.strides));
   if (merged.sizes.length > 3) return null;
   // innermost first from here: [cols, rows, outer]
-  const sizes = merged.sizes.reverse(), sa = merged.strides[0]!.reverse(), sb = merged.strides[1]!.reverse();
-  if (sizes.length === 0) { sizes.push(1); sa.push(0); sb.push(0); }
-  if ((sa[0] !== 0 && sa[0] !== 1) || (sb[0] !== 0 && sb[0] !== 1)) return null;
+  const sizes = merged.sizes.reverse(), strides = merged.strides.map((s) => s.reverse());
+  if (sizes.length === 0) { sizes.push(1); strides.forEach((s) => s.push(0)); }
+  if (strides.some((s) => s[0] !== 0 && s[0] !== 1)) return null;
   const cols = sizes[0]!, rows = sizes[1] ?? 1, outer = sizes[2] ?? 1;
-  const operand = (off: number, s: number[]): Operand => {
-    const sc = s[0]!, sr = s[1] ?? 0, so = s[2] ?? 0;
-    if (sr < 0 || so < 0) return { off, so, sr, sc: -1, span: 0 };
-    return { off, so, sr, sc, span: (outer - 1) * so + (rows - 1) * sr + (cols - 1) * sc + 1 };
-  };
-  const a = operand(la.offset, sa), b = operand(lb.offset, sb);
-  return a.sc < 0 || b.sc < 0 ? null : { outer, rows, cols, a, b };
+  const ops = layouts.map((l, i): Operand => {
+    const s = strides[i]!, sc = s[0]!, sr = s[1] ?? 0, so = s[2] ?? 0;
+    if (sr < 0 || so < 0) return { off: l.offset, so, sr, sc: -1, span: 0 };
+    return { off: l.offset, so, sr, sc, span: (outer - 1) * so + (rows - 1) * sr + (cols - 1) * sc + 1 };
+  });
+  return ops.some((o) => o.sc < 0) ? null : { outer, rows, cols, ops };
+}
+
+/** The output's dims merged where both operands step through them as one (coalesceDims); null past three dims or a non-unit inner stride. */
+export function planBinary(la: Layout, lb: Layout): Plan | null {
+  const p = planOperands([la, lb]);
+  return p === null ? null : { outer: p.outer, rows: p.rows, cols: p.cols, a: p.ops[0]!, b: p.ops[1]! };
 }
 
 const align = (bytes: number) => Math.ceil(bytes / 64) * 64;
@@ -58,6 +66,33 @@ export function wasmBinary(op: ArithmeticOp, a: Float32Array, b: Float32Array, p
 function stage(mem: Float32Array, x: Float32Array, o: Operand, at: number): void {
   if (o.span <= 64) for (let i = 0; i < o.span; i++) mem[at / 4 + i] = x[o.off + i]!;
   else mem.set(x.subarray(o.off, o.off + o.span), at / 4);
+}
+
+/**
+ * where(cond, a, b) for a bool mask and two float32 operands, each broadcast as binary's operands
+ * are, into a new contiguous array: the selected bits, as the reference; null when the kernel
+ * cannot walk the three layouts.
+ */
+export function wasmWhere(cond: Uint8Array, lc: Layout, a: Float32Array, la: Layout, b: Float32Array, lb: Layout): Float32Array | null {
+  const plan = planOperands([lc, la, lb]);
+  if (plan === null) return null;
+  const { outer, rows, cols, ops: [oc, oa, ob] } = plan, n = outer * rows * cols, ra = residentPtr(a), rb = residentPtr(b);
+  const bytesC = align(oc!.span), bytesA = ra < 0 ? align(4 * oa!.span) : 0, bytesB = rb < 0 ? align(4 * ob!.span) : 0;
+  const { inst, mem, base } = operandArea(bytesC + bytesA + bytesB + align(4 * n));
+  const out = transientFloats(n);
+  const pc = base, pa = ra >= 0 ? ra + 4 * oa!.off : base + bytesC, pb = rb >= 0 ? rb + 4 * ob!.off : base + bytesC + bytesA;
+  const po = out?.byteOffset ?? base + bytesC + bytesA + bytesB;
+  new Uint8Array(mem.buffer, mem.byteOffset + pc, oc!.span).set(cond.subarray(oc!.off, oc!.off + oc!.span));
+  if (ra < 0) stage(mem, a, oa!, pa);
+  if (rb < 0) stage(mem, b, ob!, pb);
+  const slab = 4 * rows * cols;
+  for (let o = 0; o < outer; o++) {
+    inst.exports.where(
+      po + o * slab, pc + o * oc!.so, oc!.sr, oc!.sc === 0 ? 1 : 0, pa + 4 * o * oa!.so, oa!.sr, oa!.sc === 0 ? 1 : 0,
+      pb + 4 * o * ob!.so, ob!.sr, ob!.sc === 0 ? 1 : 0, rows, cols,
+    );
+  }
+  return out ?? sliceOf(mem, po / 4, po / 4 + n);
 }
 
 /**

@@ -101,6 +101,33 @@ export function binary(
 }
 
 /**
+ * out[i, j] = c[i, j] != 0 ? a[i, j] : b[i, j] for i < rows, j < cols (out contiguous; c bytes, a
+ * bool mask): where() with two tensor sides. Operand x's row i starts `rx` elements after row
+ * i - 1's, and `kx` 1 means its row is one element repeated; the selected bits are copied.
+ */
+export function where(
+  out: usize, c: usize, rc: i32, kc: i32, a: usize, ra: i32, ka: i32, b: usize, rb: i32, kb: i32, rows: i32, cols: i32,
+): void {
+  const zero = i32x4.splat(0), n4 = cols & ~3;
+  for (let i = 0; i < rows; i++) {
+    const cr = c + <usize>(i * rc), ar = a + (<usize>(i * ra) << 2), br = b + (<usize>(i * rb) << 2);
+    const orow = out + (<usize>(i * cols) << 2);
+    const cs = i32x4.splat(load<u8>(cr) != 0 ? -1 : 0), as = f32x4.splat(load<f32>(ar)), bs = f32x4.splat(load<f32>(br));
+    let j = 0;
+    for (; j < n4; j += 4) {
+      const p = <usize>j << 2;
+      const m = kc ? cs : i32x4.ne(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(cr + <usize>j))), zero);
+      v128.store(orow + p, v128.bitselect(ka ? as : v128.load(ar + p), kb ? bs : v128.load(br + p), m));
+    }
+    for (; j < cols; j++) {
+      const p = <usize>j << 2;
+      const set = load<u8>(cr + (kc ? 0 : <usize>j)) != 0;
+      store<f32>(orow + p, set ? load<f32>(ar + (ka ? 0 : p)) : load<f32>(br + (kb ? 0 : p)));
+    }
+  }
+}
+
+/**
  * out[i, j] = (c[i·rc + j] != 0) == (fillWhen != 0) ? v : x[i·rx + j] for i < rows, j < cols (out
  * contiguous; c bytes, a bool mask): where() with one scalar side, masked_fill and its gradient.
  */
