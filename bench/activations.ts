@@ -1,6 +1,6 @@
-// nn's activations and log, forward and backward over a [256, 1024] float32 tensor, against
+// nn's activations, clamp, pow(2), PReLU and log, forward and backward over a [256, 1024] float32 tensor, against
 // PyTorch 1.13 and torchlet's own TypeScript kernels, one thread: the wasm backend's SIMD kernels
-// (assembly/activation.ts, activation-ops.ts, log.ts) measured where a model's step calls them. Each
+// (assembly/activation.ts, activation-ops.ts, log.ts, binary.ts) measured where a model's step calls them. Each
 // workload is `f(x).backward(g)` on a leaf, so both sides also accumulate x.grad. Times are CPU time
 // of each process, as bench/conv.ts takes them; the peer is bench/pytorch_activations.py.
 //   npx tsx bench/activations.ts [--rounds 5] [--seconds 0.3] [--source]
@@ -20,12 +20,16 @@ const SHAPE = [256, 1024];
 function workloads(): [string, () => void][] {
   const input = (seed: number, scale: number) => torch.tensor(lcgArray(SHAPE[0]! * SHAPE[1]!, seed, scale)).reshape(SHAPE);
   const x = input(1, 4).requiresGrad_(), positive = input(3, 0.5).add(1).requiresGrad_(), gy = input(2, 1);
+  const slope = torch.tensor([0.25]);
   const fns: [string, (t: Tensor) => Tensor][] = [
     ["relu", (t) => F.relu(t)], ["gelu", (t) => F.gelu(t)], ["gelu tanh", (t) => F.gelu(t, { approximate: "tanh" })],
     ["silu", (t) => F.silu(t)], ["elu", (t) => F.elu(t)], ["mish", (t) => F.mish(t)], ["hardswish", (t) => F.hardswish(t)],
     ["leaky_relu", (t) => F.leakyRelu(t)], ["sigmoid", (t) => t.sigmoid()], ["tanh", (t) => t.tanh()],
   ];
-  const out = fns.map(([name, f]): [string, () => void] => [`${name} [256,1024] forward+backward`, () => f(x).backward(gy)]);
+  const ops: [string, (t: Tensor) => Tensor][] = [
+    ["clamp(-1, 1)", (t) => t.clamp({ min: -1, max: 1 })], ["pow(2)", (t) => t.pow(2)], ["prelu", (t) => F.prelu(t, slope)],
+  ];
+  const out = [...fns, ...ops].map(([name, f]): [string, () => void] => [`${name} [256,1024] forward+backward`, () => f(x).backward(gy)]);
   return [...out, ["log [256,1024] forward+backward", () => positive.log().backward(gy)]];
 }
 

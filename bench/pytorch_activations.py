@@ -19,6 +19,10 @@ def workloads():
         ("silu", F.silu), ("elu", F.elu), ("mish", F.mish), ("hardswish", F.hardswish),
         ("leaky_relu", F.leaky_relu), ("sigmoid", torch.sigmoid), ("tanh", torch.tanh),
     ]
+    slope = torch.tensor([0.25])
+    fns += [
+        ("clamp(-1, 1)", lambda t: t.clamp(-1, 1)), ("pow(2)", lambda t: t.pow(2)), ("prelu", lambda t: F.prelu(t, slope)),
+    ]
     out = [(f"{name} [256,1024] forward+backward", lambda f=f: f(x).backward(gy)) for name, f in fns]
     return out + [("log [256,1024] forward+backward", lambda: positive.log().backward(gy))]
 

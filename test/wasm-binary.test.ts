@@ -1,8 +1,8 @@
 // float32 add, sub, mul, div, maximum and minimum on the SIMD kernel (src/backend/wasm/binary.ts)
 // against the TypeScript reference, bit for bit (IEEE float32 arithmetic is exactly rounded, and so
 // is the reference's float64 result rounded to float32; maximum and minimum pick an operand by the
-// reference's rule, NaN first, the second of two zeros), and pow by 2 as the product x·x that
-// Math.pow rounds to: equal shapes, scalars on either side, trailing
+// reference's rule, NaN first, the second of two zeros), pow by 2 as the product x·x that
+// Math.pow rounds to, the comparisons into bool, and where: equal shapes, scalars on either side, trailing
 // broadcasts ([B, T, C] op [C]), columns ([B, T, 1]), strided rows (a split's view), transposed
 // operands (the strided fallback), resident operands, odd lengths; then gradients through both
 // backends.
@@ -10,7 +10,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as torch from "../src/index.ts";
 import { Layout } from "../src/core/layout.ts";
-import { planBinary, wasmBinary, wasmWhere } from "../src/backend/wasm/binary.ts";
+import { planBinary, wasmBinary, wasmCompare, wasmWhere } from "../src/backend/wasm/binary.ts";
 import { residentPtr } from "../src/backend/wasm/matmul.ts";
 
 const cpu = torch.cpuBackend, wasm = torch.wasmBackend, f32 = torch.float32;
@@ -170,6 +170,24 @@ describe("wasm where with a scalar side (masked_fill)", () => {
     assertSameBits(yw!, yr!, "masked_fill");
     assertSameBits(gw!, gr!, "its gradient");
   });
+});
+
+describe("wasm comparisons into bool (eq, ne, lt, le, gt, ge)", () => {
+  const CMPS = ["eq", "ne", "lt", "le", "gt", "ge"] as const;
+  for (const c of cases()) {
+    test(`${c.name}: the reference's bytes, from the kernel and through the backend`, () => {
+      const [a, la] = c.a, [b, lb] = c.b, plan = planBinary(la, lb);
+      // b against itself too, so that equal operands (and NaN against NaN) are compared
+      for (const [x, lx, what] of [[a, la, "a"], [b, lb, "b"]] as const) {
+        for (const op of CMPS) {
+          const ref = cpu.binary(op, x, lx, b, lb, torch.bool) as Uint8Array;
+          assert.deepEqual(wasm.binary(op, x, lx, b, lb, torch.bool), ref, `${c.name} ${what} ${op}`);
+          const p = x === a ? plan : planBinary(lb, lb);
+          if (p !== null) assert.deepEqual(wasmCompare(op, x, b, p), ref, `${c.name} ${what} ${op}, the kernel itself`);
+        }
+      }
+    });
+  }
 });
 
 describe("wasm where with two tensor sides", () => {

@@ -166,8 +166,10 @@ export const derivatives = {
     needs(e, 0) ? g.mul(b!).mul(a!.pow(b!.sub(1))).where(b!.ne(0), 0) : null,
     needs(e, 1) ? g.mul(out.mul(a!.log()).where(a!.ne(0).logicalOr(b!.lt(0)), 0)) : null,
   ]),
-  powScalar: d("PowBackward0", "a", (g, [a], _, { min: e }) => [e === 0 ? g.zerosLike() : g.mul(e!).mul(a!.pow(e! - 1))]),
-  clamp: d("ClampBackward1", "a", (g, [a], _, { min, max }) => [g.where(a!.ge(min!).logicalAnd(a!.le(max!)), 0)]),
+  // x.pow(1) is x itself, so a square's gradient skips that pass
+  powScalar: d("PowBackward0", "a", (g, [a], _, { min: e }) => [e === 0 ? g.zerosLike() : g.mul(e!).mul(e === 2 ? a! : a!.pow(e! - 1))]),
+  // two selects instead of a mask's logical and: the same values, on the SIMD kernels
+  clamp: d("ClampBackward1", "a", (g, [a], _, { min, max }) => [g.where(a!.ge(min!), 0).where(a!.le(max!), 0)]),
   where: d("WhereBackward0", "a", (g, [c]) => [null, g.where(c!, 0), g.where(c!.logicalNot(), 0)]),
   select: d("SelectBackward0", "", selectBack),
   unbind: d("UnbindBackward0", "", selectBack),

@@ -2,13 +2,13 @@
  * The WebAssembly backend: the reference TypeScript kernels, with float32 matmul and linear on the
  * SIMD kernels of ./wasm when the product is large enough to repay copying into wasm memory.
  */
-import { float32, type DType, type TypedArray } from "../core/dtype.ts";
+import { bool, float32, type DType, type TypedArray } from "../core/dtype.ts";
 import { Layout } from "../core/layout.ts";
 import type { ActivationOp, AdamScalars, Backend, SgdScalars, BinaryOp, PoolResult, ReduceOp, UnaryOp, UpdateOp, Window2d } from "./backend.ts";
 import { cpuBackend } from "./cpu/index.ts";
 import { batchOffsets, matmulAccumulateKernel } from "./cpu/matmul.ts";
 import { sumRowsAccumulateKernel } from "./cpu/reduce.ts";
-import { planBinary, wasmBinary, wasmWhere, wasmWhereScalar, type ArithmeticOp } from "./wasm/binary.ts";
+import { COMPARE_CODES, planBinary, wasmBinary, wasmCompare, wasmWhere, wasmWhereScalar, type ArithmeticOp, type CompareOp } from "./wasm/binary.ts";
 import { wasmCol2im, wasmIm2col, wasmSwapLeading } from "./wasm/conv.ts";
 import {
   ACTIVATION_CODES, UNARY_CODES, WASM_MIN_ELEMENTWISE, rowsOf, type KernelActivation, type RowsUnary, wasmActivation, wasmActivationBackward, wasmGelu, wasmGeluBackward, wasmGradFromOutput, wasmRelu, wasmSoftmax, wasmSoftmaxBackward, wasmUnaryRows, wasmSumRows,
@@ -179,6 +179,8 @@ function fill(dst: TypedArray, ld: Layout, value: number | bigint): void {
 const arithmetic = (op: BinaryOp): op is ArithmeticOp =>
   op === "add" || op === "sub" || op === "mul" || op === "div" || op === "maximum" || op === "minimum";
 
+const comparison = (op: BinaryOp): op is CompareOp => Object.hasOwn(COMPARE_CODES, op);
+
 /** Whether `b` is one float32 2 broadcast over everything (`x.pow(2)`, `x ** 2`). */
 const broadcastTwo = (b: TypedArray, lb: Layout) => lb.strides.every((s) => s === 0) && b[lb.offset] === 2;
 
@@ -190,6 +192,10 @@ function binary(op: BinaryOp, a: TypedArray, la: Layout, b: TypedArray, lb: Layo
       const plan = planBinary(la, lb);
       if (plan !== null) return wasmBinary(op, a, b, plan);
     }
+  }
+  if (comparison(op) && out === bool && a instanceof Float32Array && b instanceof Float32Array && la.numel >= WASM_MIN_ELEMENTWISE) {
+    const plan = planBinary(la, lb);
+    if (plan !== null) return wasmCompare(op, a, b, plan);
   }
   if ((op === "reluGrad" || op === "sigmoidGrad" || op === "tanhGrad") && out === float32 && a instanceof Float32Array && b instanceof Float32Array
     && la.numel >= WASM_MIN_ELEMENTWISE && dense(la) && dense(lb)) {

@@ -62,6 +62,26 @@ export function wasmBinary(op: ArithmeticOp, a: Float32Array, b: Float32Array, p
   return out ?? sliceOf(mem, po / 4, po / 4 + n);
 }
 
+/** The comparisons the kernel runs into bool bytes, numbered as assembly/binary.ts compare4 does. */
+export const COMPARE_CODES = { eq: 0, ne: 1, lt: 2, le: 3, gt: 4, ge: 5 } as const;
+export type CompareOp = keyof typeof COMPARE_CODES;
+
+/** `a op b` for float32 operands laid out by `plan`, into a new bool array (bytes 0 and 1), the reference's values. */
+export function wasmCompare(op: CompareOp, a: Float32Array, b: Float32Array, plan: Plan): Uint8Array {
+  const { outer, rows, cols } = plan, n = outer * rows * cols;
+  const ra = residentPtr(a), rb = residentPtr(b);
+  const bytesA = ra < 0 ? align(4 * plan.a.span) : 0, bytesB = rb < 0 ? align(4 * plan.b.span) : 0;
+  const { inst, mem, base } = operandArea(bytesA + bytesB + align(n));
+  const pa = ra >= 0 ? ra + 4 * plan.a.off : base, pb = rb >= 0 ? rb + 4 * plan.b.off : base + bytesA, po = base + bytesA + bytesB;
+  if (ra < 0) stage(mem, a, plan.a, pa);
+  if (rb < 0) stage(mem, b, plan.b, pb);
+  const code = COMPARE_CODES[op], ka = plan.a.sc === 0 ? 1 : 0, kb = plan.b.sc === 0 ? 1 : 0;
+  for (let o = 0; o < outer; o++) {
+    inst.exports.compare(code, po + o * rows * cols, pa + 4 * o * plan.a.so, plan.a.sr, ka, pb + 4 * o * plan.b.so, plan.b.sr, kb, rows, cols);
+  }
+  return new Uint8Array(mem.buffer, mem.byteOffset + po, n).slice();
+}
+
 /** Copies the span an operand reads to byte offset `at`. */
 function stage(mem: Float32Array, x: Float32Array, o: Operand, at: number): void {
   if (o.span <= 64) for (let i = 0; i < o.span; i++) mem[at / 4 + i] = x[o.off + i]!;

@@ -25,6 +25,8 @@ export interface SgemmExports {
   binary(op: number, out: number, a: number, ra: number, ka: number, b: number, rb: number, kb: number, rows: number, cols: number): void;
   /** out [rows, cols] = (c != 0) == fillWhen ? v : x, c bytes (a bool mask) and x float32 with row strides rc, rx; see assembly/binary.ts. */
   whereScalar(out: number, c: number, rc: number, x: number, rx: number, v: number, fillWhen: number, rows: number, cols: number): void;
+  /** out [rows, cols] bytes = a op b (op: wasm/binary.ts COMPARE_CODES), operands as binary's; see assembly/binary.ts. */
+  compare(op: number, out: number, a: number, ra: number, ka: number, b: number, rb: number, kb: number, rows: number, cols: number): void;
   /** out [rows, cols] = c != 0 ? a : b, c bytes, each operand's rows `r` elements apart and `k` 1 for one repeated element; see assembly/binary.ts. */
   where(out: number, c: number, rc: number, kc: number, a: number, ra: number, ka: number, b: number, rb: number, kb: number, rows: number, cols: number): void;
   /** out = y <= 0 ? 0 : g over n floats. */

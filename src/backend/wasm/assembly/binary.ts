@@ -100,6 +100,50 @@ export function binary(
   else rowsOf(5, out, a, ra, ka, b, rb, kb, rows, cols);
 }
 
+/** a op b of four lanes as an i32 mask, op numbered as wasm/binary.ts COMPARE_CODES: eq, ne, lt, le, gt, ge. */
+function compare4(op: i32, a: v128, b: v128): v128 {
+  if (op == 0) return f32x4.eq(a, b);
+  if (op == 1) return f32x4.ne(a, b);
+  if (op == 2) return f32x4.lt(a, b);
+  if (op == 3) return f32x4.le(a, b);
+  if (op == 4) return f32x4.gt(a, b);
+  return f32x4.ge(a, b);
+}
+
+/** a op b for one float, as compare4. */
+function compare1(op: i32, a: f32, b: f32): bool {
+  if (op == 0) return a == b;
+  if (op == 1) return a != b;
+  if (op == 2) return a < b;
+  if (op == 3) return a <= b;
+  if (op == 4) return a > b;
+  return a >= b;
+}
+
+/**
+ * out[i, j] = a[i, j] op b[i, j] as a byte 0 or 1 for i < rows, j < cols (out contiguous bytes):
+ * the comparisons into a bool tensor, operands laid out as binary's (`rx` floats between rows, `kx`
+ * 1 for one float repeated). IEEE comparisons, as the reference's: NaN is unequal to everything.
+ */
+export function compare(op: i32, out: usize, a: usize, ra: i32, ka: i32, b: usize, rb: i32, kb: i32, rows: i32, cols: i32): void {
+  const one = i8x16.splat(1), n4 = cols & ~3;
+  for (let i = 0; i < rows; i++) {
+    const ar = a + (<usize>(i * ra) << 2), br = b + (<usize>(i * rb) << 2), orow = out + <usize>(i * cols);
+    const as = f32x4.splat(load<f32>(ar)), bs = f32x4.splat(load<f32>(br));
+    let j = 0;
+    for (; j < n4; j += 4) {
+      const p = <usize>j << 2;
+      const m = compare4(op, ka ? as : v128.load(ar + p), kb ? bs : v128.load(br + p));
+      const w = i16x8.narrow_i32x4_s(m, m);
+      v128.store32_lane(orow + <usize>j, v128.and(i8x16.narrow_i16x8_s(w, w), one), 0);
+    }
+    for (; j < cols; j++) {
+      const p = <usize>j << 2;
+      store<u8>(orow + <usize>j, compare1(op, load<f32>(ar + (ka ? 0 : p)), load<f32>(br + (kb ? 0 : p))) ? 1 : 0);
+    }
+  }
+}
+
 /**
  * out[i, j] = c[i, j] != 0 ? a[i, j] : b[i, j] for i < rows, j < cols (out contiguous; c bytes, a
  * bool mask): where() with two tensor sides. Operand x's row i starts `rx` elements after row
