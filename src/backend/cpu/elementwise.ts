@@ -25,7 +25,8 @@ function unaryNumber(op: UnaryOp): Num {
     case "sin": return Math.sin;
     case "cos": return Math.cos;
     case "erf": return erf;
-    case "not": return (x) => (x ? 0 : 1);
+    // NaN is nonzero, so true, as PyTorch's logical_not has it (JavaScript's NaN is falsy)
+    case "not": return (x) => (x === 0 ? 1 : 0);
     case "isnan": return (x) => (Number.isNaN(x) ? 1 : 0);
     case "isinf": return (x) => (x === Infinity || x === -Infinity ? 1 : 0);
     case "floor": return Math.floor;

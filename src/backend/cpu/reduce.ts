@@ -26,8 +26,9 @@ function foldNumber(op: ReduceOp): (acc: number, x: number) => number {
     // NaN wins, as PyTorch's max/min reductions propagate it
     case "max": return (a, x) => (a !== a || x !== x ? NaN : x > a ? x : a);
     case "min": return (a, x) => (a !== a || x !== x ? NaN : x < a ? x : a);
-    case "any": return (a, x) => (a || x ? 1 : 0);
-    case "all": return (a, x) => (a && x ? 1 : 0);
+    // NaN is nonzero, so true, as PyTorch has it (JavaScript's NaN is falsy)
+    case "any": return (a, x) => (a !== 0 || x !== 0 ? 1 : 0);
+    case "all": return (a, x) => (a !== 0 && x !== 0 ? 1 : 0);
     default: return assertNever(op);
   }
 }
