@@ -10,7 +10,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as torch from "../src/index.ts";
 import { Layout } from "../src/core/layout.ts";
-import { planBinary, wasmBinary, wasmCompare, wasmWhere } from "../src/backend/wasm/binary.ts";
+import { planBinary, wasmBinary, wasmCompare, wasmLogic, wasmWhere } from "../src/backend/wasm/binary.ts";
 import { residentPtr } from "../src/backend/wasm/matmul.ts";
 
 const cpu = torch.cpuBackend, wasm = torch.wasmBackend, f32 = torch.float32;
@@ -188,6 +188,40 @@ describe("wasm comparisons into bool (eq, ne, lt, le, gt, ge)", () => {
       }
     });
   }
+});
+
+describe("wasm logical and, or and not", () => {
+  const B = 3, T = 37, C = 45, n = B * T * C, shape = [B, T, C];
+  const mask = (len: number, k: number) => Uint8Array.from({ length: len }, (_, i) => ((i * 5 + k) % 3 === 0 ? 1 : 0));
+  const cases: [string, [Uint8Array, Layout], [Uint8Array, Layout]][] = [
+    ["equal shapes", [mask(n, 1), Layout.contiguous(shape)], [mask(n, 2), Layout.contiguous(shape)]],
+    ["a [C] side and a [B, T, 1] side", [mask(C, 3), Layout.contiguous([C]).expand(shape)], [mask(B * T, 4), Layout.contiguous([B, T, 1]).expand(shape)]],
+    ["bytes other than 0 and 1 (uint8: nonzero is true)", [Uint8Array.from({ length: n }, (_, i) => (i * 37) % 256), Layout.contiguous(shape)],
+      [mask(n, 5), Layout.contiguous(shape)]],
+    ["a transposed side (the reference's loop)", [mask(n, 6), Layout.contiguous([B, C, T]).transpose(1, 2)], [mask(n, 7), Layout.contiguous(shape)]],
+  ];
+  for (const [name, [a, la], [b, lb]] of cases) {
+    test(`${name}: the reference's bytes for and, or and not, from the kernel and through the backend`, () => {
+      const plan = planBinary(la, lb), self = planBinary(la, la);
+      for (const op of ["and", "or"] as const) {
+        const ref = cpu.binary(op, a, la, b, lb, torch.bool);
+        assert.deepEqual(wasm.binary(op, a, la, b, lb, torch.bool), ref, `${name} ${op}`);
+        if (plan !== null) assert.deepEqual(wasmLogic(op, a, b, plan), ref, `${name} ${op}, the kernel itself`);
+      }
+      const ref = cpu.unary("not", a, la, torch.bool);
+      assert.deepEqual(wasm.unary("not", a, la, torch.bool), ref, `${name} not`);
+      if (self !== null) assert.deepEqual(wasmLogic("not", a, a, self), ref, `${name} not, the kernel itself`);
+    });
+  }
+
+  test("not of float32 (NaN and -0 included) is x == 0, the reference's bytes", () => {
+    const x = values(4099, 61), l = Layout.contiguous([4099]);
+    x[1] = NaN;
+    x[2] = -0;
+    x[3] = 0;
+    assert.deepEqual(wasm.unary("not", x, l, torch.bool), cpu.unary("not", x, l, torch.bool));
+    assert.deepEqual(Array.from((wasm.unary("not", x, l, torch.bool) as Uint8Array).subarray(1, 4)), [0, 1, 1]);
+  });
 });
 
 describe("wasm where with two tensor sides", () => {

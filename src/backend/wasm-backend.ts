@@ -8,7 +8,9 @@ import type { ActivationOp, AdamScalars, Backend, SgdScalars, BinaryOp, PoolResu
 import { cpuBackend } from "./cpu/index.ts";
 import { batchOffsets, matmulAccumulateKernel } from "./cpu/matmul.ts";
 import { sumRowsAccumulateKernel } from "./cpu/reduce.ts";
-import { COMPARE_CODES, planBinary, wasmBinary, wasmCompare, wasmWhere, wasmWhereScalar, type ArithmeticOp, type CompareOp } from "./wasm/binary.ts";
+import {
+  COMPARE_CODES, planBinary, wasmBinary, wasmCompare, wasmLogic, wasmWhere, wasmWhereScalar, type ArithmeticOp, type CompareOp,
+} from "./wasm/binary.ts";
 import { wasmCol2im, wasmIm2col, wasmSwapLeading } from "./wasm/conv.ts";
 import {
   ACTIVATION_CODES, UNARY_CODES, WASM_MIN_ELEMENTWISE, rowsOf, type KernelActivation, type RowsUnary, wasmActivation, wasmActivationBackward, wasmGelu, wasmGeluBackward, wasmGradFromOutput, wasmRelu, wasmSoftmax, wasmSoftmaxBackward, wasmUnaryRows, wasmSumRows,
@@ -197,6 +199,10 @@ function binary(op: BinaryOp, a: TypedArray, la: Layout, b: TypedArray, lb: Layo
     const plan = planBinary(la, lb);
     if (plan !== null) return wasmCompare(op, a, b, plan);
   }
+  if ((op === "and" || op === "or") && out === bool && a instanceof Uint8Array && b instanceof Uint8Array && la.numel >= WASM_MIN_ELEMENTWISE) {
+    const plan = planBinary(la, lb);
+    if (plan !== null) return wasmLogic(op, a, b, plan);
+  }
   if ((op === "reluGrad" || op === "sigmoidGrad" || op === "tanhGrad") && out === float32 && a instanceof Float32Array && b instanceof Float32Array
     && la.numel >= WASM_MIN_ELEMENTWISE && dense(la) && dense(lb)) {
     return wasmGradFromOutput(op, a, b, la.numel);
@@ -334,6 +340,17 @@ function evict(data: TypedArray): TypedArray {
 }
 
 function unary(op: UnaryOp, x: TypedArray, layout: Layout, out: DType): TypedArray {
+  if (op === "not" && out === bool && layout.numel >= WASM_MIN_ELEMENTWISE) {
+    // bytes (bools, uint8) on the logic kernel; float32 as x == 0 on the comparison kernel (NaN is true, so not false)
+    if (x instanceof Uint8Array) {
+      const plan = planBinary(layout, layout);
+      if (plan !== null) return wasmLogic("not", x, x, plan);
+    }
+    if (x instanceof Float32Array) {
+      const plan = planBinary(layout, new Layout(layout.shape, layout.shape.map(() => 0), 0));
+      if (plan !== null) return wasmCompare("eq", x, Float32Array.of(0), plan);
+    }
+  }
   if (out !== float32 || !(x instanceof Float32Array) || layout.numel < WASM_MIN_ELEMENTWISE) return cpuBackend.unary(op, x, layout, out);
   if (op === "relu" && dense(layout)) return wasmRelu(x, layout.numel);
   const rows = Object.hasOwn(UNARY_CODES, op) ? rowsOf(layout) : null;

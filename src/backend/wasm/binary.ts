@@ -82,6 +82,28 @@ export function wasmCompare(op: CompareOp, a: Float32Array, b: Float32Array, pla
   return new Uint8Array(mem.buffer, mem.byteOffset + po, n).slice();
 }
 
+/** The logical ops the kernel runs over bytes, numbered as assembly/binary.ts logic does. */
+export const LOGIC_CODES = { and: 0, or: 1, not: 2 } as const;
+export type LogicOp = keyof typeof LOGIC_CODES;
+
+/**
+ * `a and b`, `a or b` or `not a` over byte operands (bools; any nonzero byte is true) laid out by
+ * `plan`, into a new bool array; for `not`, b is a again.
+ */
+export function wasmLogic(op: LogicOp, a: Uint8Array, b: Uint8Array, plan: Plan): Uint8Array {
+  const { outer, rows, cols } = plan, n = outer * rows * cols, bytesA = align(plan.a.span), bytesB = align(plan.b.span);
+  const { inst, mem, base } = operandArea(bytesA + bytesB + align(n));
+  const bytes = new Uint8Array(mem.buffer, mem.byteOffset);
+  const pa = base, pb = base + bytesA, po = base + bytesA + bytesB;
+  bytes.set(a.subarray(plan.a.off, plan.a.off + plan.a.span), pa);
+  bytes.set(b.subarray(plan.b.off, plan.b.off + plan.b.span), pb);
+  const code = LOGIC_CODES[op], ka = plan.a.sc === 0 ? 1 : 0, kb = plan.b.sc === 0 ? 1 : 0;
+  for (let o = 0; o < outer; o++) {
+    inst.exports.logic(code, po + o * rows * cols, pa + o * plan.a.so, plan.a.sr, ka, pb + o * plan.b.so, plan.b.sr, kb, rows, cols);
+  }
+  return bytes.slice(po, po + n);
+}
+
 /** Copies the span an operand reads to byte offset `at`. */
 function stage(mem: Float32Array, x: Float32Array, o: Operand, at: number): void {
   if (o.span <= 64) for (let i = 0; i < o.span; i++) mem[at / 4 + i] = x[o.off + i]!;

@@ -27,6 +27,8 @@ export interface SgemmExports {
   whereScalar(out: number, c: number, rc: number, x: number, rx: number, v: number, fillWhen: number, rows: number, cols: number): void;
   /** out [rows, cols] bytes = a op b (op: wasm/binary.ts COMPARE_CODES), operands as binary's; see assembly/binary.ts. */
   compare(op: number, out: number, a: number, ra: number, ka: number, b: number, rb: number, kb: number, rows: number, cols: number): void;
+  /** out [rows, cols] bytes = a and b (op 0), a or b (1), not a (2), over bytes laid out as binary's operands; see assembly/binary.ts. */
+  logic(op: number, out: number, a: number, ra: number, ka: number, b: number, rb: number, kb: number, rows: number, cols: number): void;
   /** out [rows, cols] = c != 0 ? a : b, c bytes, each operand's rows `r` elements apart and `k` 1 for one repeated element; see assembly/binary.ts. */
   where(out: number, c: number, rc: number, kc: number, a: number, ra: number, ka: number, b: number, rb: number, kb: number, rows: number, cols: number): void;
   /** out = y <= 0 ? 0 : g over n floats. */

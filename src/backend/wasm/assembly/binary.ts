@@ -145,6 +145,29 @@ export function compare(op: i32, out: usize, a: usize, ra: i32, ka: i32, b: usiz
 }
 
 /**
+ * out[i, j] = a[i, j] op b[i, j] as a byte 0 or 1 over bytes (bools, or any byte: nonzero is true),
+ * op 0 and, 1 or, else not a (b unread but for its address); operands laid out as binary's, in bytes.
+ */
+export function logic(op: i32, out: usize, a: usize, ra: i32, ka: i32, b: usize, rb: i32, kb: i32, rows: i32, cols: i32): void {
+  const zero = i8x16.splat(0), one = i8x16.splat(1), n16 = cols & ~15;
+  for (let i = 0; i < rows; i++) {
+    const ar = a + <usize>(i * ra), br = b + <usize>(i * rb), orow = out + <usize>(i * cols);
+    const as = i8x16.splat(load<u8>(ar)), bs = i8x16.splat(load<u8>(br));
+    let j = 0;
+    for (; j < n16; j += 16) {
+      const ta = i8x16.ne(ka ? as : v128.load(ar + <usize>j), zero);
+      const r = op == 0 ? v128.and(ta, i8x16.ne(kb ? bs : v128.load(br + <usize>j), zero))
+        : op == 1 ? v128.or(ta, i8x16.ne(kb ? bs : v128.load(br + <usize>j), zero)) : v128.not(ta);
+      v128.store(orow + <usize>j, v128.and(r, one));
+    }
+    for (; j < cols; j++) {
+      const x = load<u8>(ar + (ka ? 0 : <usize>j)) != 0, y = load<u8>(br + (kb ? 0 : <usize>j)) != 0;
+      store<u8>(orow + <usize>j, (op == 0 ? x && y : op == 1 ? x || y : !x) ? 1 : 0);
+    }
+  }
+}
+
+/**
  * out[i, j] = c[i, j] != 0 ? a[i, j] : b[i, j] for i < rows, j < cols (out contiguous; c bytes, a
  * bool mask): where() with two tensor sides. Operand x's row i starts `rx` elements after row
  * i - 1's, and `kx` 1 means its row is one element repeated; the selected bits are copied.

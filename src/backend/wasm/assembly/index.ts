@@ -5,7 +5,7 @@
 export { sgemm, tileRows, packASize, packBSize } from "./sgemm";
 export { sgemv } from "./sgemv";
 export { update, updateScalar, fill, reluGrad, relu } from "./elementwise";
-export { binary, compare, where, whereScalar } from "./binary";
+export { binary, compare, logic, where, whereScalar } from "./binary";
 export { gelu, geluBackward, unaryRows, sigmoidGrad, tanhGrad, softmax, softmaxBackward } from "./activation";
 export { activationOp, activationOpBackward } from "./activation-ops";
 export { blockStats, histogram, cellSums, diffStats } from "./stats";
