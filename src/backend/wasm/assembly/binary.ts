@@ -146,7 +146,7 @@ export function compare(op: i32, out: usize, a: usize, ra: i32, ka: i32, b: usiz
 
 /**
  * out[i, j] = a[i, j] op b[i, j] as a byte 0 or 1 over bytes (bools, or any byte: nonzero is true),
- * op 0 and, 1 or, else not a (b unread but for its address); operands laid out as binary's, in bytes.
+ * op 0 and, 1 or, else not a (b, passed as a again, does not count); operands laid out as binary's, in bytes.
  */
 export function logic(op: i32, out: usize, a: usize, ra: i32, ka: i32, b: usize, rb: i32, kb: i32, rows: i32, cols: i32): void {
   const zero = i8x16.splat(0), one = i8x16.splat(1), n16 = cols & ~15;
