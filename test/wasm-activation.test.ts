@@ -188,7 +188,7 @@ describe("wasm last-dim softmax and log-softmax", () => {
 });
 
 describe("wasm sigmoid, tanh, exp, neg, abs, sqrt and the logarithms (log1p too), and sigmoid's and tanh's gradients from the output", () => {
-  for (const op of ["neg", "abs", "sqrt"] as const) {
+  for (const op of ["neg", "abs", "sqrt", "sign"] as const) {
     test(`${op}: the reference's bits, over edge values and a strided view`, () => {
       const n = 40_003, x = inputs(n, n + 3), layout = new Layout([n], [1], 0);
       const ref = cpu.unary(op, x, layout, f32) as Float32Array, got = wasm.unary(op, x, layout, f32) as Float32Array;

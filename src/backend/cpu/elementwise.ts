@@ -21,7 +21,8 @@ function unaryNumber(op: UnaryOp): Num {
     case "relu": return (x) => (x > 0 || Number.isNaN(x) ? x : 0);
     case "sigmoid": return (x) => 1 / (1 + Math.exp(-x));
     case "tanh": return Math.tanh;
-    case "sign": return (x) => (x > 0 ? 1 : x < 0 ? -1 : x);
+    // (0 < x) - (x < 0), as PyTorch's kernel: 0 (+0) for NaN and -0
+    case "sign": return (x) => (x > 0 ? 1 : x < 0 ? -1 : 0);
     case "sin": return Math.sin;
     case "cos": return Math.cos;
     case "erf": return erf;

@@ -87,11 +87,11 @@ export function rowsOf(l: Layout): Rows | null {
 }
 
 /** The unary ops of assembly/activation.ts unaryRows, by its numbers. */
-export const UNARY_CODES = { sigmoid: 0, tanh: 1, exp: 2, neg: 3, abs: 4, sqrt: 5, log: 6, log2: 7, log10: 8, log1p: 9 } as const;
+export const UNARY_CODES = { sigmoid: 0, tanh: 1, exp: 2, neg: 3, abs: 4, sqrt: 5, log: 6, log2: 7, log10: 8, log1p: 9, sign: 10 } as const;
 export type RowsUnary = keyof typeof UNARY_CODES;
 
 /**
- * `op(x)` of float32 `x` laid out as `r`, into a new contiguous array: neg, abs and sqrt give the
+ * `op(x)` of float32 `x` laid out as `r`, into a new contiguous array: neg, abs, sign and sqrt give the
  * reference's bits, log, log2, log10 and log1p too but within 2e-12 of a rounding boundary, sigmoid, tanh
  * and exp are within 2 ulps of them (test/wasm-activation.test.ts).
  * A dense input runs on both threads from passChunks' size; strided rows (an LSTM's gates, a

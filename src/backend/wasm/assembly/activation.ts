@@ -52,7 +52,8 @@ const UNARY_SIGMOID: i32 = 0;
 const UNARY_TANH: i32 = 1;
 const UNARY_EXP: i32 = 2;
 const UNARY_NEG: i32 = 3;
-const UNARY_ABS: i32 = 4; // 5: sqrt; from LOG_E (6): log, log2, log10 (log.ts)
+const UNARY_ABS: i32 = 4; // 5: sqrt; from LOG_E (6): log, log2, log10, log1p (log.ts)
+const UNARY_SIGN: i32 = 10;
 
 // ---- tanh: Cephes' tanhf polynomial below TANH_X0 ----
 const TANH_X0: f32 = 0.625;
@@ -214,13 +215,15 @@ export class Lanes {
     return v128.or(r, v128.and(x, i32x4.splat(0x80000000)));
   }
 
-  /** unaryRows' function of 4 lanes (op: UNARY_SIGMOID ... UNARY_ABS, the logarithms from LOG_E, else sqrt). */
+  /** unaryRows' function of 4 lanes (op: UNARY_SIGMOID ... UNARY_ABS, UNARY_SIGN, the logarithms from LOG_E, else sqrt). */
   @inline static unary4(op: i32, x: v128): v128 {
     if (op == UNARY_SIGMOID) return Lanes.sigmoid4(x);
     if (op == UNARY_TANH) return Lanes.tanh4(x);
     if (op == UNARY_EXP) return Lanes.expAny(x);
     if (op == UNARY_NEG) return f32x4.neg(x);
     if (op == UNARY_ABS) return f32x4.abs(x);
+    // (0 < x) - (x < 0): 0 for NaN and ±0
+    if (op == UNARY_SIGN) return v128.bitselect(f32x4.splat(1), v128.and(f32x4.lt(x, f32x4.splat(0)), f32x4.splat(-1)), f32x4.gt(x, f32x4.splat(0)));
     if (op >= LOG_E) return Logs.log4(op, x);
     return f32x4.sqrt(x);
   }
