@@ -2,7 +2,8 @@
 // eslint-disable-next-line @typescript-eslint/ban-ts-comment
 // @ts-nocheck
 
-import { Lanes, loadPartial, promoteHigh, storePartial } from "./activation";
+import { Lanes, loadPartial, storePartial } from "./activation";
+import { demote4, promoteHigh } from "./lanes64";
 
 // nn's activations with scalar parameters (backend.ts ActivationOp) and their input gradients, in
 // linear memory, four lanes at a time, numbered as wasm/elementwise.ts ACTIVATION_CODES:
@@ -56,13 +57,6 @@ const ONE_SIXTH_F: f32 = 0.1666666716337204;
  * because AssemblyScript's @inline on functions is syntax TypeScript's parser refuses).
  */
 class Ops {
-  /** Two float64 halves as four float32 lanes, each rounded once. */
-  @inline static join(lo: v128, hi: v128): v128 {
-    return i8x16.shuffle(
-      f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23,
-    );
-  }
-
   /** z of GELU's tanh form for two float64 lanes: 2·β·(x + κ·x³), as the reference orders it. */
   @inline static tanhArg(x: v128): v128 {
     const cube = f64x2.mul(f64x2.mul(f64x2.mul(f64x2.splat(KAPPA), x), x), x);
@@ -79,8 +73,8 @@ class Ops {
    * pairs wl, wh hold, each passed to the exp as its float32 head plus what it holds beyond it.
    */
   @inline static expSplit(wl: v128, wh: v128, minusOne: bool): v128 {
-    const hi = Ops.join(wl, wh);
-    const lo = Ops.join(f64x2.sub(wl, f64x2.promote_low_f32x4(hi)), f64x2.sub(wh, promoteHigh(hi)));
+    const hi = demote4(wl, wh);
+    const lo = demote4(f64x2.sub(wl, f64x2.promote_low_f32x4(hi)), f64x2.sub(wh, promoteHigh(hi)));
     return minusOne ? Lanes.expm1Neg(hi, lo) : Lanes.expScaled(hi, lo, -200, -130);
   }
 
@@ -194,11 +188,11 @@ class Ops {
     }
     if (op == MISH) {
       const eb = Ops.expArg(op, x);
-      return Ops.join(Ops.mish(f64x2.promote_low_f32x4(x), f64x2.promote_low_f32x4(eb)), Ops.mish(promoteHigh(x), promoteHigh(eb)));
+      return demote4(Ops.mish(f64x2.promote_low_f32x4(x), f64x2.promote_low_f32x4(eb)), Ops.mish(promoteHigh(x), promoteHigh(eb)));
     }
     if (op == SILU || op == GELU_TANH) {
       const eb = Ops.expArg(op, x);
-      return Ops.join(
+      return demote4(
         Ops.xSigmoid(f64x2.promote_low_f32x4(x), f64x2.promote_low_f32x4(eb)),
         Ops.xSigmoid(promoteHigh(x), promoteHigh(eb)),
       );
@@ -209,7 +203,7 @@ class Ops {
       return v128.bitselect(av, v128.bitselect(bv, x, f32x4.gt(x, bv)), f32x4.lt(x, av));
     }
     if (op == HARDSIGMOID || op == HARDSWISH) {
-      return Ops.join(Ops.hard(op, f64x2.promote_low_f32x4(x)), Ops.hard(op, promoteHigh(x)));
+      return demote4(Ops.hard(op, f64x2.promote_low_f32x4(x)), Ops.hard(op, promoteHigh(x)));
     }
     // threshold
     return v128.bitselect(f32x4.splat(b), x, f32x4.le(x, f32x4.splat(a)));
@@ -219,27 +213,27 @@ class Ops {
   @inline static backward(op: i32, g: v128, x: v128, a: f32, b: f32, c: f32): v128 {
     if (op == ELU) {
       const eb = Ops.eluExp(x, c, false), s = f64x2.splat(TWO_M100);
-      return Ops.join(
+      return demote4(
         Ops.eluGrad(f64x2.promote_low_f32x4(g), f64x2.promote_low_f32x4(x), f64x2.mul(f64x2.promote_low_f32x4(eb), s), a, b, c),
         Ops.eluGrad(promoteHigh(g), promoteHigh(x), f64x2.mul(promoteHigh(eb), s), a, b, c),
       );
     }
     if (op == ELU_FROM_RESULT) {
-      return Ops.join(
+      return demote4(
         Ops.eluResultGrad(f64x2.promote_low_f32x4(g), f64x2.promote_low_f32x4(x), a, b, c),
         Ops.eluResultGrad(promoteHigh(g), promoteHigh(x), a, b, c),
       );
     }
     if (op == MISH) {
       const eb = Ops.expArg(op, x);
-      return Ops.join(
+      return demote4(
         Ops.mishGrad(f64x2.promote_low_f32x4(g), f64x2.promote_low_f32x4(x), f64x2.promote_low_f32x4(eb)),
         Ops.mishGrad(promoteHigh(g), promoteHigh(x), promoteHigh(eb)),
       );
     }
     if (op == SILU || op == GELU_TANH) {
       const eb = Ops.expArg(op, x);
-      return Ops.join(
+      return demote4(
         Ops.sigmoidGrad(op, f64x2.promote_low_f32x4(g), f64x2.promote_low_f32x4(x), f64x2.promote_low_f32x4(eb)),
         Ops.sigmoidGrad(op, promoteHigh(g), promoteHigh(x), promoteHigh(eb)),
       );
@@ -253,7 +247,7 @@ class Ops {
       return v128.and(f32x4.mul(g, f32x4.splat(ONE_SIXTH_F)), inside);
     }
     if (op == HARDSWISH) {
-      return Ops.join(
+      return demote4(
         Ops.hardswishGrad(f64x2.promote_low_f32x4(g), f64x2.promote_low_f32x4(x)),
         Ops.hardswishGrad(promoteHigh(g), promoteHigh(x)),
       );

@@ -25,6 +25,7 @@
 // The bits are unchanged: over 2^20 inputs (random bit patterns, a dense -32..32 and edge values),
 // every kernel here wrote the same bytes as before, in both builds.
 
+import { demote4, promoteHigh } from "./lanes64";
 import { LOG_E, Logs } from "./log";
 
 // ---- exp ----
@@ -338,9 +339,7 @@ export function tanhGrad(out: usize, g: usize, y: usize, n: i32): void {
   for (; i < n4; i += 4) {
     const p = <usize>i << 2, yv = v128.load(y + p);
     const lo = f64x2.promote_low_f32x4(yv), hi = promoteHigh(yv);
-    const tl = f32x4.demote_f64x2_zero(f64x2.sub(one, f64x2.mul(lo, lo)));
-    const th = f32x4.demote_f64x2_zero(f64x2.sub(one, f64x2.mul(hi, hi)));
-    const t = i8x16.shuffle(tl, th, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
+    const t = demote4(f64x2.sub(one, f64x2.mul(lo, lo)), f64x2.sub(one, f64x2.mul(hi, hi)));
     v128.store(out + p, f32x4.mul(v128.load(g + p), t));
   }
   for (; i < n; i++) {
@@ -351,10 +350,6 @@ export function tanhGrad(out: usize, g: usize, y: usize, n: i32): void {
 
 // ---- softmax over the last dim ----
 
-/** The high two floats of v as float64. */
-export function promoteHigh(v: v128): v128 {
-  return f64x2.promote_low_f32x4(i8x16.shuffle(v, v, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7));
-}
 
 /** The row's maximum (NaN if any element is NaN). */
 function rowMax(px: usize, cols: i32): f32 {

@@ -11,6 +11,8 @@
 // of a rounding boundary. log(±0) = -Inf, log(x < 0) and log(NaN) are NaN, log(Inf) = Inf, and
 // log1p likewise at -1, below it, and at Inf.
 
+import { demote4, highHalf, promoteHigh } from "./lanes64";
+
 /** ln 2 and 1/ln 2, 1/ln 10 in float64. */
 const LN2: f64 = 0.6931471805599453;
 const INV_LN2: f64 = 1.4426950408889634;
@@ -31,11 +33,6 @@ const TWO_52: f64 = 4503599627370496;
 const TWO_52_BITS: i64 = 0x4330000000000000;
 
 export class Logs {
-  /** The high two i32 lanes of v as float64. */
-  @inline static highAsF64(v: v128): v128 {
-    return f64x2.convert_low_i32x4_s(i8x16.shuffle(v, v, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7));
-  }
-
   /**
    * ln m for two float64 lanes m in [√½, √2): 2z·(1 + w/3 + w²/5 + ... + w⁶/13), w = z²,
    * the polynomial in Estrin's pairs (a short dependency chain: in Horner's form the loop ran at the
@@ -83,11 +80,7 @@ export class Logs {
 
   /** log1p of four float32 lanes: -Inf at -1, NaN below it and for NaN, Inf at Inf. */
   @inline static log1p4(x: v128): v128 {
-    let r = i8x16.shuffle(
-      f32x4.demote_f64x2_zero(Logs.log1p(f64x2.promote_low_f32x4(x))),
-      f32x4.demote_f64x2_zero(Logs.log1p(f64x2.promote_low_f32x4(i8x16.shuffle(x, x, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7)))),
-      0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23,
-    );
+    let r = demote4(Logs.log1p(f64x2.promote_low_f32x4(x)), Logs.log1p(promoteHigh(x)));
     r = v128.bitselect(f32x4.splat(-Infinity), r, f32x4.eq(x, f32x4.splat(-1)));
     r = v128.bitselect(f32x4.splat(Infinity), r, f32x4.eq(x, f32x4.splat(Infinity)));
     return v128.bitselect(f32x4.splat(NaN), r, v128.or(f32x4.lt(x, f32x4.splat(-1)), f32x4.ne(x, x)));
@@ -103,10 +96,8 @@ export class Logs {
     const k = i32x4.sub(i32x4.sub(i32x4.shr_u(b, 23), i32x4.splat(127)), i32x4.add(big, v128.and(sub, i32x4.splat(24))));
     const m = i32x4.sub(v128.or(v128.and(b, i32x4.splat(0x7fffff)), i32x4.splat(0x3f800000)), v128.and(big, i32x4.splat(0x800000)));
     const lo = Logs.combine(op, f64x2.convert_low_i32x4_s(k), f64x2.promote_low_f32x4(m));
-    const hi = Logs.combine(op, Logs.highAsF64(k), f64x2.promote_low_f32x4(i8x16.shuffle(m, m, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7)));
-    let r = i8x16.shuffle(
-      f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23,
-    );
+    const hi = Logs.combine(op, f64x2.convert_low_i32x4_s(highHalf(k)), promoteHigh(m));
+    let r = demote4(lo, hi);
     r = v128.bitselect(f32x4.splat(-Infinity), r, f32x4.eq(x, f32x4.splat(0)));
     r = v128.bitselect(f32x4.splat(Infinity), r, f32x4.eq(x, f32x4.splat(Infinity)));
     // NaN for x < 0 and for NaN (x != x)

@@ -7,10 +7,7 @@
 // (src/backend/cpu/norm.ts) sums them; the float32 passes round every step as it does, so both
 // backends give the same bits. A pointer of 0 means the operand is absent.
 
-/** The high two floats of v as float64. */
-function promoteHigh(v: v128): v128 {
-  return f64x2.promote_low_f32x4(i8x16.shuffle(v, v, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7));
-}
+import { demote4, promoteHigh } from "./lanes64";
 
 /** ((lane0 + lane2) + (lane1 + lane3)) of the four float64 lanes held as lo = (0, 1), hi = (2, 3). */
 function laneSum(lo: v128, hi: v128): f64 {
@@ -294,7 +291,7 @@ export function channelNormBackward(
 
 /** Four float64 values at p as float32 lanes. */
 function loadF64AsF32(p: usize): v128 {
-  return i8x16.shuffle(f32x4.demote_f64x2_zero(v128.load(p)), f32x4.demote_f64x2_zero(v128.load(p, 16)), 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
+  return demote4(v128.load(p), v128.load(p, 16));
 }
 
 /** Stores the four float32 lanes of v at p as float64. */
@@ -303,10 +300,6 @@ function storeF32AsF64(p: usize, v: v128): void {
   v128.store(p, promoteHigh(v), 16);
 }
 
-/** Float32 lanes (lo, hi) of four float64 sums. */
-function demote4(lo: v128, hi: v128): v128 {
-  return i8x16.shuffle(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
-}
 
 function channelStats1(mean: usize, varSum: usize, x: usize, n: i32, c: i32): i32 {
   const c4 = c & ~3, row = <usize>c << 2, cnt = f64x2.splat(<f64>n);
