@@ -7,6 +7,7 @@
 import { coalesceDims, type Layout } from "../../core/layout.ts";
 import { operandArea, residentPtr } from "./matmul.ts";
 import { sliceOf, transientFloats } from "./heap.ts";
+import type { SgemmInstance } from "./module.ts";
 
 /** The binary ops the kernel runs, numbered as assembly/arith.ts does. */
 export type ArithmeticOp = "add" | "sub" | "mul" | "div" | "maximum" | "minimum";
@@ -45,20 +46,46 @@ export function planBinary(la: Layout, lb: Layout): Plan | null {
 
 const align = (bytes: number) => Math.ceil(bytes / 64) * 64;
 
+/** An input as the kernels read it: float32 (4-byte elements) or bytes (a bool mask), over its operand of a plan. */
+interface Input { data: Float32Array | Uint8Array; o: Operand }
+
+/**
+ * Where the kernels read `inputs`: a resident float32 array in place, every other input copied (the
+ * span its operand reads) into one staging area, with `outBytes` left after them at `out`.
+ */
+function place(inputs: readonly Input[], outBytes: number): { inst: SgemmInstance; mem: Float32Array; ptrs: number[]; out: number } {
+  const resident = inputs.map(({ data }) => (data instanceof Float32Array ? residentPtr(data) : -1));
+  const bytes = inputs.map(({ data, o }, i) => (resident[i]! >= 0 ? 0 : align(data.BYTES_PER_ELEMENT * o.span)));
+  const { inst, mem, base } = operandArea(bytes.reduce((sum, b) => sum + b, 0) + outBytes);
+  let at = base;
+  const ptrs = inputs.map(({ data, o }, i) => {
+    if (resident[i]! >= 0) return resident[i]! + 4 * o.off;
+    const p = at;
+    at += bytes[i]!;
+    if (data instanceof Float32Array) stage(mem, data, o, p);
+    else new Uint8Array(mem.buffer, mem.byteOffset + p, o.span).set(data.subarray(o.off, o.off + o.span));
+    return p;
+  });
+  return { inst, mem, ptrs, out: at };
+}
+
+/** A rows kernel of assembly/binary.ts: (op, out, a, ra, ka, b, rb, kb, rows, cols). */
+type RowsKernel = (op: number, out: number, a: number, ra: number, ka: number, b: number, rb: number, kb: number, rows: number, cols: number) => void;
+
+/** Calls `kernel` for each outer slab of `plan`: its operands' elements `size` bytes, its output's `outSize`. */
+function slabs(kernel: RowsKernel, op: number, po: number, outSize: number, pa: number, pb: number, size: number, plan: Plan): void {
+  const { outer, rows, cols, a, b } = plan, ka = a.sc === 0 ? 1 : 0, kb = b.sc === 0 ? 1 : 0;
+  for (let o = 0; o < outer; o++) {
+    kernel(op, po + o * outSize * rows * cols, pa + size * o * a.so, a.sr, ka, pb + size * o * b.so, b.sr, kb, rows, cols);
+  }
+}
+
 /** `a op b` for float32 operands laid out by `plan`, into a new contiguous array. */
 export function wasmBinary(op: ArithmeticOp, a: Float32Array, b: Float32Array, plan: Plan): Float32Array {
-  const { outer, rows, cols } = plan, n = outer * rows * cols;
-  const ra = residentPtr(a), rb = residentPtr(b);
-  const bytesA = ra < 0 ? align(4 * plan.a.span) : 0, bytesB = rb < 0 ? align(4 * plan.b.span) : 0;
-  const { inst, mem, base } = operandArea(bytesA + bytesB + align(4 * n));
-  const out = transientFloats(n);
-  const pa = ra >= 0 ? ra + 4 * plan.a.off : base, pb = rb >= 0 ? rb + 4 * plan.b.off : base + bytesA, po = out?.byteOffset ?? base + bytesA + bytesB;
-  if (ra < 0) stage(mem, a, plan.a, pa);
-  if (rb < 0) stage(mem, b, plan.b, pb);
-  const code = CODES[op], ka = plan.a.sc === 0 ? 1 : 0, kb = plan.b.sc === 0 ? 1 : 0, slab = 4 * rows * cols;
-  for (let o = 0; o < outer; o++) {
-    inst.exports.binary(code, po + o * slab, pa + 4 * o * plan.a.so, plan.a.sr, ka, pb + 4 * o * plan.b.so, plan.b.sr, kb, rows, cols);
-  }
+  const n = plan.outer * plan.rows * plan.cols;
+  const { inst, mem, ptrs: [pa, pb], out: scratch } = place([{ data: a, o: plan.a }, { data: b, o: plan.b }], align(4 * n));
+  const out = transientFloats(n), po = out?.byteOffset ?? scratch;
+  slabs(inst.exports.binary, CODES[op], po, 4, pa!, pb!, 4, plan);
   return out ?? sliceOf(mem, po / 4, po / 4 + n);
 }
 
@@ -68,17 +95,9 @@ export type CompareOp = keyof typeof COMPARE_CODES;
 
 /** `a op b` for float32 operands laid out by `plan`, into a new bool array (bytes 0 and 1), the reference's values. */
 export function wasmCompare(op: CompareOp, a: Float32Array, b: Float32Array, plan: Plan): Uint8Array {
-  const { outer, rows, cols } = plan, n = outer * rows * cols;
-  const ra = residentPtr(a), rb = residentPtr(b);
-  const bytesA = ra < 0 ? align(4 * plan.a.span) : 0, bytesB = rb < 0 ? align(4 * plan.b.span) : 0;
-  const { inst, mem, base } = operandArea(bytesA + bytesB + align(n));
-  const pa = ra >= 0 ? ra + 4 * plan.a.off : base, pb = rb >= 0 ? rb + 4 * plan.b.off : base + bytesA, po = base + bytesA + bytesB;
-  if (ra < 0) stage(mem, a, plan.a, pa);
-  if (rb < 0) stage(mem, b, plan.b, pb);
-  const code = COMPARE_CODES[op], ka = plan.a.sc === 0 ? 1 : 0, kb = plan.b.sc === 0 ? 1 : 0;
-  for (let o = 0; o < outer; o++) {
-    inst.exports.compare(code, po + o * rows * cols, pa + 4 * o * plan.a.so, plan.a.sr, ka, pb + 4 * o * plan.b.so, plan.b.sr, kb, rows, cols);
-  }
+  const n = plan.outer * plan.rows * plan.cols;
+  const { inst, mem, ptrs: [pa, pb], out: po } = place([{ data: a, o: plan.a }, { data: b, o: plan.b }], align(n));
+  slabs(inst.exports.compare, COMPARE_CODES[op], po, 1, pa!, pb!, 4, plan);
   return new Uint8Array(mem.buffer, mem.byteOffset + po, n).slice();
 }
 
@@ -91,17 +110,10 @@ export type LogicOp = keyof typeof LOGIC_CODES;
  * `plan`, into a new bool array; for `not`, b is a again.
  */
 export function wasmLogic(op: LogicOp, a: Uint8Array, b: Uint8Array, plan: Plan): Uint8Array {
-  const { outer, rows, cols } = plan, n = outer * rows * cols, bytesA = align(plan.a.span), bytesB = align(plan.b.span);
-  const { inst, mem, base } = operandArea(bytesA + bytesB + align(n));
-  const bytes = new Uint8Array(mem.buffer, mem.byteOffset);
-  const pa = base, pb = base + bytesA, po = base + bytesA + bytesB;
-  bytes.set(a.subarray(plan.a.off, plan.a.off + plan.a.span), pa);
-  bytes.set(b.subarray(plan.b.off, plan.b.off + plan.b.span), pb);
-  const code = LOGIC_CODES[op], ka = plan.a.sc === 0 ? 1 : 0, kb = plan.b.sc === 0 ? 1 : 0;
-  for (let o = 0; o < outer; o++) {
-    inst.exports.logic(code, po + o * rows * cols, pa + o * plan.a.so, plan.a.sr, ka, pb + o * plan.b.so, plan.b.sr, kb, rows, cols);
-  }
-  return bytes.slice(po, po + n);
+  const n = plan.outer * plan.rows * plan.cols;
+  const { inst, mem, ptrs: [pa, pb], out: po } = place([{ data: a, o: plan.a }, { data: b, o: plan.b }], align(n));
+  slabs(inst.exports.logic, LOGIC_CODES[op], po, 1, pa!, pb!, 1, plan);
+  return new Uint8Array(mem.buffer, mem.byteOffset + po, n).slice();
 }
 
 /** Copies the span an operand reads to byte offset `at`. */
@@ -118,20 +130,13 @@ function stage(mem: Float32Array, x: Float32Array, o: Operand, at: number): void
 export function wasmWhere(cond: Uint8Array, lc: Layout, a: Float32Array, la: Layout, b: Float32Array, lb: Layout): Float32Array | null {
   const plan = planOperands([lc, la, lb]);
   if (plan === null) return null;
-  const { outer, rows, cols, ops: [oc, oa, ob] } = plan, n = outer * rows * cols, ra = residentPtr(a), rb = residentPtr(b);
-  const bytesC = align(oc!.span), bytesA = ra < 0 ? align(4 * oa!.span) : 0, bytesB = rb < 0 ? align(4 * ob!.span) : 0;
-  const { inst, mem, base } = operandArea(bytesC + bytesA + bytesB + align(4 * n));
-  const out = transientFloats(n);
-  const pc = base, pa = ra >= 0 ? ra + 4 * oa!.off : base + bytesC, pb = rb >= 0 ? rb + 4 * ob!.off : base + bytesC + bytesA;
-  const po = out?.byteOffset ?? base + bytesC + bytesA + bytesB;
-  new Uint8Array(mem.buffer, mem.byteOffset + pc, oc!.span).set(cond.subarray(oc!.off, oc!.off + oc!.span));
-  if (ra < 0) stage(mem, a, oa!, pa);
-  if (rb < 0) stage(mem, b, ob!, pb);
-  const slab = 4 * rows * cols;
+  const { outer, rows, cols, ops: [oc, oa, ob] } = plan, n = outer * rows * cols;
+  const { inst, mem, ptrs: [pc, pa, pb], out: scratch } = place([{ data: cond, o: oc! }, { data: a, o: oa! }, { data: b, o: ob! }], align(4 * n));
+  const out = transientFloats(n), po = out?.byteOffset ?? scratch, slab = 4 * rows * cols;
+  const k = (o: Operand) => (o.sc === 0 ? 1 : 0);
   for (let o = 0; o < outer; o++) {
     inst.exports.where(
-      po + o * slab, pc + o * oc!.so, oc!.sr, oc!.sc === 0 ? 1 : 0, pa + 4 * o * oa!.so, oa!.sr, oa!.sc === 0 ? 1 : 0,
-      pb + 4 * o * ob!.so, ob!.sr, ob!.sc === 0 ? 1 : 0, rows, cols,
+      po + o * slab, pc! + o * oc!.so, oc!.sr, k(oc!), pa! + 4 * o * oa!.so, oa!.sr, k(oa!), pb! + 4 * o * ob!.so, ob!.sr, k(ob!), rows, cols,
     );
   }
   return out ?? sliceOf(mem, po / 4, po / 4 + n);
@@ -144,16 +149,11 @@ export function wasmWhere(cond: Uint8Array, lc: Layout, a: Float32Array, la: Lay
  */
 export function wasmWhereScalar(cond: Uint8Array, x: Float32Array, v: number, fillWhen: boolean, plan: Plan): Float32Array | null {
   if (plan.a.sc !== 1 || plan.b.sc !== 1) return null;
-  const { outer, rows, cols } = plan, n = outer * rows * cols, rx = residentPtr(x);
-  const bytesC = align(plan.a.span), bytesX = rx < 0 ? align(4 * plan.b.span) : 0;
-  const { inst, mem, base } = operandArea(bytesC + bytesX + align(4 * n));
-  const out = transientFloats(n);
-  const pc = base, px = rx >= 0 ? rx + 4 * plan.b.off : base + bytesC, po = out?.byteOffset ?? base + bytesC + bytesX;
-  new Uint8Array(mem.buffer, mem.byteOffset + pc, plan.a.span).set(cond.subarray(plan.a.off, plan.a.off + plan.a.span));
-  if (rx < 0) stage(mem, x, plan.b, px);
-  const slab = 4 * rows * cols;
+  const { outer, rows, cols } = plan, n = outer * rows * cols;
+  const { inst, mem, ptrs: [pc, px], out: scratch } = place([{ data: cond, o: plan.a }, { data: x, o: plan.b }], align(4 * n));
+  const out = transientFloats(n), po = out?.byteOffset ?? scratch, slab = 4 * rows * cols;
   for (let o = 0; o < outer; o++) {
-    inst.exports.whereScalar(po + o * slab, pc + o * plan.a.so, plan.a.sr, px + 4 * o * plan.b.so, plan.b.sr, v, fillWhen ? 1 : 0, rows, cols);
+    inst.exports.whereScalar(po + o * slab, pc! + o * plan.a.so, plan.a.sr, px! + 4 * o * plan.b.so, plan.b.sr, v, fillWhen ? 1 : 0, rows, cols);
   }
   return out ?? sliceOf(mem, po / 4, po / 4 + n);
 }
