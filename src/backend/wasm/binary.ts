@@ -95,9 +95,14 @@ export type CompareOp = keyof typeof COMPARE_CODES;
 
 /** `a op b` for float32 operands laid out by `plan`, into a new bool array (bytes 0 and 1), the reference's values. */
 export function wasmCompare(op: CompareOp, a: Float32Array, b: Float32Array, plan: Plan): Uint8Array {
+  return boolRows("compare", COMPARE_CODES[op], a, b, plan);
+}
+
+/** A rows kernel writing bool bytes (compare or logic) over a and b laid out by `plan`, into a new array. */
+function boolRows(kernel: "compare" | "logic", op: number, a: Float32Array | Uint8Array, b: Float32Array | Uint8Array, plan: Plan): Uint8Array {
   const n = plan.outer * plan.rows * plan.cols;
   const { inst, mem, ptrs: [pa, pb], out: po } = place([{ data: a, o: plan.a }, { data: b, o: plan.b }], align(n));
-  slabs(inst.exports.compare, COMPARE_CODES[op], po, 1, pa!, pb!, 4, plan);
+  slabs(inst.exports[kernel], op, po, 1, pa!, pb!, a.BYTES_PER_ELEMENT, plan);
   return new Uint8Array(mem.buffer, mem.byteOffset + po, n).slice();
 }
 
@@ -110,10 +115,7 @@ export type LogicOp = keyof typeof LOGIC_CODES;
  * `plan`, into a new bool array; for `not`, b is a again.
  */
 export function wasmLogic(op: LogicOp, a: Uint8Array, b: Uint8Array, plan: Plan): Uint8Array {
-  const n = plan.outer * plan.rows * plan.cols;
-  const { inst, mem, ptrs: [pa, pb], out: po } = place([{ data: a, o: plan.a }, { data: b, o: plan.b }], align(n));
-  slabs(inst.exports.logic, LOGIC_CODES[op], po, 1, pa!, pb!, 1, plan);
-  return new Uint8Array(mem.buffer, mem.byteOffset + po, n).slice();
+  return boolRows("logic", LOGIC_CODES[op], a, b, plan);
 }
 
 /** Copies the span an operand reads to byte offset `at`. */
